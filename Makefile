@@ -1,0 +1,40 @@
+# Two commands do everything on a fresh machine: `make report` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.orfl-installed
+
+.PHONY: setup report test test-fast test-slow lint bench clean
+
+setup: $(STAMP)
+
+# Idempotent: the venv is made once; torch==2.13.0 (the local CPU wheel) goes in first so
+# nothing pulls a CUDA build; the project is reinstalled only when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+report: setup
+	$(VENV)/bin/orfl report --name default
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy mechanism
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow" -q -p no:cacheprovider
+
+# Bounded slow cross-checks: every test carries a timeout, the pass as a whole is capped.
+test-slow: setup
+	timeout 1500 $(PY) -m pytest -m slow -q -p no:cacheprovider --timeout=600
+
+test: lint test-fast test-slow
+
+bench: setup
+	$(PY) benchmarks/aggregation.py
+
+clean:
+	rm -rf $(VENV) reports/default

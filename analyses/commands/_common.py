@@ -1,0 +1,76 @@
+"""Helpers shared by the CLI commands: JSON output, rich tables, input errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any, NoReturn
+
+import typer
+
+
+def _default(o: Any) -> Any:
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if hasattr(o, "__dataclass_fields__"):
+        return {k: getattr(o, k) for k in o.__dataclass_fields__}
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    return str(o)
+
+
+def _clean(o: Any) -> Any:
+    if isinstance(o, float) and not math.isfinite(o):
+        return None if math.isnan(o) else ("inf" if o > 0 else "-inf")
+    if isinstance(o, dict):
+        return {str(k): _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    return o
+
+
+def emit_json(obj: Any) -> None:
+    """Print ``obj`` as JSON on stdout (NaN/Inf spelled out, numpy/torch converted)."""
+    sys.stdout.write(json.dumps(_clean(json.loads(json.dumps(obj, default=_default, allow_nan=True))), indent=2, sort_keys=False))
+    sys.stdout.write("\n")
+
+
+def bad_input(parameter: str, value: object, allowed: str) -> NoReturn:
+    """One line naming the parameter, the value and what is allowed; exit code 2."""
+    typer.echo(f"orfl: error: {parameter}={value!r} is invalid: {allowed}", err=True)
+    raise typer.Exit(code=2)
+
+
+def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for c in columns:
+        table.add_column(str(c))
+    for r in rows:
+        table.add_row(*[fmt(v) for v in r])
+    Console().print(table)
+
+
+def fmt(v: Any) -> str:
+    if isinstance(v, float):
+        if v != 0 and (abs(v) >= 1e6 or abs(v) < 1e-3):
+            return f"{v:.4g}"
+        return f"{v:,.4f}".rstrip("0").rstrip(".")
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
+def parse_csv(parameter: str, text: str, cast: type = str) -> list[Any]:
+    """Parse a comma-separated option; bad items exit 2 naming the option."""
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        bad_input(parameter, text, "a non-empty comma-separated list")
+    try:
+        return [cast(t) for t in items]
+    except ValueError:
+        bad_input(parameter, text, f"a comma-separated list of {cast.__name__}")

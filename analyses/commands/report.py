@@ -1,0 +1,45 @@
+"""``orfl report``: run every analysis on embedded defaults into reports/NAME/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from analyses.commands._common import emit_json
+
+
+def report_cmd(
+    name: str = typer.Option("default", "--name", help="Report folder under --root."),
+    root: Path = typer.Option(Path("reports"), "--root", help="Parent folder of reports."),
+    quick: bool = typer.Option(False, "--quick", help="Reduced grids (for tests and previews)."),
+    seed: int = typer.Option(20261125, "--seed", help="Master seed of every analysis."),
+    sections: str = typer.Option("", "--sections", help="Comma-separated section modules (default: all)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the written paths as JSON."),
+) -> None:
+    """Write index.md, index.html, figures, tables, numbers.tex, params.json, provenance."""
+    from rich.console import Console
+
+    from analyses.report import SECTIONS, write_report
+
+    chosen = [s.strip() for s in sections.split(",") if s.strip()] or None
+    if chosen:
+        for s in chosen:
+            full = s if s.startswith("analyses.") else f"analyses.{s}"
+            if full not in SECTIONS:
+                from analyses.commands._common import bad_input
+
+                bad_input("--sections", s, f"one of {', '.join(x.split('.')[-1] for x in SECTIONS)}")
+        chosen = [s if s.startswith("analyses.") else f"analyses.{s}" for s in chosen]
+    console = Console(stderr=True)
+    with console.status("building report") as status:
+        path = write_report(name, root=root, quick=quick, seed=seed, sections=chosen,
+                            progress=lambda m: status.update(f"report {name}: {m}"))
+    if json_out:
+        emit_json({"report": str(path), "index_md": str(path / "index.md"), "index_html": str(path / "index.html")})
+    else:
+        console.print(f"wrote {path}/index.html and index.md")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report_cmd)

@@ -1,0 +1,215 @@
+"""Reports: a list of sections, each written by one analysis module.
+
+An analysis module exposes ``TITLE`` and ``build(ctx: ReportContext) -> Section``. The
+report runner calls each in order and writes, atomically (into a temporary folder that
+replaces ``reports/NAME`` only when everything succeeded)::
+
+    reports/NAME/index.md, index.html (self-contained, figures inlined)
+                 figures/*.png|pdf, tables/*.csv|tex, numbers.tex, params.json,
+                 provenance.json (git commit, config, seeds, versions, timings)
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import importlib
+import json
+import platform
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Section modules, in report order. Each later issue appends its analysis here.
+SECTIONS: list[str] = [
+    "analyses.aggregation_core",
+]
+
+
+@dataclass
+class ReportContext:
+    """What a section may use: where figures go, the seed, and the quick flag."""
+
+    out_dir: Path
+    seed: int = 20261125
+    quick: bool = False
+    progress: Callable[[str], None] = lambda msg: None
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.out_dir / "figures"
+
+
+@dataclass
+class Section:
+    """One report section: Markdown body plus its figures, tables, numbers and params."""
+
+    key: str
+    title: str
+    markdown: str
+    figures: list[tuple[str, str]] = field(default_factory=list)  # (stem, caption)
+    tables: dict[str, Any] = field(default_factory=dict)  # name -> pandas.DataFrame
+    numbers: dict[str, Any] = field(default_factory=dict)  # macro name -> value
+    params: dict[str, Any] = field(default_factory=dict)
+    seeds: list[int] = field(default_factory=list)
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+            timeout=5, cwd=Path(__file__).resolve().parent,
+        ).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _macro_name(key: str) -> str:
+    words = re.split(r"[^A-Za-z]+", key)
+    return "orfl" + "".join(w[:1].upper() + w[1:] for w in words if w)
+
+
+def _latex_escape(v: Any) -> str:
+    s = f"{v:.6g}" if isinstance(v, float) else str(v)
+    return s.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+
+
+def _table_markdown(df: Any) -> str:
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                cells.append(f"{v:.4g}")
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+HTML_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2em auto;
+padding:0 1em;line-height:1.5;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em}
+th{background:#f3f3f3}img{max-width:100%}code{background:#f5f5f5;padding:0 .2em}
+pre{background:#f5f5f5;padding:.6em;overflow-x:auto}figure{margin:1.2em 0}figcaption{font-size:.9em;color:#555}
+"""
+
+
+def _html(markdown_text: str, out_dir: Path, title: str) -> str:
+    import markdown
+
+    def inline(match: re.Match[str]) -> str:
+        alt, src = match.group(1), match.group(2)
+        path = out_dir / src
+        if path.suffix == ".png" and path.exists():
+            data = base64.b64encode(path.read_bytes()).decode()
+            return f"![{alt}](data:image/png;base64,{data})"
+        return match.group(0)
+
+    md = re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", inline, markdown_text)
+    body = markdown.markdown(md, extensions=["tables", "fenced_code", "toc"])
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+        f"<style>{HTML_CSS}</style></head><body>{body}</body></html>"
+    )
+
+
+def write_report(
+    name: str,
+    root: Path = Path("reports"),
+    quick: bool = False,
+    seed: int = 20261125,
+    sections: list[str] | None = None,
+    progress: Callable[[str], None] = lambda msg: None,
+) -> Path:
+    """Run every section and write ``root/name`` atomically; return its path."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name.startswith("."):
+        from mechanism.errors import ParameterError
+
+        raise ParameterError.bad("name", name, "letters, digits, '_', '-', '.' (a folder name)")
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
+    try:
+        ctx = ReportContext(out_dir=tmp, seed=seed, quick=quick, progress=progress)
+        (tmp / "figures").mkdir()
+        (tmp / "tables").mkdir()
+        built: list[Section] = []
+        timings: dict[str, float] = {}
+        for mod_name in sections or SECTIONS:
+            progress(f"section {mod_name}")
+            t0 = time.perf_counter()
+            module = importlib.import_module(mod_name)
+            built.append(module.build(ctx))
+            timings[mod_name] = round(time.perf_counter() - t0, 3)
+        _write_outputs(tmp, name, built, ctx, timings)
+        final = root / name
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+        return final
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_outputs(out: Path, name: str, built: list[Section], ctx: ReportContext, timings: dict[str, float]) -> None:
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    commit = _git_commit()
+    parts = [
+        f"# orfl report `{name}`",
+        "",
+        f"Generated {now} from commit `{commit}`; seed {ctx.seed}; "
+        f"{'quick' if ctx.quick else 'full'} mode. Every figure is also in `figures/` as vector PDF; "
+        "every table in `tables/` as CSV and LaTeX; `numbers.tex` holds the quoted numbers as macros.",
+        "",
+        "## Contents",
+        "",
+    ]
+    parts += [f"{i + 1}. [{s.title}](#{s.key.replace('_', '-')})" for i, s in enumerate(built)]
+    numbers: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    for s in built:
+        parts += ["", f'<a id="{s.key.replace("_", "-")}"></a>', "", f"## {s.title}", "", s.markdown.strip(), ""]
+        for stem, caption in s.figures:
+            parts += [f"![{caption}](figures/{stem}.png)", "", f"*Figure: {caption}* ([PDF](figures/{stem}.pdf))", ""]
+        for tname, df in s.tables.items():
+            df.to_csv(out / "tables" / f"{tname}.csv", index=False)
+            (out / "tables" / f"{tname}.tex").write_text(df.to_latex(index=False, float_format="%.4g"))
+            parts += [f"**Table `{tname}`** ([CSV](tables/{tname}.csv), [LaTeX](tables/{tname}.tex))", "", _table_markdown(df), ""]
+        numbers.update({f"{s.key}_{k}": v for k, v in s.numbers.items()})
+        params[s.key] = {"params": s.params, "seeds": s.seeds}
+    text = "\n".join(parts) + "\n"
+    (out / "index.md").write_text(text)
+    (out / "index.html").write_text(_html(text, out, f"orfl report {name}"))
+    tex = [f"\\newcommand{{\\{_macro_name(k)}}}{{{_latex_escape(v)}}}" for k, v in sorted(numbers.items())]
+    (out / "numbers.tex").write_text("\n".join(tex) + "\n")
+    (out / "params.json").write_text(json.dumps(params, indent=2, default=str))
+    import torch
+
+    provenance = {
+        "report": name,
+        "generated_utc": now,
+        "git_commit": commit,
+        "seed": ctx.seed,
+        "quick": ctx.quick,
+        "sections": [s.key for s in built],
+        "section_seconds": timings,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "platform": platform.platform(),
+        "torch_threads": torch.get_num_threads(),
+    }
+    (out / "provenance.json").write_text(json.dumps(provenance, indent=2))

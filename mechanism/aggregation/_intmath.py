@@ -1,0 +1,239 @@
+"""Exact integer arithmetic shared by the aggregation rules (fast path and reference).
+
+The contract every rule relies on (docs/fixedpoint.md):
+
+* inputs are int64 with ``|x| <= 2**40 - 1`` (:data:`mechanism.fixedpoint.MAX_ABS_INT`);
+* every division rounds toward minus infinity (``floor``);
+* squared Euclidean distances use **rescaled operands**: each operand is shifted right by
+  ``s`` bits (``x >> s``, i.e. ``floor(x / 2**s)``) where ``s`` is the smallest shift that
+  makes every rescaled value fit in ``b = (52 - ceil(log2 d)) // 2`` bits. Then every
+  product and every partial sum of a length-d dot product is an integer of magnitude at
+  most ``2**52``, so the float64 matrix product (BLAS, any order, any thread count) is
+  *exact*, and the int64 result is the same integer the pure-Python reference computes;
+* square roots are integer square roots (``math.isqrt``, floor);
+* clipping scale factors carry ``SCALE_BITS = 20`` fractional bits:
+  ``c = floor(tau * 2**20 / r)`` and the clipped value is ``(x * c) >> 20``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import torch
+
+from mechanism.errors import FixedPointOverflowError, ParameterError, ShapeError
+from mechanism.fixedpoint import MAX_ABS_INT
+
+SCALE_BITS = 20
+SCALE_ONE = 1 << SCALE_BITS
+#: Largest integer magnitude for which float64 arithmetic is exact.
+EXACT_FLOAT_BITS = 52
+#: Column block of the chunked Gram computation (bounds the float64 copy in memory).
+GRAM_BLOCK = 1 << 16
+
+Rows = Sequence[Sequence[int]]
+
+
+def ceil_log2(k: int) -> int:
+    """Smallest e with 2**e >= k (k >= 1)."""
+    return (k - 1).bit_length()
+
+
+def check_updates(x: torch.Tensor) -> torch.Tensor:
+    """Validate an (n, d) int64 tensor of fixed-point updates; return it contiguous."""
+    if not isinstance(x, torch.Tensor):
+        raise ShapeError.bad("updates", type(x).__name__, "a torch.Tensor of dtype int64")
+    if x.dtype != torch.int64:
+        raise ShapeError.bad(
+            "updates.dtype", str(x.dtype), "torch.int64 (encode floats with mechanism.fixedpoint)"
+        )
+    if x.dim() != 2:
+        raise ShapeError.bad("updates.shape", tuple(x.shape), "a 2-D (n trainers, d params) tensor")
+    n, d = x.shape
+    if n < 1 or d < 1:
+        raise ShapeError.bad("updates.shape", (n, d), "n >= 1 trainers and d >= 1 parameters")
+    hi, lo = int(x.max()), int(x.min())
+    if hi > MAX_ABS_INT or lo < -MAX_ABS_INT:
+        raise FixedPointOverflowError(
+            f"updates: fixed-point magnitude {max(hi, -lo)} exceeds the largest allowed "
+            f"{MAX_ABS_INT} (2^40 - 1)"
+        )
+    return x.contiguous()
+
+
+def check_rows(rows: Rows) -> tuple[int, int]:
+    """Validate a pure-Python (n, d) list of int rows; return (n, d)."""
+    n = len(rows)
+    if n < 1:
+        raise ShapeError.bad("updates.shape", (0,), "n >= 1 trainers")
+    d = len(rows[0])
+    if d < 1 or any(len(r) != d for r in rows):
+        raise ShapeError.bad("updates.shape", "ragged or empty rows", "n rows of equal length d >= 1")
+    for r in rows:
+        for v in r:
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise ShapeError.bad("updates", type(v).__name__, "Python ints")
+            if abs(v) > MAX_ABS_INT:
+                raise FixedPointOverflowError(
+                    f"updates: fixed-point magnitude {abs(v)} exceeds the largest allowed "
+                    f"{MAX_ABS_INT} (2^40 - 1)"
+                )
+    return n, d
+
+
+def operand_bits(d: int) -> int:
+    """Bits b allowed for rescaled distance operands: d * 2**(2b) <= 2**52."""
+    b = (EXACT_FLOAT_BITS - ceil_log2(d)) // 2
+    if b < 1:
+        raise ParameterError.bad("d", d, "at most 2^50 parameters for exact distances")
+    return b
+
+
+def rescale_shift(max_abs: int, d: int) -> int:
+    """Smallest s with ``max_abs >> s`` below ``2**operand_bits(d)`` (see module doc)."""
+    return max(0, int(max_abs).bit_length() - operand_bits(d))
+
+
+def floor_div(a: int, b: int) -> int:
+    """Floor division (the rules' only division), for documentation symmetry."""
+    return a // b
+
+
+def clip_factor(norm: int, tau: int) -> int:
+    """Scale factor with SCALE_BITS fractional bits: 1.0 if norm <= tau else tau / norm."""
+    if norm <= tau:
+        return SCALE_ONE
+    return (tau << SCALE_BITS) // norm
+
+
+def check_radius(name: str, tau: int) -> int:
+    if isinstance(tau, bool) or not isinstance(tau, int) or not 1 <= tau <= MAX_ABS_INT * 4:
+        raise ParameterError.bad(name, tau, f"an integer fixed-point radius in [1, {MAX_ABS_INT * 4}]")
+    return tau
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+def max_abs(x: torch.Tensor) -> int:
+    return max(int(x.max()), -int(x.min()))
+
+
+def gram_exact(x: torch.Tensor, shift: int) -> torch.Tensor:
+    """Exact int64 Gram matrix of ``x >> shift`` (n, n), computed by float64 BLAS.
+
+    Exact because every |x >> shift| < 2**b with d * 2**(2b) <= 2**52 (module doc); the
+    columns are processed in blocks so the float64 copy stays small.
+    """
+    n, d = x.shape
+    g = torch.zeros((n, n), dtype=torch.int64)
+    for start in range(0, d, GRAM_BLOCK):
+        blk = (x[:, start : start + GRAM_BLOCK] >> shift).to(torch.float64)
+        g += (blk @ blk.T).to(torch.int64)
+    return g
+
+
+def pairwise_sqdist(x: torch.Tensor) -> tuple[list[list[int]], int]:
+    """Squared distances of the rescaled operands as Python ints, and the shift used."""
+    n, d = x.shape
+    s = rescale_shift(max_abs(x), d)
+    g = gram_exact(x, s).tolist()
+    dist = [[g[i][i] + g[j][j] - 2 * g[i][j] for j in range(n)] for i in range(n)]
+    return dist, s
+
+
+def row_sqnorms_shifted(diff: torch.Tensor, d: int) -> tuple[list[int], int]:
+    """Per-row squared norms of ``diff >> s`` (diff-then-shift form) and s."""
+    s = rescale_shift(max_abs(diff), d)
+    sh = diff >> s if s else diff
+    return (sh * sh).sum(dim=1).tolist(), s
+
+
+def lexicographic_key(x: torch.Tensor, members: Sequence[int] | None = None) -> Any:
+    """A sort key over positions p comparing rows ``x[members[p]]`` lexicographically."""
+    rows = list(members) if members is not None else list(range(x.shape[0]))
+
+    def cmp(p: int, q: int) -> int:
+        i, j = rows[p], rows[q]
+        if i == j:
+            return 0
+        neq = (x[i] != x[j]).nonzero()
+        if neq.numel() == 0:
+            return 0
+        k = int(neq[0, 0])
+        return -1 if int(x[i, k]) < int(x[j, k]) else 1
+
+    return functools.cmp_to_key(cmp)
+
+
+def order_by_score(scores: Sequence[int], x: torch.Tensor, members: Sequence[int] | None = None) -> list[int]:
+    """Positions sorted by (score, row content lexicographically): permutation-invariant.
+
+    ``scores[p]`` belongs to row ``x[members[p]]`` (``members`` defaults to all rows).
+    """
+    idx = sorted(range(len(scores)), key=lambda i: scores[i])
+    out: list[int] = []
+    k = 0
+    key = lexicographic_key(x, members)
+    while k < len(idx):
+        j = k
+        while j + 1 < len(idx) and scores[idx[j + 1]] == scores[idx[k]]:
+            j += 1
+        group = idx[k : j + 1]
+        out.extend(sorted(group, key=key) if len(group) > 1 else group)
+        k = j + 1
+    return out
+
+
+def sorted_columns(x: torch.Tensor) -> np.ndarray:
+    """Each column of an (n, d) int64 tensor sorted ascending (numpy's SIMD sort).
+
+    Column blocks are sorted in parallel threads (numpy releases the GIL); sorting is
+    exact, so the result is the same for any thread count.
+    """
+    xn = x.numpy()
+    d = xn.shape[1]
+    out = np.empty_like(xn)
+    workers = max(1, min(torch.get_num_threads(), 8))
+    if workers == 1 or d < 1 << 15:
+        out[:] = np.sort(xn, axis=0)
+        return out
+    bounds = np.linspace(0, d, 4 * workers + 1).astype(int)
+
+    def work(k: int) -> None:
+        a, b = bounds[k], bounds[k + 1]
+        out[:, a:b] = np.sort(xn[:, a:b], axis=0)
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(work, range(len(bounds) - 1)))
+    return out
+
+
+def floor_mean_rows(x: torch.Tensor, rows: Sequence[int]) -> torch.Tensor:
+    """floor(sum of the given rows / count), exact int64."""
+    acc = x[list(rows)].sum(dim=0)
+    return torch.div(acc, len(rows), rounding_mode="floor")
+
+
+# ---------------------------------------------------------------------- pure reference
+
+
+def ref_sqdist(a: Sequence[int], b: Sequence[int], s: int) -> int:
+    return sum(((u >> s) - (v >> s)) ** 2 for u, v in zip(a, b, strict=True))
+
+
+def ref_max_abs(rows: Rows) -> int:
+    return max(abs(v) for r in rows for v in r)
+
+
+def ref_order_by_score(scores: Sequence[int], rows: Rows) -> list[int]:
+    return sorted(range(len(scores)), key=lambda i: (scores[i], tuple(rows[i])))
+
+
+def ref_floor_mean(rows: Rows, idx: Sequence[int]) -> list[int]:
+    d = len(rows[0])
+    return [sum(rows[i][k] for i in idx) // len(idx) for k in range(d)]
