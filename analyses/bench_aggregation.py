@@ -2,7 +2,9 @@
 
 Absolute seconds are not comparable across machines or runs; the ratios are. Baselines:
 ``x.float().mean(0)`` (memory-bound floor), ``torch.median(dim=0)``, a numpy sort-based
-trimmed mean, a naive ``torch.cdist`` Krum and a float32 Gram-matrix Krum.
+trimmed mean, a naive ``torch.cdist`` Krum, a float32 Gram-matrix Krum, and float32
+versions of the same algorithms for the geometric median (Weiszfeld, 10 iterations) and
+centered clipping (3 iterations).
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ BASELINE_OF = {
     "trimmed_mean": "numpy_trimmed_mean",
     "krum": "gram_krum_float",
     "multi_krum": "gram_krum_float",
-    "geometric_median": "float_mean",
-    "centered_clipping": "float_mean",
+    "geometric_median": "float_weiszfeld",
+    "centered_clipping": "float_centered_clipping",
     "bulyan": "gram_krum_float",
 }
 
@@ -82,8 +84,25 @@ def baselines(xf: Any, f: int) -> dict[str, Callable[[], Any]]:
         sq = g.diagonal()
         return krum_from(sq[:, None] + sq[None, :] - 2 * g)
 
+    def float_weiszfeld(iters: int = 10) -> Any:
+        z = xf.mean(0)
+        for _ in range(iters):
+            w = 1.0 / (xf - z).norm(dim=1).clamp_min(1e-12)
+            z = (w[:, None] * xf).sum(0) / w.sum()
+        return z
+
+    def float_centered_clipping(tau: float = float(1 << 22), iters: int = 3) -> Any:
+        v = torch.zeros(xf.shape[1])
+        for _ in range(iters):
+            diff = xf - v
+            c = (tau / diff.norm(dim=1)).clamp(max=1.0)
+            v = v + (diff * c[:, None]).mean(0)
+        return v
+
     return {
         "float_mean": lambda: xf.mean(0),
+        "float_weiszfeld": float_weiszfeld,
+        "float_centered_clipping": float_centered_clipping,
         "float_median": lambda: xf.median(0),
         "numpy_trimmed_mean": numpy_trimmed_mean,
         "cdist_krum_float": cdist_krum,

@@ -28,7 +28,7 @@ def params_for(name, n, draw):
         p["iterations"] = draw(st.integers(0, 5))
         p["nu"] = draw(st.integers(1, 1 << 30))
     if name == "centered_clipping":
-        p["tau"] = draw(st.integers(1, 1 << 42))
+        p["tau"] = draw(st.integers(1, 4 * MAX_ABS_INT))
         p["iterations"] = draw(st.integers(1, 3))
     return p
 
