@@ -56,7 +56,8 @@ def check_updates(x: torch.Tensor) -> torch.Tensor:
     n, d = x.shape
     if n < 1 or d < 1:
         raise ShapeError.bad("updates.shape", (n, d), "n >= 1 trainers and d >= 1 parameters")
-    hi, lo = int(x.max()), int(x.min())
+    lo_t, hi_t = torch.aminmax(x)
+    hi, lo = int(hi_t), int(lo_t)
     if hi > MAX_ABS_INT or lo < -MAX_ABS_INT:
         raise FixedPointOverflowError(
             f"updates: fixed-point magnitude {max(hi, -lo)} exceeds the largest allowed "
@@ -120,7 +121,8 @@ def check_radius(name: str, tau: int) -> int:
 
 
 def max_abs(x: torch.Tensor) -> int:
-    return max(int(x.max()), -int(x.min()))
+    lo, hi = torch.aminmax(x)
+    return max(int(hi), -int(lo))
 
 
 def gram_exact(x: torch.Tensor, shift: int) -> torch.Tensor:
@@ -214,9 +216,18 @@ def sorted_columns(x: torch.Tensor) -> np.ndarray:
 
 
 def floor_mean_rows(x: torch.Tensor, rows: Sequence[int]) -> torch.Tensor:
-    """floor(sum of the given rows / count), exact int64."""
-    acc = x[list(rows)].sum(dim=0)
-    return torch.div(acc, len(rows), rounding_mode="floor")
+    """floor(sum of the given rows / count), exact int64 (no copy of the selected rows)."""
+    chosen = set(rows)
+    if 2 * len(chosen) > x.shape[0]:  # cheaper: everything minus the few excluded rows
+        acc = x.sum(dim=0)
+        for i in range(x.shape[0]):
+            if i not in chosen:
+                acc.sub_(x[i])
+    else:
+        acc = torch.zeros(x.shape[1], dtype=torch.int64)
+        for i in sorted(chosen):
+            acc.add_(x[i])
+    return torch.div(acc, len(chosen), rounding_mode="floor")
 
 
 # ---------------------------------------------------------------------- pure reference

@@ -15,6 +15,7 @@ import torch
 from mechanism.aggregation._intmath import max_abs
 from mechanism.aggregation.base import AggregationRule
 from mechanism.errors import FixedPointOverflowError, ParameterError, ShapeError
+from mechanism.params import MAX_ABS_BITS
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class WeightedMean(AggregationRule):
         n = x.shape[0]
         w = self._weights(n)
         total = sum(w)
-        self._check_overflow(max_abs(x), total)
+        if total >= 1 << (63 - MAX_ABS_BITS):  # below this, |x| < 2^40 already rules out overflow
+            self._check_overflow(max_abs(x), total)
         if len(set(w)) == 1:
             acc = x.sum(dim=0) * w[0]
         else:
