@@ -58,8 +58,8 @@ class WeightedMean(AggregationRule):
         total = sum(w)
         if total >= 1 << (63 - MAX_ABS_BITS):  # below this, |x| < 2^40 already rules out overflow
             self._check_overflow(max_abs(x), total)
-        if len(set(w)) == 1:
-            acc = x.sum(dim=0) * w[0]
+        if len(set(w)) == 1:  # equal weights: floor(w sum / (n w)) == floor(sum / n)
+            return torch.div(x.sum(dim=0), n, rounding_mode="floor")
         else:
             acc = torch.zeros(x.shape[1], dtype=torch.int64)
             for i, wi in enumerate(w):
