@@ -29,6 +29,7 @@ from typing import Any
 #: Section modules, in report order. Each later issue appends its analysis here.
 SECTIONS: list[str] = [
     "analyses.aggregation_core",
+    "analyses.dispute_cost",
 ]
 
 

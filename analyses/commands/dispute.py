@@ -1,0 +1,98 @@
+"""``orfl dispute``: play one fraud-proof game on synthetic updates and report its cost."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import typer
+
+from analyses.commands._common import bad_input, emit_json, print_table
+
+RULES = ("mean", "median", "trimmed_mean", "krum", "multi_krum", "geometric_median", "centered_clipping", "bulyan")
+
+
+def _pow2(name: str, v: int, lo: int) -> None:
+    if v < lo or v & (v - 1):
+        bad_input(name, v, f"a power of two >= {lo}")
+
+
+def run(rule: str, n: int, d: int, liar: str, strategy: str, chunk: int, arity: int, seed: int, evm: bool) -> dict[str, Any]:
+    import numpy as np
+
+    from mechanism.commitment import commit_rows
+    from mechanism.dispute import build_program, honest_trace, play
+    from mechanism.dispute.gas import dispute_cost, full_reexecution
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-(1 << 24), 1 << 24, size=(n, d), dtype=np.int64)
+    params: dict[str, Any] = {"f": 1} if rule in ("trimmed_mean", "krum", "multi_krum", "bulyan") else {}
+    if rule == "geometric_median":
+        params = {"iterations": 3}
+    t0 = time.perf_counter()
+    prog = build_program(rule, n, d, **params)
+    trees = commit_rows(x, chunk, arity)
+    tr = honest_trace(prog, x, chunk, arity)
+    res, game = play(prog, x, tr, liar, None if liar == "none" else strategy, rng, input_trees=trees)
+    seconds = time.perf_counter() - t0
+    out: dict[str, Any] = {
+        "rule": rule, "trainers": n, "params": d, "liar": liar, "strategy": res.strategy,
+        "chunk_size": chunk, "arity": arity, "winner": res.winner, "honest_won": res.honest_won,
+        "moves": res.moves, "move_bound": res.move_bound, "rejected_moves": res.rejected,
+        "reason": res.reason, "offchain_seconds": seconds,
+    }
+    base = rule if rule in ("mean", "median", "trimmed_mean") else "trimmed_mean"
+    out["gas_full_reexecution"] = full_reexecution(base, n, d)
+    from mechanism.dispute.evm import replay, supports
+
+    if evm and game is not None and supports(prog):
+        ev = replay(game, game.ctx.stage_roots[-1])
+        out.update(gas_source="evm", gas_per_move=[{"move": k, "exec": e, "total": t} for k, e, t in ev.gas],
+                   gas_total=ev.gas_total, calldata_bytes=ev.calldata_bytes, evm_winner=ev.winner)
+    elif game is not None:
+        out.update(gas_source="model (worst case)", calldata_bytes=res.calldata_bytes)
+        cost = dispute_cost(base, n, d, chunk, arity)
+        out.update(gas_per_move=[{"move": k, "total": g} for k, g in cost.gas_per_move], gas_total=cost.gas_total)
+    else:
+        out.update(gas_source="none", gas_per_move=[], gas_total=0, calldata_bytes=0)
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("dispute")
+    def dispute(
+        rule: str = typer.Option("median", help=f"aggregation rule: {', '.join(RULES)}"),
+        trainers: int = typer.Option(10, help="number of trainers n"),
+        params: int = typer.Option(10_000, help="model parameters d"),
+        liar: str = typer.Option("proposer", help="proposer | challenger | none"),
+        strategy: str = typer.Option("random_step", help="dishonest strategy of the liar"),
+        chunk_size: int = typer.Option(32, help="coordinates per Merkle leaf (power of two)"),
+        arity: int = typer.Option(8, help="bisection arity k (power of two, <= 16 on chain)"),
+        seed: int = typer.Option(0, help="run seed"),
+        evm: bool = typer.Option(True, "--evm/--no-evm", help="replay the game in the EVM (coordinate rules)"),
+        json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+    ) -> None:
+        """Run a whole dispute game on synthetic updates: winner, moves, gas, time."""
+        from mechanism.dispute.strategies import STRATEGIES
+
+        if rule not in RULES:
+            bad_input("rule", rule, f"one of {', '.join(RULES)}")
+        if liar not in ("proposer", "challenger", "none"):
+            bad_input("liar", liar, "proposer, challenger or none")
+        if strategy not in STRATEGIES:
+            bad_input("strategy", strategy, f"one of {', '.join(STRATEGIES)}")
+        if not 1 <= trainers <= 64:
+            bad_input("trainers", trainers, "an integer in [1, 64]")
+        if not 1 <= params <= 20_000_000:
+            bad_input("params", params, "an integer in [1, 2e7]")
+        _pow2("chunk-size", chunk_size, 1)
+        _pow2("arity", arity, 2)
+        if arity > 16:
+            bad_input("arity", arity, "at most 16")
+        out = run(rule, trainers, params, liar, strategy, chunk_size, arity, seed, evm)
+        if json_out:
+            emit_json(out)
+            return
+        rows = [(k, v) for k, v in out.items() if k != "gas_per_move"]
+        print_table("dispute", ["field", "value"], rows)
+        print_table("gas per move", ["move", "gas"], [(m["move"], m["total"]) for m in out["gas_per_move"]])

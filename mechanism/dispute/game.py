@@ -1,0 +1,221 @@
+"""The k-ary bisection game, as a Python state machine mirroring ``DisputeGame.vy``.
+
+The proposer asserted stage roots ``r_1..r_m`` (its trace, :mod:`.trace`); a challenger
+disputes. Moves (each one transaction; a rejected move changes nothing):
+
+1. ``challenge(s)`` (challenger): the first stage whose root it disputes; r_<s are agreed.
+2. map / sum stages: the node is the stage root at level ``depth``. ``reveal(children)``
+   (proposer) must satisfy ``node_hash(children) == node`` (sum trees: hash *and*
+   ``sum(children) == node.sum``); ``choose(i)`` (challenger) names the first child it
+   disputes. At an item leaf of a sum stage ``reveal_item(value, sum_root)`` opens the
+   item total and commits its per-chunk sum tree (``sum_root.sum == value``); descent
+   continues in that tree.
+3. max stages: ``reveal_item(M)``, then ``max_claim`` (a witness above M wins for the
+   challenger; "too large" hands the proposer a clock to ``attain`` M with a witness).
+4. ``onestep(proof)`` (challenger) at a leaf / on a select stage: :mod:`.onestep` decides.
+
+Every move sets ``deadline = block + clock_blocks`` for the other party; ``timeout(b)``
+with ``b > deadline`` ends the game against the party to move (DESIGN.md: "a party that
+misses its clock loses"). Move bound: :meth:`Program.move_bound` (+1 for max stages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mechanism.commitment import (
+    ZERO,
+    SumNode,
+    commit,
+    leaf_hash,
+    node_hash,
+    num_chunks,
+    sum_node,
+    tree_depth,
+)
+from mechanism.dispute import onestep
+from mechanism.dispute.onestep import StepProof, VerifierContext
+from mechanism.errors import CommitmentError, DisputeError
+
+PROPOSER, CHALLENGER = "proposer", "challenger"
+
+
+@dataclass(frozen=True)
+class Move:
+    party: str
+    kind: str
+    calldata_bytes: int
+    block: int
+
+
+@dataclass
+class DisputeGame:
+    ctx: VerifierContext
+    clock_blocks: int = 50
+    block: int = 0
+    phase: str = "open"
+    turn: str = CHALLENGER
+    deadline: int = 0
+    winner: str | None = None
+    reason: str = ""
+    moves: list[Move] = field(default_factory=list)
+    stage: int = -1
+    tree: str = "merkle"
+    level: int = 0
+    pos: int = 0
+    node: bytes | SumNode = ZERO
+    children: list[bytes] | list[SumNode] | None = None
+    item: int = -1
+    max_value: int = 0
+    #: every attempted move (name, args, accepted, block), for replay on the EVM
+    attempts: list[tuple[str, tuple[object, ...], bool, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.deadline = self.block + self.clock_blocks
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def leaves(self) -> int:
+        return num_chunks(self.ctx.program.d, self.ctx.chunk_size)
+
+    def _kind(self) -> str:
+        return self.ctx.program.stages[self.stage].kind
+
+    def _require(self, party: str, phase: str | tuple[str, ...], block: int) -> None:
+        if self.winner is not None:
+            raise DisputeError("the game is over")
+        phases = (phase,) if isinstance(phase, str) else phase
+        if self.phase not in phases or self.turn != party:
+            raise DisputeError(f"{party} cannot move in phase {self.phase!r} ({self.turn} to move)")
+        if block > self.deadline:
+            raise DisputeError(f"{party} moved at block {block} after its deadline {self.deadline}")
+        if block < self.block:
+            raise DisputeError("blocks run forward")
+
+    def _advance(self, party: str, kind: str, nbytes: int, block: int, phase: str, turn: str) -> None:
+        self.moves.append(Move(party, kind, nbytes, block))
+        self.block, self.phase, self.turn = block, phase, turn
+        self.deadline = block + self.clock_blocks
+
+    def _finish(self, winner: str, reason: str) -> None:
+        self.winner, self.reason, self.phase = winner, reason, "done"
+
+    # ------------------------------------------------------------------ moves
+    def challenge(self, s: int, block: int) -> None:
+        self._require(CHALLENGER, "open", block)
+        if not 0 <= s < len(self.ctx.stage_roots):
+            raise DisputeError(f"stage {s} does not exist")
+        self.stage = s
+        kind = self._kind()
+        root = self.ctx.stage_roots[s]
+        self.tree, self.node, self.pos = "merkle", root, 0
+        if kind == "map":
+            self.level = tree_depth(self.leaves, self.ctx.arity)
+            nxt, turn = "reveal", PROPOSER
+        elif kind == "sum":
+            self.level = tree_depth(len(self.ctx.program.stages[s].items), self.ctx.arity)
+            nxt, turn = "reveal", PROPOSER
+        elif kind == "max":
+            self.level, self.item = 0, 0
+            nxt, turn = "item", PROPOSER
+        else:
+            nxt, turn = "onestep", CHALLENGER
+        self._advance(CHALLENGER, "challenge", 4 + 32, block, nxt, turn)
+
+    def reveal(self, children: list[bytes] | list[SumNode], block: int) -> None:
+        self._require(PROPOSER, "reveal", block)
+        if len(children) != self.ctx.arity:
+            raise DisputeError(f"reveal needs {self.ctx.arity} children, got {len(children)}")
+        if self.tree == "merkle":
+            ok = node_hash(children) == self.node  # type: ignore[arg-type]
+        else:
+            ok = sum_node(children) == self.node  # type: ignore[arg-type]
+        if not ok:
+            raise DisputeError("revealed children do not hash to the disputed node")
+        self.children = list(children)  # type: ignore[assignment]
+        nbytes = 4 + (32 if self.tree == "merkle" else 64) * self.ctx.arity
+        self._advance(PROPOSER, "reveal", nbytes, block, "choose", CHALLENGER)
+
+    def choose(self, i: int, block: int) -> None:
+        self._require(CHALLENGER, "choose", block)
+        if not 0 <= i < self.ctx.arity or self.children is None:
+            raise DisputeError(f"child index {i} outside [0, {self.ctx.arity})")
+        self.node, self.children = self.children[i], None
+        self.pos, self.level = self.pos * self.ctx.arity + i, self.level - 1
+        if self.level > 0:
+            self._advance(CHALLENGER, "choose", 4 + 32, block, "reveal", PROPOSER)
+        elif self.tree == "sum" or self._kind() == "map":
+            self._advance(CHALLENGER, "choose", 4 + 32, block, "onestep", CHALLENGER)
+        else:  # item leaf of a sum stage
+            m = len(self.ctx.program.stages[self.stage].items)
+            self._advance(CHALLENGER, "choose", 4 + 32, block, "item", PROPOSER)
+            if self.pos >= m:
+                honest_pad = self.node == ZERO
+                self._finish(PROPOSER if honest_pad else CHALLENGER, "padding item leaf")
+            self.item = self.pos
+
+    def reveal_item(self, value: int, sum_root: SumNode | None, block: int) -> None:
+        self._require(PROPOSER, "item", block)
+        if self._kind() == "max":
+            ok = commit(np.array([value], dtype=np.int64), 1, self.ctx.arity).root == self.node
+        else:
+            ok = leaf_hash(self.item, np.array([value], dtype=np.int64)) == self.node
+        if not ok:
+            raise DisputeError("item value does not match its committed leaf")
+        if self._kind() == "max":
+            self.max_value = int(value)
+            self._advance(PROPOSER, "reveal_item", 4 + 32, block, "onestep", CHALLENGER)
+            return
+        if sum_root is None or sum_root[1] != value:
+            raise DisputeError("the item's sum tree must total the revealed value")
+        self.tree, self.node, self.pos = "sum", sum_root, 0
+        self.level = tree_depth(self.leaves, self.ctx.arity)
+        self._advance(PROPOSER, "reveal_item", 4 + 96, block, "reveal", PROPOSER)
+
+    def onestep(self, proof: StepProof, block: int, too_large: bool = False) -> None:
+        self._require(CHALLENGER, "onestep", block)
+        kind = self._kind()
+        try:
+            if kind == "map":
+                right = onestep.map_step(self.ctx, self.stage, self.node, _at(proof, self.pos))  # type: ignore[arg-type]
+            elif kind == "sum":
+                right = onestep.sum_step(self.ctx, self.stage, self.item, self.node, _at(proof, self.pos))  # type: ignore[arg-type]
+            elif kind == "select":
+                right = onestep.select_step(self.ctx, self.stage, proof)
+            elif too_large:
+                self._advance(CHALLENGER, "max_claim", 4 + 32, block, "attain", PROPOSER)
+                return
+            else:
+                if onestep.max_witness(self.ctx, self.stage, proof) <= self.max_value:
+                    raise CommitmentError("witness is not above the claimed maximum")
+                right = False
+        except CommitmentError as exc:
+            raise DisputeError(f"one-step proof rejected: {exc}") from exc
+        self._advance(CHALLENGER, "onestep", proof.calldata_bytes(), block, "done", CHALLENGER)
+        self._finish(PROPOSER if right else CHALLENGER, "one-step verifier")
+
+    def attain(self, proof: StepProof, block: int) -> None:
+        self._require(PROPOSER, "attain", block)
+        try:
+            if onestep.max_witness(self.ctx, self.stage, proof) != self.max_value:
+                raise CommitmentError("witness does not attain the claimed maximum")
+        except CommitmentError as exc:
+            raise DisputeError(f"attaining witness rejected: {exc}") from exc
+        self._advance(PROPOSER, "attain", proof.calldata_bytes(), block, "done", PROPOSER)
+        self._finish(PROPOSER, "maximum attained")
+
+    def timeout(self, block: int) -> None:
+        if self.winner is not None:
+            raise DisputeError("the game is over")
+        if block <= self.deadline:
+            raise DisputeError(f"deadline {self.deadline} has not passed at block {block}")
+        loser = self.turn
+        self._finish(CHALLENGER if loser == PROPOSER else PROPOSER, f"{loser} missed its clock")
+
+
+def _at(proof: StepProof, j: int) -> StepProof:
+    if proof.j != j:
+        raise CommitmentError(f"proof is for chunk {proof.j}, the disputed leaf is {j}")
+    return proof

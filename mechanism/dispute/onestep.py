@@ -1,0 +1,208 @@
+"""The one-step verifier, in Python, mirroring the contract (``contracts/DisputeGame.vy``).
+
+At a leaf of the bisection the chain re-executes one step of one stage from Merkle-opened
+inputs and decides who was right. Every function returns ``True`` when the
+**proposer's** claim is correct and raises :class:`CommitmentError` when the proof itself
+is malformed (a tampered opening is rejected; the submitter keeps its clock running):
+
+* map step, leaf j:   ``leaf_hash(j, f(chunk j of sources)) == claimed leaf``
+  (``ZERO`` for padding leaves j >= L);
+* sum step, leaf j:   ``sum_leaf(j, sum_k delta_p(chunk j)_k) == claimed (hash, value)``;
+* max stage:          a witness chunk with ``max|v| > M`` (challenger wins) or, when the
+  challenger says M is too large, a witness with ``max|v| == M`` (proposer wins);
+* select stage:       recompute it whole from earlier small vectors, ties ordered by
+  lexicographic row content proven by :class:`LexWitness` (prefix equality from equal
+  left siblings of two Merkle paths at the first differing chunk).
+
+Earlier stages' roots are *agreed* (the challenger names the first stage it disputes),
+so they are the anchors for openings of earlier vectors.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mechanism.commitment import (
+    SUM_ZERO,
+    ZERO,
+    Opening,
+    SumNode,
+    commit,
+    leaf_hash,
+    num_chunks,
+    require_opening,
+    sum_leaf,
+)
+from mechanism.dispute.trace import OrderFn, Program, Stage
+from mechanism.errors import CommitmentError
+
+
+@dataclass(frozen=True)
+class ChunkOpening:
+    values: np.ndarray
+    opening: Opening
+
+
+@dataclass(frozen=True)
+class LexWitness:
+    """Rows a, b first differ in chunk ``a.opening.index`` (or are equal: roots equal)."""
+
+    a: ChunkOpening | None
+    b: ChunkOpening | None
+
+
+@dataclass(frozen=True)
+class StepProof:
+    """Everything the verifier needs for one step (built by :mod:`.proofs`)."""
+
+    j: int = -1
+    rows: tuple[ChunkOpening, ...] = ()
+    vectors: dict[str, ChunkOpening] = field(default_factory=dict)
+    scalars: dict[str, np.ndarray] = field(default_factory=dict)
+    lex: dict[tuple[int, int], LexWitness] = field(default_factory=dict)
+    max_value: int | None = None
+
+    def calldata_bytes(self) -> int:
+        """Bytes of this proof as calldata (values 8 B, hashes 32 B, indices 32 B)."""
+        b = 64
+        for co in (*self.rows, *self.vectors.values()):
+            b += 8 * len(co.values) + 32 * len(co.opening.flat())
+        b += sum(8 * len(v) for v in self.scalars.values())
+        for w in self.lex.values():
+            for half in (w.a, w.b):
+                if half is not None:
+                    b += 8 * len(half.values) + 32 * len(half.opening.flat()) + 32
+        return b
+
+
+@dataclass(frozen=True)
+class VerifierContext:
+    program: Program
+    input_roots: tuple[bytes, ...]
+    stage_roots: tuple[bytes, ...]
+    chunk_size: int
+    arity: int
+
+    def stage_root(self, name: str) -> bytes:
+        return self.stage_roots[self.program.index(name)]
+
+
+def _scalars(ctx: VerifierContext, st: Stage, proof: StepProof) -> dict[str, np.ndarray]:
+    out = {}
+    for name in st.scalars:
+        v = proof.scalars.get(name)
+        if v is None or commit(np.asarray(v, dtype=np.int64), 1, ctx.arity).root != ctx.stage_root(name):
+            raise CommitmentError(f"scalar vector {name!r} does not match its committed root")
+        out[name] = np.asarray(v, dtype=np.int64)
+    return out
+
+
+def _sources(ctx: VerifierContext, st: Stage, proof: StepProof, j: int) -> dict[str, np.ndarray]:
+    prog, c = ctx.program, ctx.chunk_size
+    width = min(c, prog.d - j * c)
+    src: dict[str, np.ndarray] = {}
+    for name in st.reads:
+        if name == "x":
+            if len(proof.rows) != prog.n:
+                raise CommitmentError(f"expected {prog.n} input chunks, got {len(proof.rows)}")
+            for t, (root, co) in enumerate(zip(ctx.input_roots, proof.rows, strict=True)):
+                if co.opening.index != j or len(co.values) != width:
+                    raise CommitmentError(f"input row {t}: opening is not of chunk {j}")
+                require_opening(root, co.values, co.opening, ctx.arity, f"input row {t}")
+            src["x"] = np.stack([np.asarray(co.values, dtype=np.int64) for co in proof.rows])
+        else:
+            vo = proof.vectors.get(name)
+            if vo is None or vo.opening.index != j or len(vo.values) != width:
+                raise CommitmentError(f"vector {name!r}: missing or not chunk {j}")
+            require_opening(ctx.stage_root(name), vo.values, vo.opening, ctx.arity, f"vector {name!r}")
+            src[name] = np.asarray(vo.values, dtype=np.int64)
+    return src
+
+
+def _in_range(ctx: VerifierContext, j: int) -> bool:
+    return 0 <= j < num_chunks(ctx.program.d, ctx.chunk_size)
+
+
+def map_step(ctx: VerifierContext, s: int, claimed: bytes, proof: StepProof) -> bool:
+    st = ctx.program.stages[s]
+    if not _in_range(ctx, proof.j):
+        return claimed == ZERO
+    assert st.fn is not None
+    out = st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j))
+    return leaf_hash(proof.j, np.asarray(out, dtype=np.int64)) == claimed
+
+
+def sum_step(ctx: VerifierContext, s: int, item: int, claimed: SumNode, proof: StepProof) -> bool:
+    st = ctx.program.stages[s]
+    if not _in_range(ctx, proof.j):
+        return claimed == SUM_ZERO
+    assert st.delta is not None
+    contrib = st.delta(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j), st.items[item])
+    return sum_leaf(proof.j, int(np.asarray(contrib, dtype=np.int64).sum())) == claimed
+
+
+def max_claim(ctx: VerifierContext, s: int, proof: StepProof) -> int:
+    """The committed M, checked against the stage root."""
+    if proof.max_value is None or commit(np.array([proof.max_value]), 1, ctx.arity).root != ctx.stage_roots[s]:
+        raise CommitmentError("max value does not match the committed stage root")
+    return int(proof.max_value)
+
+
+def max_witness(ctx: VerifierContext, s: int, proof: StepProof) -> int:
+    """Largest |v| in the opened witness chunk (after checking the openings)."""
+    st = ctx.program.stages[s]
+    if not _in_range(ctx, proof.j):
+        raise CommitmentError(f"witness chunk {proof.j} out of range")
+    assert st.fn is not None
+    return int(np.max(st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j))))
+
+
+def verify_lex(ctx: VerifierContext, i: int, j: int, w: LexWitness) -> int:
+    """-1 / 0 / 1: input row i compared with row j lexicographically, from a witness."""
+    if ctx.input_roots[i] == ctx.input_roots[j]:
+        return 0
+    if w.a is None or w.b is None or w.a.opening.index != w.b.opening.index:
+        raise CommitmentError(f"lex witness ({i}, {j}) is incomplete")
+    require_opening(ctx.input_roots[i], w.a.values, w.a.opening, ctx.arity, f"lex row {i}")
+    require_opening(ctx.input_roots[j], w.b.values, w.b.opening, ctx.arity, f"lex row {j}")
+    pos = w.a.opening.index
+    for sa, sb in zip(w.a.opening.siblings, w.b.opening.siblings, strict=True):
+        left = pos % ctx.arity
+        if sa[:left] != sb[:left]:
+            raise CommitmentError(f"lex witness ({i}, {j}): rows differ before chunk {w.a.opening.index}")
+        pos //= ctx.arity
+    for u, v in zip(w.a.values.tolist(), w.b.values.tolist(), strict=True):
+        if u != v:
+            return -1 if u < v else 1
+    raise CommitmentError(f"lex witness ({i}, {j}): chunk {w.a.opening.index} does not differ")
+
+
+def verifier_order_fn(ctx: VerifierContext, lex: dict[tuple[int, int], LexWitness]) -> OrderFn:
+    def cmp_rows(i: int, j: int) -> int:
+        if (i, j) in lex:
+            return verify_lex(ctx, i, j, lex[(i, j)])
+        if (j, i) in lex:
+            return -verify_lex(ctx, j, i, lex[(j, i)])
+        if ctx.input_roots[i] == ctx.input_roots[j]:
+            return 0
+        raise CommitmentError(f"tie between rows {i} and {j} needs a lexicographic witness")
+
+    def order_fn(scores: list[int], members: list[int]) -> list[int]:
+        def cmp(p: int, q: int) -> int:
+            if scores[p] != scores[q]:
+                return -1 if scores[p] < scores[q] else 1
+            return cmp_rows(members[p], members[q])
+
+        return sorted(range(len(scores)), key=functools.cmp_to_key(cmp))
+
+    return order_fn
+
+
+def select_step(ctx: VerifierContext, s: int, proof: StepProof) -> bool:
+    st = ctx.program.stages[s]
+    assert st.select is not None
+    out = st.select(_scalars(ctx, st, proof), verifier_order_fn(ctx, proof.lex))
+    return commit(np.array(out, dtype=np.int64), 1, ctx.arity).root == ctx.stage_roots[s]

@@ -1,0 +1,130 @@
+"""Prover side of the one-step: build :class:`~.onestep.StepProof` objects from a trace.
+
+Either party builds proofs from the data it holds (inputs are available to all,
+DESIGN.md: data availability is assumed); the verifier accepts only openings that match
+the committed roots, so a proof can only ever report the truth about a step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mechanism.commitment import MerkleTree, commit, commit_rows
+from mechanism.dispute.onestep import ChunkOpening, LexWitness, StepProof
+from mechanism.dispute.trace import OrderFn, Trace
+from mechanism.errors import CommitmentError
+
+
+@dataclass
+class Prover:
+    """A party's view: the inputs, their trees, and the trace it believes in."""
+
+    x: np.ndarray
+    input_trees: list[MerkleTree]
+    trace: Trace
+
+    @classmethod
+    def build(cls, x: np.ndarray, trace: Trace, input_trees: list[MerkleTree] | None = None) -> Prover:
+        trees = input_trees or commit_rows(x, trace.chunk_size, trace.arity)
+        return cls(x, trees, trace)
+
+    def _vector_tree(self, name: str) -> MerkleTree:
+        return self.trace.trees[self.trace.program.index(name)]
+
+    def _chunk(self, values: np.ndarray, tree: MerkleTree, j: int) -> ChunkOpening:
+        c = self.trace.chunk_size
+        return ChunkOpening(np.array(values[j * c : (j + 1) * c]), tree.opening(j))
+
+    def _base(self, s: int, j: int) -> StepProof:
+        prog = self.trace.program
+        st = prog.stages[s]
+        rows: tuple[ChunkOpening, ...] = ()
+        vectors: dict[str, ChunkOpening] = {}
+        if 0 <= j * self.trace.chunk_size < prog.d:
+            for name in st.reads:
+                if name == "x":
+                    rows = tuple(self._chunk(self.x[t], self.input_trees[t], j) for t in range(prog.n))
+                else:
+                    vectors[name] = self._chunk(self.trace.values[prog.index(name)], self._vector_tree(name), j)
+        scalars = {name: self.trace.values[prog.index(name)] for name in st.scalars}
+        return StepProof(j=j, rows=rows, vectors=vectors, scalars=scalars)
+
+    def map_proof(self, s: int, j: int) -> StepProof:
+        return self._base(s, j)
+
+    def sum_proof(self, s: int, j: int) -> StepProof:
+        return self._base(s, j)
+
+    def max_proof(self, s: int, j: int | None = None) -> StepProof:
+        """Witness at chunk j (default: the chunk holding the largest |v|)."""
+        st = self.trace.program.stages[s]
+        if j is None:
+            assert st.fn is not None
+            prog = self.trace.program
+            from mechanism.dispute.trace import sources
+
+            absv = st.fn(self.trace.scalars_for(s), sources(prog, self.trace.values, self.x, st))
+            flat = int(np.argmax(absv))
+            j = (flat % prog.d) // self.trace.chunk_size
+        base = self._base(s, j)
+        return StepProof(j=base.j, rows=base.rows, vectors=base.vectors, scalars=base.scalars,
+                         max_value=int(self.trace.values[s][0]))
+
+    def lex_witness(self, i: int, j: int) -> LexWitness:
+        diff = np.nonzero(self.x[i] != self.x[j])[0]
+        if diff.size == 0:
+            return LexWitness(None, None)
+        c = int(diff[0]) // self.trace.chunk_size
+        return LexWitness(self._chunk(self.x[i], self.input_trees[i], c), self._chunk(self.x[j], self.input_trees[j], c))
+
+    def select_proof(self, s: int) -> StepProof:
+        """Scalars plus a lexicographic witness for every tie the selection compares."""
+        st = self.trace.program.stages[s]
+        assert st.select is not None
+        pairs: set[tuple[int, int]] = set()
+        xs = self.x
+
+        def recording(scores: list[int], members: list[int]) -> list[int]:
+            by: dict[int, list[int]] = {}
+            for p, sc in enumerate(scores):
+                by.setdefault(sc, []).append(members[p])
+            for group in by.values():
+                pairs.update((a, b) for a in group for b in group if a < b)
+            from mechanism.dispute.programs import honest_order_fn
+
+            return honest_order_fn(xs)(scores, members)
+
+        if st.lex:
+            st.select(self.trace.scalars_for(s), recording)
+        base = self._base(s, -1)
+        lex = {p: self.lex_witness(*p) for p in sorted(pairs)}
+        return StepProof(j=-1, scalars=base.scalars, lex=lex)
+
+    def order_fn(self) -> OrderFn:
+        from mechanism.dispute.programs import honest_order_fn
+
+        return honest_order_fn(self.x)
+
+
+def tamper(proof: StepProof) -> StepProof:
+    """A forged proof: one input value changed (the verifier must reject it)."""
+    if proof.rows:
+        co = proof.rows[0]
+        vals = co.values.copy()
+        vals[0] += 1
+        return StepProof(proof.j, (ChunkOpening(vals, co.opening), *proof.rows[1:]), proof.vectors,
+                         proof.scalars, proof.lex, proof.max_value)
+    if proof.scalars:
+        name = next(iter(proof.scalars))
+        sc = dict(proof.scalars)
+        sc[name] = np.asarray(sc[name]).copy() + 1
+        return StepProof(proof.j, proof.rows, proof.vectors, sc, proof.lex, proof.max_value)
+    if proof.max_value is not None:
+        return StepProof(proof.j, proof.rows, proof.vectors, proof.scalars, proof.lex, proof.max_value + 1)
+    raise CommitmentError("nothing to tamper with in this proof")
+
+
+def recommit(values: np.ndarray, chunk_size: int, arity: int) -> bytes:
+    return commit(values, chunk_size, arity).root

