@@ -30,6 +30,10 @@ from typing import Any
 SECTIONS: list[str] = [
     "analyses.aggregation_core",
     "analyses.dispute_cost",
+    "analyses.censorship",
+    "analyses.bond_sizing",
+    "analyses.challenge_period",
+    "analyses.verifier_dilemma",
 ]
 
 

@@ -1,0 +1,88 @@
+"""Report section: how large must the bonds be, and what binds them?"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analyses.report import ReportContext, Section
+from analyses.style import colors, new_figure, save_figure
+
+TITLE = "Bond sizing"
+
+
+def recommended_table(rec: object) -> object:
+    import pandas as pd
+
+    d = rec.to_dict()  # type: ignore[attr-defined]
+    rows = [{"parameter": p["name"], "value": p["value"], "unit": p["unit"],
+             "alt value": p["alt_value"], "alt unit": p["alt_unit"], "binding constraint": p["binding_constraint"]}
+            for p in d["parameters"]]
+    rows.append({"parameter": "aggregation_rule", "value": d["aggregation_rule"], "unit": "",
+                 "alt value": d["aggregation"]["tolerance"], "alt unit": "tolerance", "binding constraint": "lowest dispute gas covering f"})
+    return pd.DataFrame(rows)
+
+
+def build(ctx: ReportContext) -> Section:
+    import pandas as pd
+
+    from mechanism.economics import bounds
+    from mechanism.economics.payoffs import censorship_probability, fraud_success_probability
+    from mechanism.economics.recommend import recommend
+    from mechanism.economics.scenario import DesignInputs
+
+    n = 40 if ctx.quick else 200
+    rec = recommend(DesignInputs(), with_sensitivity=not ctx.quick)
+    m, v, t_eff = 10, 0.75, 20
+    gains = np.geomspace(1, 1e5, n)
+    qs = [0.0, 0.5, 0.8, 0.9]
+    fig, (ax1, ax2) = new_figure(ncols=2)
+    for q, col in zip(qs, colors(len(qs)), strict=True):
+        ps = fraud_success_probability(v, m, censorship_probability(q, t_eff))
+        ax1.loglog(gains, np.maximum(bounds.min_sequencer_bond_eth(gains, ps), 1e-8), color=col, label=f"q = {q:g}")
+    ax1.axhline(bounds.ARBITRUM_ASSERTION_BOND_ETH, ls="--", color="k", lw=1, label="Arbitrum assertion bond")
+    ax1.axhline(float(bounds.op_stack_bond_eth(0)), ls=":", color="k", lw=1, label="OP Stack root bond")
+    ax1.axhline(rec.sequencer_bond_eth, ls="-.", color="grey", lw=1, label="recommended (default)")
+    ax1.set_xlabel("attacker's gain G [ETH]")
+    ax1.set_ylabel("deterring bond B_s [ETH]")
+    ax1.legend(fontsize=7)
+    qgrid = np.linspace(0, 0.99, n)
+    for g, col in zip([10.0, 100.0, 1000.0], colors(3), strict=True):
+        ps = fraud_success_probability(v, m, censorship_probability(qgrid, t_eff))
+        ax2.semilogy(qgrid, np.maximum(bounds.min_sequencer_bond_eth(g, ps), 1e-8), color=col, label=f"G = {g:g} ETH")
+    ax2.set_xlabel("censoring fraction q [1]")
+    ax2.set_ylabel("deterring bond B_s [ETH]")
+    ax2.legend(fontsize=7)
+    save_figure(fig, ctx.figures_dir, "bond_vs_gain_censorship")
+
+    stakes = bounds.bold_stakes_eth(500.0, 6.4)
+    bold = pd.DataFrame({"level": ["assertion/block", "big step", "small step"],
+                         "recursion (500 gwei, rho=6.4) [ETH]": stakes,
+                         "Arbitrum One published [ETH]": [bounds.ARBITRUM_ASSERTION_BOND_ETH, *bounds.ARBITRUM_SUBCHALLENGE_BONDS_ETH]})
+    d = rec.to_dict()
+    md = f"""
+The deterrence bound of ECONOMICS.md §2, ``B >= P_s G / (1 - P_s)``, grows linearly in the
+attacker's gain and explodes as censorship makes a fraud likely to survive (left: m = {m}
+challengers verifying with v = {v}, T' = {t_eff} blocks). With honest verification sustained
+by forced errors, P_s is pinned at the target ({rec.inputs.target_fraud_probability:g}), so
+deterrence needs only ``G x eps``; what actually sizes the bonds in the default scenario is
+the BoLD resource ratio (bonds >= rho x dispute cost, rho = {rec.inputs.resource_ratio:g}) at the
+highest gas price of the box. The recommended sequencer bond is
+**{rec.sequencer_bond_eth:g} ETH** (binding: `{d['binding_constraints']['sequencer_bond_eth']}`), the
+challenger bond **{rec.challenger_bond_eth:g} ETH**, reward share **{rec.reward_share:g}**, trainer stake
+**{rec.trainer_stake_eth:g} ETH**; far below Arbitrum's 3,600 ETH because an FL aggregation dispute
+costs ~{rec.rule.dispute_gas_per_side / 1e6:.2g}M gas per side (placeholder until the dispute gas
+model lands) instead of BoLD's three-level ~30M-gas-per-edge game at 500 gwei.
+
+The BoLD stake recursion (bounds.bold_stakes_eth) reproduces Arbitrum One's published bonds
+with the calculator's gas tables, a 500 gwei gas price and resource ratio 6.4 (both fitted
+by us, not quoted). Warnings of the default scenario: {'; '.join(rec.warnings) or 'none'}.
+"""
+    return Section(
+        key="bond_sizing", title=TITLE, markdown=md,
+        figures=[("bond_vs_gain_censorship", "Deterring sequencer bond against the attacker's gain (left) and the censoring fraction (right); Arbitrum's and OP's bonds marked.")],
+        tables={"recommended_parameters": recommended_table(rec), "bold_stakes": bold},
+        numbers={"sequencerBondEth": rec.sequencer_bond_eth, "challengerBondEth": rec.challenger_bond_eth,
+                 "rewardShare": rec.reward_share, "trainerStakeEth": rec.trainer_stake_eth,
+                 "jackpotRate": rec.jackpot_rate, "costUsdPerAssertion": d["cost"]["total_usd_per_assertion"]},
+        params=rec.inputs.as_dict(),
+    )

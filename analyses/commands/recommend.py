@@ -1,0 +1,120 @@
+"""``orfl recommend``: protocol parameters that make fraud unprofitable, with reasons.
+
+Heavy imports stay inside the command (``orfl --help`` stays fast); the logic lives in
+:mod:`mechanism.economics.recommend`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from analyses.commands._common import bad_input, emit_json, fmt, parse_csv
+
+RANGE_OPTIONS = ("value_at_stake_usd", "gas_price_gwei", "eth_price_usd", "censor_fraction")
+
+
+def _range(name: str, text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    vals = parse_csv(f"--{name.replace('_', '-')}", text, float)
+    if len(vals) > 2:
+        bad_input(f"--{name.replace('_', '-')}", text, "one value or LOW,HIGH")
+    return vals
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("recommend")
+    def recommend_cmd(
+        config: Path | None = typer.Option(None, "--config", help="TOML file with any of the options below (snake_case keys; ranges as two-element arrays)."),
+        model_size: int | None = typer.Option(None, "--model-size", help="Model parameters d. (default 1000000)"),
+        trainers: int | None = typer.Option(None, "--trainers", help="Registered trainers n. (default 50)"),
+        malicious_fraction: float | None = typer.Option(None, "--malicious-fraction", help="Expected malicious fraction of trainers. (default 0.1)"),
+        challengers: int | None = typer.Option(None, "--challengers", help="Independent potential challengers m. (default 10)"),
+        value_at_stake_usd: str | None = typer.Option(None, "--value-at-stake-usd", help="Attacker's gain if a wrong aggregate finalises, USD: V or LOW,HIGH. (default 500000,2000000)"),
+        gas_price_gwei: str | None = typer.Option(None, "--gas-price-gwei", help="L1 gas price range, gwei. (default 1,100)"),
+        eth_price_usd: str | None = typer.Option(None, "--eth-price-usd", help="ETH price range, USD. (default 1500,8000)"),
+        censor_fraction: str | None = typer.Option(None, "--censor-fraction", help="Fraction q of censoring block proposers (range). (default 0,0.5)"),
+        target_fraud_probability: float | None = typer.Option(None, "--target-fraud-probability", help="Largest acceptable probability that a fraud finalises. (default 1e-6)"),
+        interest_rate: float | None = typer.Option(None, "--interest-rate", help="Opportunity cost of locked capital, 1/year. (default 0.05)"),
+        reexec_seconds: float | None = typer.Option(None, "--reexec-seconds", help="Off-chain re-execution time of one round, s. (default 5)"),
+        dispute_gas: float | None = typer.Option(None, "--dispute-gas", help="Gas per side of one dispute. (default placeholder model per rule)"),
+        resource_ratio: float | None = typer.Option(None, "--resource-ratio", help="BoLD resource ratio rho: bonds >= rho x dispute cost. (default 10)"),
+        jackpot_eth: float | None = typer.Option(None, "--jackpot-eth", help="Forced-error jackpot J, ETH. (default 0.1)"),
+        response_buffer_hours: float | None = typer.Option(None, "--response-buffer-hours", help="Operators' response buffer in the period, h. (default 2)"),
+        move_clock_hours: float | None = typer.Option(None, "--move-clock-hours", help="Per-move clock of the dispute game, h. (default 1)"),
+        max_period_hours: float | None = typer.Option(None, "--max-period-hours", help="Longest acceptable challenge period, h. (default 720)"),
+        rounds_per_day: float | None = typer.Option(None, "--rounds-per-day", help="Assertions per day (for yearly cost). (default 24)"),
+        rule: str | None = typer.Option(None, "--rule", help="Force an aggregation rule instead of recommending one."),
+        tolerance_table: Path | None = typer.Option(None, "--tolerance-table", help="JSON {rule: tolerance} or CSV rule,tolerance (e.g. from `orfl tolerance`)."),
+        no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="Skip the +10% sensitivity analysis."),
+        json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    ) -> None:
+        """Recommend challenge period, bonds, reward share, trainer stake, jackpot rate and
+        aggregation rule, robust over the gas/ETH price, gain and censorship ranges."""
+        from mechanism.economics import recommend as rec
+        from mechanism.economics.workload import load_tolerance_table
+        from mechanism.errors import ParameterError
+
+        values: dict[str, Any] = rec.load_config(config) if config is not None else {}
+        table_path = values.pop("tolerance_table", None)
+        if tolerance_table is not None:
+            table_path = tolerance_table
+        flags: dict[str, Any] = {
+            "model_size": model_size, "trainers": trainers, "malicious_fraction": malicious_fraction,
+            "challengers": challengers, "target_fraud_probability": target_fraud_probability,
+            "interest_rate_per_year": interest_rate, "reexec_seconds": reexec_seconds,
+            "dispute_gas_per_side": dispute_gas, "resource_ratio": resource_ratio, "jackpot_eth": jackpot_eth,
+            "response_buffer_hours": response_buffer_hours, "move_clock_hours": move_clock_hours,
+            "max_period_hours": max_period_hours, "rounds_per_day": rounds_per_day, "rule": rule,
+        }
+        for name, text in zip(RANGE_OPTIONS, (value_at_stake_usd, gas_price_gwei, eth_price_usd, censor_fraction), strict=True):
+            flags[name] = _range(name, text)
+        values.update({k: v for k, v in flags.items() if v is not None})
+        try:
+            inputs = rec.inputs_from_mapping(values, "config" if config is not None else "option")
+            table = load_tolerance_table(table_path) if table_path is not None else None
+        except ParameterError as exc:
+            typer.echo(f"orfl: error: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+        source = f"measured table {table_path}" if table_path is not None else \
+            "placeholder literature table (mechanism/economics/workload.py)"
+        result = rec.recommend(inputs, table, source, with_sensitivity=not no_sensitivity)
+        data = result.to_dict()
+        if json_out:
+            emit_json(data)
+            return
+        _print(data)
+
+
+def _print(data: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"orfl recommend — aggregation rule: {data['aggregation_rule']} "
+                        f"(tolerance {data['aggregation']['tolerance']:g})")
+    for col in ("parameter", "value", "≈", "binding constraint", "most sensitive to (+10%)"):
+        table.add_column(col, overflow="fold")
+    sens = data["sensitivity_to_10pct_increase"]
+    for p in data["parameters"]:
+        s = {k: v for k, v in sens.get(p["name"], {}).items() if v is not None}
+        top = max(s.items(), key=lambda kv: abs(kv[1]), default=None)
+        top_txt = f"{top[0]} ({top[1]:+.1%})" if top and abs(top[1]) > 0 else "—"
+        alt = float(p["alt_value"])
+        val = p["value"]
+        vtxt = f"{val:,.4g}" if isinstance(val, float) else fmt(val)
+        table.add_row(p["name"], f"{vtxt} {p['unit']}", f"{alt:,.4g} {p['alt_unit']}",
+                      p["binding_constraint"], top_txt)
+    console.print(table)
+    c = data["cost"]
+    bd = data["period_breakdown_blocks"]
+    console.print(
+        f"period = detect {bd['detect_blocks']} + dispute {bd['dispute_blocks']} + censorship {bd['censor_blocks']} "
+        f"+ buffer {bd['buffer_blocks']} = {bd['total_blocks']} blocks")
+    console.print(f"total cost: {fmt(c['total_eth_per_assertion'])} ETH/assertion "
+                  f"(≈ {fmt(c['total_usd_per_assertion'])} USD; {fmt(c['total_usd_per_year'])} USD/year)")
+    for w in data["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {w}")

@@ -1,0 +1,18 @@
+"""Incentive analysis of the optimistic-rollup FL protocol (ECONOMICS.md).
+
+One concept per module; import the module you need (nothing heavy is imported here):
+
+* :mod:`~mechanism.economics.units` -- wei/gwei/ETH/USD, blocks/hours/years, dated market defaults;
+* :mod:`~mechanism.economics.workload` -- dispute gas, re-execution time and tolerance table
+  (placeholder defaults until the dispute and tolerance measurements exist);
+* :mod:`~mechanism.economics.payoffs` -- sequencer, challenger and trainer payoffs;
+* :mod:`~mechanism.economics.inspection` -- the inspection game, its equilibria, the verifier's dilemma;
+* :mod:`~mechanism.economics.remedies` -- forced errors with jackpots, attention challenges;
+* :mod:`~mechanism.economics.bounds` -- bond, stake, BoLD, Sybil and capital-cost bounds;
+* :mod:`~mechanism.economics.period` -- the challenge period and its censorship bounds;
+* :mod:`~mechanism.economics.scenario` -- designer inputs and the uncertainty box;
+* :mod:`~mechanism.economics.design` -- the robust LP (closed form, cvxpy, scipy);
+* :mod:`~mechanism.economics.attacks` / :mod:`~mechanism.economics.bruteforce` -- independent
+  safety evaluation and brute-force cross-check;
+* :mod:`~mechanism.economics.recommend` -- the logic behind ``orfl recommend``.
+"""

@@ -1,0 +1,174 @@
+"""Payoffs of the sequencer, the challengers and the trainers (ETH per assertion).
+
+Symbols follow ECONOMICS.md: G gain, B_s / B_c bonds, alpha reward share, m challengers,
+c_v verification cost, c_d one side's dispute cost, q censoring fraction, T' effective
+blocks, v verification probability. All functions are pure and broadcast over numpy
+arrays. Honest play is the zero of every payoff (payoffs are *excess* over honesty).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+F = NDArray[np.float64]
+
+
+def _a(x: ArrayLike) -> F:
+    return np.asarray(x, dtype=float)
+
+
+def censorship_probability(q: ArrayLike, effective_blocks: ArrayLike) -> F:
+    """Probability that every one of ``T'`` blocks is censored: ``Q = q**T'``.
+
+    Felten's bound (ECONOMICS.md §1): each block's proposer censors independently with
+    probability q, so a challenge misses all T' blocks with probability q^T'.
+    ``T' <= 0`` means no chance to challenge (Q = 1).
+    """
+    qa, t = _a(q), _a(effective_blocks)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(t <= 0, 1.0, np.power(qa, np.maximum(t, 0.0)))
+    return np.asarray(out, dtype=float)
+
+
+def fraud_success_probability(v: ArrayLike, m: ArrayLike, censor_prob: ArrayLike) -> F:
+    """``P_s = (1 - v)**m + (1 - (1 - v)**m) * Q`` (ECONOMICS.md §1).
+
+    A fraud finalises if none of the m challengers verifies, or if every challenge is
+    censored (probability ``Q = q**T'``).
+    """
+    none = np.power(1.0 - _a(v), _a(m))
+    return np.asarray(none + (1.0 - none) * _a(censor_prob), dtype=float)
+
+
+def first_challenger_share(v: ArrayLike, m: ArrayLike) -> F:
+    """Expected share of the reward of one verifying challenger, given fraud.
+
+    With "first valid challenge wins" and the other m - 1 challengers verifying
+    independently with probability v, a verifier wins with probability
+    ``E[1 / (1 + K)]``, ``K ~ Binomial(m - 1, v)``, which equals
+    ``(1 - (1 - v)**m) / (m v)`` (ECONOMICS.md §3); its limit at v -> 0 is 1.
+    """
+    va, ma = _a(v), _a(m)
+    small = va < 1e-12
+    vs = np.where(small, 1.0, va)
+    share = (1.0 - np.power(1.0 - vs, ma)) / (ma * vs)
+    return np.asarray(np.where(small, 1.0 - (ma - 1.0) * va / 2.0, share), dtype=float)
+
+
+def sequencer_fraud_profit_eth(
+    gain_eth: ArrayLike,
+    penalty_eth: ArrayLike,
+    success_prob: ArrayLike,
+    post_cost_eth: ArrayLike = 0.0,
+) -> F:
+    """Expected profit of one fraudulent assertion: ``P_s G - (1 - P_s) B - c_post``.
+
+    ECONOMICS.md §2. ``penalty_eth`` is what the sequencer loses when caught: B_s in the
+    basic model, ``(1 - alpha) B_s`` if it can front-run the honest challengers and
+    challenge itself (see :func:`mechanism.economics.bounds.min_sequencer_bond_eth`).
+    """
+    ps = _a(success_prob)
+    return np.asarray(ps * _a(gain_eth) - (1.0 - ps) * _a(penalty_eth) - _a(post_cost_eth), dtype=float)
+
+
+def challenger_verify_payoff_eth(
+    fraud_prob: ArrayLike,
+    v: ArrayLike,
+    m: ArrayLike,
+    censor_prob: ArrayLike,
+    reward_eth: ArrayLike,
+    dispute_cost_eth: ArrayLike,
+    verify_cost_eth: ArrayLike,
+    jackpot_rate: ArrayLike = 0.0,
+    jackpot_net_eth: ArrayLike = 0.0,
+) -> F:
+    """Excess payoff of verifying over not verifying for one challenger.
+
+    ``s(v) (1 - Q) [p (alpha B_s - c_d) + phi J'] - c_v`` with ``s`` the first-challenger
+    share (:func:`first_challenger_share`), ``phi`` the forced-error rate and ``J'`` the
+    jackpot net of the claim transaction (TrueBit whitepaper, §4 "forced errors";
+    ECONOMICS.md §3). ``reward_eth`` is alpha B_s.
+    """
+    s = first_challenger_share(v, m)
+    open_q = 1.0 - _a(censor_prob)
+    income = s * open_q * (_a(fraud_prob) * (_a(reward_eth) - _a(dispute_cost_eth))
+                           + _a(jackpot_rate) * _a(jackpot_net_eth))
+    return np.asarray(income - _a(verify_cost_eth), dtype=float)
+
+
+def honest_challenge_profit_eth(
+    reward_eth: ArrayLike,
+    dispute_cost_eth: ArrayLike,
+    challenger_bond_eth: ArrayLike,
+    interest_rate_per_year: ArrayLike,
+    dispute_years: ArrayLike,
+) -> F:
+    """Profit of disputing a fraud one has found: ``alpha B_s - c_d - r B_c t_dispute``.
+
+    The challenger's bond is returned when it wins but is locked for the dispute
+    (capital cost, ECONOMICS.md §6).
+    """
+    return np.asarray(
+        _a(reward_eth) - _a(dispute_cost_eth)
+        - _a(challenger_bond_eth) * _a(interest_rate_per_year) * _a(dispute_years),
+        dtype=float,
+    )
+
+
+def griefing_shortfall_eth(
+    challenger_bond_eth: ArrayLike,
+    dispute_cost_eth: ArrayLike,
+    pending_value_eth: ArrayLike,
+    interest_rate_per_year: ArrayLike,
+    dispute_years: ArrayLike,
+) -> F:
+    """Harm a frivolous challenge does that its lost bond does not cover, ETH.
+
+    ``c_d + V r t_dispute - B_c`` (ECONOMICS.md §4, "Griefing"): the honest proposer pays
+    c_d and the pending value V waits t_dispute longer. Positive = griefing is cheap.
+    """
+    return np.asarray(
+        _a(dispute_cost_eth) + _a(pending_value_eth) * _a(interest_rate_per_year) * _a(dispute_years)
+        - _a(challenger_bond_eth),
+        dtype=float,
+    )
+
+
+def trainer_slash_challenge_profit_eth(
+    trainer_stake_eth: ArrayLike,
+    trainer_reward_share: ArrayLike,
+    dispute_cost_eth: ArrayLike,
+    verify_cost_eth: ArrayLike,
+) -> F:
+    """Profit of proving that a trainer's update breaks the validity predicate.
+
+    The trainer's stake is slashed by the same game; the prover receives a share of it:
+    ``alpha_t S_t - c_d - c_v`` (DESIGN.md "The protocol", step 5).
+    """
+    return np.asarray(
+        _a(trainer_reward_share) * _a(trainer_stake_eth) - _a(dispute_cost_eth) - _a(verify_cost_eth),
+        dtype=float,
+    )
+
+
+def sybil_poisoning_profit_eth(
+    gain_eth: ArrayLike,
+    identities: ArrayLike,
+    trainer_stake_eth: ArrayLike,
+    interest_rate_per_year: ArrayLike,
+    lock_years: ArrayLike,
+    registration_cost_eth: ArrayLike = 0.0,
+) -> F:
+    """Profit of poisoning inside the validity predicate with k Sybil identities.
+
+    ``G - k (S_t r t + c_reg)`` (ECONOMICS.md §5): the stake is never slashed for
+    in-predicate poisoning, so it costs only its capital cost; a registration cost is
+    the lever that raises it.
+    """
+    k = _a(identities)
+    return np.asarray(
+        _a(gain_eth) - k * (_a(trainer_stake_eth) * _a(interest_rate_per_year) * _a(lock_years)
+                            + _a(registration_cost_eth)),
+        dtype=float,
+    )

@@ -1,0 +1,299 @@
+"""``orfl recommend``: the logic behind the command (no CLI code here).
+
+:func:`recommend` picks the aggregation rule, solves the robust design
+(:func:`mechanism.economics.design.solve_closed_form`), rounds every number *up* to three
+significant figures (so rounding never weakens a bound), attaches the binding constraint,
+the worst-case vertex, the sensitivity of each output to a +10 % change of each input,
+the cost, the Sybil diagnostic and the assumptions, and returns a frozen
+:class:`Recommendation` whose :meth:`Recommendation.to_dict` is the ``--json`` output.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from mechanism.economics import units, workload
+from mechanism.economics.bounds import sybil_attack_cost_eth, sybil_identities_needed
+from mechanism.economics.design import DesignResult, make_problem, solve_closed_form
+from mechanism.economics.scenario import DesignInputs, Interval
+from mechanism.errors import InfeasibleError, OrflError, ParameterError
+
+OUTPUTS = ("challenge_period_blocks", "sequencer_bond_eth", "challenger_bond_eth", "reward_share",
+           "trainer_stake_eth", "jackpot_rate")
+
+
+def ceil_sig(x: float, digits: int = 3) -> float:
+    """Round ``x >= 0`` up to ``digits`` significant figures."""
+    if x <= 0 or not math.isfinite(x):
+        return x
+    e = math.floor(math.log10(x)) - digits + 1
+    return math.ceil(x / 10.0**e - 1e-9) * 10.0**e
+
+
+@dataclass(frozen=True)
+class RuleChoice:
+    """The recommended aggregation rule and the alternatives considered."""
+
+    name: str
+    tolerance: float
+    dispute_gas_per_side: float
+    candidates: tuple[tuple[str, float, float, bool], ...]  # (rule, tolerance, gas, covers)
+    tolerance_source: str
+
+
+def choose_rule(inputs: DesignInputs, table: Mapping[str, float], source: str) -> RuleChoice:
+    """The rule whose tolerance covers the expected malicious fraction with margin,
+    ``beta >= f (1 + margin)`` (and beta > f when f > 0), at the lowest dispute gas."""
+    f, need = inputs.malicious_fraction, inputs.malicious_fraction * (1.0 + inputs.tolerance_margin)
+    cands = []
+    for rule, beta in table.items():
+        if rule not in workload.PLACEHOLDER_RULE_GAS_FACTOR:
+            continue
+        gas = workload.dispute_gas_per_side(rule, inputs.trainers, inputs.model_size)
+        cands.append((rule, float(beta), gas, beta >= need and (beta > f or f == 0.0)))
+    if not cands:
+        raise ParameterError.bad("tolerance_table", sorted(table), "rules among " + ", ".join(workload.PLACEHOLDER_RULE_GAS_FACTOR))
+    cands.sort(key=lambda c: (c[2], -c[1]))
+    if inputs.rule is not None:
+        chosen = [c for c in cands if c[0] == inputs.rule]
+        if not chosen:
+            raise ParameterError.bad("rule", inputs.rule, "a rule of the tolerance table: " + ", ".join(c[0] for c in cands))
+        if not chosen[0][3]:
+            raise InfeasibleError(
+                f"rule {inputs.rule} tolerates a malicious fraction of {chosen[0][1]:g} but malicious_fraction="
+                f"{f:g} with tolerance_margin={inputs.tolerance_margin:g} needs >= {need:.3g}")
+    else:
+        chosen = [c for c in cands if c[3]]
+        if not chosen:
+            best = max(cands, key=lambda c: c[1])
+            raise InfeasibleError(
+                f"malicious_fraction={f:g} with tolerance_margin={inputs.tolerance_margin:g} needs a tolerance >= "
+                f"{need:.3g}, but the most tolerant rule ({best[0]}) tolerates {best[1]:g} ({source})")
+    rule, beta, gas, _ = chosen[0]
+    if inputs.dispute_gas_per_side is not None:
+        gas = float(inputs.dispute_gas_per_side)
+    return RuleChoice(rule, beta, gas, tuple(cands), source)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommended parameter set with its reasons (native units; USD/hours alongside)."""
+
+    challenge_period_blocks: int
+    sequencer_bond_eth: float
+    challenger_bond_eth: float
+    reward_share: float
+    trainer_stake_eth: float
+    jackpot_rate: float
+    jackpot_eth: float
+    rule: RuleChoice
+    design: DesignResult
+    inputs: DesignInputs
+    cost_eth_per_assertion: float
+    sybil: dict[str, float]
+    sensitivity: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def value(self, name: str) -> float:
+        return float(getattr(self, name))
+
+    def to_dict(self) -> dict[str, Any]:
+        eth_usd = self.inputs.eth_price_usd.nominal
+        d = self.design
+        binding = {
+            "challenge_period_blocks": d.binding["challenge_period_blocks"],
+            "sequencer_bond_eth": d.binding["sequencer_bond_eth"],
+            "challenger_bond_eth": d.binding["challenger_bond_eth"],
+            "reward_share": d.binding["reward_eth"],
+            "trainer_stake_eth": d.binding["trainer_stake_eth"],
+            "jackpot_rate": d.binding["jackpot_rate"],
+        }
+        worst = {k: d.worst_vertex["reward_eth" if k == "reward_share" else k] for k in binding}
+        params = [
+            ("challenge_period_blocks", self.challenge_period_blocks, "blocks", "hours",
+             float(units.blocks_to_hours(self.challenge_period_blocks))),
+            ("sequencer_bond_eth", self.sequencer_bond_eth, "ETH", "USD", self.sequencer_bond_eth * eth_usd),
+            ("challenger_bond_eth", self.challenger_bond_eth, "ETH", "USD", self.challenger_bond_eth * eth_usd),
+            ("reward_share", self.reward_share, "1", "USD (reward)", self.reward_share * self.sequencer_bond_eth * eth_usd),
+            ("trainer_stake_eth", self.trainer_stake_eth, "ETH", "USD", self.trainer_stake_eth * eth_usd),
+            ("jackpot_rate", self.jackpot_rate, "1/assertion", "USD/assertion", self.jackpot_rate * self.jackpot_eth * eth_usd),
+        ]
+        comps = dict(d.cost_components_eth)
+        rounds_per_year = self.inputs.rounds_per_day * 365.25
+        return {
+            "challenge_period_blocks": self.challenge_period_blocks,
+            "challenge_period_hours": float(units.blocks_to_hours(self.challenge_period_blocks)),
+            "sequencer_bond_eth": self.sequencer_bond_eth,
+            "sequencer_bond_usd": self.sequencer_bond_eth * eth_usd,
+            "challenger_bond_eth": self.challenger_bond_eth,
+            "challenger_bond_usd": self.challenger_bond_eth * eth_usd,
+            "reward_share": self.reward_share,
+            "trainer_stake_eth": self.trainer_stake_eth,
+            "trainer_stake_usd": self.trainer_stake_eth * eth_usd,
+            "jackpot_rate": self.jackpot_rate,
+            "jackpot_eth": self.jackpot_eth,
+            "aggregation_rule": self.rule.name,
+            "parameters": [
+                {"name": n, "value": v, "unit": u, "alt_unit": au, "alt_value": av,
+                 "binding_constraint": binding[n], "worst_case_vertex": worst[n]}
+                for n, v, u, au, av in params
+            ],
+            "binding_constraints": binding,
+            "sensitivity_to_10pct_increase": self.sensitivity,
+            "period_breakdown_blocks": d.breakdown.as_dict(),
+            "target_verification_probability": d.target_verify_prob,
+            "cost": {
+                "total_eth_per_assertion": self.cost_eth_per_assertion,
+                "total_usd_per_assertion": self.cost_eth_per_assertion * eth_usd,
+                "total_usd_per_year": self.cost_eth_per_assertion * eth_usd * rounds_per_year,
+                "components_eth_per_assertion": comps,
+                "priced_at": {"eth_price_usd": eth_usd, "gas_price_gwei": self.inputs.gas_price_gwei.nominal},
+            },
+            "aggregation": {
+                "rule": self.rule.name, "tolerance": self.rule.tolerance,
+                "dispute_gas_per_side": self.rule.dispute_gas_per_side,
+                "tolerance_source": self.rule.tolerance_source,
+                "candidates": [{"rule": r, "tolerance": b, "dispute_gas_per_side": g, "covers": c}
+                               for r, b, g, c in self.rule.candidates],
+            },
+            "sybil": self.sybil,
+            "inputs": self.inputs.as_dict(),
+            "assumptions": ASSUMPTIONS,
+            "warnings": list(self.warnings),
+        }
+
+
+ASSUMPTIONS = [
+    "market defaults (gas price, ETH price, interest rate, gas limit, compute and bandwidth prices) are dated "
+    "2026-11 assumptions, see mechanism/economics/units.py",
+    "dispute gas per side, re-execution seconds and the tolerance table are placeholders until "
+    "mechanism/dispute/gas.py and `orfl tolerance` measure them (mechanism/economics/workload.py)",
+    "block proposers censor independently (Felten's q^T); no social-layer response time beyond the buffer",
+    "the sequencer can front-run honest challengers with a self-challenge, so its penalty is (1 - reward_share) x bond",
+    "verification is sustained by forced errors with a jackpot (TrueBit); the target verification rate makes "
+    "P(fraud finalises) equal the target probability at the worst vertex",
+    "every value is rounded up to 3 significant figures",
+]
+
+
+def _solve(inputs: DesignInputs, table: Mapping[str, float], source: str) -> tuple[RuleChoice, DesignResult]:
+    rule = choose_rule(inputs, table, source)
+    return rule, solve_closed_form(make_problem(inputs, rule.dispute_gas_per_side))
+
+
+def _outputs(res: DesignResult) -> dict[str, float]:
+    return {
+        "challenge_period_blocks": float(res.period_blocks), "sequencer_bond_eth": res.sequencer_bond_eth,
+        "challenger_bond_eth": res.challenger_bond_eth, "reward_share": res.reward_share,
+        "trainer_stake_eth": res.trainer_stake_eth, "jackpot_rate": res.jackpot_rate,
+        "cost_eth_per_assertion": res.cost_eth_per_assertion,
+    }
+
+
+def _perturbations(i: DesignInputs) -> dict[str, Callable[[], DesignInputs]]:
+    """+10 % of each input (ranges scaled at both ends; integers at least +1)."""
+    def up(name: str) -> Callable[[], DesignInputs]:
+        v = getattr(i, name)
+        if isinstance(v, Interval):
+            nv: object = v.scaled(1.1)
+            if name == "censor_fraction":
+                nv = Interval(min(v.low * 1.1, 0.999), min(v.high * 1.1, 0.999))
+        elif isinstance(v, int) and not isinstance(v, bool):
+            nv = max(v + 1, round(v * 1.1))
+        else:
+            nv = v * 1.1
+        return lambda: i.replace(**{name: nv})
+
+    names = ["value_at_stake_usd", "gas_price_gwei", "eth_price_usd", "censor_fraction",
+             "target_fraud_probability", "interest_rate_per_year", "reexec_seconds", "challengers", "trainers",
+             "model_size", "malicious_fraction", "resource_ratio", "jackpot_eth", "response_buffer_hours",
+             "move_clock_hours"]
+    if i.dispute_gas_per_side is not None:
+        names.append("dispute_gas_per_side")
+    return {n: up(n) for n in names}
+
+
+def sensitivity(inputs: DesignInputs, table: Mapping[str, float], source: str,
+                base: DesignResult) -> dict[str, dict[str, float | None]]:
+    """Relative change of every output under +10 % of each input (``None``: infeasible)."""
+    ref = _outputs(base)
+    out: dict[str, dict[str, float | None]] = {k: {} for k in ref}
+    for name, make in _perturbations(inputs).items():
+        try:
+            _, res = _solve(make(), table, source)
+            new: dict[str, float] | None = _outputs(res)
+        except OrflError:
+            new = None
+        for k, v0 in ref.items():
+            out[k][name] = None if new is None else ((new[k] - v0) / v0 if v0 else new[k] - v0)
+    return out
+
+
+def recommend(inputs: DesignInputs, tolerance_table: Mapping[str, float] | None = None,
+              tolerance_source: str = "placeholder literature table (mechanism/economics/workload.py)",
+              with_sensitivity: bool = True) -> Recommendation:
+    """Recommend a parameter set for ``inputs`` (raises InfeasibleError / ParameterError)."""
+    table = dict(tolerance_table) if tolerance_table is not None else dict(workload.PLACEHOLDER_TOLERANCE)
+    rule, res = _solve(inputs, table, tolerance_source)
+    bs = ceil_sig(res.sequencer_bond_eth)
+    alpha = min(ceil_sig(res.reward_eth / bs), inputs.max_reward_share) if bs > 0 else 0.0
+    st = ceil_sig(res.trainer_stake_eth)
+    lock_years = inputs.trainer_lock_days / 365.25
+    honest = max(1, round(inputs.trainers * (1.0 - inputs.malicious_fraction)))
+    k = int(sybil_identities_needed(rule.tolerance, honest))
+    gain_min = inputs.value_at_stake_usd.low / inputs.eth_price_usd.high
+    cost = float(sybil_attack_cost_eth(k, st, inputs.interest_rate_per_year, lock_years))
+    sybil = {"honest_trainers": honest, "identities_needed": k, "lock_days": inputs.trainer_lock_days,
+             "attack_capital_cost_eth": cost, "min_gain_eth": gain_min}
+    warnings = []
+    if cost < gain_min:
+        warnings.append(
+            f"stake alone deters poisoning weakly: {k} Sybil identities cost {cost:.3g} ETH of capital over "
+            f"{inputs.trainer_lock_days:g} days, far below the smallest gain {gain_min:.3g} ETH; add a registration "
+            "cost, longer lock-up, reputation or contribution scoring (ECONOMICS.md §5)")
+    sens = sensitivity(inputs, table, tolerance_source, res) if with_sensitivity else {}
+    bc, phi = ceil_sig(res.challenger_bond_eth), ceil_sig(res.jackpot_rate)
+    # Cost of the rounded parameters (the design's objective, nominal prices).
+    comps = res.cost_components_eth
+    scale = lambda key, new, old: comps[key] * (new / old if old else 1.0)  # noqa: E731
+    total = (scale("sequencer_bond_capital_eth", bs, res.sequencer_bond_eth)
+             + scale("challenger_bond_capital_eth", bc, res.challenger_bond_eth)
+             + scale("trainer_stake_capital_eth", st, res.trainer_stake_eth)
+             + scale("jackpot_eth", phi, res.jackpot_rate) + comps["finality_delay_eth"])
+    return Recommendation(
+        challenge_period_blocks=res.period_blocks, sequencer_bond_eth=bs, challenger_bond_eth=bc,
+        reward_share=alpha, trainer_stake_eth=st, jackpot_rate=phi, jackpot_eth=inputs.jackpot_eth,
+        rule=rule, design=res, inputs=inputs, cost_eth_per_assertion=total, sybil=sybil,
+        sensitivity=sens, warnings=tuple(warnings),
+    )
+
+
+def inputs_from_mapping(values: Mapping[str, Any], where: str = "config") -> DesignInputs:
+    """Build :class:`DesignInputs` from a mapping (TOML config or merged CLI flags)."""
+    known = {f.name for f in fields(DesignInputs)}
+    extra = sorted(set(values) - known)
+    if extra:
+        raise ParameterError.bad(f"{where}.{extra[0]}", values[extra[0]], "one of " + ", ".join(sorted(known)))
+    try:
+        return DesignInputs(**dict(values))
+    except TypeError as exc:
+        raise ParameterError.bad(where, dict(values), str(exc)) from None
+
+
+def load_config(path: Path | str) -> dict[str, Any]:
+    """Read a TOML config (keys: :class:`DesignInputs` fields, ranges as [low, high]; optional
+    ``tolerance_table`` path); a ``[recommend]`` table is used if present."""
+    p = Path(path)
+    if not p.is_file():
+        raise ParameterError.bad("config", str(path), "an existing TOML file")
+    try:
+        data = tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError.bad("config", str(path), f"valid TOML ({exc})") from None
+    sub = data.get("recommend")
+    return dict(sub) if isinstance(sub, dict) else data

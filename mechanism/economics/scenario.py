@@ -1,0 +1,192 @@
+"""The designer's inputs and the uncertainty box (frozen dataclasses, units in names).
+
+:class:`DesignInputs` holds everything ``orfl recommend`` accepts. Four inputs are
+intervals -- gas price, ETH price, value at stake (the attacker's gain) and the
+censoring fraction -- and the design must hold at every vertex of that box
+(:func:`box_vertices`). Every deterrence bound used by the design is monotone in each of
+the four coordinates, so its worst case over the box is attained at a vertex.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mechanism.economics import units, workload
+from mechanism.errors import ParameterError
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A closed interval ``[low, high]`` of one uncertain input."""
+
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.low > self.high:
+            raise ParameterError.bad("interval", (self.low, self.high), "finite low <= high")
+
+    @property
+    def nominal(self) -> float:
+        """Geometric mean for positive intervals, arithmetic mean otherwise."""
+        if self.low > 0:
+            return math.sqrt(self.low * self.high)
+        return 0.5 * (self.low + self.high)
+
+    def scaled(self, factor: float) -> Interval:
+        return Interval(self.low * factor, self.high * factor)
+
+    @classmethod
+    def of(cls, value: float | tuple[float, float] | list[float] | Interval) -> Interval:
+        if isinstance(value, Interval):
+            return value
+        if isinstance(value, (tuple, list)):
+            if len(value) == 1:
+                return cls(float(value[0]), float(value[0]))
+            if len(value) != 2:
+                raise ParameterError.bad("interval", value, "one value or [low, high]")
+            return cls(float(value[0]), float(value[1]))
+        return cls(float(value), float(value))
+
+
+def _check(name: str, value: object, ok: bool, allowed: str) -> None:
+    if not ok or (isinstance(value, float) and math.isnan(value)):
+        raise ParameterError.bad(name, value, allowed)
+
+
+@dataclass(frozen=True)
+class DesignInputs:
+    """Everything the design depends on. Defaults: the "default scenario" of the report."""
+
+    model_size: int = 1_000_000
+    trainers: int = 50
+    malicious_fraction: float = 0.1
+    challengers: int = 10
+    value_at_stake_usd: Interval = field(default_factory=lambda: Interval(5e5, 2e6))
+    gas_price_gwei: Interval = field(default_factory=lambda: Interval(*units.DEFAULT_GAS_PRICE_RANGE_GWEI))
+    eth_price_usd: Interval = field(default_factory=lambda: Interval(*units.DEFAULT_ETH_PRICE_RANGE_USD))
+    censor_fraction: Interval = field(default_factory=lambda: Interval(0.0, 0.5))
+    target_fraud_probability: float = 1e-6
+    interest_rate_per_year: float = units.DEFAULT_INTEREST_RATE_PER_YEAR
+    reexec_seconds: float = workload.DEFAULT_REEXEC_SECONDS
+    dispute_gas_per_side: float | None = None  # None: workload placeholder for the rule
+    resource_ratio: float = 10.0
+    jackpot_eth: float = 0.1
+    claim_gas: float = 100_000.0
+    response_buffer_hours: float = 2.0
+    move_clock_hours: float = 1.0
+    max_period_hours: float = 30 * 24.0
+    max_reward_share: float = 0.9
+    trainer_reward_share: float = 0.5
+    trainer_lock_days: float = 30.0
+    rounds_per_day: float = 24.0
+    compute_usd_per_hour: float = units.DEFAULT_COMPUTE_USD_PER_HOUR
+    bandwidth_usd_per_gb: float = units.DEFAULT_BANDWIDTH_USD_PER_GB
+    download_gbit_per_s: float = units.DEFAULT_DOWNLOAD_GBIT_PER_S
+    block_gas_limit: float = float(units.DEFAULT_BLOCK_GAS_LIMIT)
+    tolerance_margin: float = 0.5
+    rule: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("value_at_stake_usd", "gas_price_gwei", "eth_price_usd", "censor_fraction"):
+            iv = getattr(self, name)
+            if not isinstance(iv, Interval):
+                object.__setattr__(self, name, Interval.of(iv))
+        for name in ("model_size", "trainers", "challengers"):
+            v = getattr(self, name)
+            _check(name, v, isinstance(v, int) and not isinstance(v, bool) and v >= 1, "an integer >= 1")
+        _check("malicious_fraction", self.malicious_fraction, 0.0 <= self.malicious_fraction < 0.5,
+               "a fraction in [0, 0.5)")
+        _check("value_at_stake_usd", self.value_at_stake_usd.low, self.value_at_stake_usd.low > 0,
+               "positive USD amounts (low <= high)")
+        _check("gas_price_gwei", self.gas_price_gwei.low, self.gas_price_gwei.low > 0, "positive gwei (low <= high)")
+        _check("eth_price_usd", self.eth_price_usd.low, self.eth_price_usd.low > 0, "positive USD (low <= high)")
+        cf = self.censor_fraction
+        _check("censor_fraction", (cf.low, cf.high), cf.low >= 0.0 and cf.high < 1.0, "fractions in [0, 1)")
+        _check("target_fraud_probability", self.target_fraud_probability,
+               0.0 < self.target_fraud_probability < 1.0, "a probability in (0, 1)")
+        _check("interest_rate_per_year", self.interest_rate_per_year,
+               0.0 < self.interest_rate_per_year <= 1.0, "a rate in (0, 1] per year")
+        positive = ("reexec_seconds", "resource_ratio", "jackpot_eth", "move_clock_hours", "max_period_hours",
+                    "rounds_per_day", "download_gbit_per_s", "block_gas_limit", "trainer_lock_days")
+        for name in positive:
+            v = getattr(self, name)
+            _check(name, v, math.isfinite(v) and v > 0, "a finite number > 0")
+        for name in ("claim_gas", "response_buffer_hours", "compute_usd_per_hour", "bandwidth_usd_per_gb",
+                     "tolerance_margin"):
+            v = getattr(self, name)
+            _check(name, v, math.isfinite(v) and v >= 0, "a finite number >= 0")
+        _check("resource_ratio", self.resource_ratio, self.resource_ratio >= 1.0, "a number >= 1")
+        for name in ("max_reward_share", "trainer_reward_share"):
+            v = getattr(self, name)
+            _check(name, v, 0.0 < v <= 1.0, "a share in (0, 1]")
+        if self.dispute_gas_per_side is not None:
+            _check("dispute_gas_per_side", self.dispute_gas_per_side,
+                   math.isfinite(self.dispute_gas_per_side) and self.dispute_gas_per_side > 0, "gas > 0")
+
+    def replace(self, **changes: object) -> DesignInputs:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return DesignInputs(**values)
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = [v.low, v.high] if isinstance(v, Interval) else v
+        return out
+
+
+BOX_AXES = ("gas_price_gwei", "eth_price_usd", "value_at_stake_usd", "censor_fraction")
+
+
+@dataclass(frozen=True)
+class Vertices:
+    """The vertices of the uncertainty box with the derived per-vertex costs (ETH)."""
+
+    gas_price_gwei: NDArray[np.float64]
+    eth_price_usd: NDArray[np.float64]
+    value_at_stake_usd: NDArray[np.float64]
+    censor_fraction: NDArray[np.float64]
+    gain_eth: NDArray[np.float64]
+    dispute_cost_eth: NDArray[np.float64]
+    verify_cost_eth: NDArray[np.float64]
+    claim_cost_eth: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.gas_price_gwei.size)
+
+    def vertex(self, i: int) -> dict[str, float]:
+        return {a: float(getattr(self, a)[i]) for a in BOX_AXES}
+
+
+def verify_cost_usd(inputs: DesignInputs) -> float:
+    """One verification: re-execution at the compute price plus downloading the updates."""
+    gb = workload.update_bytes(inputs.trainers, inputs.model_size) / 1e9
+    return inputs.reexec_seconds * inputs.compute_usd_per_hour / 3600.0 + gb * inputs.bandwidth_usd_per_gb
+
+
+def download_seconds(inputs: DesignInputs) -> float:
+    return workload.update_bytes(inputs.trainers, inputs.model_size) * 8 / (inputs.download_gbit_per_s * 1e9)
+
+
+def box_vertices(inputs: DesignInputs, dispute_gas: float, *, nominal: bool = False) -> Vertices:
+    """All 2^4 vertices of the box (duplicates kept when an interval is a point), or the
+    single nominal point when ``nominal`` is set."""
+    ivs = [getattr(inputs, a) for a in BOX_AXES]
+    pts = [tuple(iv.nominal for iv in ivs)] if nominal else list(itertools.product(*[(iv.low, iv.high) for iv in ivs]))
+    arr = np.array(pts, dtype=float)
+    gas, eth, val, q = arr.T
+    vc_usd = verify_cost_usd(inputs)
+    return Vertices(
+        gas_price_gwei=gas, eth_price_usd=eth, value_at_stake_usd=val, censor_fraction=q,
+        gain_eth=val / eth,
+        dispute_cost_eth=dispute_gas * gas * 1e-9,
+        verify_cost_eth=vc_usd / eth,
+        claim_cost_eth=inputs.claim_gas * gas * 1e-9,
+    )

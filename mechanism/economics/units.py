@@ -1,0 +1,117 @@
+"""Units and market defaults of the economics package.
+
+Internally every amount is a float in **ETH**, every duration in **L1 blocks** (or years
+where an interest rate is applied), every gas amount in **gas**. The conversions below
+are the only place where wei, gwei, USD, seconds and hours appear.
+
+Market defaults
+---------------
+Each default is an *assumption*, dated, with the source it was taken from. They are
+what ``orfl recommend`` uses when the user gives nothing; the design is robust over a
+box around them (:mod:`mechanism.economics.scenario`), so they matter less than the
+box edges. Replace them with current values before relying on a recommendation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+WEI_PER_ETH = 10**18
+WEI_PER_GWEI = 10**9
+GWEI_PER_ETH = 10**9
+
+#: Ethereum slot time after the Merge: ``SECONDS_PER_SLOT = 12`` in the consensus specs
+#: (ethereum/consensus-specs, phase0 config, unchanged through Pectra/Fusaka, checked
+#: 2026-11). One L1 block per slot is assumed (missed slots are ignored: conservative
+#: for the censorship bound, which counts blocks, optimistic for wall-clock periods).
+BLOCK_TIME_SECONDS = 12.0
+SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 86_400.0
+#: Julian year, the convention for converting an annual interest rate.
+SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
+BLOCKS_PER_HOUR = SECONDS_PER_HOUR / BLOCK_TIME_SECONDS  # 300
+BLOCKS_PER_DAY = SECONDS_PER_DAY / BLOCK_TIME_SECONDS  # 7200
+BLOCKS_PER_YEAR = SECONDS_PER_YEAR / BLOCK_TIME_SECONDS  # 2,629,800
+
+#: Nominal L1 gas price (base fee + tip), gwei. Assumption dated 2026-11: after the 2025
+#: gas-limit increases, Etherscan's gas tracker showed typical prices of 0.5-5 gwei
+#: through 2025; we take 5 gwei as nominal and design over the range
+#: [DEFAULT_GAS_PRICE_RANGE_GWEI], whose upper end covers congestion spikes.
+DEFAULT_GAS_PRICE_GWEI = 5.0
+DEFAULT_GAS_PRICE_RANGE_GWEI = (1.0, 100.0)
+
+#: ETH price, USD. Assumption dated 2026-11 (2025 spot range on CoinGecko was roughly
+#: 1,500-4,900 USD); nominal 3,500 USD, designed over [1,500, 8,000].
+DEFAULT_ETH_PRICE_USD = 3_500.0
+DEFAULT_ETH_PRICE_RANGE_USD = (1_500.0, 8_000.0)
+
+#: Opportunity cost of locked capital, 1/year. Assumption dated 2026-11: Ethereum
+#: staking yields ~3 %/yr (beaconcha.in, 2025) plus a risk premium for capital that is
+#: locked and slashable; 5 %/yr nominal.
+DEFAULT_INTEREST_RATE_PER_YEAR = 0.05
+
+#: L1 block gas limit, gas. Raised to 36M (Feb 2025), 45M (Jul 2025) and 60M (Fusaka,
+#: Dec 2025) by validator signalling; 60M assumed as of 2026-11. It scales the EIP-1559
+#: block-stuffing cost (:func:`mechanism.economics.period.stuffing_cost_eth`).
+DEFAULT_BLOCK_GAS_LIMIT = 60_000_000
+
+#: Price of one verifier's compute, USD per hour of re-execution (a few cloud vCPUs).
+#: Assumption dated 2026-11 (on-demand 8-vCPU instances list at 0.3-0.7 USD/h).
+DEFAULT_COMPUTE_USD_PER_HOUR = 0.5
+#: Price of downloading the round's updates, USD per GB (cloud egress lists at
+#: 0.05-0.09 USD/GB, 2025). Assumption dated 2026-11.
+DEFAULT_BANDWIDTH_USD_PER_GB = 0.05
+#: Verifier's download bandwidth, Gbit/s. Assumption.
+DEFAULT_DOWNLOAD_GBIT_PER_S = 1.0
+
+
+def gwei_to_eth(gwei: ArrayLike) -> NDArray[np.float64]:
+    """``gwei * 1e-9`` ETH."""
+    return np.asarray(gwei, dtype=float) / GWEI_PER_ETH
+
+
+def eth_to_wei(eth: float) -> int:
+    """ETH to integer wei (rounded half to even through ``round``)."""
+    return round(eth * WEI_PER_ETH)
+
+
+def wei_to_eth(wei: int) -> float:
+    return wei / WEI_PER_ETH
+
+
+def gas_cost_eth(gas: ArrayLike, gas_price_gwei: ArrayLike) -> NDArray[np.float64]:
+    """Cost of ``gas`` at ``gas_price_gwei``: ``gas * price * 1e-9`` ETH."""
+    return np.asarray(gas, dtype=float) * np.asarray(gas_price_gwei, dtype=float) / GWEI_PER_ETH
+
+
+def eth_to_usd(eth: ArrayLike, eth_price_usd: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(eth, dtype=float) * np.asarray(eth_price_usd, dtype=float)
+
+
+def usd_to_eth(usd: ArrayLike, eth_price_usd: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(usd, dtype=float) / np.asarray(eth_price_usd, dtype=float)
+
+
+def blocks_to_hours(blocks: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(blocks, dtype=float) / BLOCKS_PER_HOUR
+
+
+def blocks_to_days(blocks: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(blocks, dtype=float) / BLOCKS_PER_DAY
+
+
+def blocks_to_years(blocks: ArrayLike) -> NDArray[np.float64]:
+    return np.asarray(blocks, dtype=float) / BLOCKS_PER_YEAR
+
+
+def hours_to_blocks(hours: float) -> int:
+    """Whole blocks covering ``hours`` (rounded up)."""
+    return math.ceil(hours * BLOCKS_PER_HOUR - 1e-9)
+
+
+def seconds_to_blocks(seconds: float) -> int:
+    """Whole blocks covering ``seconds`` (rounded up)."""
+    return math.ceil(seconds / BLOCK_TIME_SECONDS - 1e-9)
