@@ -1,0 +1,188 @@
+"""Simulated L1: 12 s blocks, EIP-1559 base fee, a fee-ordered mempool and censorship.
+
+* Blocks every ``BLOCK_SECONDS = 12`` s, gas limit 30M, target 15M (elasticity 2).
+* Base fee (EIP-1559 spec, integer arithmetic)::
+
+      b' = b + max(b * (used - target) // target // 8, 1)   if used > target
+      b' = b - b * (target - used) // target // 8           if used < target
+
+  i.e. at most x1.125 per full block (``BASE_FEE_MAX_CHANGE_DENOMINATOR = 8``).
+* Inclusion: the proposer orders pending transactions with ``max_fee >= base_fee`` by
+  effective tip ``min(max_priority_fee, max_fee - base_fee)`` (ties by arrival) and packs
+  them greedily into the gas limit.
+* Censorship: each block's proposer is adversarial with probability ``q``, independently
+  (stake-weighted random proposer selection); an adversarial proposer never includes a
+  transaction the adversary marked as censored. A challenge submitted at the start of a
+  window of ``T`` blocks therefore misses it with probability ``q^T`` (Felten's bound;
+  Arbitrum's argument for its 6.4-day period, ECONOMICS.md section 1).
+* Block stuffing: instead of proposing, the adversary fills every block with its own
+  transaction of gas ``gas_limit`` and a tip above the victim's, paying the real EIP-1559
+  price ``gas_limit * (base_fee_i + tip)`` each block; base fees then grow by x1.125 per
+  block, so k blocks cost ``sum_{i<k} gas_limit * (b_0 * 1.125^i + tip)`` (approximately;
+  the simulator applies the exact integer updates).
+
+Deterministic from a seed: all randomness comes from one ``numpy.random.Generator``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mechanism.errors import ParameterError
+
+BLOCK_SECONDS = 12
+GAS_LIMIT = 30_000_000
+GAS_TARGET = 15_000_000
+BASE_FEE_MAX_CHANGE_DENOMINATOR = 8
+GWEI = 10**9
+
+
+def next_base_fee(base_fee_wei: int, gas_used: int, gas_target: int = GAS_TARGET) -> int:
+    """EIP-1559 base-fee update (https://eips.ethereum.org/EIPS/eip-1559)."""
+    if gas_used == gas_target:
+        return base_fee_wei
+    if gas_used > gas_target:
+        delta = base_fee_wei * (gas_used - gas_target) // gas_target // BASE_FEE_MAX_CHANGE_DENOMINATOR
+        return base_fee_wei + max(delta, 1)
+    delta = base_fee_wei * (gas_target - gas_used) // gas_target // BASE_FEE_MAX_CHANGE_DENOMINATOR
+    return base_fee_wei - delta
+
+
+def stuffing_cost_prediction_wei(blocks: int, base_fee_wei: int, tip_wei: int = 0,
+                                 gas_limit: int = GAS_LIMIT) -> float:
+    """Closed form: ``sum_{i<k} gas_limit * (b_0 * 1.125^i + tip)`` (continuous growth)."""
+    growth = 1.0 + 1.0 / BASE_FEE_MAX_CHANGE_DENOMINATOR
+    geometric = (growth**blocks - 1.0) / (growth - 1.0)
+    return float(gas_limit) * (base_fee_wei * geometric + tip_wei * blocks)
+
+
+@dataclass
+class Tx:
+    """A pending transaction: ``payload`` is what the rollup applies on inclusion."""
+
+    sender: str
+    gas: int
+    max_fee_wei: int
+    max_priority_fee_wei: int
+    payload: Any = None
+    censored: bool = False
+    seq: int = 0
+
+    def tip_wei(self, base_fee_wei: int) -> int:
+        return min(self.max_priority_fee_wei, self.max_fee_wei - base_fee_wei)
+
+
+@dataclass
+class Block:
+    number: int
+    base_fee_wei: int
+    gas_used: int
+    adversarial: bool
+    stuffed: bool
+    txs: list[Tx]
+
+    @property
+    def timestamp_s(self) -> int:
+        return self.number * BLOCK_SECONDS
+
+
+@dataclass
+class Chain:
+    """The L1: call :meth:`submit` to queue transactions and :meth:`step` to mine a block.
+
+    ``censor_fraction`` is q; ``stuff`` makes adversarial effort take the form of block
+    stuffing (all blocks, paid at the EIP-1559 price) instead of proposer censorship.
+    """
+
+    seed: int = 0
+    censor_fraction: float = 0.0
+    base_fee_wei: int = 10 * GWEI
+    gas_limit: int = GAS_LIMIT
+    gas_target: int = GAS_TARGET
+    background_gas_mean: int = GAS_TARGET
+    stuff: bool = False
+    stuff_tip_wei: int = 0
+    number: int = 1
+    mempool: list[Tx] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    stuffing_spent_wei: int = 0
+    _seq: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.censor_fraction <= 1.0:
+            raise ParameterError.bad("censor_fraction", self.censor_fraction, "a number in [0, 1]")
+        if not 0 < self.gas_target <= self.gas_limit:
+            raise ParameterError.bad("gas_target", self.gas_target, f"in (0, gas_limit={self.gas_limit}]")
+        if self.base_fee_wei <= 0:
+            raise ParameterError.bad("base_fee_wei", self.base_fee_wei, "a positive integer (wei)")
+        self.rng = np.random.default_rng(self.seed)
+
+    @property
+    def time_s(self) -> int:
+        return self.number * BLOCK_SECONDS
+
+    def submit(self, tx: Tx) -> Tx:
+        self._seq += 1
+        tx.seq = self._seq
+        self.mempool.append(tx)
+        return tx
+
+    def _background(self) -> list[Tx]:
+        """Other users' demand: exponential total gas around the mean, one tx per 1M gas."""
+        if self.background_gas_mean <= 0:
+            return []
+        total = int(min(self.rng.exponential(self.background_gas_mean), 2 * self.gas_limit))
+        n = max(1, total // 1_000_000)
+        tips = self.rng.integers(GWEI // 10, 2 * GWEI, size=n)
+        return [Tx("background", total // n, 10 * self.base_fee_wei + int(t), int(t), seq=-1)
+                for t in tips.tolist()]
+
+    def step(self) -> Block:
+        """Mine block ``number`` and advance; return it (included rollup txs in ``txs``)."""
+        base = self.base_fee_wei
+        adversarial = bool(self.rng.random() < self.censor_fraction)
+        if self.stuff and adversarial:
+            # the adversary buys the whole block: it pays gas_limit * (base + tip) and
+            # outbids every victim tip, so nothing else is included
+            self.stuffing_spent_wei += self.gas_limit * (base + self.stuff_tip_wei)
+            block = Block(self.number, base, self.gas_limit, True, True, [])
+        else:
+            candidates = [t for t in self.mempool if t.max_fee_wei >= base]
+            if adversarial:
+                candidates = [t for t in candidates if not t.censored]
+            candidates += self._background()
+            candidates.sort(key=lambda t: (-t.tip_wei(base), t.seq))
+            used, included = 0, []
+            for t in candidates:
+                if used + t.gas <= self.gas_limit:
+                    used += t.gas
+                    if t.sender != "background":
+                        included.append(t)
+            chosen = {id(t) for t in included}
+            self.mempool = [t for t in self.mempool if id(t) not in chosen]
+            block = Block(self.number, base, used, adversarial, False, included)
+        self.blocks.append(block)
+        self.base_fee_wei = next_base_fee(base, block.gas_used, self.gas_target)
+        self.number += 1
+        return block
+
+
+def censorship_trial(q: float, window_blocks: int, rng: np.random.Generator) -> bool:
+    """One challenge submitted at the start of a window: True if every one of the
+    ``window_blocks`` proposers censored it (each adversarial with probability q)."""
+    chain = Chain(seed=int(rng.integers(2**63)), censor_fraction=q, background_gas_mean=0)
+    chain.submit(Tx("challenger", 200_000, 100 * GWEI, 2 * GWEI, censored=True))
+    return all(not chain.step().txs for _ in range(window_blocks))
+
+
+def stuffing_run(blocks: int, base_fee_wei: int, tip_wei: int = GWEI) -> tuple[int, list[int]]:
+    """Stuff ``blocks`` consecutive blocks; return total cost (wei) and the base fees."""
+    chain = Chain(censor_fraction=1.0, base_fee_wei=base_fee_wei, stuff=True, stuff_tip_wei=tip_wei,
+                  background_gas_mean=0)
+    fees = []
+    for _ in range(blocks):
+        fees.append(chain.step().base_fee_wei)
+    return chain.stuffing_spent_wei, fees

@@ -1,0 +1,437 @@
+# pragma version ~=0.4.3
+"""
+@title orfl optimistic rollup for federated-learning rounds
+@notice Real-ETH ledger of the protocol in DESIGN.md "The protocol":
+    * trainers register with a stake of exactly `trainer_stake_wei`;
+    * a proposer (sequencer) posts one assertion per round with a bond of exactly
+      `sequencer_bond_wei` (input root, output root, claimed-statistics root);
+    * during `challenge_period_blocks` anyone may challenge with `challenger_bond_wei`;
+      every challenge is its own 1-vs-1 bisection dispute (`dispute_depth` levels of
+      "defender reveals a commitment of `arity` children, challenger names one"),
+      each move bounded by a per-move clock of `move_clock_blocks`;
+    * at the leaf, the one-step verdict is delivered by `arbiter` (the one-step verifier,
+      i.e. the dispute-game contract, or its off-chain model in simulations);
+    * the loser's bond (or the trainer's stake) is slashed: `reward_share_bps`/10^4 of it
+      is credited to the winner, the rest is sent to BURN (0x...dEaD), which nobody controls;
+    * a challenger win reverts the assertion: the round is redone by a new assertion;
+    * an assertion finalises after the period if every dispute on it was won by the
+      proposer; only finalised money is credited to `balance_of`, withdrawn pull-style.
+
+    Several challengers (the rule): ALL challenges run in parallel, each
+    against the proposer with its own clocks; the number of challenges is unbounded, so a
+    flood of fake challenges cannot occupy a slot an honest challenger needs, and each
+    fake one is resolved within dispute_depth * 2 + 1 clocks and costs its bond. The
+    first challenger win reverts the assertion; every other open dispute on it is then
+    cancelled with a full refund of its bond (`cancel_dispute`). Trainer fraud proofs
+    (validity predicates) use the same disputes with the trainer as defender.
+
+    Conservation (checked by the tests after every transaction):
+    total_deposited_wei == self.balance + total_withdrawn_wei + total_burned_wei
+    and self.balance == sum(stakes) + sum(locked bonds) + sum(balance_of).
+"""
+
+BURN: constant(address) = 0x000000000000000000000000000000000000dEaD
+BPS: constant(uint256) = 10000
+
+# assertion status
+PENDING: constant(uint256) = 1
+FINALISED: constant(uint256) = 2
+REVERTED: constant(uint256) = 3
+# dispute kind
+KIND_ASSERTION: constant(uint256) = 1
+KIND_TRAINER: constant(uint256) = 2
+# dispute status
+ACTIVE: constant(uint256) = 1
+DEFENDER_WON: constant(uint256) = 2
+CHALLENGER_WON: constant(uint256) = 3
+CANCELLED: constant(uint256) = 4
+# trainer validity predicates (DESIGN.md): 1 non-finite encoding, 2 shape, 3 L2 norm, 4 commitment
+MAX_PREDICATE: constant(uint256) = 4
+
+struct Assertion:
+    round: uint256
+    proposer: address
+    bond_wei: uint256
+    input_root: bytes32
+    output_root: bytes32
+    stats_root: bytes32
+    num_inputs: uint256
+    posted_block: uint256
+    status: uint256
+    open_disputes: uint256
+
+struct Dispute:
+    kind: uint256
+    subject: uint256
+    trainer: address
+    defender: address
+    challenger: address
+    bond_wei: uint256
+    predicate: uint256
+    moves_made: uint256
+    deadline_block: uint256
+    position: uint256
+    commitment: bytes32
+    status: uint256
+
+event TrainerRegistered:
+    trainer: indexed(address)
+    stake_wei: uint256
+
+event TrainerExitRequested:
+    trainer: indexed(address)
+    exit_block: uint256
+
+event TrainerExited:
+    trainer: indexed(address)
+    stake_wei: uint256
+
+event AssertionPosted:
+    assertion_id: indexed(uint256)
+    round: uint256
+    proposer: indexed(address)
+    output_root: bytes32
+
+event Challenged:
+    dispute_id: indexed(uint256)
+    kind: uint256
+    subject: uint256
+    defender: indexed(address)
+    challenger: indexed(address)
+
+event Moved:
+    dispute_id: indexed(uint256)
+    mover: indexed(address)
+    moves_made: uint256
+    data: bytes32
+
+event DisputeResolved:
+    dispute_id: indexed(uint256)
+    winner: indexed(address)
+    loser: indexed(address)
+    reward_wei: uint256
+    burned_wei: uint256
+
+event DisputeCancelled:
+    dispute_id: indexed(uint256)
+    refund_wei: uint256
+
+event AssertionFinalised:
+    assertion_id: indexed(uint256)
+    round: uint256
+
+event AssertionReverted:
+    assertion_id: indexed(uint256)
+    round: uint256
+
+event Withdrawn:
+    account: indexed(address)
+    amount_wei: uint256
+
+trainer_stake_wei: public(immutable(uint256))
+sequencer_bond_wei: public(immutable(uint256))
+challenger_bond_wei: public(immutable(uint256))
+reward_share_bps: public(immutable(uint256))
+challenge_period_blocks: public(immutable(uint256))
+move_clock_blocks: public(immutable(uint256))
+dispute_depth: public(immutable(uint256))
+arity: public(immutable(uint256))
+arbiter: public(immutable(address))
+
+stake_of: public(HashMap[address, uint256])
+exit_block: public(HashMap[address, uint256])
+trainer_open_disputes: public(HashMap[address, uint256])
+balance_of: public(HashMap[address, uint256])
+
+assertions: public(HashMap[uint256, Assertion])
+assertion_count: public(uint256)
+pending_assertion: public(HashMap[uint256, uint256])
+next_round: public(uint256)
+
+disputes: public(HashMap[uint256, Dispute])
+dispute_count: public(uint256)
+assertion_challenged: public(HashMap[uint256, HashMap[address, bool]])
+trainer_challenged: public(HashMap[address, HashMap[uint256, HashMap[address, bool]]])
+
+total_deposited_wei: public(uint256)
+total_withdrawn_wei: public(uint256)
+total_burned_wei: public(uint256)
+
+
+@deploy
+def __init__(
+    _trainer_stake_wei: uint256,
+    _sequencer_bond_wei: uint256,
+    _challenger_bond_wei: uint256,
+    _reward_share_bps: uint256,
+    _challenge_period_blocks: uint256,
+    _move_clock_blocks: uint256,
+    _dispute_depth: uint256,
+    _arity: uint256,
+    _arbiter: address,
+):
+    assert _trainer_stake_wei > 0 and _sequencer_bond_wei > 0 and _challenger_bond_wei > 0, "zero bond"
+    assert _reward_share_bps <= BPS, "reward share above 1"
+    assert _challenge_period_blocks > 0 and _move_clock_blocks > 0, "zero period"
+    assert _arity >= 2, "arity below 2"
+    assert _arbiter != empty(address), "no arbiter"
+    trainer_stake_wei = _trainer_stake_wei
+    sequencer_bond_wei = _sequencer_bond_wei
+    challenger_bond_wei = _challenger_bond_wei
+    reward_share_bps = _reward_share_bps
+    challenge_period_blocks = _challenge_period_blocks
+    move_clock_blocks = _move_clock_blocks
+    dispute_depth = _dispute_depth
+    arity = _arity
+    arbiter = _arbiter
+
+
+# ---------------------------------------------------------------- trainers
+
+@external
+@payable
+def register_trainer():
+    assert self.stake_of[msg.sender] == 0, "already registered"
+    assert self.trainer_open_disputes[msg.sender] == 0, "disputes open"
+    assert msg.value >= trainer_stake_wei, "insufficient stake"
+    assert msg.value == trainer_stake_wei, "excess stake"
+    self.stake_of[msg.sender] = msg.value
+    self.exit_block[msg.sender] = 0
+    self.total_deposited_wei += msg.value
+    log TrainerRegistered(trainer=msg.sender, stake_wei=msg.value)
+
+
+@external
+def request_exit():
+    assert self.stake_of[msg.sender] > 0, "unknown trainer"
+    assert self.exit_block[msg.sender] == 0, "exit requested"
+    e: uint256 = block.number + challenge_period_blocks
+    self.exit_block[msg.sender] = e
+    log TrainerExitRequested(trainer=msg.sender, exit_block=e)
+
+
+@external
+def complete_exit():
+    stake: uint256 = self.stake_of[msg.sender]
+    assert stake > 0, "unknown trainer"
+    assert self.exit_block[msg.sender] != 0, "exit not requested"
+    assert block.number >= self.exit_block[msg.sender], "exit delay active"
+    assert self.trainer_open_disputes[msg.sender] == 0, "disputes open"
+    self.stake_of[msg.sender] = 0
+    self.exit_block[msg.sender] = 0
+    self.balance_of[msg.sender] += stake
+    log TrainerExited(trainer=msg.sender, stake_wei=stake)
+
+
+# ---------------------------------------------------------------- assertions
+
+@external
+@payable
+def post_assertion(
+    round: uint256, input_root: bytes32, output_root: bytes32, stats_root: bytes32, num_inputs: uint256
+) -> uint256:
+    assert round == self.next_round, "wrong round"
+    assert self.pending_assertion[round] == 0, "round pending"
+    assert msg.value >= sequencer_bond_wei, "insufficient bond"
+    assert msg.value == sequencer_bond_wei, "excess bond"
+    aid: uint256 = self.assertion_count + 1
+    self.assertion_count = aid
+    self.assertions[aid] = Assertion(
+        round=round, proposer=msg.sender, bond_wei=msg.value, input_root=input_root,
+        output_root=output_root, stats_root=stats_root, num_inputs=num_inputs,
+        posted_block=block.number, status=PENDING, open_disputes=0,
+    )
+    self.pending_assertion[round] = aid
+    self.total_deposited_wei += msg.value
+    log AssertionPosted(assertion_id=aid, round=round, proposer=msg.sender, output_root=output_root)
+    return aid
+
+
+@external
+def finalise(aid: uint256):
+    a: Assertion = self.assertions[aid]
+    assert a.status != 0, "unknown assertion"
+    assert a.status != FINALISED, "already finalised"
+    assert a.status != REVERTED, "assertion reverted"
+    assert block.number >= a.posted_block + challenge_period_blocks, "challenge period active"
+    assert a.open_disputes == 0, "disputes open"
+    self.assertions[aid].status = FINALISED
+    self.pending_assertion[a.round] = 0
+    self.next_round = a.round + 1
+    self.balance_of[a.proposer] += a.bond_wei
+    log AssertionFinalised(assertion_id=aid, round=a.round)
+
+
+# ---------------------------------------------------------------- disputes
+
+@internal
+def _open(
+    kind: uint256, subject: uint256, trainer: address, defender: address, predicate: uint256, bond: uint256
+) -> uint256:
+    did: uint256 = self.dispute_count + 1
+    self.dispute_count = did
+    self.disputes[did] = Dispute(
+        kind=kind, subject=subject, trainer=trainer, defender=defender, challenger=msg.sender,
+        bond_wei=bond, predicate=predicate, moves_made=0,
+        deadline_block=block.number + move_clock_blocks, position=0, commitment=empty(bytes32),
+        status=ACTIVE,
+    )
+    self.total_deposited_wei += bond
+    log Challenged(dispute_id=did, kind=kind, subject=subject, defender=defender, challenger=msg.sender)
+    return did
+
+
+@external
+@payable
+def challenge_assertion(aid: uint256) -> uint256:
+    a: Assertion = self.assertions[aid]
+    assert a.status != 0, "unknown assertion"
+    assert a.status == PENDING, "assertion not pending"
+    assert block.number < a.posted_block + challenge_period_blocks, "challenge period over"
+    assert not self.assertion_challenged[aid][msg.sender], "already challenged"
+    assert msg.value >= challenger_bond_wei, "insufficient bond"
+    assert msg.value == challenger_bond_wei, "excess bond"
+    self.assertion_challenged[aid][msg.sender] = True
+    self.assertions[aid].open_disputes = a.open_disputes + 1
+    return self._open(KIND_ASSERTION, aid, empty(address), a.proposer, 0, msg.value)
+
+
+@external
+@payable
+def challenge_trainer(trainer: address, round: uint256, predicate: uint256) -> uint256:
+    assert self.stake_of[trainer] > 0, "unknown trainer"
+    assert predicate >= 1 and predicate <= MAX_PREDICATE, "unknown predicate"
+    assert not self.trainer_challenged[trainer][round][msg.sender], "already challenged"
+    assert msg.value >= challenger_bond_wei, "insufficient bond"
+    assert msg.value == challenger_bond_wei, "excess bond"
+    self.trainer_challenged[trainer][round][msg.sender] = True
+    self.trainer_open_disputes[trainer] += 1
+    return self._open(KIND_TRAINER, round, trainer, trainer, predicate, msg.value)
+
+
+@internal
+@view
+def _subject_live(d: Dispute) -> bool:
+    if d.kind == KIND_ASSERTION:
+        return self.assertions[d.subject].status == PENDING
+    return self.stake_of[d.trainer] > 0
+
+
+@external
+def move(did: uint256, data: bytes32):
+    d: Dispute = self.disputes[did]
+    assert d.status != 0, "unknown dispute"
+    assert d.status == ACTIVE, "dispute over"
+    assert self._subject_live(d), "subject gone"
+    assert d.moves_made < 2 * dispute_depth, "bisection complete"
+    mover: address = d.challenger
+    if d.moves_made % 2 == 0:
+        mover = d.defender
+    assert msg.sender == mover, "not your turn"
+    assert block.number <= d.deadline_block, "clock expired"
+    if d.moves_made % 2 == 0:
+        self.disputes[did].commitment = data
+    else:
+        index: uint256 = convert(data, uint256)
+        assert index < arity, "bad index"
+        self.disputes[did].position = d.position * arity + index
+    self.disputes[did].moves_made = d.moves_made + 1
+    self.disputes[did].deadline_block = block.number + move_clock_blocks
+    log Moved(dispute_id=did, mover=msg.sender, moves_made=d.moves_made + 1, data=data)
+
+
+@internal
+def _settle(did: uint256, d: Dispute, defender_wins: bool):
+    """Slash the loser: reward_share to the winner's balance, the rest to BURN."""
+    winner: address = d.defender
+    loser: address = d.challenger
+    slashed: uint256 = d.bond_wei
+    if defender_wins:
+        self.disputes[did].status = DEFENDER_WON
+    else:
+        self.disputes[did].status = CHALLENGER_WON
+        winner = d.challenger
+        loser = d.defender
+        self.balance_of[d.challenger] += d.bond_wei
+        if d.kind == KIND_ASSERTION:
+            slashed = self.assertions[d.subject].bond_wei
+        else:
+            slashed = self.stake_of[d.trainer]
+    if d.kind == KIND_ASSERTION:
+        self.assertions[d.subject].open_disputes -= 1
+        if not defender_wins:
+            self.assertions[d.subject].status = REVERTED
+            self.pending_assertion[self.assertions[d.subject].round] = 0
+            log AssertionReverted(assertion_id=d.subject, round=self.assertions[d.subject].round)
+    else:
+        self.trainer_open_disputes[d.trainer] -= 1
+        if not defender_wins:
+            self.stake_of[d.trainer] = 0
+            self.exit_block[d.trainer] = 0
+    reward: uint256 = slashed * reward_share_bps // BPS
+    burned: uint256 = slashed - reward
+    self.balance_of[winner] += reward
+    self.total_burned_wei += burned
+    log DisputeResolved(dispute_id=did, winner=winner, loser=loser, reward_wei=reward, burned_wei=burned)
+    if burned > 0:
+        send(BURN, burned)
+
+
+@external
+@nonreentrant
+def resolve(did: uint256, defender_wins: bool):
+    d: Dispute = self.disputes[did]
+    assert msg.sender == arbiter, "not arbiter"
+    assert d.status != 0, "unknown dispute"
+    assert d.status == ACTIVE, "dispute over"
+    assert self._subject_live(d), "subject gone"
+    assert d.moves_made == 2 * dispute_depth, "bisection incomplete"
+    assert block.number <= d.deadline_block, "clock expired"
+    self._settle(did, d, defender_wins)
+
+
+@external
+@nonreentrant
+def timeout(did: uint256):
+    """Past the deadline the party to move loses; at the leaf the challenger bears the
+    burden of proof, so a missing one-step verdict lets the defender's claim stand."""
+    d: Dispute = self.disputes[did]
+    assert d.status != 0, "unknown dispute"
+    assert d.status == ACTIVE, "dispute over"
+    assert self._subject_live(d), "subject gone"
+    assert block.number > d.deadline_block, "clock running"
+    defender_wins: bool = True
+    if d.moves_made < 2 * dispute_depth and d.moves_made % 2 == 0:
+        defender_wins = False
+    self._settle(did, d, defender_wins)
+
+
+@external
+def cancel_dispute(did: uint256):
+    """Refund a dispute whose subject is gone (assertion reverted by another challenger,
+    trainer already slashed): the challenger gets its whole bond back."""
+    d: Dispute = self.disputes[did]
+    assert d.status != 0, "unknown dispute"
+    assert d.status == ACTIVE, "dispute over"
+    assert not self._subject_live(d), "subject live"
+    self.disputes[did].status = CANCELLED
+    if d.kind == KIND_ASSERTION:
+        self.assertions[d.subject].open_disputes -= 1
+    else:
+        self.trainer_open_disputes[d.trainer] -= 1
+    self.balance_of[d.challenger] += d.bond_wei
+    log DisputeCancelled(dispute_id=did, refund_wei=d.bond_wei)
+
+
+# ---------------------------------------------------------------- withdrawals
+
+@external
+@nonreentrant
+def withdraw():
+    """Pull payment of finalised funds; checks-effects-interactions plus a lock."""
+    amount: uint256 = self.balance_of[msg.sender]
+    assert amount > 0, "nothing to withdraw"
+    self.balance_of[msg.sender] = 0
+    self.total_withdrawn_wei += amount
+    log Withdrawn(account=msg.sender, amount_wei=amount)
+    raw_call(msg.sender, b"", value=amount)

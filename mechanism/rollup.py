@@ -1,0 +1,520 @@
+"""Fast Python state machine of ``contracts/Rollup.vy`` (same checks, reasons, events, gas).
+
+Every public method is one transaction of the contract: it performs the contract's
+``assert`` checks in the same order and raises :class:`RollupRevert` with the same reason
+string, or applies the same state change, emits the same events (name + arguments) and
+returns the same value. The differential tests in ``tests/mechanism/rollup`` drive this
+class and the Vyper contract (through :mod:`mechanism.rollup_evm`) with the same generated
+transaction sequences and compare outcomes, balances, events and gas.
+
+Storage is a flat map slot -> int, exactly like the EVM's: each struct field, mapping entry
+and counter is one 32-byte slot, so the gas model can price storage writes the way the
+EVM does. Gas of a transaction (:class:`GasMeter`)::
+
+    gas = 21000 + calldata(16/4 per byte) + base[path] + sum_writes sstore(orig, cur, new)
+          - min(refund, gas // 5)                      (EIP-2028, EIP-2200/2929, EIP-3529)
+
+``base[path]`` (:data:`BASE_GAS`) (reads, hashing, logs, value transfers, cold-access surcharges) is
+calibrated against the EVM per code path; the storage term is modelled per write.
+
+Ledger invariant after every transaction (the tests check it)::
+
+    total_deposited_wei == eth_wei + total_withdrawn_wei + total_burned_wei
+    eth_wei == sum(stakes) + sum(active bonds) + sum(balance_of)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mechanism.errors import OrflError, ParameterError
+
+BURN = "0x000000000000000000000000000000000000dEaD"
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+BPS = 10_000
+PENDING, FINALISED, REVERTED = 1, 2, 3
+KIND_ASSERTION, KIND_TRAINER = 1, 2
+ACTIVE, DEFENDER_WON, CHALLENGER_WON, CANCELLED = 1, 2, 3, 4
+MAX_PREDICATE = 4
+PREDICATES = {1: "non-finite encoding", 2: "shape", 3: "L2 norm bound", 4: "commitment mismatch"}
+
+ASSERTION_FIELDS = ("round", "proposer", "bond_wei", "input_root", "output_root", "stats_root",
+                    "num_inputs", "posted_block", "status", "open_disputes")
+DISPUTE_FIELDS = ("kind", "subject", "trainer", "defender", "challenger", "bond_wei", "predicate",
+                  "moves_made", "deadline_block", "position", "commitment", "status")
+
+
+# ---------------------------------------------------------------- gas model
+#: EIP-2929/2200/3529 storage constants (gas).
+SSTORE_SET, SSTORE_RESET, WARM_ACCESS, SSTORE_CLEARS_REFUND = 20_000, 2_900, 100, 4_800
+#: Execution gas of each code path *excluding* the modelled storage-write term: reads,
+#: hashing, logs, value transfers and cold-access surcharges. Calibrated against the EVM
+#: (titanoboa, vyper 0.4.3) by ``python -m mechanism.rollup_evm --calibrate``.
+BASE_GAS: dict[str, int] = {
+    'cancel_dispute:assertion': 34521,
+    'cancel_dispute:trainer': 34472,
+    'challenge_assertion': 56884,
+    'challenge_trainer': 39572,
+    'complete_exit': 10590,
+    'finalise': 30022,
+    'move_commit': 31185,
+    'move_index': 31346,
+    'post_assertion': 32137,
+    'register_trainer': 10302,
+    'request_exit': 6006,
+    'resolve:assertion:challenger:burn': 56358,
+    'resolve:assertion:challenger:noburn': 47023,
+    'resolve:assertion:defender:burn': 47896,
+    'resolve:assertion:defender:noburn': 38561,
+    'resolve:trainer:challenger:burn': 50549,
+    'resolve:trainer:challenger:noburn': 41214,
+    'resolve:trainer:defender:burn': 47858,
+    'resolve:trainer:defender:noburn': 38523,
+    'timeout:assertion:challenger:burn': 56332,
+    'timeout:assertion:challenger:noburn': 46997,
+    'timeout:assertion:defender:burn': 47862,
+    'timeout:assertion:defender:noburn': 38527,
+    'timeout:trainer:challenger:burn': 50523,
+    'timeout:trainer:challenger:noburn': 41188,
+    'timeout:trainer:defender:burn': 47824,
+    'timeout:trainer:defender:noburn': 38489,
+    'withdraw': 15624,
+}
+
+
+def _is_zero(v: Any) -> bool:
+    return v in (0, False, ZERO_ADDRESS, b"\x00" * 32)
+
+
+def intrinsic_gas(args: tuple[Any, ...]) -> int:
+    """21000 + calldata cost (EIP-2028: 16 gas per non-zero byte, 4 per zero byte) of the
+    ABI encoding: a 4-byte selector (counted as non-zero) and one 32-byte word per argument."""
+    data = bytearray(b"\xff" * 4)
+    for a in args:
+        if isinstance(a, bytes):
+            data += a.rjust(32, b"\x00")
+        elif isinstance(a, str):
+            data += bytes.fromhex(a[2:]).rjust(32, b"\x00")
+        else:
+            data += int(a).to_bytes(32, "big")
+    zeros = data.count(0)
+    return 21_000 + 4 * zeros + 16 * (len(data) - zeros)
+
+
+class GasMeter:
+    """Prices the storage writes of one transaction (EIP-2200 net metering, EIP-3529)."""
+
+    def __init__(self) -> None:
+        self.original: dict[tuple[Any, ...], Any] = {}
+        self.storage_gas = 0
+        self.refund = 0
+
+    def sstore(self, key: tuple[Any, ...], current: Any, new: Any) -> None:
+        orig = self.original.setdefault(key, current)
+        if new == current:
+            self.storage_gas += WARM_ACCESS
+            return
+        if orig == current:
+            self.storage_gas += SSTORE_SET if _is_zero(orig) else SSTORE_RESET
+            if not _is_zero(orig) and _is_zero(new):
+                self.refund += SSTORE_CLEARS_REFUND
+            return
+        self.storage_gas += WARM_ACCESS
+        if not _is_zero(orig):
+            if _is_zero(current):
+                self.refund -= SSTORE_CLEARS_REFUND
+            if _is_zero(new):
+                self.refund += SSTORE_CLEARS_REFUND
+        if orig == new:
+            self.refund += (SSTORE_SET if _is_zero(orig) else SSTORE_RESET) - WARM_ACCESS
+
+    def charged(self, args: tuple[Any, ...], path: str) -> int:
+        """Gas charged: intrinsic + base + storage - min(refund, gas // 5) (EIP-3529)."""
+        total = intrinsic_gas(args) + BASE_GAS.get(path, 0) + self.storage_gas
+        return total - min(max(self.refund, 0), total // 5)
+
+
+class RollupRevert(OrflError):
+    """A transaction the contract rejects; ``reason`` is the contract's revert string."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RollupParams:
+    """Constructor arguments of ``Rollup.vy`` (units in names; wei, blocks, basis points)."""
+
+    trainer_stake_wei: int = 10**18
+    sequencer_bond_wei: int = 3 * 10**18
+    challenger_bond_wei: int = 10**18
+    reward_share_bps: int = 5_000
+    challenge_period_blocks: int = 50
+    move_clock_blocks: int = 5
+    dispute_depth: int = 3
+    arity: int = 4
+
+    def __post_init__(self) -> None:
+        for name in ("trainer_stake_wei", "sequencer_bond_wei", "challenger_bond_wei"):
+            if getattr(self, name) <= 0:
+                raise ParameterError.bad(name, getattr(self, name), "a positive integer (wei)")
+        if not 0 <= self.reward_share_bps <= BPS:
+            raise ParameterError.bad("reward_share_bps", self.reward_share_bps, "an integer in [0, 10000]")
+        for name in ("challenge_period_blocks", "move_clock_blocks"):
+            if getattr(self, name) <= 0:
+                raise ParameterError.bad(name, getattr(self, name), "a positive integer (blocks)")
+        if self.dispute_depth < 0:
+            raise ParameterError.bad("dispute_depth", self.dispute_depth, "an integer >= 0")
+        if self.arity < 2:
+            raise ParameterError.bad("arity", self.arity, "an integer >= 2")
+
+
+Event = tuple[str, dict[str, Any]]
+
+
+@dataclass
+class Receipt:
+    """Outcome of one transaction: return value, events, gas charged (after refund)."""
+
+    value: Any
+    events: list[Event]
+    gas: int
+
+
+@dataclass
+class RollupState:
+    """The Python rollup. ``block`` is the current block number (set by the chain)."""
+
+    params: RollupParams
+    arbiter: str
+    block: int = 1
+    slots: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    eth_wei: int = 0
+    wallets_wei: dict[str, int] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    gas_spent: int = 0
+    last_path: str = ""
+    last_storage_gas: int = 0
+    _meter: GasMeter | None = None
+
+    def new_account(self, wei: int, name: str | None = None) -> str:
+        """Fund a fresh deterministic address (the EVM driver generates real ones)."""
+        addr = "0x" + (len(self.wallets_wei) + 1).to_bytes(20, "big").hex()
+        self.wallets_wei[addr] = wei
+        return addr
+
+    def wallet(self, account: str) -> int:
+        return self.wallets_wei.get(account, 0)
+
+    @property
+    def burned_wei(self) -> int:
+        return self.wallets_wei.get(BURN, 0)
+
+    # ------------------------------------------------------------ storage
+    def get(self, *key: Any) -> Any:
+        default: Any = False if key[0] in ("assertion_challenged", "trainer_challenged") else 0
+        if key[-1] in ("proposer", "trainer", "defender", "challenger"):
+            default = ZERO_ADDRESS
+        elif key[-1] in ("input_root", "output_root", "stats_root", "commitment"):
+            default = b"\x00" * 32
+        return self.slots.get(key, default)
+
+    def _set(self, value: Any, *key: Any) -> None:
+        old = self.get(*key)
+        if self._meter is not None:
+            self._meter.sstore(key, old, value)
+        self.slots[key] = value
+
+    def assertion(self, aid: int) -> dict[str, Any]:
+        return {f: self.get("assertions", aid, f) for f in ASSERTION_FIELDS}
+
+    def dispute(self, did: int) -> dict[str, Any]:
+        return {f: self.get("disputes", did, f) for f in DISPUTE_FIELDS}
+
+    def counter(self, name: str) -> int:
+        return int(self.get(name))
+
+    def balance_of(self, account: str) -> int:
+        return int(self.get("balance_of", account))
+
+    def stake_of(self, account: str) -> int:
+        return int(self.get("stake_of", account))
+
+    def exit_block_of(self, account: str) -> int:
+        return int(self.get("exit_block", account))
+
+    # ------------------------------------------------------------ transactions
+    def transact(self, sender: str, fn: str, *args: Any, value_wei: int = 0) -> Receipt:
+        """Apply one transaction atomically: on revert nothing changes and it raises."""
+        if self.wallets_wei.get(sender, 0) < value_wei:
+            raise RollupRevert("insufficient funds")
+        snapshot = (dict(self.slots), self.eth_wei, dict(self.wallets_wei), len(self.events))
+        self._meter = GasMeter()
+        try:
+            method = getattr(self, "_tx_" + fn)
+            self.wallets_wei[sender] = self.wallets_wei.get(sender, 0) - value_wei
+            self.eth_wei += value_wei
+            n0 = len(self.events)
+            path, ret = method(sender, value_wei, *args)
+            gas = self._meter.charged(args, path)
+            self.last_path, self.last_storage_gas = path, self._meter.storage_gas
+        except RollupRevert:
+            self.slots, self.eth_wei, self.wallets_wei = snapshot[0], snapshot[1], snapshot[2]
+            del self.events[snapshot[3]:]
+            raise
+        finally:
+            self._meter = None
+        self.gas_spent += gas
+        return Receipt(ret, self.events[n0:], gas)
+
+    def _emit(self, name: str, **args: Any) -> None:
+        self.events.append((name, args))
+
+    def _pay_out(self, to: str, amount_wei: int) -> None:
+        self.eth_wei -= amount_wei
+        self.wallets_wei[to] = self.wallets_wei.get(to, 0) + amount_wei
+
+    @staticmethod
+    def _require(cond: bool, reason: str) -> None:
+        if not cond:
+            raise RollupRevert(reason)
+
+    # trainers ----------------------------------------------------------
+    def _tx_register_trainer(self, s: str, v: int) -> tuple[str, None]:
+        p = self.params
+        self._require(self.get("stake_of", s) == 0, "already registered")
+        self._require(self.get("trainer_open_disputes", s) == 0, "disputes open")
+        self._require(v >= p.trainer_stake_wei, "insufficient stake")
+        self._require(v == p.trainer_stake_wei, "excess stake")
+        self._set(v, "stake_of", s)
+        self._set(0, "exit_block", s)
+        self._set(self.get("total_deposited_wei") + v, "total_deposited_wei")
+        self._emit("TrainerRegistered", trainer=s, stake_wei=v)
+        return "register_trainer", None
+
+    def _tx_request_exit(self, s: str, v: int) -> tuple[str, None]:
+        self._require(self.get("stake_of", s) > 0, "unknown trainer")
+        self._require(self.get("exit_block", s) == 0, "exit requested")
+        e = self.block + self.params.challenge_period_blocks
+        self._set(e, "exit_block", s)
+        self._emit("TrainerExitRequested", trainer=s, exit_block=e)
+        return "request_exit", None
+
+    def _tx_complete_exit(self, s: str, v: int) -> tuple[str, None]:
+        stake = self.get("stake_of", s)
+        self._require(stake > 0, "unknown trainer")
+        self._require(self.get("exit_block", s) != 0, "exit not requested")
+        self._require(self.block >= self.get("exit_block", s), "exit delay active")
+        self._require(self.get("trainer_open_disputes", s) == 0, "disputes open")
+        self._set(0, "stake_of", s)
+        self._set(0, "exit_block", s)
+        self._set(self.get("balance_of", s) + stake, "balance_of", s)
+        self._emit("TrainerExited", trainer=s, stake_wei=stake)
+        return "complete_exit", None
+
+    # assertions --------------------------------------------------------
+    def _tx_post_assertion(self, s: str, v: int, rnd: int, input_root: bytes, output_root: bytes,
+                           stats_root: bytes, num_inputs: int) -> tuple[str, int]:
+        p = self.params
+        self._require(rnd == self.get("next_round"), "wrong round")
+        self._require(self.get("pending_assertion", rnd) == 0, "round pending")
+        self._require(v >= p.sequencer_bond_wei, "insufficient bond")
+        self._require(v == p.sequencer_bond_wei, "excess bond")
+        aid = self.get("assertion_count") + 1
+        self._set(aid, "assertion_count")
+        values = (rnd, s, v, input_root, output_root, stats_root, num_inputs, self.block, PENDING, 0)
+        for f, x in zip(ASSERTION_FIELDS, values, strict=True):
+            self._set(x, "assertions", aid, f)
+        self._set(aid, "pending_assertion", rnd)
+        self._set(self.get("total_deposited_wei") + v, "total_deposited_wei")
+        self._emit("AssertionPosted", assertion_id=aid, round=rnd, proposer=s, output_root=output_root)
+        return "post_assertion", aid
+
+    def _tx_finalise(self, s: str, v: int, aid: int) -> tuple[str, None]:
+        a = self.assertion(aid)
+        self._require(a["status"] != 0, "unknown assertion")
+        self._require(a["status"] != FINALISED, "already finalised")
+        self._require(a["status"] != REVERTED, "assertion reverted")
+        self._require(self.block >= a["posted_block"] + self.params.challenge_period_blocks,
+                      "challenge period active")
+        self._require(a["open_disputes"] == 0, "disputes open")
+        self._set(FINALISED, "assertions", aid, "status")
+        self._set(0, "pending_assertion", a["round"])
+        self._set(a["round"] + 1, "next_round")
+        self._set(self.get("balance_of", a["proposer"]) + a["bond_wei"], "balance_of", a["proposer"])
+        self._emit("AssertionFinalised", assertion_id=aid, round=a["round"])
+        return "finalise", None
+
+    # disputes ----------------------------------------------------------
+    def _open(self, s: str, kind: int, subject: int, trainer: str, defender: str, predicate: int,
+              bond: int) -> int:
+        did = self.get("dispute_count") + 1
+        self._set(did, "dispute_count")
+        values = (kind, subject, trainer, defender, s, bond, predicate, 0,
+                  self.block + self.params.move_clock_blocks, 0, b"\x00" * 32, ACTIVE)
+        for f, x in zip(DISPUTE_FIELDS, values, strict=True):
+            self._set(x, "disputes", did, f)
+        self._set(self.get("total_deposited_wei") + bond, "total_deposited_wei")
+        self._emit("Challenged", dispute_id=did, kind=kind, subject=subject, defender=defender, challenger=s)
+        return int(did)
+
+    def _tx_challenge_assertion(self, s: str, v: int, aid: int) -> tuple[str, int]:
+        p = self.params
+        a = self.assertion(aid)
+        self._require(a["status"] != 0, "unknown assertion")
+        self._require(a["status"] == PENDING, "assertion not pending")
+        self._require(self.block < a["posted_block"] + p.challenge_period_blocks, "challenge period over")
+        self._require(not self.get("assertion_challenged", aid, s), "already challenged")
+        self._require(v >= p.challenger_bond_wei, "insufficient bond")
+        self._require(v == p.challenger_bond_wei, "excess bond")
+        self._set(True, "assertion_challenged", aid, s)
+        self._set(a["open_disputes"] + 1, "assertions", aid, "open_disputes")
+        return "challenge_assertion", self._open(s, KIND_ASSERTION, aid, ZERO_ADDRESS, a["proposer"], 0, v)
+
+    def _tx_challenge_trainer(self, s: str, v: int, trainer: str, rnd: int, predicate: int) -> tuple[str, int]:
+        p = self.params
+        self._require(self.get("stake_of", trainer) > 0, "unknown trainer")
+        self._require(1 <= predicate <= MAX_PREDICATE, "unknown predicate")
+        self._require(not self.get("trainer_challenged", trainer, rnd, s), "already challenged")
+        self._require(v >= p.challenger_bond_wei, "insufficient bond")
+        self._require(v == p.challenger_bond_wei, "excess bond")
+        self._set(True, "trainer_challenged", trainer, rnd, s)
+        self._set(self.get("trainer_open_disputes", trainer) + 1, "trainer_open_disputes", trainer)
+        return "challenge_trainer", self._open(s, KIND_TRAINER, rnd, trainer, trainer, predicate, v)
+
+    def subject_live(self, d: dict[str, Any]) -> bool:
+        if d["kind"] == KIND_ASSERTION:
+            return bool(self.get("assertions", d["subject"], "status") == PENDING)
+        return bool(self.get("stake_of", d["trainer"]) > 0)
+
+    def _check_active(self, d: dict[str, Any]) -> None:
+        self._require(d["status"] != 0, "unknown dispute")
+        self._require(d["status"] == ACTIVE, "dispute over")
+        self._require(self.subject_live(d), "subject gone")
+
+    def to_move(self, did: int) -> str | None:
+        """Who must act next in dispute ``did``: defender, challenger, or None at the leaf."""
+        d = self.dispute(did)
+        if d["moves_made"] >= 2 * self.params.dispute_depth:
+            return None
+        return str(d["defender"] if d["moves_made"] % 2 == 0 else d["challenger"])
+
+    def _tx_move(self, s: str, v: int, did: int, data: bytes) -> tuple[str, None]:
+        p = self.params
+        d = self.dispute(did)
+        self._check_active(d)
+        self._require(d["moves_made"] < 2 * p.dispute_depth, "bisection complete")
+        defender_turn = d["moves_made"] % 2 == 0
+        self._require(s == (d["defender"] if defender_turn else d["challenger"]), "not your turn")
+        self._require(self.block <= d["deadline_block"], "clock expired")
+        if defender_turn:
+            self._set(data, "disputes", did, "commitment")
+        else:
+            index = int.from_bytes(data, "big")
+            self._require(index < p.arity, "bad index")
+            self._set(d["position"] * p.arity + index, "disputes", did, "position")
+        self._set(d["moves_made"] + 1, "disputes", did, "moves_made")
+        self._set(self.block + p.move_clock_blocks, "disputes", did, "deadline_block")
+        self._emit("Moved", dispute_id=did, mover=s, moves_made=d["moves_made"] + 1, data=data)
+        return ("move_commit" if defender_turn else "move_index"), None
+
+    def _settle(self, did: int, d: dict[str, Any], defender_wins: bool) -> str:
+        winner, loser, slashed = d["defender"], d["challenger"], d["bond_wei"]
+        assertion_kind = d["kind"] == KIND_ASSERTION
+        if defender_wins:
+            self._set(DEFENDER_WON, "disputes", did, "status")
+        else:
+            self._set(CHALLENGER_WON, "disputes", did, "status")
+            winner, loser = d["challenger"], d["defender"]
+            self._set(self.get("balance_of", winner) + d["bond_wei"], "balance_of", winner)
+            if assertion_kind:
+                slashed = self.get("assertions", d["subject"], "bond_wei")
+            else:
+                slashed = self.get("stake_of", d["trainer"])
+        if assertion_kind:
+            key = ("assertions", d["subject"])
+            self._set(self.get(*key, "open_disputes") - 1, *key, "open_disputes")
+            if not defender_wins:
+                rnd = self.get(*key, "round")
+                self._set(REVERTED, *key, "status")
+                self._set(0, "pending_assertion", rnd)
+                self._emit("AssertionReverted", assertion_id=d["subject"], round=rnd)
+        else:
+            t = d["trainer"]
+            self._set(self.get("trainer_open_disputes", t) - 1, "trainer_open_disputes", t)
+            if not defender_wins:
+                self._set(0, "stake_of", t)
+                self._set(0, "exit_block", t)
+        reward = slashed * self.params.reward_share_bps // BPS
+        burned = slashed - reward
+        self._set(self.get("balance_of", winner) + reward, "balance_of", winner)
+        self._set(self.get("total_burned_wei") + burned, "total_burned_wei")
+        self._emit("DisputeResolved", dispute_id=did, winner=winner, loser=loser, reward_wei=reward,
+                   burned_wei=burned)
+        if burned > 0:
+            self._pay_out(BURN, burned)
+        return (f"{'assertion' if assertion_kind else 'trainer'}:"
+                f"{'defender' if defender_wins else 'challenger'}:{'burn' if burned else 'noburn'}")
+
+    def _tx_resolve(self, s: str, v: int, did: int, defender_wins: bool) -> tuple[str, None]:
+        d = self.dispute(did)
+        self._require(s == self.arbiter, "not arbiter")
+        self._check_active(d)
+        self._require(d["moves_made"] == 2 * self.params.dispute_depth, "bisection incomplete")
+        self._require(self.block <= d["deadline_block"], "clock expired")
+        return "resolve:" + self._settle(did, d, bool(defender_wins)), None
+
+    def _tx_timeout(self, s: str, v: int, did: int) -> tuple[str, None]:
+        d = self.dispute(did)
+        self._check_active(d)
+        self._require(self.block > d["deadline_block"], "clock running")
+        defender_wins = not (d["moves_made"] < 2 * self.params.dispute_depth and d["moves_made"] % 2 == 0)
+        return "timeout:" + self._settle(did, d, defender_wins), None
+
+    def _tx_cancel_dispute(self, s: str, v: int, did: int) -> tuple[str, None]:
+        d = self.dispute(did)
+        self._require(d["status"] != 0, "unknown dispute")
+        self._require(d["status"] == ACTIVE, "dispute over")
+        self._require(not self.subject_live(d), "subject live")
+        self._set(CANCELLED, "disputes", did, "status")
+        key: tuple[Any, ...]
+        if d["kind"] == KIND_ASSERTION:
+            key = ("assertions", d["subject"], "open_disputes")
+            kind = "assertion"
+        else:
+            key = ("trainer_open_disputes", d["trainer"])
+            kind = "trainer"
+        self._set(self.get(*key) - 1, *key)
+        c = d["challenger"]
+        self._set(self.get("balance_of", c) + d["bond_wei"], "balance_of", c)
+        self._emit("DisputeCancelled", dispute_id=did, refund_wei=d["bond_wei"])
+        return "cancel_dispute:" + kind, None
+
+    # withdrawals -------------------------------------------------------
+    def _tx_withdraw(self, s: str, v: int) -> tuple[str, None]:
+        amount = self.get("balance_of", s)
+        self._require(amount > 0, "nothing to withdraw")
+        self._set(0, "balance_of", s)
+        self._set(self.get("total_withdrawn_wei") + amount, "total_withdrawn_wei")
+        self._emit("Withdrawn", account=s, amount_wei=amount)
+        self._pay_out(s, amount)
+        return "withdraw", None
+
+    # ------------------------------------------------------------ ledger views
+    def ledger_ok(self) -> bool:
+        """Conservation: deposited == held + withdrawn + burned, and held == liabilities."""
+        dep, wd, burned = (self.counter(k) for k in ("total_deposited_wei", "total_withdrawn_wei",
+                                                     "total_burned_wei"))
+        liabilities = 0
+        for key, val in self.slots.items():
+            if key[0] in ("stake_of", "balance_of"):
+                liabilities += val
+        for did in range(1, self.counter("dispute_count") + 1):
+            if self.get("disputes", did, "status") == ACTIVE:
+                liabilities += self.get("disputes", did, "bond_wei")
+        for aid in range(1, self.counter("assertion_count") + 1):
+            if self.get("assertions", aid, "status") == PENDING:
+                liabilities += self.get("assertions", aid, "bond_wei")
+        return dep == self.eth_wei + wd + burned and self.eth_wei == liabilities

@@ -1,0 +1,281 @@
+"""Drive ``contracts/Rollup.vy`` in a real EVM (titanoboa / py-evm), with the interface of
+:class:`mechanism.rollup.RollupState`, so that tests and ``orfl simulate --evm`` can run
+the same transactions on both and compare outcomes, balances, events and gas.
+
+boa is imported lazily (it is heavy); the contract is compiled once per process.
+
+Gas of a transaction here is what the EVM charges: ``21000 + calldata`` (computed from the
+real ABI calldata, EIP-2028) plus the execution gas of the message, minus the EIP-3529
+refund ``min(refund, gas // 5)``. ``python -m mechanism.rollup_evm --calibrate`` prints the
+per-path execution bases of :data:`mechanism.rollup.BASE_GAS`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mechanism.rollup import (
+    ASSERTION_FIELDS,
+    BURN,
+    DISPUTE_FIELDS,
+    Event,
+    Receipt,
+    RollupParams,
+    RollupRevert,
+)
+
+CONTRACT_PATH = Path(__file__).parent / "contracts" / "Rollup.vy"
+_DEPLOYER: Any = None
+
+
+def _deployer() -> Any:
+    global _DEPLOYER
+    if _DEPLOYER is None:
+        import boa
+
+        _DEPLOYER = boa.load_partial(str(CONTRACT_PATH))
+    return _DEPLOYER
+
+
+def _revert_reason(output: bytes) -> str:
+    """Decode ``Error(string)`` revert data (selector 0x08c379a0)."""
+    if output[:4] != bytes.fromhex("08c379a0"):
+        return "revert"
+    length = int.from_bytes(output[36:68], "big")
+    return output[68:68 + length].decode()
+
+
+def _calldata_gas(data: bytes) -> int:
+    zeros = data.count(0)
+    return 21_000 + 4 * zeros + 16 * (len(data) - zeros)
+
+
+def _norm(v: Any) -> Any:
+    """Normalise boa values to the Python machine's: checksummed str addresses, bytes32."""
+    if type(v).__name__ == "Address":
+        return str(v)
+    if isinstance(v, bytes):
+        return bytes(v)
+    return v
+
+
+class RollupEVM:
+    """The Vyper contract in its own titanoboa environment."""
+
+    def __init__(self, params: RollupParams, arbiter: str | None = None) -> None:
+        import boa
+
+        self.params = params
+        self.env = boa.Env()
+        self.env.evm.patch.block_number = 1
+        with boa.swap_env(self.env):
+            self.arbiter = arbiter or str(self.env.generate_address("arbiter"))
+            # the burn address exists on mainnet; make it exist here too (1 wei, subtracted)
+            self.env.set_balance(BURN, 1)
+            self.contract = _deployer().deploy(
+                params.trainer_stake_wei, params.sequencer_bond_wei, params.challenger_bond_wei,
+                params.reward_share_bps, params.challenge_period_blocks, params.move_clock_blocks,
+                params.dispute_depth, params.arity, self.arbiter,
+            )
+        self.events: list[Event] = []
+        self.gas_spent = 0
+        self.last_exec_gas = 0
+
+    # chain time --------------------------------------------------------
+    @property
+    def block(self) -> int:
+        return int(self.env.evm.patch.block_number)
+
+    @block.setter
+    def block(self, number: int) -> None:
+        delta = number - self.block
+        if delta < 0:
+            raise ValueError(f"block={number} is in the past (now {self.block})")
+        if delta:
+            self.env.time_travel(blocks=delta)
+
+    # accounts ----------------------------------------------------------
+    def new_account(self, wei: int, name: str | None = None) -> str:
+        addr = str(self.env.generate_address(name))
+        self.env.set_balance(addr, wei)
+        return addr
+
+    def wallet(self, account: str) -> int:
+        return int(self.env.get_balance(account))
+
+    @property
+    def eth_wei(self) -> int:
+        return int(self.env.get_balance(self.contract.address))
+
+    @property
+    def burned_wei(self) -> int:
+        return int(self.env.get_balance(BURN)) - 1
+
+    # transactions ------------------------------------------------------
+    def transact(self, sender: str, fn: str, *args: Any, value_wei: int = 0) -> Receipt:
+        import boa
+        from boa.contracts.base_evm_contract import BoaError
+
+        if self.wallet(sender) < value_wei:
+            raise RollupRevert("insufficient funds")
+        with boa.swap_env(self.env):
+            # each call is its own transaction: commit storage (EIP-2200 "original"
+            # values), forget warm slots/addresses (EIP-2929), clear transient storage
+            state = self.env.evm.vm.state
+            state.lock_changes()
+            self.env.evm.reset_access_counters()
+            state.clear_transient_storage()
+            try:
+                ret = getattr(self.contract, fn)(*args, value=value_wei, sender=sender)
+            except BoaError as exc:
+                raise RollupRevert(_revert_reason(bytes(self.contract._computation.output))) from exc
+            comp = self.contract._computation
+            logs = self.contract.get_logs(comp)
+        self.last_exec_gas = int(comp.get_gas_used())
+        total = _calldata_gas(bytes(comp.msg.data)) + self.last_exec_gas
+        gas = total - min(int(comp.get_gas_refund()), total // 5)
+        events: list[Event] = []
+        for log in logs:
+            fields = {k: _norm(v) for k, v in log._asdict().items() if k != "address"}
+            events.append((type(log).__name__, fields))
+        self.events.extend(events)
+        self.gas_spent += gas
+        return Receipt(_norm(ret), events, gas)
+
+    # views -------------------------------------------------------------
+    def assertion(self, aid: int) -> dict[str, Any]:
+        return {f: _norm(v) for f, v in zip(ASSERTION_FIELDS, self.contract.assertions(aid), strict=True)}
+
+    def dispute(self, did: int) -> dict[str, Any]:
+        return {f: _norm(v) for f, v in zip(DISPUTE_FIELDS, self.contract.disputes(did), strict=True)}
+
+    def counter(self, name: str) -> int:
+        return int(getattr(self.contract, name)())
+
+    def balance_of(self, account: str) -> int:
+        return int(self.contract.balance_of(account))
+
+    def stake_of(self, account: str) -> int:
+        return int(self.contract.stake_of(account))
+
+    def exit_block_of(self, account: str) -> int:
+        return int(self.contract.exit_block(account))
+
+    def ledger_ok(self) -> bool:
+        dep, wd, burned = (self.counter(k) for k in ("total_deposited_wei", "total_withdrawn_wei",
+                                                     "total_burned_wei"))
+        return dep == self.eth_wei + wd + burned and burned == self.burned_wei
+
+
+class Paired:
+    """The same transactions on the Python machine and the EVM (differential runs)."""
+
+    def __init__(self, params: RollupParams) -> None:
+        from mechanism.rollup import RollupState
+
+        self.evm = RollupEVM(params)
+        self.sim = RollupState(params, arbiter=self.evm.arbiter, block=self.evm.block)
+
+    def new_account(self, wei: int) -> str:
+        addr = self.evm.new_account(wei)
+        self.sim.wallets_wei[addr] = wei
+        return addr
+
+    def advance(self, blocks: int) -> None:
+        self.evm.block = self.evm.block + blocks
+        self.sim.block = self.evm.block
+
+    def transact(self, sender: str, fn: str, *args: Any, value_wei: int = 0) -> tuple[Any, Any]:
+        """Apply to both; return (sim result, evm result), each a Receipt or a RollupRevert."""
+        out: list[Any] = []
+        for impl in (self.sim, self.evm):
+            try:
+                out.append(impl.transact(sender, fn, *args, value_wei=value_wei))
+            except RollupRevert as exc:
+                out.append(exc)
+        return out[0], out[1]
+
+
+def _all_paths(params: RollupParams) -> list[tuple[str, int, int]]:
+    """Scripted scenario visiting every code path; returns (path, evm exec gas, storage gas)."""
+    pr = Paired(params)
+    out: list[tuple[str, int, int]] = []
+    eth = 10**21
+    seq, c1, c2, c3 = (pr.new_account(eth) for _ in range(4))
+    t1, t2, t3, t4 = (pr.new_account(eth) for _ in range(4))
+    arb = pr.evm.arbiter
+    root = bytes(range(1, 33))
+
+    def tx(sender: str, fn: str, *args: Any, value_wei: int = 0) -> Any:
+        a, b = pr.transact(sender, fn, *args, value_wei=value_wei)
+        if isinstance(a, RollupRevert) or isinstance(b, RollupRevert):
+            raise RuntimeError(f"calibration step {fn} reverted: {a} / {b}")
+        out.append((pr.sim.last_path, pr.evm.last_exec_gas, pr.sim.last_storage_gas))
+        return b.value
+
+    def bisect(did: int, defender: str, challenger: str) -> None:
+        for _ in range(params.dispute_depth):
+            tx(defender, "move", did, root)
+            tx(challenger, "move", did, (1).to_bytes(32, "big"))
+
+    sb, cb, ts = params.sequencer_bond_wei, params.challenger_bond_wei, params.trainer_stake_wei
+    for t in (t1, t2, t3, t4):
+        tx(t, "register_trainer", value_wei=ts)
+    aid = tx(seq, "post_assertion", 0, root, root, root, 4, value_wei=sb)
+    d1, d2, d3 = (tx(c, "challenge_assertion", aid, value_wei=cb) for c in (c1, c2, c3))
+    bisect(d1, seq, c1)
+    tx(arb, "resolve", d1, True)
+    bisect(d2, seq, c2)
+    tx(arb, "resolve", d2, False)
+    tx(c3, "cancel_dispute", d3)
+    for defender_moves in (False, True):
+        aid = tx(seq, "post_assertion", 0, root, root, root, 4, value_wei=sb)
+        did = tx(c1, "challenge_assertion", aid, value_wei=cb)
+        if defender_moves:
+            tx(seq, "move", did, root)
+        pr.advance(params.move_clock_blocks + 1)
+        tx(c2, "timeout", did)
+    pr.advance(params.challenge_period_blocks)
+    tx(c2, "finalise", aid)
+    e1, e2, e3 = (tx(c, "challenge_trainer", t1, 0, 3, value_wei=cb) for c in (c1, c2, c3))
+    bisect(e1, t1, c1)
+    tx(arb, "resolve", e1, True)
+    bisect(e2, t1, c2)
+    tx(arb, "resolve", e2, False)
+    tx(c1, "cancel_dispute", e3)
+    for t, defender_moves in ((t2, False), (t3, True)):
+        did = tx(c1, "challenge_trainer", t, 1, 1, value_wei=cb)
+        if defender_moves:
+            tx(t, "move", did, root)
+        pr.advance(params.move_clock_blocks + 1)
+        tx(c3, "timeout", did)
+    tx(t4, "request_exit")
+    pr.advance(params.challenge_period_blocks)
+    tx(t4, "complete_exit")
+    for acct in (seq, c1, c2, c3, t1, t3, t4):
+        if pr.sim.balance_of(acct):
+            tx(acct, "withdraw")
+    return out
+
+
+def calibrate() -> dict[str, int]:
+    """Return ``BASE_GAS``: per path, min over instances of EVM exec gas - storage gas
+    (and, as ``spread:PATH``, max - min: 0 when the storage model explains all variation)."""
+
+    bases: dict[str, list[int]] = {}
+    for reward_bps in (5_000, 10_000):
+        for depth in (1, 2):
+            params = RollupParams(reward_share_bps=reward_bps, dispute_depth=depth)
+            for path, evm_exec, storage in _all_paths(params):
+                bases.setdefault(path, []).append(evm_exec - storage)
+    spread = {p: max(v) - min(v) for p, v in bases.items()}
+    return {**{p: min(v) for p, v in sorted(bases.items())}, **{f"spread:{p}": s for p, s in spread.items()}}
+
+
+if __name__ == "__main__":
+    import sys
+
+    if "--calibrate" in sys.argv:
+        for path, base in calibrate().items():
+            print(f"    {path!r}: {base},")

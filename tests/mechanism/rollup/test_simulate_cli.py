@@ -1,0 +1,40 @@
+"""``orfl simulate`` end to end (small) and its input validation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from analyses.commands.simulate import run
+
+
+def test_simulate_catches_fraud_and_conserves_funds() -> None:
+    s = run(rounds=3, trainers=8, malicious=True, q=0.0, period_blocks=20, evm=False, seed=1)
+    assert s["rounds_finalised"] == 3
+    assert s["frauds_attempted"] >= 1 and s["frauds_caught"] == s["frauds_attempted"]
+    assert s["frauds_finalized"] == 0
+    assert s["conservation_ok"] and s["honest_parties_whole"]
+    assert s["sequencer_net_wei"] == -3 * 10**18 * s["frauds_caught"]
+
+
+@pytest.mark.evm
+@pytest.mark.slow
+def test_simulate_evm_reaches_same_outcome() -> None:
+    a = run(rounds=2, trainers=6, malicious=True, q=0.0, period_blocks=12, evm=False, seed=2)
+    b = run(rounds=2, trainers=6, malicious=True, q=0.0, period_blocks=12, evm=True, seed=2)
+    skip = {"backend", "gas_spent"}
+    assert {k: v for k, v in a.items() if k not in skip} == {k: v for k, v in b.items() if k not in skip}
+    assert abs(a["gas_spent"] - b["gas_spent"]) / b["gas_spent"] < 0.05
+
+
+def test_simulate_cli_json_and_bad_input() -> None:
+    cmd = [sys.executable, "-m", "analyses.cli", "simulate"]
+    out = subprocess.run([*cmd, "--rounds", "1", "--trainers", "5", "--challenge-period-blocks", "10", "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["conservation_ok"] is True
+    bad = subprocess.run([*cmd, "--censor-fraction", "1.5"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "--censor-fraction" in bad.stderr
