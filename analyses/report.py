@@ -34,6 +34,7 @@ SECTIONS: list[str] = [
     "analyses.bond_sizing",
     "analyses.challenge_period",
     "analyses.verifier_dilemma",
+    "analyses.malicious_tolerance",
 ]
 
 

@@ -1,0 +1,128 @@
+"""``orfl tolerance``: measure the Malicious Device Tolerance of aggregation rules.
+
+Runs the grid rule x attack x alpha x fraction x seeds (cached, so reruns are instant),
+prints the tolerance table and writes the machine-readable table (JSON + CSV) to
+``results/tolerance/tolerance.json`` unless ``--out`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import typer
+
+from analyses.commands._common import bad_input, emit_json, parse_csv, print_table
+
+
+def _floats(parameter: str, text: str) -> list[float]:
+    items = parse_csv(parameter, text)
+    try:
+        return [float(t) for t in items]
+    except ValueError:
+        bad_input(parameter, text, "a comma-separated list of numbers")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("tolerance")
+    def tolerance(
+        rules: str = typer.Option(
+            "mean,median,trimmed_mean,krum,geometric_median,centered_clipping,bulyan",
+            help="Comma-separated aggregation rules.",
+        ),
+        attacks: str = typer.Option(
+            "sign_flip,gaussian,label_flip,ipm,alie,mimic,model_replacement,adaptive",
+            help="Comma-separated attacks.",
+        ),
+        alphas: str = typer.Option("0.1,100", help="Dirichlet concentrations (inf = IID)."),
+        fractions: str = typer.Option("0,0.05,0.1,0.2,0.3,0.4", help="Malicious fractions in [0, 1)."),
+        seeds: int = typer.Option(3, help="Seeds per grid cell (95% t-intervals need >= 2)."),
+        seed: int = typer.Option(0, help="First seed."),
+        trainers: int = typer.Option(100, help="Trainers per run."),
+        rounds: int = typer.Option(10, help="Federated rounds per run."),
+        model: str = typer.Option("logreg", help="logreg, mlp or cnn."),
+        dataset: str = typer.Option("digits", help="digits or generated."),
+        norm_bound: float = typer.Option(2.0, help="L2 validity bound on an update [model units]."),
+        delta: float = typer.Option(0.05, help="Tolerated accuracy drop (0.05 = 5 pp)."),
+        workers: int = typer.Option(1, help="Worker processes for missing runs."),
+        cache_dir: Path | None = typer.Option(None, help="Run cache (default results/cache/tolerance)."),
+        out: Path | None = typer.Option(None, help="Table path (default results/tolerance/tolerance.json)."),
+        as_json: bool = typer.Option(False, "--json", help="Print rows and tolerances as JSON."),
+    ) -> None:
+        """Accuracy under poisoning and the tolerance beta* of each rule (worst case over attacks)."""
+        from agents.attacks import ATTACKS, attack_names
+        from mechanism.aggregation import RULES
+
+        rule_list = parse_csv("rules", rules)
+        for r in rule_list:
+            if r not in RULES:
+                bad_input("rules", r, f"one of {', '.join(RULES)}")
+        attack_list = parse_csv("attacks", attacks)
+        for a in attack_list:
+            if a not in ATTACKS or a == "none":
+                bad_input("attacks", a, f"one of {', '.join(attack_names())}")
+        alpha_list = _floats("alphas", alphas)
+        for a in alpha_list:
+            if not a > 0:
+                bad_input("alphas", a, "positive Dirichlet concentrations (inf = IID)")
+        fraction_list = _floats("fractions", fractions)
+        for f in fraction_list:
+            if not (math.isfinite(f) and 0.0 <= f < 1.0):
+                bad_input("fractions", f, "malicious fractions in [0, 1)")
+        if not 1 <= seeds <= 100:
+            bad_input("seeds", seeds, "an integer in [1, 100]")
+        if not 0 < delta < 1:
+            bad_input("delta", delta, "an accuracy drop in (0, 1)")
+        if not 1 <= workers <= 64:
+            bad_input("workers", workers, "an integer in [1, 64]")
+
+        from agents.tolerance import DEFAULT_CACHE_DIR, DEFAULT_TABLE_PATH, Grid
+        from agents.training import FLConfig
+
+        base = FLConfig(n_trainers=trainers, rounds=rounds, model=model, dataset=dataset, norm_bound=norm_bound)
+        grid = Grid(
+            rules=tuple(rule_list), attacks=tuple(attack_list), alphas=tuple(alpha_list),
+            fractions=tuple(fraction_list), seeds=seeds, seed=seed, base=base,
+        )
+        path = out or DEFAULT_TABLE_PATH
+        table = _run(grid, cache_dir or DEFAULT_CACHE_DIR, path, delta, workers)
+        if as_json:
+            rows = [
+                {"rule": r["rule"], "attack": r["attack"], "alpha": r["alpha"], "fraction": r["fraction"],
+                 "applicable": r["applicable"], "accuracy": r["accuracy_mean"],
+                 "accuracy_ci95": [r["accuracy_ci_low"], r["accuracy_ci_high"]], "seeds": r["seeds"]}
+                for r in table["rows"]
+            ]
+            emit_json({"delta": delta, "table_path": str(path), "rows": rows, "tolerances": table["tolerances"]})
+            return
+        print_table(
+            f"Malicious device tolerance beta* (delta = {delta:g}; -1 = none tolerated)",
+            ["rule", "attack", "alpha", "beta*", "beta* vs FedAvg", "clean acc"],
+            [(t["rule"], t["attack"], t["alpha"], t["tolerance"], t["tolerance_vs_fedavg"], t["clean_accuracy"])
+             for t in table["tolerances"]],
+        )
+        typer.echo(f"table: {path} (+ .csv)", err=True)
+
+
+def _run(grid, cache_dir, path, delta, workers):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from agents.tolerance import tolerance_table
+
+    with Progress(
+        TextColumn("tolerance grid"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:
+        task = bar.add_task("runs", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return tolerance_table(grid, cache_dir=cache_dir, path=path, delta=delta, progress=progress, workers=workers)
