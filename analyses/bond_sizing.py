@@ -64,14 +64,24 @@ The deterrence bound of ECONOMICS.md §2, ``B >= P_s G / (1 - P_s)``, grows line
 attacker's gain and explodes as censorship makes a fraud likely to survive (left: m = {m}
 challengers verifying with v = {v}, T' = {t_eff} blocks). With honest verification sustained
 by forced errors, P_s is pinned at the target ({rec.inputs.target_fraud_probability:g}), so
-deterrence needs only ``G x eps``; what actually sizes the bonds in the default scenario is
-the BoLD resource ratio (bonds >= rho x dispute cost, rho = {rec.inputs.resource_ratio:g}) at the
-highest gas price of the box. The recommended sequencer bond is
+deterrence needs only ``G x eps``. What sizes the bonds in the default scenario is
+**bribery**: an attacker who bribes all m = {rec.inputs.challengers} potential challengers must pay each
+what a defector would earn, so fraud is unprofitable only if
+``m [(1 - Q)(alpha B_s - c_d - r B_c t_d) - c_v] >= G`` (and the partial-bribery rows for
+k < m challengers; `mechanism.economics.payoffs.bribery_profit_eth`): the reward must exceed
+G / m = {rec.bribery['max_gain_eth'] / rec.inputs.challengers:.4g} ETH at the worst vertex, and with the reward share
+capped at {rec.inputs.max_reward_share:g} the sequencer bond follows. The recommended sequencer bond is
 **{rec.sequencer_bond_eth:g} ETH** (binding: `{d['binding_constraints']['sequencer_bond_eth']}`), the
-challenger bond **{rec.challenger_bond_eth:g} ETH**, reward share **{rec.reward_share:g}**, trainer stake
-**{rec.trainer_stake_eth:g} ETH**; far below Arbitrum's 3,600 ETH because an FL aggregation dispute
-costs ~{rec.rule.dispute_gas_per_side / 1e6:.2g}M gas per side (placeholder until the dispute gas
-model lands) instead of BoLD's three-level ~30M-gas-per-edge game at 500 gwei.
+challenger bond **{rec.challenger_bond_eth:g} ETH** (BoLD resource ratio rho = {rec.inputs.resource_ratio:g} x the
+dispute cost at the highest gas price), reward share **{rec.reward_share:g}**, trainer stake
+**{rec.trainer_stake_eth:g} ETH** and a burned registration fee **{rec.registration_fee_eth:g} ETH** per trainer
+(binding: `{d['binding_constraints']['registration_fee_eth']}`: {rec.sybil['identities_needed']:g} Sybil identities
+above the tolerance must cost at least the poisoning gain, and stake that is never slashed costs
+them only {rec.sybil['stake_capital_cost_eth']:.3g} ETH of capital). Bribing every challenger at these bonds costs
+{rec.bribery['bribe_all_cost_eth']:.4g} ETH against a largest gain of {rec.bribery['max_gain_eth']:.4g} ETH.
+Arbitrum's 3,600 ETH assertion bond is sized by BoLD's three-level ~30M-gas-per-edge game at
+500 gwei; an FL aggregation dispute costs ~{rec.rule.dispute_gas_per_side / 1e6:.2g}M gas per side (placeholder until
+the dispute gas model lands), so here it is the bribery bound, not dispute resources, that matters.
 
 The BoLD stake recursion (bounds.bold_stakes_eth) reproduces Arbitrum One's published bonds
 with the calculator's gas tables, a 500 gwei gas price and resource ratio 6.4 (both fitted
@@ -83,6 +93,7 @@ by us, not quoted). Warnings of the default scenario: {'; '.join(rec.warnings) o
         tables={"recommended_parameters": recommended_table(rec), "bold_stakes": bold},
         numbers={"sequencerBondEth": rec.sequencer_bond_eth, "challengerBondEth": rec.challenger_bond_eth,
                  "rewardShare": rec.reward_share, "trainerStakeEth": rec.trainer_stake_eth,
-                 "jackpotRate": rec.jackpot_rate, "costUsdPerAssertion": d["cost"]["total_usd_per_assertion"]},
+                 "jackpotRate": rec.jackpot_rate, "registrationFeeEth": rec.registration_fee_eth,
+                 "costUsdPerAssertion": d["cost"]["total_usd_per_assertion"]},
         params=rec.inputs.as_dict(),
     )

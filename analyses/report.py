@@ -35,6 +35,7 @@ SECTIONS: list[str] = [
     "analyses.challenge_period",
     "analyses.verifier_dilemma",
     "analyses.malicious_tolerance",
+    "analyses.abm_validation",
 ]
 
 

@@ -15,7 +15,12 @@ precompile):
 * **sum trees** (lazy fold commitments of the dispute game) carry a value per node:
   ``sleaf_j = (sha256(0x03 || uint256_be(j) || int256_be(s_j)), s_j)`` and
   ``snode = (sha256(0x02 || h_1 || int256_be(s_1) || ... || h_k || int256_be(s_k)), sum s_i)``;
-  padding is ``(0x00..00, 0)``.
+  padding is ``(0x00..00, 0)``;
+* **column trees** (the ``cols`` stage of every trace program) bind chunk j of all n
+  input vectors at once: ``col_j = sha256(0x04 || uint256_be(j) || leaf_1j || ... ||
+  leaf_nj)`` where ``leaf_tj`` is leaf j of trainer t's tree; nodes as above. One opening
+  of ``col_j`` proves all n input chunks j (the verifier rehashes their leaves), instead
+  of n openings of the trainers' own trees.
 
 Domain separation (distinct first bytes for leaves and nodes) rules out the
 second-preimage attack that presents an inner node as a leaf (RFC 6962, section 2.1).
@@ -37,6 +42,7 @@ LEAF_TAG = b"\x00"
 NODE_TAG = b"\x01"
 SUM_NODE_TAG = b"\x02"
 SUM_LEAF_TAG = b"\x03"
+COL_TAG = b"\x04"
 ZERO = bytes(32)
 #: Leaves of at least this many bytes are hashed in threads (hashlib releases the GIL
 #: for inputs above 2047 bytes).
@@ -284,3 +290,40 @@ def commit_sums(deltas: Sequence[int], arity: int) -> SumTree:
         level = [sum_node(level[i : i + arity]) for i in range(0, len(level), arity)]
         levels.append(tuple(level))
     return SumTree(tuple(levels), arity)
+
+
+# --------------------------------------------------------------------------- column trees
+
+
+def col_leaf(j: int, leaves: Sequence[bytes]) -> bytes:
+    """``sha256(0x04 || uint256_be(j) || leaf_1j || ... || leaf_nj)``."""
+    return _sha(COL_TAG + int(j).to_bytes(32, "big") + b"".join(leaves)).digest()
+
+
+def column_leaves(trees: Sequence[MerkleTree], overrides: dict[int, list[bytes]] | None = None) -> list[bytes]:
+    """Column leaves of n equally shaped trees (``overrides``: j -> forged leaf hashes)."""
+    m = trees[0].num_leaves
+    n = len(trees)
+    w = 33 + 32 * n
+    buf = np.zeros((m, w), dtype=np.uint8)
+    buf[:, 0] = COL_TAG[0]
+    buf[:, 25:33] = np.arange(m, dtype=">u8").view(np.uint8).reshape(m, 8)
+    for t, tree in enumerate(trees):
+        buf[:, 33 + 32 * t : 65 + 32 * t] = np.frombuffer(b"".join(tree.levels[0][:m]), dtype=np.uint8).reshape(m, 32)
+    mv = memoryview(buf.reshape(-1))  # type: ignore[arg-type]
+    out = [_sha(mv[i : i + w]).digest() for i in range(0, m * w, w)]
+    for j, hashes in (overrides or {}).items():
+        if 0 <= j < m:
+            out[j] = col_leaf(j, hashes)
+    return out
+
+
+def commit_columns(trees: Sequence[MerkleTree], overrides: dict[int, list[bytes]] | None = None) -> MerkleTree:
+    """The column tree over the trainers' trees (same chunking and arity)."""
+    if not trees:
+        raise ParameterError.bad("trees", 0, "at least one input tree")
+    t0 = trees[0]
+    if any((t.length, t.chunk_size, t.arity) != (t0.length, t0.chunk_size, t0.arity) for t in trees):
+        raise CommitmentError("column trees need equally shaped input trees")
+    levels = _build_levels(column_leaves(trees, overrides), t0.arity)
+    return MerkleTree(tuple(tuple(v) for v in levels), t0.length, t0.chunk_size, t0.arity)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mechanism.dispute.evm_tx import begin_transaction
 from mechanism.rollup import (
     ASSERTION_FIELDS,
     BURN,
@@ -120,12 +121,7 @@ class RollupEVM:
         if self.wallet(sender) < value_wei:
             raise RollupRevert("insufficient funds")
         with boa.swap_env(self.env):
-            # each call is its own transaction: commit storage (EIP-2200 "original"
-            # values), forget warm slots/addresses (EIP-2929), clear transient storage
-            state = self.env.evm.vm.state
-            state.lock_changes()
-            self.env.evm.reset_access_counters()
-            state.clear_transient_storage()
+            begin_transaction(self.env)  # each call is its own transaction
             try:
                 ret = getattr(self.contract, fn)(*args, value=value_wei, sender=sender)
             except BoaError as exc:

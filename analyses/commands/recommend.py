@@ -47,6 +47,8 @@ def register(app: typer.Typer) -> None:
         move_clock_hours: float | None = typer.Option(None, "--move-clock-hours", help="Per-move clock of the dispute game, h. (default 1)"),
         max_period_hours: float | None = typer.Option(None, "--max-period-hours", help="Longest acceptable challenge period, h. (default 720)"),
         rounds_per_day: float | None = typer.Option(None, "--rounds-per-day", help="Assertions per day (for yearly cost). (default 24)"),
+        poisoning_gain_share: float | None = typer.Option(None, "--poisoning-gain-share", help="Share of the value at stake a Sybil poisoner captures; 0 ignores Sybil poisoning. (default 1)"),
+        trainer_tenure_days: float | None = typer.Option(None, "--trainer-tenure-days", help="Honest trainers' tenure over which the registration fee is amortised, days. (default 365)"),
         rule: str | None = typer.Option(None, "--rule", help="Force an aggregation rule instead of recommending one."),
         tolerance_table: Path | None = typer.Option(None, "--tolerance-table", help="JSON {rule: tolerance} or CSV rule,tolerance (e.g. from `orfl tolerance`)."),
         no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="Skip the +10% sensitivity analysis."),
@@ -69,6 +71,7 @@ def register(app: typer.Typer) -> None:
             "dispute_gas_per_side": dispute_gas, "resource_ratio": resource_ratio, "jackpot_eth": jackpot_eth,
             "response_buffer_hours": response_buffer_hours, "move_clock_hours": move_clock_hours,
             "max_period_hours": max_period_hours, "rounds_per_day": rounds_per_day, "rule": rule,
+            "poisoning_gain_share": poisoning_gain_share, "trainer_tenure_days": trainer_tenure_days,
         }
         for name, text in zip(RANGE_OPTIONS, (value_at_stake_usd, gas_price_gwei, eth_price_usd, censor_fraction), strict=True):
             flags[name] = _range(name, text)
@@ -114,6 +117,10 @@ def _print(data: dict[str, Any]) -> None:
     console.print(
         f"period = detect {bd['detect_blocks']} + dispute {bd['dispute_blocks']} + censorship {bd['censor_blocks']} "
         f"+ buffer {bd['buffer_blocks']} = {bd['total_blocks']} blocks")
+    br, sy = data["bribery"], data["sybil"]
+    console.print(f"bribery: bribing all {br['challengers']} challengers costs {fmt(br['bribe_all_cost_eth'])} ETH "
+                  f"vs largest gain {fmt(br['max_gain_eth'])} ETH; Sybil: {sy['identities_needed']} identities cost "
+                  f"{fmt(sy['attack_cost_eth'])} ETH vs poisoning gain {fmt(sy['poisoning_gain_eth'])} ETH")
     console.print(f"total cost: {fmt(c['total_eth_per_assertion'])} ETH/assertion "
                   f"(≈ {fmt(c['total_usd_per_assertion'])} USD; {fmt(c['total_usd_per_year'])} USD/year)")
     for w in data["warnings"]:

@@ -1,27 +1,35 @@
 # pragma version ~=0.4.3
 """
 @title Dispute game with a one-step verifier for coordinate-wise aggregation (orfl)
-@notice Stores a disputed aggregate claim (n input roots, the claimed output root),
-        runs k-ary bisection over the output tree with per-move block deadlines, and
-        ends in a one-step verifier that opens chunk j of all n inputs against their
-        roots (SHA-256, domain-separated, see mechanism/commitment.py), re-executes the
-        Map step (rule 0 mean, 1 median, 2 trimmed mean with f) and compares the leaf.
+@notice Stores a disputed claim (n input roots, the claimed column root and output
+        root: stages 0 and 1 of the rule's trace program, mechanism/dispute/trace.py),
+        runs k-ary bisection over the disputed stage's tree with per-move block
+        deadlines, and ends in a one-step verifier (SHA-256, domain-separated, see
+        mechanism/commitment.py):
+        * stage 1 (output): chunk j of all n inputs is proven by ONE opening of column
+          leaf j (the n input leaves are rehashed from the values), then the Map step
+          (rule 0 mean, 1 median, 2 trimmed mean with f) is re-executed;
+        * stage 0 (columns): the proposer reveals the n leaf hashes of its column leaf;
+          the challenger opens one trainer's true leaf j that differs.
         Values are little-endian int64; all divisions round toward minus infinity.
+        Order statistics are checked by counting against witnessed order statistics.
 """
 
 MAX_N: constant(uint256) = 64
 MAX_K: constant(uint256) = 16
 MAX_C: constant(uint256) = 64
 MAX_DEPTH: constant(uint256) = 40
-MAX_SIB: constant(uint256) = 2048
+MAX_PATH: constant(uint256) = 600
 MAX_DATA: constant(uint256) = 32800
-MAX_PERM: constant(uint256) = 4128
+MAX_WIT: constant(uint256) = 160
+MAX_OUT: constant(uint256) = 544
 
 OPEN: constant(uint256) = 0
 REVEAL: constant(uint256) = 1
 CHOOSE: constant(uint256) = 2
 ONESTEP: constant(uint256) = 3
 DONE: constant(uint256) = 4
+PREIMAGE: constant(uint256) = 5
 M8: constant(uint256) = 71777214294589695
 M16: constant(uint256) = 281470681808895
 M64: constant(uint256) = 18446744073709551615
@@ -31,6 +39,10 @@ event Revealed:
     pos: uint256
     children: DynArray[bytes32, MAX_K]
 
+event ColumnRevealed:
+    pos: uint256
+    leaves: DynArray[bytes32, MAX_N]
+
 event Finished:
     winner: address
     reason: String[32]
@@ -38,6 +50,7 @@ event Finished:
 proposer: public(address)
 challenger: public(address)
 input_roots: public(DynArray[bytes32, MAX_N])
+cols_root: public(bytes32)
 output_root: public(bytes32)
 n: public(uint256)
 d: public(uint256)
@@ -49,6 +62,7 @@ f: public(uint256)
 clock: public(uint256)
 
 phase: public(uint256)
+stage: public(uint256)
 node: public(bytes32)
 level: public(uint256)
 pos: public(uint256)
@@ -58,14 +72,16 @@ winner: public(address)
 
 @deploy
 def __init__(proposer: address, challenger: address, input_roots: DynArray[bytes32, MAX_N],
-             output_root: bytes32, d: uint256, chunk: uint256, arity: uint256, depth: uint256,
-             rule: uint256, f: uint256, clock: uint256):
+             cols_root: bytes32, output_root: bytes32, d: uint256, chunk: uint256, arity: uint256,
+             depth: uint256, rule: uint256, f: uint256, clock: uint256):
     assert arity in [2, 4, 8, 16], "arity"
     assert chunk >= 1 and chunk <= MAX_C, "chunk"
     assert rule <= 2, "rule"
+    assert len(input_roots) >= 1, "inputs"
     self.proposer = proposer
     self.challenger = challenger
     self.input_roots = input_roots
+    self.cols_root = cols_root
     self.output_root = output_root
     self.n = len(input_roots)
     self.d = d
@@ -127,9 +143,15 @@ def _check_turn(who: address, ph: uint256):
 
 
 @external
-def challenge():
+def challenge(s: uint256):
+    """@notice Dispute stage s (0: column tree, 1: output tree)."""
     self._check_turn(self.challenger, OPEN)
-    self.node = self.output_root
+    assert s <= 1, "stage"
+    self.stage = s
+    if s == 0:
+        self.node = self.cols_root
+    else:
+        self.node = self.output_root
     self.level = self.depth
     self.pos = 0
     self._move(REVEAL)
@@ -148,23 +170,87 @@ def choose(i: uint256, children: DynArray[bytes32, MAX_K]):
     self._check_turn(self.challenger, CHOOSE)
     assert i < self.arity, "index"
     assert self._children_hash(children) == self.node, "children"
-    self.node = children[i]
-    self.pos = self.pos * self.arity + i
+    node: bytes32 = children[i]
+    p: uint256 = self.pos * self.arity + i
+    self.node = node
+    self.pos = p
     self.level -= 1
-    if self.level == 0:
-        self._move(ONESTEP)
-    else:
+    if self.level > 0:
         self._move(REVEAL)
+    elif self.stage == 1:
+        self._move(ONESTEP)
+    elif p >= (self.d + self.chunk - 1) // self.chunk:
+        if node == empty(bytes32):
+            self._finish(self.proposer, "padding column leaf")
+        else:
+            self._finish(self.challenger, "padding column leaf")
+    else:
+        self._move(PREIMAGE)
+
+
+@internal
+@view
+def _col_leaf(j: uint256, hs: bytes32[MAX_N]) -> bytes32:
+    return sha256(concat(b"\x04", convert(j, bytes32), slice(abi_encode(hs), 0, 32 * self.n)))
+
+
+@external
+def reveal_column(leaves: DynArray[bytes32, MAX_N]):
+    """@notice The proposer opens its disputed column leaf: the n input leaf hashes."""
+    self._check_turn(self.proposer, PREIMAGE)
+    assert len(leaves) == self.n, "count"
+    assert sha256(concat(b"\x04", convert(self.pos, bytes32), slice(abi_encode(leaves), 64, 32 * self.n))) == self.node, "preimage"
+    log ColumnRevealed(pos=self.pos, leaves=leaves)
+    self._move(ONESTEP)
 
 
 @external
 def timeout():
     assert self.phase != DONE, "done"
     assert block.number > self.deadline, "early"
-    if self.phase == REVEAL:
+    if self.phase == REVEAL or self.phase == PREIMAGE:
         self._finish(self.challenger, "proposer timeout")
     else:
         self._finish(self.proposer, "challenger timeout")
+
+
+@external
+def onestep_column(t: uint256, leaves: DynArray[bytes32, MAX_N], leaf: bytes32,
+                   siblings: DynArray[bytes32, MAX_PATH]):
+    """
+    @notice Column one-step: trainer t's true leaf j (opened under its own root)
+            differs from the proposer's revealed leaves[t], so the column leaf is wrong.
+    """
+    self._check_turn(self.challenger, ONESTEP)
+    assert self.stage == 0, "stage"
+    n: uint256 = self.n
+    assert t < n and len(leaves) == n, "count"
+    assert sha256(concat(b"\x04", convert(self.pos, bytes32), slice(abi_encode(leaves), 64, 32 * n))) == self.node, "preimage"
+    assert leaf != leaves[t], "same leaf"
+    k: uint256 = self.arity
+    dep: uint256 = self.depth
+    assert len(siblings) == dep * (k - 1), "path"
+    h: bytes32 = leaf
+    p: uint256 = self.pos
+    for l: uint256 in range(MAX_DEPTH):
+        if l >= dep:
+            break
+        ws: bytes32[MAX_K] = empty(bytes32[MAX_K])
+        at: uint256 = p % k
+        s: uint256 = l * (k - 1)
+        for q: uint256 in range(MAX_K):
+            if q >= k:
+                break
+            if q < at:
+                ws[q] = siblings[s + q]
+            elif q == at:
+                ws[q] = h
+            else:
+                ws[q] = siblings[s + q - 1]
+        h = self._hash_node(ws, k)
+        p = p // k
+    assert h == self.input_roots[t], "opening"
+    self._finish(self.challenger, "one-step: column wrong")
 
 
 @internal
@@ -174,9 +260,7 @@ def _le64(w: bytes32) -> int256:
     u = ((u & M8) << 8) | ((u >> 8) & M8)
     u = ((u & M16) << 16) | ((u >> 16) & M16)
     u = ((u << 32) | (u >> 32)) & M64
-    if u >= 2**63:
-        return convert(u, int256) - 2**64
-    return convert(u, int256)
+    return convert(convert(u << 192, bytes32), int256) >> 192
 
 
 @internal
@@ -189,17 +273,19 @@ def _floordiv(a: int256, b: int256) -> int256:
 
 
 @external
-def onestep(chunks: Bytes[MAX_DATA], siblings: DynArray[bytes32, MAX_SIB], perm: Bytes[MAX_PERM],
-            out: Bytes[512]):
+def onestep(chunks: Bytes[MAX_DATA], col_siblings: DynArray[bytes32, MAX_PATH], wit: Bytes[MAX_WIT],
+            out: Bytes[MAX_OUT]):
     """
-    @notice Re-execute the Map step at the disputed leaf; the proposer wins iff the
-            honest output chunk (checked value by value) hashes to its claimed leaf.
-    @param chunks n input chunks (8*width bytes each, little-endian) + 32 padding bytes
-    @param siblings n Merkle paths, depth * (arity - 1) sibling hashes each, bottom-up
-    @param perm per coordinate, the trainer indices in ascending value order (median/trimmed)
-    @param out the honest output chunk (little-endian int64)
+    @notice Re-execute the Map step at the disputed output leaf j; the proposer wins iff
+            the honest output chunk (checked value by value) hashes to its claimed leaf.
+    @param chunks n input chunks j (8*width bytes each, little-endian) + 32 padding bytes
+    @param col_siblings the opening of column leaf j: depth * (arity - 1) hashes, bottom-up
+    @param wit per coordinate, 2 bytes: the trainers holding the lo-th and hi-th order
+           statistic (median / trimmed mean; empty for the mean) + 32 padding bytes
+    @param out the honest output chunk (little-endian int64) + 32 padding bytes
     """
     self._check_turn(self.challenger, ONESTEP)
+    assert self.stage == 1, "stage"
     j: uint256 = self.pos
     L: uint256 = (self.d + self.chunk - 1) // self.chunk
     if j >= L:
@@ -209,71 +295,100 @@ def onestep(chunks: Bytes[MAX_DATA], siblings: DynArray[bytes32, MAX_SIB], perm:
             self._finish(self.challenger, "one-step: padding")
         return
     width: uint256 = min(self.chunk, self.d - j * self.chunk)
-    assert len(chunks) == self.n * 8 * width + 32, "chunks"
-    assert len(out) == 8 * width + 32, "out"
-    k: uint256 = self.arity
-    dep: uint256 = self.depth
-    nb: uint256 = 8 * width
     n: uint256 = self.n
+    nb: uint256 = 8 * width
+    assert len(chunks) == n * nb + 32, "chunks"
+    assert len(out) == nb + 32, "out"
+    # one opening of column leaf j proves all n input chunks
+    jb: bytes32 = convert(j, bytes32)
+    hs: bytes32[MAX_N] = empty(bytes32[MAX_N])
     for t: uint256 in range(MAX_N):
         if t >= n:
             break
-        h: bytes32 = sha256(concat(b"\x00", convert(j, bytes32), slice(chunks, t * nb, nb)))
-        p: uint256 = j
-        base: uint256 = t * dep * (k - 1)
-        for l: uint256 in range(MAX_DEPTH):
-            if l >= dep:
+        hs[t] = sha256(concat(b"\x00", jb, slice(chunks, t * nb, nb)))
+    h: bytes32 = self._col_leaf(j, hs)
+    k: uint256 = self.arity
+    dep: uint256 = self.depth
+    assert len(col_siblings) == dep * (k - 1), "path"
+    p: uint256 = j
+    for l: uint256 in range(MAX_DEPTH):
+        if l >= dep:
+            break
+        ws: bytes32[MAX_K] = empty(bytes32[MAX_K])
+        at: uint256 = p % k
+        s: uint256 = l * (k - 1)
+        for q: uint256 in range(MAX_K):
+            if q >= k:
                 break
-            ws: bytes32[MAX_K] = empty(bytes32[MAX_K])
-            at: uint256 = p % k
-            s: uint256 = base + l * (k - 1)
-            for q: uint256 in range(MAX_K):
-                if q >= k:
-                    break
-                if q < at:
-                    ws[q] = siblings[s + q]
-                elif q == at:
-                    ws[q] = h
-                else:
-                    ws[q] = siblings[s + q - 1]
-            h = self._hash_node(ws, k)
-            p = p // k
-        assert h == self.input_roots[t], "opening"
+            if q < at:
+                ws[q] = col_siblings[s + q]
+            elif q == at:
+                ws[q] = h
+            else:
+                ws[q] = col_siblings[s + q - 1]
+        h = self._hash_node(ws, k)
+        p = p // k
+    assert h == self.cols_root, "column"
+    # the Map step, coordinate by coordinate
+    rule: uint256 = self.rule
     lo: uint256 = 0
     hi: uint256 = n - 1
-    if self.rule == 1:
+    if rule == 1:
         lo = (n - 1) // 2
         hi = n // 2
-    elif self.rule == 2:
+    elif rule == 2:
         lo = self.f
         hi = n - self.f - 1
+    if rule != 0:
+        assert len(wit) == 2 * width + 32, "witness"
     for c: uint256 in range(MAX_C):
         if c >= width:
             break
         acc: int256 = 0
-        if self.rule == 0:
-            for t: uint256 in range(MAX_N):
-                if t >= n:
-                    break
-                acc += self._le64(extract32(chunks, t * nb + 8 * c, output_type=bytes32))
-        else:
-            seen: uint256 = 0
-            prev: int256 = min_value(int256)
-            for r: uint256 in range(MAX_N):
-                if r >= n:
-                    break
-                t: uint256 = convert(extract32(perm, c * n + r, output_type=bytes32), uint256) >> 248
-                assert t < n, "perm"
-                assert seen & (1 << t) == 0, "perm"
-                seen = seen | (1 << t)
-                v: int256 = self._le64(extract32(chunks, t * nb + 8 * c, output_type=bytes32))
-                assert v >= prev, "unsorted"
-                prev = v
-                if r >= lo and r <= hi:
-                    acc += v
+        a: int256 = 0
+        b: int256 = 0
+        if rule != 0:
+            ab: uint256 = convert(extract32(wit, 2 * c, output_type=bytes32), uint256) >> 240
+            assert ab >> 8 < n and ab & 255 < n, "witness"
+            a = self._le64(extract32(chunks, (ab >> 8) * nb + 8 * c, output_type=bytes32))
+            b = self._le64(extract32(chunks, (ab & 255) * nb + 8 * c, output_type=bytes32))
+            assert a <= b, "witness"
+        cl: uint256 = 0
+        ca: uint256 = 0
+        cg: uint256 = 0
+        cb: uint256 = 0
+        for t: uint256 in range(MAX_N):
+            if t >= n:
+                break
+            u: uint256 = convert(extract32(chunks, t * nb + 8 * c, output_type=bytes32), uint256) >> 192
+            u = ((u & M8) << 8) | ((u >> 8) & M8)
+            u = ((u & M16) << 16) | ((u >> 16) & M16)
+            u = ((u << 32) | (u >> 32)) & M64
+            v: int256 = convert(convert(u << 192, bytes32), int256) >> 192
+            if rule == 0:
+                acc += v
+                continue
+            if v < a:
+                cl += 1
+            elif v == a:
+                ca += 1
+            elif v < b:
+                acc += v
+            if v > b:
+                cg += 1
+            elif v == b:
+                cb += 1
+        if rule != 0:
+            # a, b are the lo-th and hi-th order statistics iff the counts bracket lo, hi
+            assert cl <= lo and lo < cl + ca, "witness"
+            assert cg <= n - 1 - hi and n - 1 - hi < cg + cb, "witness"
+            if a == b:
+                acc = convert(hi - lo + 1, int256) * a
+            else:
+                acc += convert(cl + ca - lo, int256) * a + convert(hi + 1 + cg + cb - n, int256) * b
         got: int256 = self._floordiv(acc, convert(hi - lo + 1, int256))
         assert got == self._le64(extract32(out, 8 * c, output_type=bytes32)), "output"
-    leaf: bytes32 = sha256(concat(b"\x00", convert(j, bytes32), slice(out, 0, 8 * width)))
+    leaf: bytes32 = sha256(concat(b"\x00", jb, slice(out, 0, nb)))
     if leaf == self.node:
         self._finish(self.proposer, "one-step: claim correct")
     else:

@@ -10,6 +10,9 @@ disputes. Moves (each one transaction; a rejected move changes nothing):
    disputes. At an item leaf of a sum stage ``reveal_item(value, sum_root)`` opens the
    item total and commits its per-chunk sum tree (``sum_root.sum == value``); descent
    continues in that tree.
+   Column stage: at the leaf the proposer must ``reveal_column(hashes)`` (the n input
+   leaf hashes of its column leaf); the challenger's one-step then opens one trainer's
+   true leaf that differs. A padding leaf (j >= L) is decided at once (must be zero).
 3. max stages: ``reveal_item(M)``, then ``max_claim`` (a witness above M wins for the
    challenger; "too large" hands the proposer a clock to ``attain`` M with a witness).
 4. ``onestep(proof)`` (challenger) at a leaf / on a select stage: :mod:`.onestep` decides.
@@ -28,6 +31,7 @@ import numpy as np
 from mechanism.commitment import (
     ZERO,
     SumNode,
+    col_leaf,
     commit,
     leaf_hash,
     node_hash,
@@ -111,7 +115,7 @@ class DisputeGame:
         kind = self._kind()
         root = self.ctx.stage_roots[s]
         self.tree, self.node, self.pos = "merkle", root, 0
-        if kind == "map":
+        if kind in ("map", "column"):
             self.level = tree_depth(self.leaves, self.ctx.arity)
             nxt, turn = "reveal", PROPOSER
         elif kind == "sum":
@@ -146,6 +150,10 @@ class DisputeGame:
         self.pos, self.level = self.pos * self.ctx.arity + i, self.level - 1
         if self.level > 0:
             self._advance(CHALLENGER, "choose", 4 + 32, block, "reveal", PROPOSER)
+        elif self.tree == "merkle" and self._kind() == "column":
+            self._advance(CHALLENGER, "choose", 4 + 32, block, "preimage", PROPOSER)
+            if self.pos >= self.leaves:
+                self._finish(PROPOSER if self.node == ZERO else CHALLENGER, "padding column leaf")
         elif self.tree == "sum" or self._kind() == "map":
             self._advance(CHALLENGER, "choose", 4 + 32, block, "onestep", CHALLENGER)
         else:  # item leaf of a sum stage
@@ -174,11 +182,21 @@ class DisputeGame:
         self.level = tree_depth(self.leaves, self.ctx.arity)
         self._advance(PROPOSER, "reveal_item", 4 + 96, block, "reveal", PROPOSER)
 
+    def reveal_column(self, hashes: list[bytes], block: int) -> None:
+        self._require(PROPOSER, "preimage", block)
+        if len(hashes) != self.ctx.program.n or col_leaf(self.pos, hashes) != self.node:
+            raise DisputeError("revealed leaf hashes do not hash to the disputed column leaf")
+        self.children = list(hashes)
+        self._advance(PROPOSER, "preimage", 4 + 64 + 32 * len(hashes), block, "onestep", CHALLENGER)
+
     def onestep(self, proof: StepProof, block: int, too_large: bool = False) -> None:
         self._require(CHALLENGER, "onestep", block)
         kind = self._kind()
         try:
-            if kind == "map":
+            if kind == "column":
+                assert self.children is not None
+                right = onestep.column_step(self.ctx, self.children, _at(proof, self.pos))  # type: ignore[arg-type]
+            elif kind == "map":
                 right = onestep.map_step(self.ctx, self.stage, self.node, _at(proof, self.pos))  # type: ignore[arg-type]
             elif kind == "sum":
                 right = onestep.sum_step(self.ctx, self.stage, self.item, self.node, _at(proof, self.pos))  # type: ignore[arg-type]

@@ -6,7 +6,12 @@ inputs and decides who was right. Every function returns ``True`` when the
 is malformed (a tampered opening is rejected; the submitter keeps its clock running):
 
 * map step, leaf j:   ``leaf_hash(j, f(chunk j of sources)) == claimed leaf``
-  (``ZERO`` for padding leaves j >= L);
+  (``ZERO`` for padding leaves j >= L); the n input chunks j are proven by **one**
+  opening of column leaf j (their leaf hashes rehashed into it) under the agreed
+  ``cols`` stage root;
+* column step, leaf j: after the proposer revealed the n leaf hashes of its column
+  leaf, the challenger opens one trainer's true leaf j (its own tree) that differs
+  from the revealed one (challenger wins) -- an equal leaf is no proof;
 * sum step, leaf j:   ``sum_leaf(j, sum_k delta_p(chunk j)_k) == claimed (hash, value)``;
 * max stage:          a witness chunk with ``max|v| > M`` (challenger wins) or, when the
   challenger says M is too large, a witness with ``max|v| == M`` (proposer wins);
@@ -30,10 +35,12 @@ from mechanism.commitment import (
     ZERO,
     Opening,
     SumNode,
+    col_leaf,
     commit,
     leaf_hash,
     num_chunks,
     require_opening,
+    root_from_path,
     sum_leaf,
 )
 from mechanism.dispute.trace import OrderFn, Program, Stage
@@ -55,6 +62,15 @@ class LexWitness:
 
 
 @dataclass(frozen=True)
+class ColumnWitness:
+    """Trainer t's true leaf j with its opening under the trainer's own root."""
+
+    t: int
+    leaf: bytes
+    opening: Opening
+
+
+@dataclass(frozen=True)
 class StepProof:
     """Everything the verifier needs for one step (built by :mod:`.proofs`)."""
 
@@ -64,12 +80,20 @@ class StepProof:
     scalars: dict[str, np.ndarray] = field(default_factory=dict)
     lex: dict[tuple[int, int], LexWitness] = field(default_factory=dict)
     max_value: int | None = None
+    #: opening of column leaf j (proves all input rows' chunk j at once)
+    col: Opening | None = None
+    #: column one-step: a trainer's true leaf differing from the revealed column preimage
+    column: ColumnWitness | None = None
 
     def calldata_bytes(self) -> int:
         """Bytes of this proof as calldata (values 8 B, hashes 32 B, indices 32 B)."""
         b = 64
         for co in (*self.rows, *self.vectors.values()):
             b += 8 * len(co.values) + 32 * len(co.opening.flat())
+        if self.col is not None:
+            b += 32 * len(self.col.flat())
+        if self.column is not None:
+            b += 64 + 32 * len(self.column.opening.flat())
         b += sum(8 * len(v) for v in self.scalars.values())
         for w in self.lex.values():
             for half in (w.a, w.b):
@@ -108,10 +132,13 @@ def _sources(ctx: VerifierContext, st: Stage, proof: StepProof, j: int) -> dict[
         if name == "x":
             if len(proof.rows) != prog.n:
                 raise CommitmentError(f"expected {prog.n} input chunks, got {len(proof.rows)}")
-            for t, (root, co) in enumerate(zip(ctx.input_roots, proof.rows, strict=True)):
-                if co.opening.index != j or len(co.values) != width:
-                    raise CommitmentError(f"input row {t}: opening is not of chunk {j}")
-                require_opening(root, co.values, co.opening, ctx.arity, f"input row {t}")
+            if any(len(co.values) != width for co in proof.rows):
+                raise CommitmentError(f"input chunks must have {width} values")
+            if proof.col is None or proof.col.index != j:
+                raise CommitmentError(f"missing the opening of column leaf {j}")
+            lh = [leaf_hash(j, co.values) for co in proof.rows]
+            if root_from_path(col_leaf(j, lh), proof.col, ctx.arity) != ctx.stage_root("cols"):
+                raise CommitmentError(f"input chunks {j} do not match the column root")
             src["x"] = np.stack([np.asarray(co.values, dtype=np.int64) for co in proof.rows])
         else:
             vo = proof.vectors.get(name)
@@ -133,6 +160,19 @@ def map_step(ctx: VerifierContext, s: int, claimed: bytes, proof: StepProof) -> 
     assert st.fn is not None
     out = st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j))
     return leaf_hash(proof.j, np.asarray(out, dtype=np.int64)) == claimed
+
+
+def column_step(ctx: VerifierContext, revealed: list[bytes], proof: StepProof) -> bool:
+    """Column leaf j: False (the claim is wrong) iff trainer t's true leaf j, opened
+    under its root, differs from the revealed ``revealed[t]``; malformed otherwise."""
+    w = proof.column
+    if w is None or w.opening.index != proof.j or not 0 <= w.t < ctx.program.n:
+        raise CommitmentError("column proof needs a trainer index and its leaf opening")
+    if root_from_path(w.leaf, w.opening, ctx.arity) != ctx.input_roots[w.t]:
+        raise CommitmentError(f"leaf of trainer {w.t} does not match its root")
+    if w.leaf == revealed[w.t]:
+        raise CommitmentError(f"leaf of trainer {w.t} equals the revealed one")
+    return False
 
 
 def sum_step(ctx: VerifierContext, s: int, item: int, claimed: SumNode, proof: StepProof) -> bool:

@@ -1,6 +1,7 @@
 """The trace program of every aggregation rule (stages in :mod:`.trace`).
 
-Each program reuses the aggregation core's exact integer helpers, so the honest
+Every program starts with the ``cols`` stage (the column tree over the n input trees,
+:mod:`.trace`), so one-steps open all n input chunks with one path. Each program reuses the aggregation core's exact integer helpers, so the honest
 executor's output equals ``aggregate(rule, x, **params)`` byte for byte:
 
 * mean / median / trimmed_mean: ``[map out]`` (the rule's own fast path applied to the
@@ -250,7 +251,7 @@ def build_program(rule: str, n: int, d: int, clip_norm: int | None = None, **par
         get_rule(rule, **params)  # raises UnknownRuleError naming the allowed rules
         raise ParameterError.bad("rule", rule, "a rule with a trace program")
     all_params = dict(params) | ({"clip_norm": clip_norm} if clip_norm is not None else {})
-    return Program(rule, all_params, n, d, tuple(stages))
+    return Program(rule, all_params, n, d, (Stage("cols", "column", reads=("x",)), *stages))
 
 
 def honest_order_fn(x: A) -> OrderFn:

@@ -7,12 +7,12 @@ the committed roots, so a proof can only ever report the truth about a step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mechanism.commitment import MerkleTree, commit, commit_rows
-from mechanism.dispute.onestep import ChunkOpening, LexWitness, StepProof
+from mechanism.commitment import MerkleTree, Opening, commit, commit_rows
+from mechanism.dispute.onestep import ChunkOpening, ColumnWitness, LexWitness, StepProof
 from mechanism.dispute.trace import OrderFn, Trace
 from mechanism.errors import CommitmentError
 
@@ -27,7 +27,7 @@ class Prover:
 
     @classmethod
     def build(cls, x: np.ndarray, trace: Trace, input_trees: list[MerkleTree] | None = None) -> Prover:
-        trees = input_trees or commit_rows(x, trace.chunk_size, trace.arity)
+        trees = input_trees or trace.input_trees or commit_rows(x, trace.chunk_size, trace.arity)
         return cls(x, trees, trace)
 
     def _vector_tree(self, name: str) -> MerkleTree:
@@ -42,14 +42,24 @@ class Prover:
         st = prog.stages[s]
         rows: tuple[ChunkOpening, ...] = ()
         vectors: dict[str, ChunkOpening] = {}
+        col = None
         if 0 <= j * self.trace.chunk_size < prog.d:
             for name in st.reads:
                 if name == "x":
-                    rows = tuple(self._chunk(self.x[t], self.input_trees[t], j) for t in range(prog.n))
+                    c = self.trace.chunk_size
+                    rows = tuple(ChunkOpening(np.array(self.x[t, j * c : (j + 1) * c]), Opening(j, ()))
+                                 for t in range(prog.n))
+                    col = self.trace.trees[prog.index("cols")].opening(j)
                 else:
                     vectors[name] = self._chunk(self.trace.values[prog.index(name)], self._vector_tree(name), j)
         scalars = {name: self.trace.values[prog.index(name)] for name in st.scalars}
-        return StepProof(j=j, rows=rows, vectors=vectors, scalars=scalars)
+        return StepProof(j=j, rows=rows, vectors=vectors, scalars=scalars, col=col)
+
+    def column_proof(self, j: int, revealed: list[bytes]) -> StepProof:
+        """Open the first trainer whose true leaf j differs from the revealed one."""
+        true = [t.levels[0][j] for t in self.input_trees]
+        t = next((i for i, (a, b) in enumerate(zip(true, revealed, strict=True)) if a != b), 0)
+        return StepProof(j=j, column=ColumnWitness(t, true[t], self.input_trees[t].opening(j)))
 
     def map_proof(self, s: int, j: int) -> StepProof:
         return self._base(s, j)
@@ -70,7 +80,7 @@ class Prover:
             j = (flat % prog.d) // self.trace.chunk_size
         base = self._base(s, j)
         return StepProof(j=base.j, rows=base.rows, vectors=base.vectors, scalars=base.scalars,
-                         max_value=int(self.trace.values[s][0]))
+                         max_value=int(self.trace.values[s][0]), col=base.col)
 
     def lex_witness(self, i: int, j: int) -> LexWitness:
         diff = np.nonzero(self.x[i] != self.x[j])[0]
@@ -114,15 +124,17 @@ def tamper(proof: StepProof) -> StepProof:
         co = proof.rows[0]
         vals = co.values.copy()
         vals[0] += 1
-        return StepProof(proof.j, (ChunkOpening(vals, co.opening), *proof.rows[1:]), proof.vectors,
-                         proof.scalars, proof.lex, proof.max_value)
+        return replace(proof, rows=(ChunkOpening(vals, co.opening), *proof.rows[1:]))
+    if proof.column is not None:
+        w = proof.column
+        return replace(proof, column=ColumnWitness(w.t, bytes(32 - len(w.leaf)) + w.leaf[::-1], w.opening))
     if proof.scalars:
         name = next(iter(proof.scalars))
         sc = dict(proof.scalars)
         sc[name] = np.asarray(sc[name]).copy() + 1
-        return StepProof(proof.j, proof.rows, proof.vectors, sc, proof.lex, proof.max_value)
+        return replace(proof, scalars=sc)
     if proof.max_value is not None:
-        return StepProof(proof.j, proof.rows, proof.vectors, proof.scalars, proof.lex, proof.max_value + 1)
+        return replace(proof, max_value=proof.max_value + 1)
     raise CommitmentError("nothing to tamper with in this proof")
 
 

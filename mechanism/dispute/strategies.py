@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from mechanism.commitment import SumTree, commit_sums
+from mechanism.commitment import SumTree, commit_columns, commit_sums
 from mechanism.dispute.game import CHALLENGER, PROPOSER, DisputeGame
 from mechanism.dispute.onestep import VerifierContext
 from mechanism.dispute.proofs import Prover, tamper
@@ -64,7 +64,15 @@ def corrupted_trace(prover: Prover, rng: np.random.Generator, strategy: str) -> 
             v[p] += delta
         return v
 
-    lie = execute(prog, prover.x, prover.order_fn(), honest.chunk_size, honest.arity, corrupt)
+    lie = execute(prog, prover.x, prover.order_fn(), honest.chunk_size, honest.arity, corrupt,
+                  input_trees=prover.input_trees)
+    if kind == "column":  # forge one trainer's leaf hash in every changed column leaf
+        for p in np.nonzero(lie.values[s] != honest.values[s])[0].tolist():
+            hashes = honest.column_hashes(p)
+            t = int(rng.integers(len(hashes)))
+            hashes[t] = hashlib.sha256(b"forged" + hashes[t]).digest()
+            lie.column_overrides[p] = hashes
+        lie.trees[s] = commit_columns(prover.input_trees, lie.column_overrides)
     if kind == "sum":
         for p in np.nonzero(lie.values[s] != honest.values[s])[0].tolist():
             deltas = item_deltas(honest, prover.x, s, p)
@@ -137,6 +145,10 @@ class Party:
             return self._try(g.reveal_item, v, root, block)
         if g.phase == "attain":
             return self._try(g.attain, self.prover.max_proof(g.stage), block)
+        if g.phase == "preimage":
+            if st == "inconsistent_children" and self.honest is not None:
+                return self._try(g.reveal_column, self.honest.trace.column_hashes(g.pos), block)
+            return self._try(g.reveal_column, tr.column_hashes(g.pos), block)
         return False
 
     # ------------------------------------------------------------------ challenger
@@ -170,7 +182,10 @@ class Party:
                 if st is None and g.max_value < honest_m:
                     return self._try(g.onestep, self.prover.max_proof(g.stage), block)
                 return self._try(g.onestep, self.prover.max_proof(g.stage), block, True)
-            if kind == "select":
+            if kind == "column":
+                assert g.children is not None
+                proof = self.prover.column_proof(g.pos, g.children)  # type: ignore[arg-type]
+            elif kind == "select":
                 proof = self.prover.select_proof(g.stage)
             elif kind == "map":
                 proof = self.prover.map_proof(g.stage, g.pos)
@@ -224,7 +239,8 @@ def play(
         return res, None
     if liar == PROPOSER:
         if strategy == "wrong_output":
-            lie = Trace(program, list(honest.values), list(honest.trees), honest.chunk_size, honest.arity)
+            lie = Trace(program, list(honest.values), list(honest.trees), honest.chunk_size, honest.arity,
+                        input_trees=honest.input_trees)
             lie.trees = list(honest.trees)
             roots = list(honest.roots)
             roots[-1] = hashlib.sha256(b"wrong output").digest()
@@ -260,10 +276,10 @@ def play(
     return res, g
 
 
-def honest_trace(program: Program, x: np.ndarray, chunk_size: int, arity: int) -> Trace:
+def honest_trace(program: Program, x: np.ndarray, chunk_size: int, arity: int, input_trees: Any = None) -> Trace:
     from mechanism.dispute.programs import honest_order_fn
 
-    return execute(program, x, honest_order_fn(x), chunk_size, arity)
+    return execute(program, x, honest_order_fn(x), chunk_size, arity, input_trees=input_trees)
 
 
 __all__ = ["LIARS", "STRATEGIES", "GameResult", "commit_stage", "corrupted_trace", "honest_trace", "play"]

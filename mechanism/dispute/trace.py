@@ -19,6 +19,12 @@ A stage produces one committed int64 vector (DESIGN.md, "The verification game")
   broken by lexicographic row content, proven by Merkle witnesses
   (:mod:`mechanism.dispute.onestep`).
 
+* ``column`` -- stage 0 of every program: the column tree over the n input trees
+  (:func:`mechanism.commitment.commit_columns`), so a one-step opens chunk j of all n
+  inputs with one Merkle path. Its stage value is one int64 per leaf (a fingerprint:
+  the first 8 bytes of the column leaf); a forged column is given as leaf hashes in
+  :attr:`Trace.column_overrides`.
+
 Small vectors (everything but ``map`` outputs) are committed with chunk size 1.
 """
 
@@ -30,7 +36,14 @@ from typing import Any
 
 import numpy as np
 
-from mechanism.commitment import MerkleTree, commit, num_chunks, tree_depth
+from mechanism.commitment import (
+    MerkleTree,
+    commit,
+    commit_columns,
+    commit_rows,
+    num_chunks,
+    tree_depth,
+)
 
 #: (scalars by stage name, sources by name) -> output (map) / abs values (max)
 ArrayFn = Callable[[dict[str, np.ndarray], dict[str, np.ndarray]], np.ndarray]
@@ -42,7 +55,7 @@ TotalsFn = Callable[[dict[str, np.ndarray], dict[str, np.ndarray]], list[int]]
 OrderFn = Callable[[list[int], list[int]], list[int]]
 SelectFn = Callable[[dict[str, np.ndarray], OrderFn], list[int]]
 
-KINDS = ("map", "sum", "max", "select")
+KINDS = ("column", "map", "sum", "max", "select")
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,8 @@ class Program:
         st = self.stages[i]
         if st.kind == "map":
             return self.d
+        if st.kind == "column":
+            return -1  # one per chunk: known with the chunk size
         if st.kind == "sum":
             return len(st.items)
         if st.kind == "max":
@@ -90,7 +105,8 @@ class Program:
     def move_bound(self, chunk_size: int, arity: int, lengths: list[int]) -> int:
         """Largest number of moves (transactions) any game on this program can take.
 
-        map: challenge + 2 * depth (reveal, choose) + one-step; sum: challenge +
+        map: challenge + 2 * depth (reveal, choose) + one-step; column: the same plus the
+        proposer's reveal of the disputed column leaf's preimage; sum: challenge +
         2 * depth(items) + item reveal + 2 * depth(chunks) + one-step; max: challenge +
         claim + attaining witness; select: challenge + one-step.
         """
@@ -99,6 +115,8 @@ class Program:
         for st, m in zip(self.stages, lengths, strict=True):
             if st.kind == "map":
                 b = 2 + 2 * tree_depth(leaves, arity)
+            elif st.kind == "column":
+                b = 3 + 2 * tree_depth(leaves, arity)
             elif st.kind == "sum":
                 b = 3 + 2 * tree_depth(m, arity) + 2 * tree_depth(leaves, arity)
             elif st.kind == "max":
@@ -120,6 +138,16 @@ class Trace:
     arity: int
     #: item deltas overridden by a dishonest prover: (stage, item) -> per-chunk deltas
     delta_overrides: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    #: the trainers' trees (the column stage is built over them)
+    input_trees: list[MerkleTree] = field(default_factory=list)
+    #: forged column leaves of a dishonest prover: chunk j -> the n leaf hashes it claims
+    column_overrides: dict[int, list[bytes]] = field(default_factory=dict)
+
+    def column_hashes(self, j: int) -> list[bytes]:
+        """The n input leaf hashes this trace commits in column leaf j."""
+        if j in self.column_overrides:
+            return list(self.column_overrides[j])
+        return [t.levels[0][j] for t in self.input_trees]
 
     @property
     def roots(self) -> list[bytes]:
@@ -154,6 +182,8 @@ def run_stage(program: Program, values: list[np.ndarray], x: np.ndarray, i: int,
     if st.kind == "max":
         assert st.fn is not None
         return np.array([int(st.fn(scal, src).max())], dtype=np.int64)
+    if st.kind == "column":
+        raise KeyError("column stages are built from the input trees (execute)")
     if st.kind == "sum":
         assert st.totals is not None
         return np.array(st.totals(scal, src), dtype=np.int64)
@@ -171,17 +201,30 @@ def execute(
     chunk_size: int,
     arity: int,
     corrupt: Corruption | None = None,
+    input_trees: list[MerkleTree] | None = None,
 ) -> Trace:
     """Run every stage, optionally corrupting stage values as they are produced
     (a dishonest prover's *consistent* lie: later stages are computed from the lie)."""
+    inputs = input_trees or commit_rows(x, chunk_size, arity)
     values: list[np.ndarray] = []
-    for i in range(len(program.stages)):
-        v = run_stage(program, values, x, i, order_fn)
+    trees: list[MerkleTree] = []
+    for i, st in enumerate(program.stages):
+        if st.kind == "column":
+            tree = commit_columns(inputs)
+            v = column_fingerprints(tree)
+        else:
+            v = run_stage(program, values, x, i, order_fn)
         if corrupt is not None:
             v = corrupt(i, v)
         values.append(v)
-    trees = [commit_stage(program, i, v, chunk_size, arity) for i, v in enumerate(values)]
-    return Trace(program, values, trees, chunk_size, arity)
+        trees.append(tree if st.kind == "column" else commit_stage(program, i, v, chunk_size, arity))
+    return Trace(program, values, trees, chunk_size, arity, input_trees=list(inputs))
+
+
+def column_fingerprints(tree: MerkleTree) -> np.ndarray:
+    """One int64 per column leaf (its first 8 bytes): the column stage's value."""
+    m = tree.num_leaves
+    return np.frombuffer(b"".join(h[:8] for h in tree.levels[0][:m]), dtype=">i8").astype(np.int64)
 
 
 def commit_stage(program: Program, i: int, v: np.ndarray, chunk_size: int, arity: int) -> MerkleTree:

@@ -11,6 +11,7 @@ sum. A design is safe iff every margin is <= 0 at every vertex.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from mechanism.economics import payoffs
 from mechanism.economics.design import DesignProblem, DesignResult
 from mechanism.economics.period import stuffing_cost_eth
+from mechanism.economics.remedies import induced_verify_prob
 from mechanism.economics.scenario import Vertices
 
 F = NDArray[np.float64]
@@ -33,7 +35,10 @@ ATTACKS = (
     "griefing_shortfall_eth",
     "invalid_update_unchallenged_eth",
     "reward_share_excess",
+    "bribery_profit_eth",
+    "sybil_profit_eth",
 )
+__all__ = ["ATTACKS", "Candidate", "attack_margins", "candidate_of", "induced_verify_prob", "problem_margins"]
 
 
 @dataclass(frozen=True)
@@ -46,35 +51,23 @@ class Candidate:
     challenger_bond_eth: ArrayLike
     trainer_stake_eth: ArrayLike
     jackpot_rate: ArrayLike
-
-
-def induced_verify_prob(jackpot_rate: ArrayLike, jackpot_net_eth: ArrayLike, censor_prob: ArrayLike,
-                        verify_cost_eth: ArrayLike, challengers: int, iters: int = 80) -> F:
-    """Symmetric challengers' equilibrium verification rate when no fraud occurs (p = 0).
-
-    Solves ``phi (1 - Q) J' s(v) = c_v`` for v by vectorised bisection (s decreases from 1
-    at v = 0 to 1/m at v = 1); v = 1 if even s(1) pays, v = 0 if s(0) does not
-    (TrueBit forced errors, ECONOMICS.md §3).
-    """
-    income = np.asarray(jackpot_rate, dtype=float) * (1.0 - np.asarray(censor_prob, dtype=float)) \
-        * np.asarray(jackpot_net_eth, dtype=float)
-    need = np.asarray(verify_cost_eth, dtype=float)
-    income, need = np.broadcast_arrays(income, need)
-    lo, hi = np.zeros(income.shape), np.ones(income.shape)
-    for _ in range(iters):
-        mid = 0.5 * (lo + hi)
-        pays = income * payoffs.first_challenger_share(mid, challengers) >= need
-        lo, hi = np.where(pays, mid, lo), np.where(pays, hi, mid)
-    v = np.where(income / challengers >= need, 1.0, np.where(income < need, 0.0, lo))
-    return np.asarray(v, dtype=float)
+    registration_fee_eth: ArrayLike = 0.0
 
 
 def attack_margins(
     cand: Candidate, vx: Vertices, *, fixed_blocks: int, dispute_years: float, challengers: int,
     target_fraud_probability: float, resource_ratio: float, interest_rate_per_year: float,
     jackpot_eth: float, max_reward_share: float, trainer_reward_share: float, block_gas_limit: float,
+    poisoning_gain_share: float = 0.0, sybil_identities: int = 1, lock_years: float = 0.0,
+    names: tuple[str, ...] | None = None,
 ) -> dict[str, F]:
-    """Margins of all :data:`ATTACKS`; vertex axis first, then the candidates' shape."""
+    """Margins of all :data:`ATTACKS`; vertex axis first, then the candidates' shape.
+
+    ``bribery_profit_eth`` is the best of bribing k = 1..m challengers
+    (:func:`~mechanism.economics.payoffs.bribery_profit_eth`, verification rate induced
+    by the jackpot); ``sybil_profit_eth`` is :func:`~mechanism.economics.payoffs.sybil_poisoning_profit_eth`
+    with ``sybil_identities`` new identities and gain ``poisoning_gain_share x G``.
+    """
     nd = len(np.broadcast(*[np.asarray(getattr(cand, f)) for f in cand.__dataclass_fields__]).shape)
 
     def col(x: F) -> F:
@@ -89,28 +82,38 @@ def attack_margins(
     alpha = np.asarray(cand.reward_share, dtype=float)
     bc = np.asarray(cand.challenger_bond_eth, dtype=float)
     r = interest_rate_per_year
-    out = {
-        "fraud_profit_eth": payoffs.sequencer_fraud_profit_eth(g, (1.0 - alpha) * bs, ps),
-        "fraud_success_excess": ps - target_fraud_probability,
-        "stuffing_profit_eth": g - stuffing_cost_eth(np.maximum(t_eff, 0.0), col(vx.gas_price_gwei), block_gas_limit),
-        "resource_exhaustion_sequencer_eth": resource_ratio * cd - bs,
-        "resource_exhaustion_challenger_eth": resource_ratio * cd - bc,
-        "honest_challenge_loss_eth": -payoffs.honest_challenge_profit_eth(alpha * bs, cd, bc, r, dispute_years),
-        "griefing_shortfall_eth": payoffs.griefing_shortfall_eth(bc, cd, g, r, dispute_years),
-        "invalid_update_unchallenged_eth": -payoffs.trainer_slash_challenge_profit_eth(
+    out: dict[str, Callable[[], object]] = {
+        "fraud_profit_eth": lambda: payoffs.sequencer_fraud_profit_eth(g, (1.0 - alpha) * bs, ps),
+        "fraud_success_excess": lambda: ps - target_fraud_probability,
+        "stuffing_profit_eth": lambda: g - stuffing_cost_eth(np.maximum(t_eff, 0.0), col(vx.gas_price_gwei), block_gas_limit),
+        "resource_exhaustion_sequencer_eth": lambda: resource_ratio * cd - bs,
+        "resource_exhaustion_challenger_eth": lambda: resource_ratio * cd - bc,
+        "honest_challenge_loss_eth": lambda: -payoffs.honest_challenge_profit_eth(alpha * bs, cd, bc, r, dispute_years),
+        "griefing_shortfall_eth": lambda: payoffs.griefing_shortfall_eth(bc, cd, g, r, dispute_years),
+        "invalid_update_unchallenged_eth": lambda: -payoffs.trainer_slash_challenge_profit_eth(
             cand.trainer_stake_eth, trainer_reward_share, cd, cv),
-        "reward_share_excess": alpha - max_reward_share + 0.0 * g,
+        "reward_share_excess": lambda: alpha - max_reward_share + 0.0 * g,
+        "bribery_profit_eth": lambda: np.max([payoffs.bribery_profit_eth(
+            g, bs, alpha, bc, cd, cv, r, dispute_years, v_eq, challengers, k, big_q)
+            for k in range(1, challengers + 1)], axis=0),
+        "sybil_profit_eth": lambda: payoffs.sybil_poisoning_profit_eth(
+            poisoning_gain_share * g, sybil_identities, cand.trainer_stake_eth, r, lock_years,
+            cand.registration_fee_eth),
     }
-    return {k: np.asarray(np.broadcast_to(v, np.broadcast(v, g).shape), dtype=float) for k, v in out.items()}
+    wanted = ATTACKS if names is None else names
+    res = {k: np.asarray(out[k](), dtype=float) for k in wanted}
+    return {k: np.asarray(np.broadcast_to(v, np.broadcast(v, g).shape), dtype=float) for k, v in res.items()}
 
 
 def candidate_of(result: DesignResult) -> Candidate:
     """The :class:`Candidate` of a design result."""
     return Candidate(result.period_blocks, result.sequencer_bond_eth, result.reward_share,
-                     result.challenger_bond_eth, result.trainer_stake_eth, result.jackpot_rate)
+                     result.challenger_bond_eth, result.trainer_stake_eth, result.jackpot_rate,
+                     result.registration_fee_eth)
 
 
-def problem_margins(problem: DesignProblem, cand: Candidate, vx: Vertices | None = None) -> dict[str, F]:
+def problem_margins(problem: DesignProblem, cand: Candidate, vx: Vertices | None = None,
+                    names: tuple[str, ...] | None = None) -> dict[str, F]:
     """:func:`attack_margins` with every constant taken from ``problem``."""
     i = problem.inputs
     return attack_margins(
@@ -119,5 +122,6 @@ def problem_margins(problem: DesignProblem, cand: Candidate, vx: Vertices | None
         target_fraud_probability=i.target_fraud_probability, resource_ratio=i.resource_ratio,
         interest_rate_per_year=i.interest_rate_per_year, jackpot_eth=i.jackpot_eth,
         max_reward_share=i.max_reward_share, trainer_reward_share=i.trainer_reward_share,
-        block_gas_limit=i.block_gas_limit,
+        block_gas_limit=i.block_gas_limit, poisoning_gain_share=i.poisoning_gain_share,
+        sybil_identities=problem.sybil_identities, lock_years=problem.lock_years, names=names,
     )

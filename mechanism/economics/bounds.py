@@ -135,14 +135,62 @@ def min_challenge_reward_eth(
     )
 
 
-def sybil_identities_needed(tolerance: ArrayLike, honest_trainers: ArrayLike) -> NDArray[np.int64]:
-    """Smallest k with ``k / (n_h + k) > beta``: ``floor(beta n_h / (1 - beta)) + 1``
-    (ECONOMICS.md §5). For beta = 0 one identity suffices."""
+def sybil_identities_needed(tolerance: ArrayLike, honest_trainers: ArrayLike,
+                            controlled: ArrayLike = 0) -> NDArray[np.int64]:
+    """New identities an attacker must register so that malicious identities exceed the
+    tolerance: the smallest total K with ``K / (n_h + K) > beta`` is
+    ``floor(beta n_h / (1 - beta)) + 1`` (ECONOMICS.md §5); an attacker who already
+    controls ``controlled`` registered trainers needs ``max(1, K - controlled)`` more
+    (at least one: otherwise the rule does not cover the malicious fraction at all).
+    For beta = 0 one identity suffices."""
     beta = np.asarray(tolerance, dtype=float)
     if np.any((beta < 0) | (beta >= 1)):
         raise ParameterError.bad("tolerance", tolerance, "fractions in [0, 1)")
     k = np.floor(beta * np.asarray(honest_trainers, dtype=float) / (1.0 - beta) + 1e-12) + 1
-    return np.asarray(k, dtype=np.int64)
+    return np.asarray(np.maximum(k - np.asarray(controlled, dtype=float), 1), dtype=np.int64)
+
+
+def min_bribery_reward_eth(
+    gain_eth: ArrayLike, challengers: ArrayLike, dispute_cost_eth: ArrayLike, verify_cost_eth: ArrayLike,
+    challenger_bond_eth: ArrayLike, interest_rate_per_year: ArrayLike, dispute_years: ArrayLike,
+    censor_prob: ArrayLike = 0.0,
+) -> F:
+    """Smallest challenger reward ``alpha B_s`` at which bribing all m challengers does not pay.
+
+    From :func:`mechanism.economics.payoffs.bribery_profit_eth` with k = m:
+    ``m [(1 - Q)(alpha B_s - c_d - r B_c t_d) - c_v] >= G``, i.e.
+    ``alpha B_s >= c_d + r B_c t_d + (G / m + c_v) / (1 - Q)``. With the reward share
+    capped at alpha_max the sequencer bond is at least this over alpha_max: the bond
+    grows like G / (alpha_max m), so more independent challengers make bribery dearer.
+    Bribing only some challengers (k < m) is checked by the design's other bribery rows.
+    """
+    q = np.asarray(censor_prob, dtype=float)
+    g, m = np.asarray(gain_eth, dtype=float), np.asarray(challengers, dtype=float)
+    return np.asarray(
+        np.asarray(dispute_cost_eth, dtype=float)
+        + capital_cost_eth(challenger_bond_eth, interest_rate_per_year, dispute_years)
+        + (g / m + np.asarray(verify_cost_eth, dtype=float)) / (1.0 - q),
+        dtype=float,
+    )
+
+
+def min_registration_fee_eth(
+    poisoning_gain_eth: ArrayLike, identities: ArrayLike, trainer_stake_eth: ArrayLike,
+    interest_rate_per_year: ArrayLike, lock_years: ArrayLike,
+) -> F:
+    """Non-refundable (burned) registration fee per trainer that makes Sybil poisoning
+    unprofitable: ``k (c_reg + S_t r t_lock) >= G_p  <=>  c_reg >= G_p / k - S_t r t_lock``
+    (clipped at 0; ECONOMICS.md §5, :func:`mechanism.economics.payoffs.sybil_poisoning_profit_eth`).
+
+    Stake that is never slashed costs the attacker only its capital over the lock-up;
+    the fee is what makes the bound bind. Any identity-based cost is paid by honest
+    trainers too: each honest trainer pays the same fee, so honest trainers together pay
+    at least ``n_h / k ~ (1 - beta) / beta`` times the attacker's cost per tenure.
+    """
+    k = np.asarray(identities, dtype=float)
+    out = np.asarray(poisoning_gain_eth, dtype=float) / k - capital_cost_eth(trainer_stake_eth, interest_rate_per_year,
+                                                                             lock_years)
+    return np.asarray(np.maximum(out, 0.0), dtype=float)
 
 
 def capital_cost_eth(amount_eth: ArrayLike, interest_rate_per_year: ArrayLike, years: ArrayLike) -> F:

@@ -3,13 +3,18 @@
 It knows nothing of the LP: for each period T on a grid it searches zooming grids of
 parameter values and keeps the cheapest point at which every margin of
 :func:`mechanism.economics.attacks.problem_margins` is <= 0 at every vertex. Search order:
-the jackpot rate phi (smallest rate meeting the fraud-success target), the trainer stake
-(1-D), then (B_c, alpha B_s, B_s) jointly on a 3-D grid, all with the payoff functions
-only. Each zoom level keeps +-1 grid step around the incumbent, so the result converges
-to the continuous optimum to within ``(2 / (n - 1))**levels`` of the initial range.
+the jackpot rate phi (smallest rate meeting the fraud-success target), then (S_t, c_reg):
+a zoom over S_t with, at each S_t, the smallest fee that deters Sybil poisoning (trainer
+slashing incentive and Sybil poisoning), then
+(B_c, alpha B_s, B_s) jointly on a 3-D grid (fraud, resources, griefing, reward cap and
+bribery), all with the payoff functions only. Each zoom level keeps +-1 grid step around
+the incumbent, so the result converges to the continuous optimum to within
+``(2 / (n - 1))**levels`` of the initial range.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,50 +50,80 @@ def _min_1d(feasible: object, lo: float, hi: float, n: int, levels: int) -> floa
     return hi
 
 
+def _zoom(feasible: Callable[[list[F]], NDArray[np.bool_]], cost: Callable[[list[F]], F], hi0: F,
+          n: int, levels: int) -> F | None:
+    """Cheapest feasible point of a box [0, hi0] by zooming grids (see module docstring)."""
+    d = hi0.size
+    lo, hi = np.zeros(d), hi0.astype(float).copy()
+    best: F | None = None
+    for level in range(2 * levels):
+        axes = list(np.meshgrid(*[np.linspace(lo[k], hi[k], n) for k in range(d)], indexing="ij"))
+        ok = feasible(axes)
+        if not ok.any():
+            return None
+        j = np.unravel_index(int(np.argmin(np.where(ok, cost(axes), np.inf))), ok.shape)
+        best = np.array([ax[j] for ax in axes])
+        step = (hi - lo) / (n - 1)
+        # Homing levels keep the lower edge at 0 (a flat direction cannot trap the search),
+        # then fine levels keep +-1 step around the incumbent.
+        lo = np.zeros(d) if level < levels else np.maximum(best - step, 0.0)
+        hi = best + step
+    return best
+
+
 def brute_force_at(problem: DesignProblem, period_blocks: int, n: int = 33, levels: int = 9) -> tuple[F, float] | None:
-    """Cheapest safe (B_s, R, B_c, S_t, phi) at one period; ``None`` if T is unsafe."""
+    """Cheapest safe (B_s, R, B_c, S_t, phi, c_reg) at one period; ``None`` if T is unsafe."""
     vx: Vertices = problem.vertices()
     i = problem.inputs
     c, const = objective(problem, np.array([period_blocks]))
     cvec, k = c[:, 0], float(const[0])
 
-    def cand(bs: object = 1e9, alpha: object = 0.5, bc: object = 1e9, st: object = 1e9, phi: object = 1.0) -> Candidate:
-        return Candidate(period_blocks, bs, alpha, bc, st, phi)  # type: ignore[arg-type]
+    def cand(bs: object = 1e9, alpha: object = 0.5, bc: object = 1e9, st: object = 1e9, phi: object = 1.0,
+             fee: object = 0.0) -> Candidate:
+        return Candidate(period_blocks, bs, alpha, bc, st, phi, fee)  # type: ignore[arg-type]
 
-    probe = problem_margins(problem, cand(), vx)
-    if not _ok(probe, ("stuffing_profit_eth",)).all():
+    def ok(cd: Candidate, names: tuple[str, ...]) -> NDArray[np.bool_]:
+        with np.errstate(invalid="ignore"):
+            return _ok(problem_margins(problem, cd, vx, names), names)
+
+    if not ok(cand(), ("stuffing_profit_eth",)).all():
         return None
-    phi = _min_1d(lambda xs: _ok(problem_margins(problem, cand(phi=xs), vx), ("fraud_success_excess",)), 0.0, 1.0, n, levels)
+    phi = _min_1d(lambda xs: ok(cand(phi=xs), ("fraud_success_excess",)), 0.0, 1.0, n, levels)
     if not np.isfinite(phi):
         return None
     scale = float(np.max(vx.gain_eth) + np.max(vx.dispute_cost_eth) * (i.resource_ratio + 2) + np.max(vx.verify_cost_eth))
-    st = _min_1d(lambda xs: _ok(problem_margins(problem, cand(st=xs), vx), ("invalid_update_unchallenged_eth",)),
-                 0.0, 10 * scale, n, levels)
-    names = ("fraud_profit_eth", "resource_exhaustion_sequencer_eth", "resource_exhaustion_challenger_eth",
-             "honest_challenge_loss_eth", "griefing_shortfall_eth", "reward_share_excess")
-    lo, hi = np.zeros(3), np.full(3, 10 * scale)
-    best: F | None = None
-    tie = 1e-6 * (cvec[0] + cvec[2])  # among equal costs prefer the smallest reward
-    for level in range(2 * levels):
-        axes = [np.linspace(lo[d], hi[d], n) for d in range(3)]
-        bc, rw, bs = np.meshgrid(*axes, indexing="ij")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            alpha = np.where(bs > 0, rw / np.where(bs > 0, bs, 1.0), np.inf)
-        with np.errstate(invalid="ignore"):
-            m = problem_margins(problem, cand(bs=bs, alpha=alpha, bc=bc, phi=phi), vx)
-        ok = _ok(m, names)
-        if not ok.any():
+    lock = i.interest_rate_per_year * problem.lock_years
+    def fee_cost(st: float) -> tuple[float, float]:
+        if not ok(cand(st=st), ("invalid_update_unchallenged_eth",)).all():
+            return np.inf, np.inf
+        fee = _min_1d(lambda xs: ok(cand(st=st, fee=xs), ("sybil_profit_eth",)), 0.0, 10 * scale, n, levels)
+        return float(cvec[3] * st + cvec[5] * fee), fee
+
+    lo_s, hi_s = 0.0, 10 * scale / min(lock, 1.0)
+    trainer: F | None = None
+    for _ in range(2 * levels):  # (S_t, minimal fee(S_t)): cost is convex in S_t, zoom around the best
+        xs = np.linspace(lo_s, hi_s, n)
+        got = [fee_cost(float(x)) for x in xs]
+        j = int(np.argmin([g[0] for g in got]))
+        if not np.isfinite(got[j][0]):
             return None
-        cost = np.where(ok, cvec[0] * bs + cvec[2] * bc + tie * rw, np.inf)
-        j = np.unravel_index(int(np.argmin(cost)), cost.shape)
-        best = np.array([bc[j], rw[j], bs[j]])
-        step = (hi - lo) / (n - 1)
-        # Homing levels keep the lower edge at 0 (a flat direction cannot trap the search),
-        # then fine levels keep +-1 step around the incumbent.
-        lo = np.zeros(3) if level < levels else np.maximum(best - step, 0.0)
-        hi = best + step
-    assert best is not None
-    x = np.array([best[2], best[1], best[0], st, phi])
+        trainer = np.array([xs[j], got[j][1]])
+        lo_s, hi_s = float(xs[max(j - 1, 0)]), float(xs[min(j + 1, n - 1)])
+    assert trainer is not None
+    names = ("fraud_profit_eth", "resource_exhaustion_sequencer_eth", "resource_exhaustion_challenger_eth",
+             "honest_challenge_loss_eth", "griefing_shortfall_eth", "reward_share_excess", "bribery_profit_eth")
+    tie = 1e-6 * (cvec[0] + cvec[2])  # among equal costs prefer the smallest reward
+
+    def alpha_of(rw: F, bs: F) -> F:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(np.where(bs > 0, rw / np.where(bs > 0, bs, 1.0), np.inf), dtype=float)
+
+    bonds = _zoom(lambda ax: ok(cand(bs=ax[2], alpha=alpha_of(ax[1], ax[2]), bc=ax[0], phi=phi), names),
+                  lambda ax: cvec[0] * ax[2] + cvec[2] * ax[0] + tie * ax[1], np.full(3, 10 * scale),
+                  max(9, n // 2 + 1), levels)
+    if bonds is None:
+        return None
+    x = np.array([bonds[2], bonds[1], bonds[0], trainer[0], phi, trainer[1]])
     return x, float(cvec @ x + k)
 
 

@@ -128,7 +128,9 @@ def mixed_equilibrium(game: InspectionGame) -> Equilibrium:
     s = float(first_challenger_share(v_star, m))
     p_star = (g.verify_cost_eth / (s * (1.0 - q)) - g.jackpot_rate * g.jackpot_net_eth) / net
     if p_star <= 0.0:
-        return _eq(g, 0.0, v_star, "pure-honest")
+        # The jackpot alone pays for verification beyond v*: at p = 0 challengers verify at
+        # their jackpot-only response v_j >= v*, where fraud strictly does not pay.
+        return _eq(g, 0.0, max(v_star, _challenger_response(g, 0.0)), "pure-honest")
     if p_star >= 1.0:
         # Challengers would need p > 1 to be indifferent: they verify less than v*, so
         # fraud pays; they play their symmetric best response to p = 1.

@@ -172,3 +172,87 @@ def sybil_poisoning_profit_eth(
                             + _a(registration_cost_eth)),
         dtype=float,
     )
+
+
+def bribe_needed_eth(
+    reward_eth: ArrayLike,
+    dispute_cost_eth: ArrayLike,
+    verify_cost_eth: ArrayLike,
+    challenger_bond_eth: ArrayLike,
+    interest_rate_per_year: ArrayLike,
+    dispute_years: ArrayLike,
+    censor_prob: ArrayLike,
+    first_share: ArrayLike = 1.0,
+) -> F:
+    """Expected bribe that keeps one rational challenger silent, ETH.
+
+    A bribed challenger who *defects* challenges the fraud it has been told about: it
+    pays ``c_v`` to compute the proof, its challenge is included with probability
+    ``1 - Q``, it is the first valid challenge with probability ``s`` (the
+    first-finder share against the un-bribed verifiers, :func:`first_challenger_share`)
+    and then earns ``alpha B_s - c_d - r B_c t_dispute`` (:func:`honest_challenge_profit_eth`).
+    Silence must pay at least as much in expectation:
+    ``b >= (1 - Q) s (alpha B_s - c_d - r B_c t_d) - c_v``. The bribe is paid only if the
+    fraud finalises (an enforceable on-chain conditional payment, McCorry, Hicks and
+    Meiklejohn, "Smart contracts for bribing miners", FC 2018), so this is the
+    briber's *expected* outlay per bribed challenger. Forced-error jackpots are paid only
+    for forced errors, so a bribed challenger forgoes none; a protocol that also paid
+    the jackpot for real fraud would add it to ``alpha B_s``. May be negative (then
+    no bribe is needed; callers keep the linear form, which is conservative).
+    """
+    net = honest_challenge_profit_eth(reward_eth, dispute_cost_eth, challenger_bond_eth, interest_rate_per_year,
+                                      dispute_years)
+    return np.asarray((1.0 - _a(censor_prob)) * _a(first_share) * net - _a(verify_cost_eth), dtype=float)
+
+
+def bribery_profit_eth(
+    gain_eth: ArrayLike,
+    sequencer_bond_eth: ArrayLike,
+    reward_share: ArrayLike,
+    challenger_bond_eth: ArrayLike,
+    dispute_cost_eth: ArrayLike,
+    verify_cost_eth: ArrayLike,
+    interest_rate_per_year: ArrayLike,
+    dispute_years: ArrayLike,
+    v: ArrayLike,
+    m: int,
+    bribed: int,
+    censor_prob: ArrayLike,
+) -> F:
+    """Expected profit of a fraud whose author bribes ``k = bribed`` of the m challengers.
+
+    The k bribed challengers stay silent (each paid :func:`bribe_needed_eth`, with the
+    first-finder share ``s = E[1/(1+K)]``, ``K ~ Bin(m - k, v)``, of a defector against
+    the un-bribed verifiers); the other ``j = m - k`` verify with probability v, so the
+    fraud finalises with ``P_j = (1 - v)**j + (1 - (1 - v)**j) Q``
+    (:func:`fraud_success_probability`). When caught, the author self-challenges and
+    loses ``(1 - alpha) B_s`` (ECONOMICS.md §4). Hence
+
+    ``pi_k = P_j G - k b_k - (1 - P_j) (1 - alpha) B_s``,
+    ``b_k = (1 - Q) s_k (alpha B_s - c_d - r B_c t_d) - c_v``.
+
+    ``k = 0`` is plain fraud (ECONOMICS.md §2). ``k = m`` ("bribe every challenger",
+    P_0 = 1, s = 1) gives the headline bound: bribery is unprofitable iff
+    ``m [(1 - Q)(alpha B_s - c_d - r B_c t_d) - c_v] >= G``, i.e. the reward must be at
+    least ``G / m`` above the challenger's costs. Unlike a majority vote (Buterin's
+    "P + epsilon attack", 2015), one defector suffices to revert a fraud, so every
+    bribe must cover a defector's whole reward. Assumptions: the m potential challengers
+    are known, rational and all bribable (one altruistic challenger defeats bribery, so
+    this is the worst case); bribes bind for one assertion only (no reputation or
+    repeated-game effects); a defector's reward cannot be pre-empted by the author's own
+    self-challenge (if it can be with probability pi, every bribe shrinks by 1 - pi and
+    bonds alone cannot deter bribery as pi -> 1 -- the protocol must pay the first
+    challenger, e.g. by commit-reveal challenges). Bribing block proposers to censor is
+    the separate economic-censorship game of Berger, Felten, Mamageishvili and Sudakov
+    (arXiv 2502.20334), covered here by q and the EIP-1559 stuffing bound.
+    """
+    j = m - int(bribed)
+    if not 0 <= j <= m:
+        raise ValueError(f"bribed={bribed} must be in [0, {m}]")
+    q = _a(censor_prob)
+    ps = fraud_success_probability(v, j, q)
+    share = first_challenger_share(v, j + 1)
+    bs, alpha = _a(sequencer_bond_eth), _a(reward_share)
+    bribe = bribe_needed_eth(alpha * bs, dispute_cost_eth, verify_cost_eth, challenger_bond_eth,
+                             interest_rate_per_year, dispute_years, q, share)
+    return np.asarray(ps * _a(gain_eth) - int(bribed) * bribe - (1.0 - ps) * (1.0 - alpha) * bs, dtype=float)

@@ -17,14 +17,17 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mechanism.economics import units, workload
-from mechanism.economics.bounds import sybil_attack_cost_eth, sybil_identities_needed
+from mechanism.economics.bounds import sybil_attack_cost_eth
 from mechanism.economics.design import DesignResult, make_problem, solve_closed_form
-from mechanism.economics.scenario import DesignInputs, Interval
+from mechanism.economics.payoffs import bribe_needed_eth
+from mechanism.economics.scenario import DesignInputs, Interval, box_vertices
 from mechanism.errors import InfeasibleError, OrflError, ParameterError
 
 OUTPUTS = ("challenge_period_blocks", "sequencer_bond_eth", "challenger_bond_eth", "reward_share",
-           "trainer_stake_eth", "jackpot_rate")
+           "trainer_stake_eth", "jackpot_rate", "registration_fee_eth")
 
 
 def ceil_sig(x: float, digits: int = 3) -> float:
@@ -91,11 +94,13 @@ class Recommendation:
     trainer_stake_eth: float
     jackpot_rate: float
     jackpot_eth: float
+    registration_fee_eth: float
     rule: RuleChoice
     design: DesignResult
     inputs: DesignInputs
     cost_eth_per_assertion: float
     sybil: dict[str, float]
+    bribery: dict[str, float] = field(default_factory=dict)
     sensitivity: dict[str, dict[str, float | None]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -112,6 +117,7 @@ class Recommendation:
             "reward_share": d.binding["reward_eth"],
             "trainer_stake_eth": d.binding["trainer_stake_eth"],
             "jackpot_rate": d.binding["jackpot_rate"],
+            "registration_fee_eth": d.binding["registration_fee_eth"],
         }
         worst = {k: d.worst_vertex["reward_eth" if k == "reward_share" else k] for k in binding}
         params = [
@@ -122,6 +128,8 @@ class Recommendation:
             ("reward_share", self.reward_share, "1", "USD (reward)", self.reward_share * self.sequencer_bond_eth * eth_usd),
             ("trainer_stake_eth", self.trainer_stake_eth, "ETH", "USD", self.trainer_stake_eth * eth_usd),
             ("jackpot_rate", self.jackpot_rate, "1/assertion", "USD/assertion", self.jackpot_rate * self.jackpot_eth * eth_usd),
+            ("registration_fee_eth", self.registration_fee_eth, "ETH (burned, once per trainer)", "USD",
+             self.registration_fee_eth * eth_usd),
         ]
         comps = dict(d.cost_components_eth)
         rounds_per_year = self.inputs.rounds_per_day * 365.25
@@ -137,6 +145,9 @@ class Recommendation:
             "trainer_stake_usd": self.trainer_stake_eth * eth_usd,
             "jackpot_rate": self.jackpot_rate,
             "jackpot_eth": self.jackpot_eth,
+            "registration_fee_eth": self.registration_fee_eth,
+            "registration_fee_usd": self.registration_fee_eth * eth_usd,
+            "bribery": self.bribery,
             "aggregation_rule": self.rule.name,
             "parameters": [
                 {"name": n, "value": v, "unit": u, "alt_unit": au, "alt_value": av,
@@ -177,13 +188,19 @@ ASSUMPTIONS = [
     "the sequencer can front-run honest challengers with a self-challenge, so its penalty is (1 - reward_share) x bond",
     "verification is sustained by forced errors with a jackpot (TrueBit); the target verification rate makes "
     "P(fraud finalises) equal the target probability at the worst vertex",
+    "bribery: the m potential challengers are known, rational and all bribable (one altruist defeats bribery), bribes "
+    "are enforceable but bind for one assertion only, a defector from a bribe collects its reward (the sequencer "
+    "cannot pre-empt it), and forced-error jackpots are not paid for real fraud",
+    "Sybil poisoning inside the validity predicate is not slashable: new identities must cost the attacker "
+    "(burned registration fee + stake capital over the lock-up) at least poisoning_gain_share x the value at stake; "
+    "the attacker also controls the expected malicious trainers; honest trainers pay the same fee once per tenure",
     "every value is rounded up to 3 significant figures",
 ]
 
 
 def _solve(inputs: DesignInputs, table: Mapping[str, float], source: str) -> tuple[RuleChoice, DesignResult]:
     rule = choose_rule(inputs, table, source)
-    return rule, solve_closed_form(make_problem(inputs, rule.dispute_gas_per_side))
+    return rule, solve_closed_form(make_problem(inputs, rule.dispute_gas_per_side, rule.tolerance))
 
 
 def _outputs(res: DesignResult) -> dict[str, float]:
@@ -191,6 +208,7 @@ def _outputs(res: DesignResult) -> dict[str, float]:
         "challenge_period_blocks": float(res.period_blocks), "sequencer_bond_eth": res.sequencer_bond_eth,
         "challenger_bond_eth": res.challenger_bond_eth, "reward_share": res.reward_share,
         "trainer_stake_eth": res.trainer_stake_eth, "jackpot_rate": res.jackpot_rate,
+        "registration_fee_eth": res.registration_fee_eth,
         "cost_eth_per_assertion": res.cost_eth_per_assertion,
     }
 
@@ -243,32 +261,48 @@ def recommend(inputs: DesignInputs, tolerance_table: Mapping[str, float] | None 
     bs = ceil_sig(res.sequencer_bond_eth)
     alpha = min(ceil_sig(res.reward_eth / bs), inputs.max_reward_share) if bs > 0 else 0.0
     st = ceil_sig(res.trainer_stake_eth)
+    fee = ceil_sig(res.registration_fee_eth)
     lock_years = inputs.trainer_lock_days / 365.25
     honest = max(1, round(inputs.trainers * (1.0 - inputs.malicious_fraction)))
-    k = int(sybil_identities_needed(rule.tolerance, honest))
-    gain_min = inputs.value_at_stake_usd.low / inputs.eth_price_usd.high
-    cost = float(sybil_attack_cost_eth(k, st, inputs.interest_rate_per_year, lock_years))
+    k = int(res.extra["sybil_identities"])
+    gain_max = inputs.value_at_stake_usd.high / inputs.eth_price_usd.low
+    gain_p = inputs.poisoning_gain_share * gain_max
+    cost = float(sybil_attack_cost_eth(k, st, inputs.interest_rate_per_year, lock_years, fee))
     sybil = {"honest_trainers": honest, "identities_needed": k, "lock_days": inputs.trainer_lock_days,
-             "attack_capital_cost_eth": cost, "min_gain_eth": gain_min}
+             "attack_cost_eth": cost, "poisoning_gain_eth": gain_p,
+             "stake_capital_cost_eth": float(sybil_attack_cost_eth(k, st, inputs.interest_rate_per_year, lock_years)),
+             "honest_fees_per_tenure_eth": inputs.trainers * fee}
+    bc = ceil_sig(res.challenger_bond_eth)
+    worst = box_vertices(inputs, rule.dispute_gas_per_side)
+    w = int(np.argmax(worst.gain_eth + worst.dispute_cost_eth))  # highest gas, lowest ETH price
+    bribe = float(bribe_needed_eth(alpha * bs, worst.dispute_cost_eth[w], worst.verify_cost_eth[w], bc,
+                                   inputs.interest_rate_per_year, res.extra["dispute_years"], 0.0))
+    bribery = {"challengers": inputs.challengers, "reward_eth": alpha * bs, "bribe_per_challenger_eth": bribe,
+               "bribe_all_cost_eth": inputs.challengers * bribe, "max_gain_eth": gain_max}
     warnings = []
-    if cost < gain_min:
+    if gain_p > 0 and fee > 0 and inputs.trainers * fee > gain_max:
         warnings.append(
-            f"stake alone deters poisoning weakly: {k} Sybil identities cost {cost:.3g} ETH of capital over "
-            f"{inputs.trainer_lock_days:g} days, far below the smallest gain {gain_min:.3g} ETH; add a registration "
-            "cost, longer lock-up, reputation or contribution scoring (ECONOMICS.md §5)")
+            f"Sybil deterrence is expensive: {k} Sybil identities must cost >= {gain_p:.3g} ETH, so every trainer "
+            f"burns a {fee:.3g} ETH registration fee ({inputs.trainers * fee:.3g} ETH per tenure for all trainers, "
+            f"more than the value at stake); consider permissioned registration, reputation or contribution scoring, "
+            "or a smaller poisoning_gain_share if poisoning cannot capture the whole value (ECONOMICS.md §5)")
+    if inputs.poisoning_gain_share == 0:
+        warnings.append("poisoning_gain_share=0: Sybil poisoning above the tolerance is not deterred")
     sens = sensitivity(inputs, table, tolerance_source, res) if with_sensitivity else {}
-    bc, phi = ceil_sig(res.challenger_bond_eth), ceil_sig(res.jackpot_rate)
+    phi = ceil_sig(res.jackpot_rate)
     # Cost of the rounded parameters (the design's objective, nominal prices).
     comps = res.cost_components_eth
     scale = lambda key, new, old: comps[key] * (new / old if old else 1.0)  # noqa: E731
     total = (scale("sequencer_bond_capital_eth", bs, res.sequencer_bond_eth)
              + scale("challenger_bond_capital_eth", bc, res.challenger_bond_eth)
              + scale("trainer_stake_capital_eth", st, res.trainer_stake_eth)
-             + scale("jackpot_eth", phi, res.jackpot_rate) + comps["finality_delay_eth"])
+             + scale("jackpot_eth", phi, res.jackpot_rate)
+             + scale("registration_fee_eth", fee, res.registration_fee_eth) + comps["finality_delay_eth"])
     return Recommendation(
         challenge_period_blocks=res.period_blocks, sequencer_bond_eth=bs, challenger_bond_eth=bc,
         reward_share=alpha, trainer_stake_eth=st, jackpot_rate=phi, jackpot_eth=inputs.jackpot_eth,
-        rule=rule, design=res, inputs=inputs, cost_eth_per_assertion=total, sybil=sybil,
+        registration_fee_eth=fee, rule=rule, design=res, inputs=inputs, cost_eth_per_assertion=total, sybil=sybil,
+        bribery=bribery,
         sensitivity=sens, warnings=tuple(warnings),
     )
 

@@ -74,3 +74,24 @@ def attention_cost_per_assertion_eth(
         * np.asarray(response_gas, dtype=float) * np.asarray(gas_price_gwei, dtype=float) * 1e-9,
         dtype=float,
     )
+
+
+def induced_verify_prob(jackpot_rate: ArrayLike, jackpot_net_eth: ArrayLike, censor_prob: ArrayLike,
+                        verify_cost_eth: ArrayLike, challengers: int, iters: int = 80) -> F:
+    """Symmetric challengers' equilibrium verification rate when no fraud occurs (p = 0).
+
+    Solves ``phi (1 - Q) J' s(v) = c_v`` for v by vectorised bisection (s decreases from 1
+    at v = 0 to 1/m at v = 1); v = 1 if even s(1) pays, v = 0 if s(0) does not
+    (TrueBit forced errors, ECONOMICS.md §3).
+    """
+    income = np.asarray(jackpot_rate, dtype=float) * (1.0 - np.asarray(censor_prob, dtype=float)) \
+        * np.asarray(jackpot_net_eth, dtype=float)
+    need = np.asarray(verify_cost_eth, dtype=float)
+    income, need = np.broadcast_arrays(income, need)
+    lo, hi = np.zeros(income.shape), np.ones(income.shape)
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        pays = income * first_challenger_share(mid, challengers) >= need
+        lo, hi = np.where(pays, mid, lo), np.where(pays, hi, mid)
+    v = np.where(income / challengers >= need, 1.0, np.where(income < need, 0.0, lo))
+    return np.asarray(v, dtype=float)

@@ -84,6 +84,8 @@ class DesignInputs:
     max_reward_share: float = 0.9
     trainer_reward_share: float = 0.5
     trainer_lock_days: float = 30.0
+    trainer_tenure_days: float = 365.0  # an honest trainer's registration fee is amortised over this
+    poisoning_gain_share: float = 1.0  # share of the value at stake a Sybil poisoner captures (0: ignore Sybils)
     rounds_per_day: float = 24.0
     compute_usd_per_hour: float = units.DEFAULT_COMPUTE_USD_PER_HOUR
     bandwidth_usd_per_gb: float = units.DEFAULT_BANDWIDTH_USD_PER_GB
@@ -113,12 +115,13 @@ class DesignInputs:
         _check("interest_rate_per_year", self.interest_rate_per_year,
                0.0 < self.interest_rate_per_year <= 1.0, "a rate in (0, 1] per year")
         positive = ("reexec_seconds", "resource_ratio", "jackpot_eth", "move_clock_hours", "max_period_hours",
-                    "rounds_per_day", "download_gbit_per_s", "block_gas_limit", "trainer_lock_days")
+                    "rounds_per_day", "download_gbit_per_s", "block_gas_limit", "trainer_lock_days",
+                    "trainer_tenure_days")
         for name in positive:
             v = getattr(self, name)
             _check(name, v, math.isfinite(v) and v > 0, "a finite number > 0")
         for name in ("claim_gas", "response_buffer_hours", "compute_usd_per_hour", "bandwidth_usd_per_gb",
-                     "tolerance_margin"):
+                     "tolerance_margin", "poisoning_gain_share"):
             v = getattr(self, name)
             _check(name, v, math.isfinite(v) and v >= 0, "a finite number >= 0")
         _check("resource_ratio", self.resource_ratio, self.resource_ratio >= 1.0, "a number >= 1")

@@ -87,9 +87,10 @@ def _check_size(n_trainers: int, model_size: int) -> None:
         raise ParameterError.bad("model_size", model_size, "an integer >= 1")
 
 
-#: Pareto-optimal dispute geometry chosen by the ``dispute_cost`` analysis (chunk, arity).
-DISPUTE_CHUNK: Final = 32
-DISPUTE_ARITY: Final = 8
+#: Dispute geometry chosen by the ``dispute_cost`` analysis (chunk, arity): with the
+#: column commitment, chunk 16 / arity 16 keeps both stage games within 11 moves.
+DISPUTE_CHUNK: Final = 16
+DISPUTE_ARITY: Final = 16
 #: Rules whose one-step verifier runs in the EVM (DisputeGame.vy); the others are
 #: extrapolated from the mean's measured game by :data:`PLACEHOLDER_RULE_GAS_FACTOR`.
 ONCHAIN_RULES: Final = ("mean", "median", "trimmed_mean")
@@ -98,22 +99,23 @@ ONCHAIN_RULES: Final = ("mean", "median", "trimmed_mean")
 def dispute_gas_per_side(rule: str, n_trainers: int, model_size: int) -> float:
     """Gas one side may have to spend on a whole dispute, gas.
 
-    From the EVM-calibrated model :func:`mechanism.dispute.gas.dispute_cost` (chunk 32,
-    arity 8): the larger of the two sides' move totals, plus the one-step proof (either
-    side may have to submit it), i.e. a conservative per-side cost. Coordinate-wise rules
+    From the EVM-calibrated model :func:`mechanism.dispute.gas.worst_case` (the costlier
+    of the output-stage and column-stage games; chunk 16, arity 16): the larger of the
+    two sides' move totals plus every one-step transaction (either side may have to
+    submit them), i.e. a conservative per-side cost. Coordinate-wise rules
     are executed on chain; for Krum, Bulyan, the geometric median and centered clipping
     the mean's game is scaled by :data:`PLACEHOLDER_RULE_GAS_FACTOR` (their Fold stages are
     verified by the Python one-step only; an extrapolation, stated as such).
     """
-    from mechanism.dispute.gas import dispute_cost
+    from mechanism.dispute.gas import worst_case
 
     _check_size(n_trainers, model_size)
     if rule not in PLACEHOLDER_RULE_GAS_FACTOR:
         raise ParameterError.bad("rule", rule, f"one of {', '.join(PLACEHOLDER_RULE_GAS_FACTOR)}")
     base_rule = rule if rule in ONCHAIN_RULES else "mean"
-    cost = dispute_cost(base_rule, n_trainers, model_size, DISPUTE_CHUNK, DISPUTE_ARITY)
+    cost = worst_case(base_rule, n_trainers, model_size, DISPUTE_CHUNK, DISPUTE_ARITY)
     challenger = sum(g for kind, g in cost.gas_per_move if kind in ("challenge", "choose"))
-    proposer = sum(g for kind, g in cost.gas_per_move if kind == "reveal")
+    proposer = sum(g for kind, g in cost.gas_per_move if kind in ("reveal", "reveal_column"))
     onestep = sum(g for kind, g in cost.gas_per_move if kind == "onestep")
     per_side = max(challenger, proposer) + onestep
     factor = 1.0 if rule in ONCHAIN_RULES else PLACEHOLDER_RULE_GAS_FACTOR[rule]
@@ -144,9 +146,25 @@ def update_bytes(n_trainers: int, model_size: int) -> int:
     return n_trainers * model_size * BYTES_PER_COORDINATE
 
 
+def _from_orfl_tolerance(rows: list[dict[str, object]]) -> dict[str, float]:
+    """The table written by ``orfl tolerance`` (``results/tolerance/tolerance.json``):
+    per rule, the ``worst_case`` row over attacks, and the smallest over the data
+    heterogeneities (alphas) measured — the conservative reading for a design."""
+    out: dict[str, float] = {}
+    for r in rows:
+        if r.get("attack") != "worst_case":
+            continue
+        raw = r.get("tolerance")
+        beta = max(0.0, float(raw)) if isinstance(raw, (int, float)) else 0.0
+        rule = str(r["rule"])
+        out[rule] = min(out.get(rule, beta), beta)
+    return out
+
+
 def load_tolerance_table(path: Path | str) -> dict[str, float]:
-    """Read a tolerance table: JSON ``{"rule": beta, ...}`` (or ``{"tolerance": {...}}``)
-    or CSV with columns ``rule,tolerance``. Every beta must lie in [0, 0.5)."""
+    """Read a tolerance table: JSON ``{"rule": beta, ...}`` (or ``{"tolerance": {...}}``,
+    or the full output of ``orfl tolerance``), or CSV with columns ``rule,tolerance``.
+    Every beta must lie in [0, 0.5)."""
     p = Path(path)
     if not p.is_file():
         raise ParameterError.bad("tolerance_table", str(path), "an existing JSON or CSV file")
@@ -154,6 +172,8 @@ def load_tolerance_table(path: Path | str) -> dict[str, float]:
     try:
         if p.suffix.lower() == ".json":
             raw = json.loads(p.read_text())
+            if isinstance(raw, dict) and isinstance(raw.get("tolerances"), list):
+                raw = _from_orfl_tolerance(raw["tolerances"])
             if isinstance(raw, dict) and isinstance(raw.get("tolerance"), dict):
                 raw = raw["tolerance"]
             if not isinstance(raw, dict):

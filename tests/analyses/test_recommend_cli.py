@@ -22,13 +22,17 @@ def test_json_has_the_documented_keys() -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     for key in ("challenge_period_blocks", "sequencer_bond_eth", "challenger_bond_eth", "reward_share",
-                "trainer_stake_eth", "jackpot_rate", "aggregation_rule", "binding_constraints",
+                "trainer_stake_eth", "jackpot_rate", "registration_fee_eth", "bribery", "sybil", "aggregation_rule", "binding_constraints",
                 "sensitivity_to_10pct_increase", "cost", "inputs", "assumptions"):
         assert key in data
     assert set(data["binding_constraints"]) == {p["name"] for p in data["parameters"]}
     assert "gas_price_gwei" in data["sensitivity_to_10pct_increase"]["sequencer_bond_eth"]
     assert data["cost"]["total_eth_per_assertion"] > 0
     assert data["inputs"]["gas_price_gwei"] == [1.0, 100.0]
+    # bribing every challenger and Sybil poisoning above the tolerance do not pay at the recommendation
+    assert data["bribery"]["bribe_all_cost_eth"] >= data["bribery"]["max_gain_eth"]
+    assert data["sybil"]["attack_cost_eth"] >= data["sybil"]["poisoning_gain_eth"]
+    assert data["binding_constraints"]["sequencer_bond_eth"] == "bribery"
 
 
 def test_invalid_input_exits_2_with_one_line() -> None:

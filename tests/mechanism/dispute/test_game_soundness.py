@@ -63,8 +63,9 @@ def test_tampered_openings_rejected(seed: int, d: int) -> None:
     tr = honest_trace(prog, x, 4, 2)
     pv = Prover.build(x, tr)
     ctx = VerifierContext(prog, tuple(t.root for t in pv.input_trees), tuple(tr.roots), 4, 2)
-    j = int(rng.integers(tr.trees[0].num_leaves))
-    proof = pv.map_proof(0, j)
-    assert map_step(ctx, 0, tr.trees[0].levels[0][j], proof)
+    s = prog.index("out")
+    j = int(rng.integers(tr.trees[s].num_leaves))
+    proof = pv.map_proof(s, j)
+    assert map_step(ctx, s, tr.trees[s].levels[0][j], proof)
     with pytest.raises(CommitmentError):
-        map_step(ctx, 0, tr.trees[0].levels[0][j], tamper(proof))
+        map_step(ctx, s, tr.trees[s].levels[0][j], tamper(proof))

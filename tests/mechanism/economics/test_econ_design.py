@@ -16,7 +16,10 @@ from mechanism.errors import InfeasibleError, ParameterError
 
 SCENARIOS = {
     "default": DesignInputs(),
-    "deterrence": DesignInputs(resource_ratio=1.0, target_fraud_probability=1e-3, censor_fraction=(0.2, 0.9)),
+    # many challengers make bribery cheap to deter, so plain fraud deterrence binds the bond
+    "deterrence": DesignInputs(resource_ratio=1.0, target_fraud_probability=1e-3, censor_fraction=(0.2, 0.9),
+                               challengers=200),
+    "resources": DesignInputs(value_at_stake_usd=(1e3, 1e4), gas_price_gwei=(10, 300)),
     "griefing": DesignInputs(value_at_stake_usd=(5e7, 2e8), move_clock_hours=6.0, resource_ratio=2.0),
     "censorship": DesignInputs(censor_fraction=(0.5, 0.99), target_fraud_probability=1e-9, gas_price_gwei=(20, 200)),
 }
@@ -32,26 +35,31 @@ BINDING_ATTACK = {
     "jackpot_verification": "fraud_success_excess",
     "stuffing_bound": "stuffing_profit_eth",
     "censorship_bound": "fraud_success_excess",
+    "bribery": "bribery_profit_eth",
+    "sybil_poisoning": "sybil_profit_eth",
 }
+SKIP = {"cost_tradeoff", "not_needed"}
 
 
 def _candidate(rec: object) -> attacks.Candidate:
     return attacks.Candidate(rec.challenge_period_blocks, rec.sequencer_bond_eth, rec.reward_share,  # type: ignore[attr-defined]
-                             rec.challenger_bond_eth, rec.trainer_stake_eth, rec.jackpot_rate)  # type: ignore[attr-defined]
+                             rec.challenger_bond_eth, rec.trainer_stake_eth, rec.jackpot_rate,  # type: ignore[attr-defined]
+                             rec.registration_fee_eth)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module", params=list(SCENARIOS))
 def case(request: pytest.FixtureRequest) -> tuple[str, object, object]:
     inputs = SCENARIOS[request.param]
     rec = recommend(inputs, with_sensitivity=False)
-    return request.param, rec, make_problem(inputs, rec.rule.dispute_gas_per_side)
+    return request.param, rec, make_problem(inputs, rec.rule.dispute_gas_per_side, rec.rule.tolerance)
 
 
 def test_scenarios_exercise_different_binding_constraints() -> None:
     seen = set()
     for inputs in SCENARIOS.values():
         seen |= set(recommend(inputs, with_sensitivity=False).design.binding.values())
-    assert {"fraud_deterrence", "griefing", "resource_ratio_sequencer", "stuffing_bound", "censorship_bound"} <= seen
+    assert {"fraud_deterrence", "griefing", "resource_ratio_sequencer", "stuffing_bound", "censorship_bound",
+            "bribery", "sybil_poisoning"} <= seen
 
 
 def test_no_profitable_attack_at_any_vertex(case: tuple[str, object, object]) -> None:
@@ -68,7 +76,7 @@ def test_shrinking_binding_parameter_by_20pct_makes_an_attack_pay(case: tuple[st
     base = _candidate(rec)
     field_of = {"challenge_period_blocks": "period_blocks"}
     for param, constraint in binding.items():
-        if constraint == "cost_tradeoff":
+        if constraint in SKIP:
             continue
         fld = field_of.get(param, param)
         shrunk = dataclasses.replace(base, **{fld: 0.8 * float(getattr(base, fld))})
@@ -77,11 +85,11 @@ def test_shrinking_binding_parameter_by_20pct_makes_an_attack_pay(case: tuple[st
         assert float(np.max(margins[attack])) > 0.0, (param, constraint, attack)
 
 
-@pytest.mark.parametrize("name", ["default", "deterrence"])
+@pytest.mark.parametrize("name", ["default", "resources"])
 def test_cvxpy_linprog_and_brute_force_agree_within_1pct(name: str) -> None:
     inputs = SCENARIOS[name]
     rec = recommend(inputs, with_sensitivity=False)
-    problem = make_problem(inputs, rec.rule.dispute_gas_per_side)
+    problem = make_problem(inputs, rec.rule.dispute_gas_per_side, rec.rule.tolerance)
     closed = solve_closed_form(problem)
     grid = np.array([closed.period_blocks - 1, closed.period_blocks, closed.period_blocks + 3,
                      closed.period_blocks + 500])
@@ -90,7 +98,7 @@ def test_cvxpy_linprog_and_brute_force_agree_within_1pct(name: str) -> None:
     assert t_lp == t_bf == closed.period_blocks
     assert c_lp == pytest.approx(closed.cost_eth_per_assertion, rel=1e-6)
     assert c_bf == pytest.approx(c_lp, rel=1e-2)
-    unique = [0, 2, 3, 4]  # B_s, B_c, S_t, phi (the reward has zero cost: not unique)
+    unique = [0, 2, 3, 4, 5]  # B_s, B_c, S_t, phi, c_reg (the reward has zero cost: not unique)
     assert x_bf[unique] == pytest.approx(x_lp[unique], rel=1e-2)
     assert x_lp[unique] == pytest.approx(closed.vector()[unique], rel=1e-6)
 
@@ -98,13 +106,13 @@ def test_cvxpy_linprog_and_brute_force_agree_within_1pct(name: str) -> None:
 def test_cvxpy_formulation_matches_closed_form() -> None:
     for inputs in SCENARIOS.values():
         rec = recommend(inputs, with_sensitivity=False)
-        problem = make_problem(inputs, rec.rule.dispute_gas_per_side)
+        problem = make_problem(inputs, rec.rule.dispute_gas_per_side, rec.rule.tolerance)
         closed = solve_closed_form(problem)
         grid = np.array([closed.period_blocks, closed.period_blocks + 2, closed.period_blocks + 1000])
         t, x, c = solve_cvxpy(problem, grid)
         assert t == closed.period_blocks
         assert c == pytest.approx(closed.cost_eth_per_assertion, rel=1e-3)
-        assert x[[0, 2, 3, 4]] == pytest.approx(closed.vector()[[0, 2, 3, 4]], rel=1e-3)
+        assert x[[0, 2, 3, 4, 5]] == pytest.approx(closed.vector()[[0, 2, 3, 4, 5]], rel=1e-3)
 
 
 def test_bigger_gain_and_censorship_never_shrink_the_design() -> None:
