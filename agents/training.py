@@ -27,20 +27,22 @@ predicate, int64 fixed point (:mod:`mechanism.fixedpoint`), the robust rule
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
-from torch.func import functional_call, grad, vmap
 
+from agents.datasets import DATASETS, Dataset, load_dataset, split_dirichlet, split_iid
+from agents.models import MODELS, FlatModel, build_model
 from mechanism.errors import ParameterError, UnknownRuleError
 
-DATASETS = ("digits", "generated")
-MODELS = ("logreg", "mlp", "cnn")
+__all__ = [
+    "DATASETS", "MODELS", "Dataset", "FLConfig", "FlatModel", "RunResult", "ShardSampler",
+    "build_model", "deterministic", "load_dataset", "local_sgd", "rule_params", "run_federated",
+    "split_dirichlet", "split_iid",
+]
 
 
 @contextlib.contextmanager
@@ -60,198 +62,6 @@ def deterministic() -> Iterator[None]:
     finally:
         torch.use_deterministic_algorithms(before)
         torch.set_num_threads(threads)
-
-
-# --------------------------------------------------------------------------- data
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Train/test tensors (float32 features, int64 labels) of one task."""
-
-    name: str
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
-    n_classes: int
-    image_shape: tuple[int, int, int] | None  # (C, H, W) when the CNN applies
-
-    @property
-    def n_features(self) -> int:
-        return int(self.x_train.shape[1])
-
-
-@functools.lru_cache(maxsize=8)
-def load_dataset(
-    name: str = "digits",
-    seed: int = 0,
-    test_fraction: float = 0.25,
-    n_samples: int = 20_000,
-    n_features: int = 100,
-    n_classes: int = 10,
-) -> Dataset:
-    """Load ``digits`` or build the ``generated`` task; stratified train/test split.
-
-    ``n_samples``, ``n_features`` and ``n_classes`` only apply to ``generated``. Results
-    are memoised (treat the tensors as read-only).
-    """
-    from sklearn.model_selection import train_test_split
-
-    if not 0.0 < test_fraction < 1.0:
-        raise ParameterError.bad("test_fraction", test_fraction, "a number in (0, 1)")
-    if name == "digits":
-        from sklearn.datasets import load_digits
-
-        bunch = load_digits()
-        x = np.asarray(bunch.data, dtype=np.float32) / 16.0
-        y = np.asarray(bunch.target, dtype=np.int64)
-        classes, shape = 10, (1, 8, 8)
-    elif name == "generated":
-        from sklearn.datasets import make_classification
-
-        if n_features < 4 or n_samples < 10 * n_classes or n_classes < 2:
-            raise ParameterError.bad(
-                "generated", (n_samples, n_features, n_classes),
-                "n_features >= 4, n_classes >= 2, n_samples >= 10 * n_classes",
-            )
-        x, y = make_classification(
-            n_samples=n_samples, n_features=n_features, n_informative=max(2, n_features // 2),
-            n_redundant=n_features // 4, n_classes=n_classes, n_clusters_per_class=2,
-            class_sep=1.5, random_state=seed,
-        )
-        x, y = x.astype(np.float32), y.astype(np.int64)
-        classes, shape = n_classes, None
-    else:
-        raise UnknownRuleError.bad("dataset", name, f"one of {', '.join(DATASETS)}")
-    xtr, xte, ytr, yte = train_test_split(x, y, test_size=test_fraction, stratify=y, random_state=seed)
-    if name == "generated":
-        mu, sd = xtr.mean(axis=0), xtr.std(axis=0) + 1e-6
-        xtr, xte = (xtr - mu) / sd, (xte - mu) / sd
-    t = torch.from_numpy
-    return Dataset(name, t(np.ascontiguousarray(xtr)), t(ytr), t(np.ascontiguousarray(xte)), t(yte), classes, shape)
-
-
-# ------------------------------------------------------------------------- splits
-
-
-def split_iid(n_samples: int, n_trainers: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """Random partition of ``range(n_samples)`` into ``n_trainers`` near-equal shards."""
-    _check_split(n_samples, n_trainers)
-    return [np.sort(s) for s in np.array_split(rng.permutation(n_samples), n_trainers)]
-
-
-def split_dirichlet(
-    labels: np.ndarray, n_trainers: int, alpha: float, rng: np.random.Generator
-) -> list[np.ndarray]:
-    """Non-IID partition (Hsu et al. 2019): trainer i draws ``q_i ~ Dir(alpha * p)``.
-
-    ``p`` is the class distribution of ``labels``. Shards have near-equal sizes (as in
-    :func:`split_iid`) and are disjoint; each trainer's samples are drawn without
-    replacement from the class pools by ``multinomial(size, q_i)``; when a pool runs
-    dry the deficit is redrawn over the classes still available (renormalised q_i).
-    Small ``alpha`` -> few classes per trainer; ``alpha -> inf`` -> IID.
-    """
-    labels = np.asarray(labels)
-    _check_split(len(labels), n_trainers)
-    if not alpha > 0:
-        raise ParameterError.bad("alpha", alpha, "a positive Dirichlet concentration (inf = IID)")
-    if math.isinf(alpha):
-        return split_iid(len(labels), n_trainers, rng)
-    classes = np.unique(labels)
-    pools = [list(rng.permutation(np.flatnonzero(labels == c))) for c in classes]
-    prior = np.array([len(p) for p in pools], dtype=np.float64) / len(labels)
-    sizes = [len(s) for s in np.array_split(np.arange(len(labels)), n_trainers)]
-    shards: list[np.ndarray] = []
-    for size in sizes:
-        q = rng.dirichlet(np.maximum(alpha * prior, 1e-3))
-        taken: list[int] = []
-        need = size
-        while need > 0:
-            avail = np.array([len(p) for p in pools], dtype=np.float64)
-            w = np.where(avail > 0, q, 0.0)
-            w = w / w.sum() if w.sum() > 0 else avail / avail.sum()
-            counts = np.minimum(rng.multinomial(need, w), avail.astype(np.int64))
-            for c, k in enumerate(counts):
-                taken += [pools[c].pop() for _ in range(int(k))]
-            need = size - len(taken)
-        shards.append(np.sort(np.array(taken, dtype=np.int64)))
-    return shards
-
-
-def _check_split(n_samples: int, n_trainers: int) -> None:
-    if n_trainers < 1 or n_trainers > n_samples:
-        raise ParameterError.bad("n_trainers", n_trainers, f"an integer in [1, {n_samples}] (training samples)")
-
-
-# ------------------------------------------------------------------------- models
-
-
-def build_model(name: str, data: Dataset, hidden: int = 32) -> nn.Module:
-    """A template module on the ``meta`` device (parameters come from :class:`FlatModel`)."""
-    f, c = data.n_features, data.n_classes
-    meta = torch.device("meta")
-    if name == "logreg":
-        return nn.Linear(f, c, device=meta)
-    if name == "mlp":
-        return nn.Sequential(nn.Linear(f, hidden, device=meta), nn.ReLU(), nn.Linear(hidden, c, device=meta))
-    if name == "cnn":
-        if data.image_shape is None:
-            raise ParameterError.bad("model", name, f"logreg or mlp (dataset {data.name!r} has no image shape)")
-        ch, h, w = data.image_shape
-        return nn.Sequential(
-            nn.Unflatten(-1, (ch, h, w)),
-            nn.Conv2d(ch, 8, 3, padding=1, device=meta), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(-3), nn.Linear(8 * (h // 2) * (w // 2), c, device=meta),
-        )
-    raise UnknownRuleError.bad("model", name, f"one of {', '.join(MODELS)}")
-
-
-class FlatModel:
-    """A model whose parameters travel as one flat float32 vector of length ``dim``."""
-
-    def __init__(self, module: nn.Module) -> None:
-        self.module = module
-        self.names = [k for k, _ in module.named_parameters()]
-        self.shapes = [tuple(p.shape) for _, p in module.named_parameters()]
-        self.sizes = [math.prod(s) for s in self.shapes]
-        self.dim = sum(self.sizes)
-        self._batched_grad: Callable[..., dict[str, torch.Tensor]] = vmap(grad(self._loss))
-
-    def init(self, generator: torch.Generator) -> torch.Tensor:
-        """Initial flat parameters: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) weights, zero biases."""
-        parts = []
-        for shape in self.shapes:
-            if len(shape) == 1:
-                parts.append(torch.zeros(shape))
-            else:
-                k = 1.0 / math.sqrt(math.prod(shape[1:]))
-                parts.append((torch.rand(shape, generator=generator) * 2 - 1) * k)
-        return torch.cat([p.reshape(-1) for p in parts]).to(torch.float32)
-
-    def unflatten(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
-        """(..., dim) -> dict of parameter views with leading batch dims kept."""
-        lead = flat.shape[:-1]
-        chunks = torch.split(flat, self.sizes, dim=-1)
-        return {n: c.reshape(*lead, *s) for n, c, s in zip(self.names, chunks, self.shapes, strict=True)}
-
-    def logits(self, flat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        return functional_call(self.module, self.unflatten(flat), (x,))
-
-    def _loss(self, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return nn.functional.cross_entropy(functional_call(self.module, params, (x,)), y)
-
-    def batched_grad(self, flat: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Per-trainer gradients: flat (n, dim), x (n, B, F), y (n, B) -> (n, dim)."""
-        g = self._batched_grad(self.unflatten(flat), x, y)
-        return torch.cat([g[k].reshape(flat.shape[0], -1) for k in self.names], dim=1)
-
-    @torch.no_grad()
-    def evaluate(self, flat: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        """(accuracy in [0, 1], mean cross-entropy loss [nats]) of one flat model."""
-        out = self.logits(flat.to(torch.float32), x)
-        loss = float(nn.functional.cross_entropy(out, y))
-        return float((out.argmax(dim=1) == y).to(torch.float64).mean()), loss
 
 
 # ---------------------------------------------------------------------- local SGD
