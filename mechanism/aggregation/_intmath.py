@@ -195,9 +195,13 @@ def sorted_columns(x: torch.Tensor) -> np.ndarray:
     """Each column of an (n, d) int64 tensor sorted ascending (numpy's SIMD sort).
 
     Column blocks are sorted in parallel threads (numpy releases the GIL); sorting is
-    exact, so the result is the same for any thread count.
+    exact, so the result is the same for any thread count. When every value fits in
+    int32 the columns are sorted as int32 (half the memory traffic, twice the SIMD
+    lanes); the caller accumulates in int64 either way.
     """
     xn = x.numpy()
+    if max_abs(x) < 1 << 31:
+        xn = xn.astype(np.int32)
     d = xn.shape[1]
     out = np.empty_like(xn)
     workers = max(1, min(torch.get_num_threads(), 8))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from mechanism.aggregation._intmath import sorted_columns
@@ -21,8 +22,8 @@ def median_columns(x: torch.Tensor) -> torch.Tensor:
         return x[0].clone()
     s = sorted_columns(x)
     if n % 2:
-        return torch.from_numpy(s[n // 2].copy())
-    mid = torch.from_numpy(s[n // 2 - 1] + s[n // 2])
+        return torch.from_numpy(s[n // 2].astype(np.int64))
+    mid = torch.from_numpy(s[n // 2 - 1].astype(np.int64) + s[n // 2])
     return torch.div(mid, 2, rounding_mode="floor")
 
 
