@@ -26,7 +26,8 @@ from typing import Any, ClassVar
 
 import torch
 
-from mechanism.errors import ParameterError, UnknownRuleError
+from mechanism._registry import instantiate
+from mechanism.errors import ParameterError
 
 
 @dataclass(frozen=True)
@@ -280,11 +281,4 @@ def attack_names(include_none: bool = False) -> list[str]:
 
 def get_attack(name: str, **params: Any) -> Attack:
     """Instantiate attack ``name``; unknown names or parameters raise one clear line."""
-    if name not in ATTACKS:
-        raise UnknownRuleError.bad("attack", name, f"one of {', '.join(ATTACKS)}")
-    cls = ATTACKS[name]
-    fields = set(cls.__dataclass_fields__)
-    extra = sorted(set(params) - fields)
-    if extra:
-        raise ParameterError.bad(extra[0], params[extra[0]], f"not a parameter of {name} (allowed: {', '.join(sorted(fields)) or 'none'})")
-    return cls(**params)
+    return instantiate("attack", ATTACKS, name, params)

@@ -37,6 +37,7 @@ from agents.attacks import ATTACKS, attack_names
 from agents.results_cache import ResultsCache, config_key
 from agents.training import FLConfig
 from mechanism.errors import ParameterError, UnknownRuleError
+from mechanism.serialization import json_safe
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -251,17 +252,6 @@ def tolerances(summary: pd.DataFrame, grid: Grid, delta: float = DEFAULT_DELTA) 
     return pd.DataFrame(out)
 
 
-def _json_safe(o: Any) -> Any:
-    """NaN -> None, +-inf -> "inf"/"-inf" (strict JSON), recursively."""
-    if isinstance(o, float) and not math.isfinite(o):
-        return None if math.isnan(o) else ("inf" if o > 0 else "-inf")
-    if isinstance(o, dict):
-        return {str(k): _json_safe(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_json_safe(v) for v in o]
-    return o
-
-
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -299,6 +289,6 @@ def tolerance_table(
     }
     if path is not None:
         path = Path(path)
-        _atomic_write(path, json.dumps(_json_safe(table), indent=1, default=str, allow_nan=False))
+        _atomic_write(path, json.dumps(json_safe(table), indent=1, default=str, allow_nan=False))
         _atomic_write(path.with_suffix(".csv"), tol.to_csv(index=False))
     return table

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
 
 import typer
+
+from mechanism.serialization import json_safe
 
 
 def _default(o: Any) -> Any:
@@ -21,19 +22,9 @@ def _default(o: Any) -> Any:
     return str(o)
 
 
-def _clean(o: Any) -> Any:
-    if isinstance(o, float) and not math.isfinite(o):
-        return None if math.isnan(o) else ("inf" if o > 0 else "-inf")
-    if isinstance(o, dict):
-        return {str(k): _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    return o
-
-
 def emit_json(obj: Any) -> None:
     """Print ``obj`` as JSON on stdout (NaN/Inf spelled out, numpy/torch converted)."""
-    sys.stdout.write(json.dumps(_clean(json.loads(json.dumps(obj, default=_default, allow_nan=True))), indent=2, sort_keys=False))
+    sys.stdout.write(json.dumps(json_safe(json.loads(json.dumps(obj, default=_default, allow_nan=True))), indent=2, sort_keys=False))
     sys.stdout.write("\n")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from mechanism._registry import instantiate
 from mechanism.aggregation._intmath import Rows
 from mechanism.aggregation.base import AggregationRule
 from mechanism.aggregation.bulyan import Bulyan
@@ -19,7 +20,6 @@ from mechanism.aggregation.krum import Krum, MultiKrum
 from mechanism.aggregation.mean import WeightedMean
 from mechanism.aggregation.median import CoordinateMedian
 from mechanism.aggregation.trimmed_mean import TrimmedMean
-from mechanism.errors import ParameterError, UnknownRuleError
 
 RULES: dict[str, type[AggregationRule]] = {
     cls.name: cls
@@ -43,15 +43,7 @@ def rule_names() -> list[str]:
 
 def get_rule(name: str, **params: Any) -> AggregationRule:
     """Instantiate rule ``name`` with ``params`` (unknown names/params raise clearly)."""
-    if name not in RULES:
-        raise UnknownRuleError.bad("rule", name, f"one of {', '.join(RULES)}")
-    cls = RULES[name]
-    fields = set(cls.__dataclass_fields__)
-    extra = sorted(set(params) - fields)
-    if extra:
-        allowed = ", ".join(sorted(fields)) or "none"
-        raise ParameterError.bad(extra[0], params[extra[0]], f"not a parameter of {name} (allowed: {allowed})")
-    return cls(**params)
+    return instantiate("rule", RULES, name, params)
 
 
 def aggregate(name: str, updates: torch.Tensor, clip_norm: int | None = None, **params: Any) -> torch.Tensor:
