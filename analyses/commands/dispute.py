@@ -55,14 +55,40 @@ def run(rule: str, n: int, d: int, liar: str, strategy: str, chunk: int, arity: 
         cost = worst_case(base, n, d, chunk, arity)
         out.update(gas_per_move=[{"move": k, "total": g} for k, g in cost.gas_per_move], gas_total=cost.gas_total)
     elif game is not None:
-        # Fold / select one-steps of this rule are verified by the Python one-step only;
-        # no EVM measurement or calibrated model exists for them yet (stated, not guessed)
-        out.update(gas_source="unmeasured (no on-chain Fold one-step yet)", calldata_bytes=res.calldata_bytes,
-                   gas_per_move=[], gas_total=None)
+        out.update(_fold_gas(prog, game, chunk, arity, evm), calldata_bytes=res.calldata_bytes)
     else:
         out.update(gas_source="none", gas_per_move=[], gas_total=0, calldata_bytes=0)
     total = out["gas_total"]
     out["ratio_full_reexecution"] = out["gas_full_reexecution"] / total if total else None
+    return out
+
+
+def _fold_gas(prog: Any, game: Any, chunk: int, arity: int, evm: bool) -> dict[str, Any]:
+    """Gas of a game on a Fold program: the calibrated model's worst case over stages
+    (:mod:`mechanism.dispute.gas_fold`); with ``evm``, the one-step this game ended in
+    is executed in the EVM (FoldVerifier / KrumVerifier) and reported beside it."""
+    from mechanism.dispute.gas_fold import program_worst_case
+
+    cost, missing = program_worst_case(prog, chunk, arity)
+    out: dict[str, Any] = {
+        "gas_source": "model (EVM-calibrated one-steps, worst stage)",
+        "gas_per_move": [{"move": k, "total": g} for k, g in cost.gas_per_move], "gas_total": cost.gas_total,
+        "model_moves": cost.moves, "unmodelled_stages": missing,
+    }
+    if evm:
+        from mechanism.dispute.evm_fold import supports_stage, verdict
+
+        st = prog.stages[game.stage]
+        step = next((a for a in reversed(game.attempts) if a[0] in ("onestep", "attain") and a[2]), None)
+        decided = game.reason in ("one-step verifier", "maximum attained")
+        if decided and step is not None and supports_stage(st):
+            kw: dict[str, Any] = {}
+            if st.kind == "sum":
+                kw = {"claimed": game.node, "item": game.item}
+            elif st.kind == "max":
+                kw = {"max_value": game.max_value, "attain": step[0] == "attain"}
+            ev = verdict(game.ctx, game.stage, step[1][0], **kw)
+            out.update(evm_onestep={"stage": st.name, "verdict": ev.verdict, "exec": ev.exec_gas, "total": ev.total_gas})
     return out
 
 
