@@ -33,7 +33,7 @@ SCALE_ONE = 1 << SCALE_BITS
 #: Largest integer magnitude for which float64 arithmetic is exact.
 EXACT_FLOAT_BITS = 52
 #: Column block of the chunked Gram computation (bounds the float64 copy in memory).
-GRAM_BLOCK = 1 << 16
+GRAM_BLOCK = 1 << 13
 
 Rows = Sequence[Sequence[int]]
 
