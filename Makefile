@@ -33,8 +33,12 @@ test-slow: setup
 
 test: lint test-fast test-slow
 
+# Timing tables with ratios against baselines measured in the same run (never gates CI).
 bench: setup
 	$(PY) benchmarks/aggregation.py
+	$(PY) benchmarks/commitment.py --chunks 16,32,1024 --arity 16
+	$(PY) benchmarks/dispute.py
+	$(PY) benchmarks/abm.py
 
 clean:
 	rm -rf $(VENV) reports/default
