@@ -31,7 +31,7 @@ from agents.protocol_adapter import WEI, Ledger, equilibrium, inspection_game, t
 from agents.sequencer import SequencerAgent
 from agents.trainer import TrainerAgent
 from mechanism.economics.units import BLOCKS_PER_YEAR
-from mechanism.rollup import REVERTED
+from mechanism.rollup import ACTIVE, REVERTED
 
 HONEST_ROOT, FRAUD_ROOT = b"\x5a" * 32, b"\xee" * 32
 
@@ -51,6 +51,7 @@ class Pending:
     caught: bool = False
     bribe_eth: float = 0.0
     bribed: list[ChallengerAgent] = field(default_factory=list)
+    claim: Any = None  # full mode: (updates, honest trace, claimed trace) for the real game
 
 
 class RollupModel(mesa.Model):
@@ -71,7 +72,7 @@ class RollupModel(mesa.Model):
         self._events: list[tuple[int, int, int, str, Any]] = []
         self._seq = 0
         for name in ("assertions", "frauds_attempted", "frauds_caught", "frauds_finalized", "disputes",
-                     "griefing_disputes", "verifications", "rounds_finalised", "sybil_poisonings"):
+                     "griefing_disputes", "verifications", "rounds_finalised", "sybil_poisonings", "games_played"):
             setattr(self, name, 0)
         self.bonds_posted_eth = self.bonds_slashed_eth = self.stuffing_spent_eth = 0.0
         self.jackpots_paid_eth = self.bribes_paid_eth = 0.0
@@ -162,15 +163,18 @@ class RollupModel(mesa.Model):
             self._round_profit[agent.unique_id] = self.profit_of(agent)
         poisoned, accuracy = self._train_round()
         cheat = seq.decide()
-        aid = self.ledger.post_assertion(seq.address, self.ledger.rollup.counter("next_round"),
-                                         FRAUD_ROOT if cheat else HONEST_ROOT)
+        root, claim = (FRAUD_ROOT if cheat else HONEST_ROOT), None
+        if self.workload is not None:  # full mode: the real aggregate's trace, or a consistent lie
+            root, claim = self.workload.assertion(cheat, self.rng)
+        aid = self.ledger.post_assertion(seq.address, self.ledger.rollup.counter("next_round"), root)
         self._lock(seq.address, self.ledger.params.sequencer_bond_wei)
         seq.costs_eth += cfg.post_cost_eth
         self.assertions += 1
         self.bonds_posted_eth += cfg.sequencer_bond_eth
         verifiers = [c for c in self.rng.permutation(self.challengers) if c.decide()]
         self.verifications += len(verifiers)
-        p = Pending(aid, cheat, block, block, verifiers, poisoned, accuracy, block + cfg.challenge_period_blocks)
+        p = Pending(aid, cheat, block, block, verifiers, poisoned, accuracy, block + cfg.challenge_period_blocks,
+                    claim=claim)
         if cfg.jackpot_rate > 0 and verifiers and self.rng.random() < cfg.jackpot_rate:
             winner = verifiers[int(self.rng.integers(len(verifiers)))]  # first finder
             winner.gains_eth += cfg.jackpot_eth
@@ -219,7 +223,17 @@ class RollupModel(mesa.Model):
         p, agent, address, did = payload
         cfg, seq, ledger = self.cfg, self.sequencer, self.ledger
         griefing = agent is self.adversary
-        res = ledger.play_dispute(did, block, defender_right=not p.cheat,
+        defender_right = not p.cheat
+        rollup = ledger.rollup
+        live = rollup.dispute(did)["status"] == ACTIVE and rollup.subject_live(rollup.dispute(did))
+        if p.claim is not None and live:  # full mode: the real bisection game decides
+            from mechanism.dispute_adapter import play_claim
+
+            x, honest, claimed = p.claim
+            outcome = play_claim(x, honest, claimed, self.rng, None if p.cheat else "random_step")
+            defender_right = outcome.defender_wins
+            self.games_played += 1
+        res = ledger.play_dispute(did, block, defender_right=defender_right,
                                   slow_challenger_blocks=cfg.move_clock_blocks if griefing else 0)
         self._lock(address, -ledger.params.challenger_bond_wei)
         if res is None:  # subject gone: cancelled, bond refunded
@@ -323,7 +337,7 @@ class RollupModel(mesa.Model):
             "sybil_cost_eth": self.sybil_cost_eth, "sybil_poisonings": self.sybil_poisonings,
             "finality_delay_mean_blocks": (sum(self.finality_delays) / len(self.finality_delays)
                                            if self.finality_delays else math.nan),
-            "accuracy": self.accuracy, "rollup_gas": self.ledger.rollup.gas_spent,
+            "accuracy": self.accuracy, "rollup_gas": self.ledger.rollup.gas_spent, "games_played": self.games_played,
             "seconds": seconds, "blocks_per_second": self.block / seconds if seconds and seconds > 0 else math.nan,
         }
 

@@ -302,6 +302,7 @@ class FullWorkload:
         self.n = n
         self.margin = math.sqrt(self.model.dim) * 8.0 / (1 << self.fl.frac_bits)
         self.w = self.model.init(self.gen).to(torch.float64)
+        self.last_updates: Any = None  # (n, dim) float64 updates of the last round
 
     def _agg(self, u: Any) -> Any:
         from mechanism.aggregation import aggregate
@@ -323,5 +324,35 @@ class FullWorkload:
             if len(self.mal):
                 view = RoundView(deltas[self.honest], deltas[self.mal], self.n, fl.norm_bound, self.attack_gen, self._agg)
                 deltas[self.mal] = project_to_ball(self.attack.craft(view), fl.norm_bound, self.margin)
+            self.last_updates = deltas.detach().cpu().numpy().astype("float64")
             self.w = self.w + self._agg(deltas)
             return float(self.model.evaluate(self.w, self.data.x_test, self.data.y_test)[0])
+
+    def assertion(self, cheat: bool, rng: Any, chunk_size: int = 32, arity: int = 4) -> tuple[bytes, Any]:
+        """The sequencer's output root for the last round and the data of its game:
+        the real aggregate's trace program, or (``cheat``) a consistent lie
+        (:func:`mechanism.dispute_adapter.lying_trace`)."""
+        from mechanism.dispute_adapter import assert_round_with
+
+        x = self.encoded_updates()
+        claim, _, honest, claimed = assert_round_with(self.cfg.rule, x, chunk_size, arity, cheat, rng,
+                                                      **self.dispute_params)
+        return claim.output_root, (x, honest, claimed)
+
+    @property
+    def dispute_params(self) -> dict[str, Any]:
+        """The rule's parameters as its trace program takes them (integers)."""
+        return {k: int(v) for k, v in self.params.items() if isinstance(v, int | float)}
+
+    @property
+    def dim(self) -> int:
+        """Length of one update (the model's parameter count)."""
+        return int(self.model.dim)
+
+    def encoded_updates(self) -> Any:
+        """The last round's updates in int64 fixed point (``frac_bits``), as aggregated."""
+        import numpy as np
+
+        from mechanism.fixedpoint import encode
+
+        return np.asarray(encode(self.torch.from_numpy(self.last_updates), self.fl.frac_bits).numpy(), dtype=np.int64)

@@ -87,12 +87,67 @@ def assert_round(rule: str, x: np.ndarray, chunk_size: int, arity: int, lie: boo
     n, d = x.shape
     program = build_program(rule, n, d, **params)
     trace = honest_trace(program, x, chunk_size, arity)
-    input_root = node_hash([commit(row, chunk_size, arity).root for row in x]) if n > 1 else \
-        commit(x[0], chunk_size, arity).root
+    input_root = node_hash(input_roots(trace))
     honest_root = trace.roots[-1]
     out_root = hashlib.sha256(b"wrong output" + honest_root).digest() if lie else honest_root
     claim = RoundClaim(input_root, out_root, stats_root(trace.output), n, trace.output, honest_root)
     return claim, program, trace
+
+
+def input_roots(trace: Any) -> list[bytes]:
+    """The trainers' update roots (the leaves of the assertion's input root)."""
+    return [t.root for t in trace.input_trees]
+
+
+def lying_trace(program: Any, x: np.ndarray, honest: Any, rng: np.random.Generator) -> Any:
+    """A *consistent* lie of a fraudulent proposer: one value of the final (output) stage
+    is off by a random delta and every commitment is computed from the lie, so the lie
+    survives the whole bisection and only the one-step verifier exposes it."""
+    from mechanism.dispute.proofs import Prover
+    from mechanism.dispute.trace import execute
+
+    hp = Prover.build(x, honest)
+    last = len(program.stages) - 1
+    delta = int(rng.choice([1, 7, 1 << 20]))
+
+    def corrupt(i: int, v: np.ndarray) -> np.ndarray:
+        if i != last:
+            return v
+        v = v.copy()
+        v[int(rng.integers(len(v)))] += delta
+        return v
+
+    return execute(program, x, hp.order_fn(), honest.chunk_size, honest.arity, corrupt, input_trees=hp.input_trees)
+
+
+def assert_round_with(rule: str, x: np.ndarray, chunk_size: int, arity: int, lie: bool,
+                      rng: np.random.Generator, **params: Any) -> tuple[RoundClaim, Any, Any, Any]:
+    """Like :func:`assert_round`, but a lie is a consistent wrong trace
+    (:func:`lying_trace`); returns (claim, program, honest trace, claimed trace)."""
+    claim, program, honest = assert_round(rule, x, chunk_size, arity, False, **params)
+    if not lie:
+        return claim, program, honest, honest
+    claimed = lying_trace(program, x, honest, rng)
+    wrong = RoundClaim(claim.input_root, claimed.roots[-1], stats_root(claimed.output), claim.num_inputs,
+                       claimed.output, claim.honest_output_root)
+    return wrong, program, honest, claimed
+
+
+def game_parties(x: np.ndarray, honest: Any, claimed: Any, rng: np.random.Generator,
+                 challenger_strategy: str | None = None) -> tuple[Any, Any]:
+    """The two players of an assertion game: the proposer believes ``claimed`` (a liar
+    still knows the truth), the challenger plays honestly or ``challenger_strategy``."""
+    from mechanism.dispute.game import CHALLENGER, PROPOSER
+    from mechanism.dispute.proofs import Prover
+    from mechanism.dispute.strategies import Party
+
+    hp = Prover.build(x, honest)
+    if claimed is honest:
+        prop = Party(PROPOSER, hp, rng)
+    else:
+        prop = Party(PROPOSER, Prover(x, hp.input_trees, claimed), rng, "random_step", hp)
+    chal = Party(CHALLENGER, hp, rng, challenger_strategy, hp if challenger_strategy else None)
+    return prop, chal
 
 
 def play_assertion_dispute(program: object, x: np.ndarray, trace: object, proposer_lies: bool,
@@ -131,3 +186,24 @@ def trainer_violation(update: np.ndarray, committed_root: bytes, d: int, norm_bo
     if commit(v, chunk_size, arity).root != committed_root:
         return COMMITMENT
     return 0
+
+
+def play_claim(x: np.ndarray, honest: Any, claimed: Any, rng: np.random.Generator,
+               challenger_strategy: str | None = None, clock_blocks: int = 20) -> DisputeOutcome:
+    """Play the real bisection game on a posted claim: the proposer defends ``claimed``
+    (the honest trace, or a :func:`lying_trace`), the challenger disputes honestly or,
+    griefing an honest claim, with ``challenger_strategy``. Moves alternate one block
+    apart; a party with no accepted move loses on its clock."""
+    from mechanism.dispute.game import PROPOSER, DisputeGame
+    from mechanism.dispute.onestep import VerifierContext
+    from mechanism.dispute.strategies import move_bound, play_out
+
+    prop, chal = game_parties(x, honest, claimed, rng, challenger_strategy)
+    ctx = VerifierContext(honest.program, tuple(input_roots(honest)), tuple(claimed.roots), honest.chunk_size,
+                          honest.arity)
+    g = DisputeGame(ctx, clock_blocks=clock_blocks)
+    play_out(g, prop, chal)
+    by_clock = "missed its clock" in g.reason
+    stalled = None if not by_clock else ("defender" if g.reason.startswith("proposer") else "challenger")
+    return DisputeOutcome(g.winner == PROPOSER, by_clock, stalled, len(g.moves), move_bound(honest.program, honest),
+                          sum(m.calldata_bytes for m in g.moves), g.reason)

@@ -3,20 +3,12 @@
 Every public method is one transaction of the contract: it performs the contract's
 ``assert`` checks in the same order and raises :class:`RollupRevert` with the same reason
 string, or applies the same state change, emits the same events (name + arguments) and
-returns the same value. The differential tests in ``tests/mechanism/rollup`` drive this
-class and the Vyper contract (through :mod:`mechanism.rollup_evm`) with the same generated
-transaction sequences and compare outcomes, balances, events and gas.
-
-Storage is a flat map slot -> int, exactly like the EVM's: each struct field, mapping entry
-and counter is one 32-byte slot, so the gas model can price storage writes the way the
-EVM does. Gas of a transaction (:class:`GasMeter`)::
-
-    gas = 21000 + calldata(16/4 per byte) + base[path] + sum_writes sstore(orig, cur, new)
-          - min(refund, gas // 5)                      (EIP-2028, EIP-2200/2929, EIP-3529)
-
-``base[path]`` (:data:`BASE_GAS`) (reads, hashing, logs, value transfers, cold-access surcharges) is
-calibrated against the EVM per code path; the storage term is modelled per write. The gas
-model lives in :mod:`mechanism.rollup_gas` (re-exported here).
+returns the same value; the differential tests in ``tests/mechanism/rollup`` drive this
+class and the contract (:mod:`mechanism.rollup_evm`) with the same transactions.
+Storage is a flat map slot -> int, like the EVM's, so the gas model
+(:mod:`mechanism.rollup_gas`) prices storage writes per slot. Constants, parameters and
+receipts live in :mod:`mechanism.rollup_params` (re-exported here); the on-chain arbiter
+(``Arbiter.vy``) and its Python mirror in :mod:`mechanism.rollup_arbiter`.
 
 Ledger invariant after every transaction (the tests check it)::
 
@@ -29,72 +21,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mechanism.errors import OrflError, ParameterError
 from mechanism.rollup_gas import (  # re-exported: the gas model lives there
     GasMeter,
 )
+from mechanism.rollup_params import (  # re-exported: constants, parameters, receipts
+    ACTIVE,
+    ASSERTION_FIELDS,
+    BPS,
+    BURN,
+    CANCELLED,
+    CHALLENGER_WON,
+    DEFENDER_WON,
+    DISPUTE_FIELDS,
+    FINALISED,
+    KIND_ASSERTION,
+    KIND_TRAINER,
+    MAX_PREDICATE,
+    PENDING,
+    PREDICATES,
+    REVERTED,
+    ZERO_ADDRESS,
+    Event,
+    Receipt,
+    RollupParams,
+    RollupRevert,
+)
 
-BURN = "0x000000000000000000000000000000000000dEaD"
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-BPS = 10_000
-PENDING, FINALISED, REVERTED = 1, 2, 3
-KIND_ASSERTION, KIND_TRAINER = 1, 2
-ACTIVE, DEFENDER_WON, CHALLENGER_WON, CANCELLED = 1, 2, 3, 4
-MAX_PREDICATE = 4
-PREDICATES = {1: "non-finite encoding", 2: "shape", 3: "L2 norm bound", 4: "commitment mismatch"}
-
-ASSERTION_FIELDS = ("round", "proposer", "bond_wei", "input_root", "output_root", "stats_root",
-                    "num_inputs", "posted_block", "status", "open_disputes")
-DISPUTE_FIELDS = ("kind", "subject", "trainer", "defender", "challenger", "bond_wei", "predicate",
-                  "moves_made", "deadline_block", "position", "commitment", "status")
-
-
-class RollupRevert(OrflError):
-    """A transaction the contract rejects; ``reason`` is the contract's revert string."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class RollupParams:
-    """Constructor arguments of ``Rollup.vy`` (units in names; wei, blocks, basis points)."""
-
-    trainer_stake_wei: int = 10**18
-    sequencer_bond_wei: int = 3 * 10**18
-    challenger_bond_wei: int = 10**18
-    reward_share_bps: int = 5_000
-    challenge_period_blocks: int = 50
-    move_clock_blocks: int = 5
-    dispute_depth: int = 3
-    arity: int = 4
-
-    def __post_init__(self) -> None:
-        for name in ("trainer_stake_wei", "sequencer_bond_wei", "challenger_bond_wei"):
-            if getattr(self, name) <= 0:
-                raise ParameterError.bad(name, getattr(self, name), "a positive integer (wei)")
-        if not 0 <= self.reward_share_bps <= BPS:
-            raise ParameterError.bad("reward_share_bps", self.reward_share_bps, "an integer in [0, 10000]")
-        for name in ("challenge_period_blocks", "move_clock_blocks"):
-            if getattr(self, name) <= 0:
-                raise ParameterError.bad(name, getattr(self, name), "a positive integer (blocks)")
-        if self.dispute_depth < 0:
-            raise ParameterError.bad("dispute_depth", self.dispute_depth, "an integer >= 0")
-        if self.arity < 2:
-            raise ParameterError.bad("arity", self.arity, "an integer >= 2")
-
-
-Event = tuple[str, dict[str, Any]]
-
-
-@dataclass
-class Receipt:
-    """Outcome of one transaction: return value, events, gas charged (after refund)."""
-
-    value: Any
-    events: list[Event]
-    gas: int
+__all__ = ["ACTIVE", "ASSERTION_FIELDS", "BPS", "BURN", "CANCELLED", "CHALLENGER_WON", "DEFENDER_WON",
+           "DISPUTE_FIELDS", "FINALISED", "KIND_ASSERTION", "KIND_TRAINER", "MAX_PREDICATE", "PENDING",
+           "PREDICATES", "REVERTED", "ZERO_ADDRESS", "Event", "GasMeter", "Receipt", "RollupParams",
+           "RollupRevert", "RollupState"]
 
 
 @dataclass
@@ -160,8 +116,12 @@ class RollupState:
         return int(self.get("exit_block", account))
 
     # ------------------------------------------------------------ transactions
-    def transact(self, sender: str, fn: str, *args: Any, value_wei: int = 0) -> Receipt:
-        """Apply one transaction atomically: on revert nothing changes and it raises."""
+    def transact(self, sender: str, fn: str, *args: Any, value_wei: int = 0, internal: bool = False) -> Receipt:
+        """Apply one transaction atomically: on revert nothing changes and it raises.
+
+        ``internal``: a call from another contract inside its transaction (the arbiter's
+        ``resolve``): no intrinsic gas, the refund is left to the caller, and the gas is
+        not added to :attr:`gas_spent` (the caller's transaction pays it)."""
         if self.wallets_wei.get(sender, 0) < value_wei:
             raise RollupRevert("insufficient funds")
         snapshot = (dict(self.slots), self.eth_wei, dict(self.wallets_wei), len(self.events))
@@ -172,16 +132,19 @@ class RollupState:
             self.eth_wei += value_wei
             n0 = len(self.events)
             path, ret = method(sender, value_wei, *args)
-            gas = self._meter.charged(args, path)
-            self.last_path, self.last_storage_gas = path, self._meter.storage_gas
+            meter = self._meter
+            gas = meter.exec_gas(path) if internal else meter.charged(args, path)
+            refund = max(meter.refund, 0) if internal else 0
+            self.last_path, self.last_storage_gas = path, meter.storage_gas
         except RollupRevert:
             self.slots, self.eth_wei, self.wallets_wei = snapshot[0], snapshot[1], snapshot[2]
             del self.events[snapshot[3]:]
             raise
         finally:
             self._meter = None
-        self.gas_spent += gas
-        return Receipt(ret, self.events[n0:], gas)
+        if not internal:
+            self.gas_spent += gas
+        return Receipt(ret, self.events[n0:], gas, refund)
 
     def _emit(self, name: str, **args: Any) -> None:
         self.events.append((name, args))
@@ -266,8 +229,10 @@ class RollupState:
               bond: int) -> int:
         did = self.get("dispute_count") + 1
         self._set(did, "dispute_count")
+        p = self.params
+        clock = p.move_clock_blocks if p.depth_of(kind) > 0 else p.verdict_clock
         values = (kind, subject, trainer, defender, s, bond, predicate, 0,
-                  self.block + self.params.move_clock_blocks, 0, b"\x00" * 32, ACTIVE)
+                  self.block + clock, 0, b"\x00" * 32, ACTIVE)
         for f, x in zip(DISPUTE_FIELDS, values, strict=True):
             self._set(x, "disputes", did, f)
         self._set(self.get("total_deposited_wei") + bond, "total_deposited_wei")
@@ -311,7 +276,7 @@ class RollupState:
     def to_move(self, did: int) -> str | None:
         """Who must act next in dispute ``did``: defender, challenger, or None at the leaf."""
         d = self.dispute(did)
-        if d["moves_made"] >= 2 * self.params.dispute_depth:
+        if d["moves_made"] >= 2 * self.params.depth_of(d["kind"]):
             return None
         return str(d["defender"] if d["moves_made"] % 2 == 0 else d["challenger"])
 
@@ -319,7 +284,8 @@ class RollupState:
         p = self.params
         d = self.dispute(did)
         self._check_active(d)
-        self._require(d["moves_made"] < 2 * p.dispute_depth, "bisection complete")
+        depth = p.depth_of(d["kind"])
+        self._require(d["moves_made"] < 2 * depth, "bisection complete")
         defender_turn = d["moves_made"] % 2 == 0
         self._require(s == (d["defender"] if defender_turn else d["challenger"]), "not your turn")
         self._require(self.block <= d["deadline_block"], "clock expired")
@@ -330,7 +296,8 @@ class RollupState:
             self._require(index < p.arity, "bad index")
             self._set(d["position"] * p.arity + index, "disputes", did, "position")
         self._set(d["moves_made"] + 1, "disputes", did, "moves_made")
-        self._set(self.block + p.move_clock_blocks, "disputes", did, "deadline_block")
+        clock = p.verdict_clock if d["moves_made"] + 1 == 2 * depth else p.move_clock_blocks
+        self._set(self.block + clock, "disputes", did, "deadline_block")
         self._emit("Moved", dispute_id=did, mover=s, moves_made=d["moves_made"] + 1, data=data)
         return ("move_commit" if defender_turn else "move_index"), None
 
@@ -376,7 +343,7 @@ class RollupState:
         d = self.dispute(did)
         self._require(s == self.arbiter, "not arbiter")
         self._check_active(d)
-        self._require(d["moves_made"] == 2 * self.params.dispute_depth, "bisection incomplete")
+        self._require(d["moves_made"] == 2 * self.params.depth_of(d["kind"]), "bisection incomplete")
         self._require(self.block <= d["deadline_block"], "clock expired")
         return "resolve:" + self._settle(did, d, bool(defender_wins)), None
 
@@ -384,7 +351,8 @@ class RollupState:
         d = self.dispute(did)
         self._check_active(d)
         self._require(self.block > d["deadline_block"], "clock running")
-        defender_wins = not (d["moves_made"] < 2 * self.params.dispute_depth and d["moves_made"] % 2 == 0)
+        depth = self.params.depth_of(d["kind"])
+        defender_wins = not (d["moves_made"] < 2 * depth and d["moves_made"] % 2 == 0)
         return "timeout:" + self._settle(did, d, defender_wins), None
 
     def _tx_cancel_dispute(self, s: str, v: int, did: int) -> tuple[str, None]:

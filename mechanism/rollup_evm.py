@@ -12,6 +12,7 @@ per-path execution bases of :data:`mechanism.rollup.BASE_GAS`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,21 +65,22 @@ def _norm(v: Any) -> Any:
 class RollupEVM:
     """The Vyper contract in its own titanoboa environment."""
 
-    def __init__(self, params: RollupParams, arbiter: str | None = None) -> None:
+    def __init__(self, params: RollupParams, arbiter: str | None = None,
+                 deploy_arbiter: Callable[[Any], str] | None = None) -> None:
+        """``arbiter``: an address; or ``deploy_arbiter(env)`` deploys the arbiter contract
+        in this environment first and returns its address (default: a fresh EOA)."""
         import boa
 
         self.params = params
         self.env = boa.Env()
         self.env.evm.patch.block_number = 1
         with boa.swap_env(self.env):
+            if deploy_arbiter is not None:
+                arbiter = deploy_arbiter(self.env)
             self.arbiter = arbiter or str(self.env.generate_address("arbiter"))
             # the burn address exists on mainnet; make it exist here too (1 wei, subtracted)
             self.env.set_balance(BURN, 1)
-            self.contract = _deployer().deploy(
-                params.trainer_stake_wei, params.sequencer_bond_wei, params.challenger_bond_wei,
-                params.reward_share_bps, params.challenge_period_blocks, params.move_clock_blocks,
-                params.dispute_depth, params.arity, self.arbiter,
-            )
+            self.contract = _deployer().deploy(*params.constructor_args(), self.arbiter)
         self.events: list[Event] = []
         self.gas_spent = 0
         self.last_exec_gas = 0

@@ -24,34 +24,34 @@ SSTORE_SET, SSTORE_RESET, WARM_ACCESS, SSTORE_CLEARS_REFUND = 20_000, 2_900, 100
 #: hashing, logs, value transfers and cold-access surcharges. Calibrated against the EVM
 #: (titanoboa, vyper 0.4.3) by ``python -m mechanism.rollup_evm --calibrate``.
 BASE_GAS: dict[str, int] = {
-    'cancel_dispute:assertion': 34521,
-    'cancel_dispute:trainer': 34472,
-    'challenge_assertion': 56884,
-    'challenge_trainer': 39572,
+    'cancel_dispute:assertion': 34498,
+    'cancel_dispute:trainer': 34449,
+    'challenge_assertion': 56983,
+    'challenge_trainer': 39683,
     'complete_exit': 10590,
-    'finalise': 30022,
-    'move_commit': 31185,
-    'move_index': 31346,
+    'finalise': 29999,
+    'move_commit': 31378,
+    'move_index': 31539,
     'post_assertion': 32137,
     'register_trainer': 10302,
     'request_exit': 6006,
-    'resolve:assertion:challenger:burn': 56358,
-    'resolve:assertion:challenger:noburn': 47023,
-    'resolve:assertion:defender:burn': 47896,
-    'resolve:assertion:defender:noburn': 38561,
-    'resolve:trainer:challenger:burn': 50549,
-    'resolve:trainer:challenger:noburn': 41214,
-    'resolve:trainer:defender:burn': 47858,
-    'resolve:trainer:defender:noburn': 38523,
-    'timeout:assertion:challenger:burn': 56332,
-    'timeout:assertion:challenger:noburn': 46997,
-    'timeout:assertion:defender:burn': 47862,
-    'timeout:assertion:defender:noburn': 38527,
-    'timeout:trainer:challenger:burn': 50523,
-    'timeout:trainer:challenger:noburn': 41188,
-    'timeout:trainer:defender:burn': 47824,
-    'timeout:trainer:defender:noburn': 38489,
-    'withdraw': 15624,
+    'resolve:assertion:challenger:burn': 56438,
+    'resolve:assertion:challenger:noburn': 47103,
+    'resolve:assertion:defender:burn': 47976,
+    'resolve:assertion:defender:noburn': 38641,
+    'resolve:trainer:challenger:burn': 50619,
+    'resolve:trainer:challenger:noburn': 41284,
+    'resolve:trainer:defender:burn': 47928,
+    'resolve:trainer:defender:noburn': 38593,
+    'timeout:assertion:challenger:burn': 56415,
+    'timeout:assertion:challenger:noburn': 47080,
+    'timeout:assertion:defender:burn': 47945,
+    'timeout:assertion:defender:noburn': 38610,
+    'timeout:trainer:challenger:burn': 50596,
+    'timeout:trainer:challenger:noburn': 41261,
+    'timeout:trainer:defender:burn': 47897,
+    'timeout:trainer:defender:noburn': 38562,
+    'withdraw': 15647,
 }
 
 
@@ -100,6 +100,10 @@ class GasMeter:
                 self.refund += SSTORE_CLEARS_REFUND
         if orig == new:
             self.refund += (SSTORE_SET if _is_zero(orig) else SSTORE_RESET) - WARM_ACCESS
+
+    def exec_gas(self, path: str) -> int:
+        """Execution gas of the code path (no intrinsic gas, before the refund)."""
+        return BASE_GAS.get(path, 0) + self.storage_gas
 
     def charged(self, args: tuple[Any, ...], path: str) -> int:
         """Gas charged: intrinsic + base + storage - min(refund, gas // 5) (EIP-3529)."""

@@ -1,20 +1,25 @@
 """``orfl simulate``: rounds of the rollup on the simulated L1 (or the real EVM with --evm).
 
-Agents (one action per block, transactions go through the mempool of
-:class:`mechanism.chain.Chain`): trainers register with stakes and send synthetic int64
-updates (one invalid update -- above the L2-norm bound -- every third round); the
+Agents (transactions go through the mempool of :class:`mechanism.chain.Chain`):
+trainers register with stakes and send updates -- synthetic Gaussian ones, or with
+``--updates real`` honest local SGD on the embedded digits task (only this CLI layer
+touches ``agents``); one invalid update (above the L2-norm bound) every third round. The
 sequencer aggregates the valid ones with the real aggregation core (trace program of
-``trimmed_mean``) and posts an assertion; with ``--malicious-sequencer`` it posts a wrong
-output root on the first attempt of a round with probability 1/2. An honest watcher
-re-executes every assertion, challenges wrong ones and invalid trainers; the real
-bisection game (:mod:`mechanism.dispute_adapter`) decides each dispute, the rollup
-enforces bonds and clocks. The adversary censors the watcher's transactions in a
-fraction q of blocks.
+``trimmed_mean``) and posts an assertion; with ``--malicious-sequencer`` it posts, on the
+first attempt of a round with probability 1/2, a consistent lie (one wrong output value,
+every commitment computed from it). An honest watcher re-executes every assertion and
+challenges wrong ones and invalid trainers. An assertion dispute is decided by the
+on-chain arbiter (``Arbiter.vy`` + ``DisputeGame.vy``; its Python mirror
+:mod:`mechanism.rollup_arbiter` without --evm): the proposer opens the game, both sides
+bisect move by move, the one-step verifier rules, ``settle`` calls ``Rollup.resolve``,
+the rollup slashes. ``gas_spent`` = rollup transactions + ``dispute_gas`` (open, game
+moves, settle). The adversary censors the watcher's transactions in a fraction q of blocks.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -28,38 +33,82 @@ T_DETECT_BLOCKS = 1
 
 def to_move(impl: Any, did: int) -> str | None:
     d = impl.dispute(did)
-    if d["moves_made"] >= 2 * impl.params.dispute_depth:
+    if d["moves_made"] >= 2 * impl.params.depth_of(d["kind"]):
         return None
     return str(d["defender"] if d["moves_made"] % 2 == 0 else d["challenger"])
 
 
+def synthetic_updates(seed: int, dim: int = D) -> Callable[[int, int], Any]:
+    """Round r -> (trainers, dim) float updates, i.i.d. N(0, 0.05^2) from the run seed."""
+    import numpy as np
+
+    rng = np.random.default_rng([seed, 0x5EED])
+
+    def make(rnd: int, trainers: int) -> Any:
+        return rng.normal(0, 0.05, size=(trainers, dim))
+
+    return make
+
+
+def real_updates(trainers: int, seed: int) -> tuple[Callable[[int, int], Any], int]:
+    """Real learning updates: honest local SGD of ``trainers`` trainers on the embedded
+    digits task (``agents.training`` through the ABM's full workload), one FL round per
+    rollup round (a redone round reuses its updates). Returns (provider, update length)."""
+    from agents.config import ABMConfig
+    from agents.protocol_adapter import FullWorkload
+
+    wl = FullWorkload(ABMConfig(rule=RULE, seed=seed, trainers=trainers), [False] * trainers)
+    cache: dict[int, Any] = {}
+
+    def make(rnd: int, n: int) -> Any:
+        if rnd not in cache:
+            wl.round()
+            cache[rnd] = wl.last_updates
+        return cache[rnd][:n]
+
+    return make, wl.dim
+
+
 def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: int, evm: bool,
-        seed: int, on_event: Any = None, max_blocks: int = 20_000) -> dict[str, Any]:
-    """Run until ``rounds`` rounds are final and all funds withdrawn; return the summary."""
+        seed: int, on_event: Any = None, max_blocks: int = 20_000,
+        updates: Callable[[int, int], Any] | None = None, dim: int = D) -> dict[str, Any]:
+    """Run until ``rounds`` rounds are final and all funds withdrawn; return the summary.
+
+    ``updates(round, trainers)`` gives the float updates of a round (default:
+    :func:`synthetic_updates`; the CLI passes real local-SGD updates with ``--updates
+    real``); ``dim`` is their length."""
     import numpy as np
 
     from mechanism.chain import BLOCK_SECONDS, GWEI, Chain, Tx
     from mechanism.commitment import commit
     from mechanism.dispute_adapter import (
         NORM,
-        assert_round,
-        play_assertion_dispute,
+        DisputeOutcome,
+        assert_round_with,
+        game_parties,
+        input_roots,
         rollup_depth,
         trainer_violation,
     )
-    from mechanism.rollup import ACTIVE, RollupParams, RollupRevert, RollupState
+    from mechanism.rollup import ACTIVE, KIND_ASSERTION, RollupRevert, RollupState
+    from mechanism.rollup_arbiter import ARBITER_ADDRESS, ArbiterModel, GameConfig
 
     rng = np.random.default_rng(seed)
-    params = RollupParams(challenge_period_blocks=period_blocks, move_clock_blocks=max(4, period_blocks // 5),
-                          dispute_depth=rollup_depth(D, CHUNK, ARITY), arity=ARITY)
+    updates = updates or synthetic_updates(seed, dim)
+    clock = max(4, period_blocks // 5)
+    gcfg = GameConfig(dim=dim, chunk=CHUNK, arity=ARITY, rule=RULE, trim_bps=1_000, clock_blocks=clock)
+    params = gcfg.rollup_params(challenge_period_blocks=period_blocks, move_clock_blocks=clock,
+                                dispute_depth=rollup_depth(dim, CHUNK, ARITY))
     impl: Any
+    arb: Any
     if evm:
-        from mechanism.rollup_evm import RollupEVM
+        from mechanism.rollup_arbiter_evm import ArbiterEVM
 
-        impl = RollupEVM(params)
+        arb = ArbiterEVM(params, gcfg)
+        impl = arb.rollup
     else:
-        impl = RollupState(params, arbiter="0x" + "ab" * 20)
-    arbiter = impl.arbiter
+        impl = RollupState(params, arbiter=ARBITER_ADDRESS)
+        arb = ArbiterModel(impl, gcfg)
     fund = 10**22
     seq = impl.new_account(fund)
     watcher = impl.new_account(fund)
@@ -69,11 +118,13 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
     chain = Chain(seed=seed, censor_fraction=q)
     stats: dict[str, Any] = {"frauds_attempted": 0, "frauds_caught": 0, "frauds_finalized": 0,
                              "trainer_frauds": 0, "trainers_slashed": 0, "rounds_finalised": 0,
-                             "reverted_txs": 0, "bonds_moved_wei": 0, "burned_wei": 0}
+                             "reverted_txs": 0, "bonds_moved_wei": 0, "burned_wei": 0, "games_played": 0,
+                             "one_step_verdicts": 0}
     pending: set[tuple[Any, ...]] = set()
     done: set[tuple[Any, ...]] = set()
     ledger_ok = True
-    claims: dict[int, Any] = {}  # aid -> (claim, program, trace, x)
+    claims: dict[int, Any] = {}  # aid -> (claim, program, honest trace, claimed trace, x)
+    parties: dict[int, Any] = {}  # assertion dispute -> (proposer, challenger) players
     outcomes: dict[int, Any] = {}
     bad_trainer: dict[int, str] = {}  # round -> trainer with an invalid update
     finality: list[int] = []
@@ -87,6 +138,22 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
         pending.add((key, tag))
         chain.submit(Tx(sender, 200_000, 1000 * GWEI, 2 * GWEI, (key, value, tag), censored=censor))
 
+    def execute(key: tuple[Any, ...], value: int, block: int) -> list[Any]:
+        """Apply one included transaction to the rollup, the arbiter or a game."""
+        sender, fn, args = key[0], key[1], key[2:]
+        if fn == "open_game":
+            _, _, honest_tr, claimed_tr, _ = claims[impl.dispute(args[0])["subject"]]
+            return arb.transact(sender, fn, args[0], input_roots(honest_tr), claimed_tr.roots[0]).events
+        if fn == "settle":
+            return arb.transact(sender, fn, *args).events
+        if fn == "game_act":
+            side = 0 if sender != impl.dispute(args[0])["challenger"] else 1
+            for rec in arb.act(args[0], parties[args[0]][side], block):
+                if on_event:
+                    on_event(block, "GameMove", f"dispute={args[0]} gas={rec.gas}")
+            return []
+        return impl.transact(sender, fn, *args, value_wei=value).events
+
     for a in tr:
         send(a, "register_trainer", value=params.trainer_stake_wei)
     while chain.number < max_blocks:
@@ -96,7 +163,7 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
             key, value, tag = t.payload
             pending.discard((key, tag))
             try:
-                rec = impl.transact(key[0], key[1], *key[2:], value_wei=value)
+                events = execute(key, value, block.number)
                 if key[1] != "withdraw":
                     done.add((key, tag))
             except RollupRevert as exc:
@@ -105,16 +172,22 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
                     on_event(block.number, "revert", f"{key[1]} by {key[0][:8]}: {exc.reason}")
                 continue
             ledger_ok = ledger_ok and impl.ledger_ok()
-            for name, ev in rec.events:
+            for name, ev in events:
                 if on_event:
                     on_event(block.number, name, ", ".join(f"{k}={v.hex()[:8] if isinstance(v, bytes) else v}"
                                                            for k, v in ev.items()))
                 if name == "AssertionPosted":
                     state["aid"], state["posted"] = ev["assertion_id"], True
                     claims[ev["assertion_id"]] = claims.pop(-1)
-                elif name == "Challenged" and ev["kind"] == 1:
-                    c, prog, trace, x = claims[ev["subject"]]
-                    outcomes[ev["dispute_id"]] = play_assertion_dispute(prog, x, trace, c.wrong, rng)
+                elif name == "Challenged" and ev["kind"] == KIND_ASSERTION:
+                    _, _, honest_tr, claimed_tr, x = claims[ev["subject"]]
+                    parties[ev["dispute_id"]] = game_parties(x, honest_tr, claimed_tr,
+                                                             np.random.default_rng([seed, ev["dispute_id"]]))
+                elif name == "GameOpened":
+                    stats["games_played"] += 1
+                elif name == "Settled":
+                    g = arb.game(ev["dispute_id"])
+                    stats["one_step_verdicts"] += int(g is not None and g.reason.startswith("one-step"))
                 elif name == "DisputeResolved":
                     stats["bonds_moved_wei"] += ev["reward_wei"] + ev["burned_wei"]
                     stats["burned_wei"] += ev["burned_wei"]
@@ -148,7 +221,7 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
             continue
         rnd = state["round"]
         if not state["posted"] and -1 not in claims and impl.counter("next_round") == rnd:
-            x = rng.normal(0, 0.05, size=(trainers, D))
+            x = np.asarray(updates(rnd, trainers), dtype=np.float64)
             if rnd % 3 == 2 and rnd not in bad_trainer:
                 alive = [t for t in tr if impl.stake_of(t) > 0]
                 if alive:
@@ -159,14 +232,15 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
             lie = malicious and attempt == 0 and bool(rng.random() < 0.5)
             attempt += 1
             stats["frauds_attempted"] += int(lie)
-            claim, prog, trace = assert_round(RULE, xi, CHUNK, ARITY, lie, f=max(1, len(valid) // 10))
-            claims[-1] = (claim, prog, trace, xi)
+            claim, prog, honest_tr, claimed_tr = assert_round_with(RULE, xi, CHUNK, ARITY, lie, rng,
+                                                                   **gcfg.rule_params(len(valid)))
+            claims[-1] = (claim, prog, honest_tr, claimed_tr, xi)
             send(seq, "post_assertion", rnd, claim.input_root, claim.output_root, claim.stats_root,
                  claim.num_inputs, value=params.sequencer_bond_wei)
         if rnd in bad_trainer and impl.stake_of(bad_trainer[rnd]) > 0:
             bt = bad_trainer[rnd]
-            upd = np.full(D, NORM_BOUND, dtype=np.int64)
-            if trainer_violation(upd, commit(upd, CHUNK, ARITY).root, D, NORM_BOUND, CHUNK, ARITY) == NORM:
+            upd = np.full(dim, NORM_BOUND, dtype=np.int64)
+            if trainer_violation(upd, commit(upd, CHUNK, ARITY).root, dim, NORM_BOUND, CHUNK, ARITY) == NORM:
                 send(watcher, "challenge_trainer", bt, rnd, NORM, value=params.challenger_bond_wei, censor=True)
         aid = state["aid"]
         if state["posted"] and aid in claims:
@@ -179,21 +253,33 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
             d = impl.dispute(did)
             if d["status"] != ACTIVE:
                 continue
+            if n > d["deadline_block"]:
+                send(watcher if d["challenger"] == watcher else seq, "timeout", did)
+                continue
+            if d["kind"] == KIND_ASSERTION:
+                g = arb.game(did)
+                opened = d["deadline_block"] - params.verdict_clock
+                if g is None and n <= opened + clock:
+                    send(seq, "open_game", did)
+                elif g is not None and g.winner is None and n <= g.deadline:
+                    mover = d["defender"] if g.turn == "proposer" else d["challenger"]
+                    send(mover, "game_act", did, censor=mover == watcher, tag=len(g.attempts))
+                elif g is None or g.winner is not None or n > g.deadline:
+                    won = g is None or (g.winner or ("proposer" if g.turn == "challenger" else "challenger")) \
+                        == "challenger"
+                    send(d["challenger"] if won else d["defender"], "settle", did, censor=won and
+                         d["challenger"] == watcher)
+                continue
             out = outcomes.get(did)
             if out is None:  # trainer dispute: the trainer cannot defend an invalid update
-                from mechanism.dispute_adapter import DisputeOutcome
-
                 out = outcomes[did] = DisputeOutcome(False, True, "defender", 0, 0, 0, "trainer stalls")
             mover = to_move(impl, did)
             role = None if mover is None else ("defender" if mover == d["defender"] else "challenger")
-            if n > d["deadline_block"]:
-                send(watcher if d["challenger"] == watcher else seq, "timeout", did)
-            elif mover is None:
+            if mover is None:
                 if not out.by_clock:
-                    send(arbiter, "resolve", did, out.defender_wins, censor=d["challenger"] == watcher)
+                    send(arb.address, "resolve", did, out.defender_wins, censor=d["challenger"] == watcher)
             elif not (out.by_clock and out.stalled == role):
-                data = (d["moves_made"] // 2 % ARITY).to_bytes(32, "big") if role == "challenger" \
-                    else claims.get(d["subject"], (None,))[0].output_root if d["kind"] == 1 else bytes(32)
+                data = (d["moves_made"] // 2 % ARITY).to_bytes(32, "big") if role == "challenger" else bytes(32)
                 send(mover, "move", did, data, censor=mover == watcher, tag=d["moves_made"])
     final_wallets = {a: impl.wallet(a) for a in initial}
     honest_ok = all(final_wallets[a] >= initial[a] for a in honest - set(bad_trainer.values()))
@@ -202,7 +288,8 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
     return {
         **stats, "rounds": rounds, "trainers": trainers, "malicious_sequencer": malicious,
         "censor_fraction": q, "challenge_period_blocks": period_blocks, "backend": "evm" if evm else "sim",
-        "seed": seed, "blocks": chain.number - 1, "gas_spent": impl.gas_spent,
+        "seed": seed, "blocks": chain.number - 1, "gas_spent": impl.gas_spent + arb.gas_spent,
+        "rollup_gas": impl.gas_spent, "dispute_gas": arb.gas_spent, "update_dim": dim,
         "finality_delay_blocks": delay, "finality_delay_hours": delay * BLOCK_SECONDS / 3600,
         "honest_parties_whole": honest_ok, "conservation_ok": bool(ledger_ok),
         "sequencer_net_wei": final_wallets[seq] - initial[seq],
@@ -217,6 +304,8 @@ def simulate_cmd(
     censor_fraction: float = typer.Option(0.0, "--censor-fraction", help="q: share of censoring proposers."),
     challenge_period_blocks: int = typer.Option(50, "--challenge-period-blocks", help="T in 12 s blocks."),
     evm: bool = typer.Option(False, "--evm", help="Run the Vyper contract in the EVM (titanoboa)."),
+    updates: str = typer.Option("synthetic", "--updates",
+                                help="Trainer updates: synthetic (Gaussian) or real (local SGD on digits)."),
     seed: int = typer.Option(0, "--seed", help="Run seed."),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
@@ -229,6 +318,10 @@ def simulate_cmd(
         bad_input("--censor-fraction", censor_fraction, "a number in [0, 1)")
     if not 10 <= challenge_period_blocks <= 100_000:
         bad_input("--challenge-period-blocks", challenge_period_blocks, "an integer in [10, 100000]")
+    if updates not in ("synthetic", "real"):
+        bad_input("--updates", updates, "synthetic or real")
+    if evm and trainers > 64:
+        bad_input("--trainers", trainers, "at most 64 with --evm (DisputeGame.vy's MAX_N)")
     from rich.console import Console
 
     console = Console(stderr=json_out)
@@ -238,7 +331,10 @@ def simulate_cmd(
             console.print(f"[dim]#{block:>5}[/] [bold]{name}[/] {text}")
 
     t0 = time.perf_counter()
-    summary = run(rounds, trainers, malicious_sequencer, censor_fraction, challenge_period_blocks, evm, seed, show)
+    provider, dim = real_updates(trainers, seed) if updates == "real" else (None, D)
+    summary = run(rounds, trainers, malicious_sequencer, censor_fraction, challenge_period_blocks, evm, seed, show,
+                  updates=provider, dim=dim)
+    summary["updates"] = updates
     summary["seconds"] = round(time.perf_counter() - t0, 3)
     if json_out:
         emit_json(summary)

@@ -8,9 +8,13 @@
     * during `challenge_period_blocks` anyone may challenge with `challenger_bond_wei`;
       every challenge is its own 1-vs-1 bisection dispute (`dispute_depth` levels of
       "defender reveals a commitment of `arity` children, challenger names one"),
-      each move bounded by a per-move clock of `move_clock_blocks`;
-    * at the leaf, the one-step verdict is delivered by `arbiter` (the one-step verifier,
-      i.e. the dispute-game contract, or its off-chain model in simulations);
+      each move bounded by a per-move clock of `move_clock_blocks`; trainer disputes use
+      `dispute_depth` levels, assertion disputes `assertion_depth` levels;
+    * at the leaf, the one-step verdict is delivered by `arbiter` within
+      `verdict_clock_blocks`: the on-chain dispute game (`Arbiter.vy` opens a
+      `DisputeGame.vy` per dispute and calls `resolve` with its winner; deployed with
+      `assertion_depth` 0, the whole bisection of an assertion then runs in the game),
+      or an off-chain model of it in simulations;
     * the loser's bond (or the trainer's stake) is slashed: `reward_share_bps`/10^4 of it
       is credited to the winner, the rest is sent to BURN (0x...dEaD), which nobody controls;
     * a challenger win reverts the assertion: the round is redone by a new assertion;
@@ -135,6 +139,8 @@ reward_share_bps: public(immutable(uint256))
 challenge_period_blocks: public(immutable(uint256))
 move_clock_blocks: public(immutable(uint256))
 dispute_depth: public(immutable(uint256))
+assertion_depth: public(immutable(uint256))
+verdict_clock_blocks: public(immutable(uint256))
 arity: public(immutable(uint256))
 arbiter: public(immutable(address))
 
@@ -167,12 +173,14 @@ def __init__(
     _challenge_period_blocks: uint256,
     _move_clock_blocks: uint256,
     _dispute_depth: uint256,
+    _assertion_depth: uint256,
+    _verdict_clock_blocks: uint256,
     _arity: uint256,
     _arbiter: address,
 ):
     assert _trainer_stake_wei > 0 and _sequencer_bond_wei > 0 and _challenger_bond_wei > 0, "zero bond"
     assert _reward_share_bps <= BPS, "reward share above 1"
-    assert _challenge_period_blocks > 0 and _move_clock_blocks > 0, "zero period"
+    assert _challenge_period_blocks > 0 and _move_clock_blocks > 0 and _verdict_clock_blocks > 0, "zero period"
     assert _arity >= 2, "arity below 2"
     assert _arbiter != empty(address), "no arbiter"
     trainer_stake_wei = _trainer_stake_wei
@@ -182,6 +190,8 @@ def __init__(
     challenge_period_blocks = _challenge_period_blocks
     move_clock_blocks = _move_clock_blocks
     dispute_depth = _dispute_depth
+    assertion_depth = _assertion_depth
+    verdict_clock_blocks = _verdict_clock_blocks
     arity = _arity
     arbiter = _arbiter
 
@@ -265,15 +275,26 @@ def finalise(aid: uint256):
 # ---------------------------------------------------------------- disputes
 
 @internal
+@view
+def _depth(kind: uint256) -> uint256:
+    if kind == KIND_ASSERTION:
+        return assertion_depth
+    return dispute_depth
+
+
+@internal
 def _open(
     kind: uint256, subject: uint256, trainer: address, defender: address, predicate: uint256, bond: uint256
 ) -> uint256:
     did: uint256 = self.dispute_count + 1
     self.dispute_count = did
+    clock: uint256 = move_clock_blocks
+    if self._depth(kind) == 0:
+        clock = verdict_clock_blocks
     self.disputes[did] = Dispute(
         kind=kind, subject=subject, trainer=trainer, defender=defender, challenger=msg.sender,
         bond_wei=bond, predicate=predicate, moves_made=0,
-        deadline_block=block.number + move_clock_blocks, position=0, commitment=empty(bytes32),
+        deadline_block=block.number + clock, position=0, commitment=empty(bytes32),
         status=ACTIVE,
     )
     self.total_deposited_wei += bond
@@ -323,7 +344,8 @@ def move(did: uint256, data: bytes32):
     assert d.status != 0, "unknown dispute"
     assert d.status == ACTIVE, "dispute over"
     assert self._subject_live(d), "subject gone"
-    assert d.moves_made < 2 * dispute_depth, "bisection complete"
+    depth: uint256 = self._depth(d.kind)
+    assert d.moves_made < 2 * depth, "bisection complete"
     mover: address = d.challenger
     if d.moves_made % 2 == 0:
         mover = d.defender
@@ -336,7 +358,10 @@ def move(did: uint256, data: bytes32):
         assert index < arity, "bad index"
         self.disputes[did].position = d.position * arity + index
     self.disputes[did].moves_made = d.moves_made + 1
-    self.disputes[did].deadline_block = block.number + move_clock_blocks
+    if d.moves_made + 1 == 2 * depth:
+        self.disputes[did].deadline_block = block.number + verdict_clock_blocks
+    else:
+        self.disputes[did].deadline_block = block.number + move_clock_blocks
     log Moved(dispute_id=did, mover=msg.sender, moves_made=d.moves_made + 1, data=data)
 
 
@@ -385,7 +410,7 @@ def resolve(did: uint256, defender_wins: bool):
     assert d.status != 0, "unknown dispute"
     assert d.status == ACTIVE, "dispute over"
     assert self._subject_live(d), "subject gone"
-    assert d.moves_made == 2 * dispute_depth, "bisection incomplete"
+    assert d.moves_made == 2 * self._depth(d.kind), "bisection incomplete"
     assert block.number <= d.deadline_block, "clock expired"
     self._settle(did, d, defender_wins)
 
@@ -401,7 +426,7 @@ def timeout(did: uint256):
     assert self._subject_live(d), "subject gone"
     assert block.number > d.deadline_block, "clock running"
     defender_wins: bool = True
-    if d.moves_made < 2 * dispute_depth and d.moves_made % 2 == 0:
+    if d.moves_made < 2 * self._depth(d.kind) and d.moves_made % 2 == 0:
         defender_wins = False
     self._settle(did, d, defender_wins)
 

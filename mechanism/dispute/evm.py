@@ -72,7 +72,9 @@ def _order_witness(rows: np.ndarray, lo: int, hi: int) -> bytes:
     return bytes(np.stack([order[lo], order[hi]], axis=1).astype(np.uint8).reshape(-1).tolist())
 
 
-def _onestep_args(g: DisputeGame, proof: Any) -> tuple[bytes, list[bytes], bytes, bytes]:
+def onestep_args(g: DisputeGame, proof: Any) -> tuple[bytes, list[bytes], bytes, bytes]:
+    """ABI arguments of ``DisputeGame.onestep`` for a map one-step ``proof`` (layout in
+    the contract's docstring: chunks, column opening, order witness, honest output)."""
     prog = g.ctx.program
     st = prog.stages[1]
     if not proof.rows:
@@ -139,7 +141,7 @@ def _replay(g: DisputeGame, depth: int, eip7623: bool) -> EvmResult:
             w = args[0].column  # type: ignore[attr-defined]
             who, fn, call = chal, "onestep_column", (w.t, list(revealed), w.leaf, w.opening.flat())
         elif name == "onestep":
-            who, fn, call = chal, "onestep", _onestep_args(g, args[0])
+            who, fn, call = chal, "onestep", onestep_args(g, args[0])
         elif name == "timeout":
             who, fn, call = chal, "timeout", ()
         else:

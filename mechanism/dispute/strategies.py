@@ -217,6 +217,20 @@ class GameResult:
     kinds: tuple[str, ...]
 
 
+def play_out(g: DisputeGame, prop: Party, chal: Party) -> None:
+    """Alternate the parties' moves one block apart until the game has a winner; a party
+    with no accepted move loses on its clock (the timeout is recorded for replay)."""
+    block = 1
+    while g.winner is None:
+        party = prop if g.turn == PROPOSER else chal
+        if party.act(g, block) or g.winner is not None:
+            block += 1
+        else:
+            block = g.deadline + 1
+            g.timeout(block)
+            g.attempts.append(("timeout", (block,), True, block))
+
+
 def move_bound(program: Program, trace: Trace) -> int:
     base = program.move_bound(trace.chunk_size, trace.arity, [len(v) for v in trace.values])
     return max(base, 4)
@@ -258,15 +272,8 @@ def play(
     liar_party.stall_at = int(rng.integers(1, bound + 1))
     ctx = VerifierContext(program, tuple(t.root for t in hp.input_trees), tuple(roots), honest.chunk_size, honest.arity)
     g = DisputeGame(ctx, clock_blocks=clock_blocks)
-    block = 1
-    while g.winner is None:
-        party = prop if g.turn == PROPOSER else chal
-        if party.act(g, block) or g.winner is not None:
-            block += 1
-        else:
-            block = g.deadline + 1
-            g.timeout(block)
-            g.attempts.append(("timeout", (block,), True, block))
+    play_out(g, prop, chal)
+    assert g.winner is not None
     honest_side = CHALLENGER if liar == PROPOSER else PROPOSER
     res = GameResult(
         g.winner, g.winner == honest_side, liar, strategy, len(g.moves), bound,

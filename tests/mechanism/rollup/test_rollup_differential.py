@@ -79,7 +79,8 @@ def assert_same(pr: Paired, accounts: list[str]) -> None:
 def test_random_sequences_agree(seed: int) -> None:
     rng = np.random.default_rng(seed)
     params = RollupParams(challenge_period_blocks=8, move_clock_blocks=3, dispute_depth=int(rng.integers(0, 3)),
-                          arity=2, reward_share_bps=int(rng.choice([0, 5000, 10000])))
+                          arity=2, reward_share_bps=int(rng.choice([0, 5000, 10000])),
+                          assertion_depth=int(rng.integers(0, 3)), verdict_clock_blocks=int(rng.integers(2, 6)))
     pr = Paired(params)
     accounts = [pr.new_account(10**21) for _ in range(5)]
     ok = reverted = 0

@@ -1,0 +1,38 @@
+"""Full mode: the challenger plays the real bisection game (mechanism.dispute) on the
+round's real fixed-point updates and the verdict comes from it."""
+
+from __future__ import annotations
+
+import sys
+
+from agents.adversary import scenario_overrides
+from agents.config import ABMConfig
+from agents.model import RollupModel
+
+
+def test_full_mode_fraud_reverted_by_real_game_honest_never_reverted() -> None:
+    fraud = RollupModel(ABMConfig(mode="full", blocks=120, trainers=8, challengers=2, seed=1,
+                                  sequencer_strategy="fraudulent", challenger_strategy="always")).run()
+    assert fraud["frauds_attempted"] >= 3 and fraud["games_played"] >= fraud["frauds_attempted"]
+    assert fraud["frauds_caught"] == fraud["frauds_attempted"] and fraud["frauds_finalized"] == 0
+    cfg = ABMConfig(mode="full", blocks=300, trainers=8, challengers=2, seed=1, sequencer_strategy="honest",
+                    challenger_strategy="always").replace(**scenario_overrides("griefing"))
+    honest = RollupModel(cfg).run()
+    assert honest["griefing_disputes"] >= 1 and honest["games_played"] == honest["disputes"]
+    assert honest["frauds_caught"] == 0 and honest["rounds_finalised"] >= 1
+
+
+def test_economic_mode_plays_no_game_and_imports_no_torch() -> None:
+    s = RollupModel(ABMConfig(blocks=3000, sequencer_strategy="fraudulent", challenger_strategy="always")).run()
+    assert s["games_played"] == 0 and s["frauds_caught"] == s["frauds_attempted"] > 0
+
+
+def test_economic_mode_fast_without_torch() -> None:
+    import subprocess
+
+    code = ("import sys; from agents.config import ABMConfig; from agents.model import RollupModel; "
+            "s = RollupModel(ABMConfig(blocks=200_000, trainers=100, seed=3)).run(); "
+            "assert 'torch' not in sys.modules; print(s['blocks_per_second'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout.strip()) >= 20_000
