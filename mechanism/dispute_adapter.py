@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 from mechanism.commitment import commit, node_hash, num_chunks, tree_depth
-from mechanism.fixedpoint import MAX_ABS_INT
 
 #: Validity predicates, numbered as in ``Rollup.vy`` (``challenge_trainer(.., predicate)``).
 NON_FINITE, SHAPE, NORM, COMMITMENT = 1, 2, 3, 4
@@ -171,18 +170,24 @@ def play_assertion_dispute(program: object, x: np.ndarray, trace: object, propos
 
 def trainer_violation(update: np.ndarray, committed_root: bytes, d: int, norm_bound: int,
                       chunk_size: int, arity: int) -> int:
-    """First violated validity predicate of an int64 update (0 if valid).
+    """First violated validity predicate of an int64 update (0 if valid), by the rules of
+    :mod:`mechanism.validity` (the ones ``TrainerValidity.vy`` checks on chain).
 
-    1: a coordinate outside the fixed-point range ``|q| <= 2^40 - 1`` (the encoding of a
-    non-finite float); 2: length != d; 3: ``||q||_2^2 > norm_bound^2`` (exact integers);
+    2: length != d; 1: a coordinate outside the fixed-point range ``|q| <= 2^40 - 1`` (the
+    encoding of a non-finite float); 3: ``isqrt(S) << s > norm_bound`` with
+    ``S = sum (q >> s)^2``, ``s = rescale_shift(norm_bound, d)``;
     4: ``commit(update) != committed_root``."""
+    from mechanism.validity import ValidityConfig, violations
+
     v = np.asarray(update)
     if v.ndim != 1 or v.shape[0] != d:
         return SHAPE
-    if v.dtype != np.int64 or bool(np.any(np.abs(v.astype(object)) > MAX_ABS_INT)):
+    if v.dtype != np.int64:
         return NON_FINITE
-    if int((v.astype(object) ** 2).sum()) > norm_bound * norm_bound:
-        return NORM
+    bad = violations(v, v, ValidityConfig(d, chunk_size, arity, norm_bound))
+    for pred in (NON_FINITE, NORM):
+        if pred in bad:
+            return pred
     if commit(v, chunk_size, arity).root != committed_root:
         return COMMITMENT
     return 0

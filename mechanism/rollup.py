@@ -60,6 +60,7 @@ class RollupState:
     params: RollupParams
     arbiter: str
     block: int = 1
+    validity: str = ZERO_ADDRESS
     slots: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     eth_wei: int = 0
     wallets_wei: dict[str, int] = field(default_factory=dict)
@@ -87,7 +88,8 @@ class RollupState:
         default: Any = False if key[0] in ("assertion_challenged", "trainer_challenged") else 0
         if key[-1] in ("proposer", "trainer", "defender", "challenger"):
             default = ZERO_ADDRESS
-        elif key[-1] in ("input_root", "output_root", "stats_root", "commitment"):
+        elif key[-1] in ("input_root", "output_root", "stats_root", "commitment") \
+                or key[0] in ("update_root", "data_root"):
             default = b"\x00" * 32
         return self.slots.get(key, default)
 
@@ -114,6 +116,10 @@ class RollupState:
 
     def exit_block_of(self, account: str) -> int:
         return int(self.get("exit_block", account))
+
+    def roots_of(self, trainer: str, rnd: int) -> tuple[bytes, bytes]:
+        """(update root, data root) the trainer published for round ``rnd``."""
+        return self.get("update_root", trainer, rnd), self.get("data_root", trainer, rnd)
 
     # ------------------------------------------------------------ transactions
     def transact(self, sender: str, fn: str, *args: Any, value_wei: int = 0, internal: bool = False) -> Receipt:
@@ -170,6 +176,15 @@ class RollupState:
         self._set(self.get("total_deposited_wei") + v, "total_deposited_wei")
         self._emit("TrainerRegistered", trainer=s, stake_wei=v)
         return "register_trainer", None
+
+    def _tx_publish_update(self, s: str, v: int, rnd: int, update_root: bytes, data_root: bytes) -> tuple[str, None]:
+        self._require(self.get("stake_of", s) > 0, "unknown trainer")
+        self._require(update_root != b"\x00" * 32, "empty root")
+        self._require(self.get("update_root", s, rnd) == b"\x00" * 32, "already published")
+        self._set(update_root, "update_root", s, rnd)
+        self._set(data_root, "data_root", s, rnd)
+        self._emit("UpdatePublished", trainer=s, round=rnd, update_root=update_root, data_root=data_root)
+        return "publish_update", None
 
     def _tx_request_exit(self, s: str, v: int) -> tuple[str, None]:
         self._require(self.get("stake_of", s) > 0, "unknown trainer")
@@ -256,6 +271,7 @@ class RollupState:
         p = self.params
         self._require(self.get("stake_of", trainer) > 0, "unknown trainer")
         self._require(1 <= predicate <= MAX_PREDICATE, "unknown predicate")
+        self._require(self.get("update_root", trainer, rnd) != b"\x00" * 32, "no update")
         self._require(not self.get("trainer_challenged", trainer, rnd, s), "already challenged")
         self._require(v >= p.challenger_bond_wei, "insufficient bond")
         self._require(v == p.challenger_bond_wei, "excess bond")
@@ -341,7 +357,8 @@ class RollupState:
 
     def _tx_resolve(self, s: str, v: int, did: int, defender_wins: bool) -> tuple[str, None]:
         d = self.dispute(did)
-        self._require(s == self.arbiter, "not arbiter")
+        resolver = self.validity if d["kind"] == KIND_TRAINER and self.validity != ZERO_ADDRESS else self.arbiter
+        self._require(s == resolver, "not arbiter")
         self._check_active(d)
         self._require(d["moves_made"] == 2 * self.params.depth_of(d["kind"]), "bisection incomplete")
         self._require(self.block <= d["deadline_block"], "clock expired")

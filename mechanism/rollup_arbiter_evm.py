@@ -21,11 +21,10 @@ from typing import Any
 import numpy as np
 
 from mechanism.dispute.evm import onestep_args
-from mechanism.dispute.evm_tx import begin_transaction
 from mechanism.dispute.game import DisputeGame
 from mechanism.errors import DisputeError
 from mechanism.rollup_arbiter import RULE_IDS, ArbiterBase, GameConfig
-from mechanism.rollup_evm import RollupEVM, _calldata_gas, _norm, _revert_reason
+from mechanism.rollup_evm import RollupEVM, call_as_transaction
 from mechanism.rollup_params import Event, Receipt, RollupParams, RollupRevert
 
 ARBITER_PATH = Path(__file__).parent / "contracts" / "Arbiter.vy"
@@ -73,23 +72,8 @@ class ArbiterEVM(ArbiterBase):
 
     def _call(self, contract: Any, sender: str, fn: str, *args: Any) -> tuple[Any, list[Event], int]:
         """One transaction; returns (value, decoded events of every contract, gas)."""
-        import boa
-        from boa.contracts.base_evm_contract import BoaError
-
-        env = self.rollup.env
-        with boa.swap_env(env):
-            begin_transaction(env)
-            try:
-                ret = getattr(contract, fn)(*args, sender=sender)
-            except BoaError as exc:
-                raise RollupRevert(_revert_reason(bytes(contract._computation.output))) from exc
-            comp = contract._computation
-            logs = contract.get_logs(comp, strict=False)
-        self.last_exec_gas = int(comp.get_gas_used())
-        total = _calldata_gas(bytes(comp.msg.data)) + self.last_exec_gas
-        gas = total - min(int(comp.get_gas_refund()), total // 5)
-        events: list[Event] = [(type(lg).__name__, {k: _norm(v) for k, v in lg._asdict().items() if k != "address"})
-                               for lg in logs if type(lg).__name__ != "RawLogEntry"]
+        ret, events, gas, self.last_exec_gas = call_as_transaction(
+            self.rollup.env, contract, fn, args, sender, strict=False)
         self.gas_spent += gas
         self.events.extend(events)
         return ret, events, gas

@@ -26,6 +26,7 @@ from mechanism.rollup import (
     RollupParams,
     RollupRevert,
 )
+from mechanism.rollup_params import ZERO_ADDRESS
 
 CONTRACT_PATH = Path(__file__).parent / "contracts" / "Rollup.vy"
 _DEPLOYER: Any = None
@@ -53,6 +54,35 @@ def _calldata_gas(data: bytes) -> int:
     return 21_000 + 4 * zeros + 16 * (len(data) - zeros)
 
 
+def call_as_transaction(env: Any, contract: Any, fn: str, args: tuple[Any, ...], sender: str,
+                        value_wei: int = 0, **log_kwargs: Any) -> tuple[Any, list[Event], int, int]:
+    """Run ``contract.fn(*args)`` in ``env`` as its own transaction (cold storage, see
+    :func:`~mechanism.dispute.evm_tx.begin_transaction`).
+
+    Returns (return value, decoded events, gas charged, execution gas). Gas charged is
+    execution + intrinsic/calldata gas minus the refund, capped at 1/5 of the total
+    (EIP-3529). A revert raises :class:`RollupRevert` with the decoded reason.
+    """
+    import boa
+    from boa.contracts.base_evm_contract import BoaError
+
+    with boa.swap_env(env):
+        begin_transaction(env)
+        try:
+            kw = {"value": value_wei} if value_wei else {}
+            ret = getattr(contract, fn)(*args, sender=sender, **kw)
+        except BoaError as exc:
+            raise RollupRevert(_revert_reason(bytes(contract._computation.output))) from exc
+        comp = contract._computation
+        logs = contract.get_logs(comp, **log_kwargs)
+    exec_gas = int(comp.get_gas_used())
+    total = _calldata_gas(bytes(comp.msg.data)) + exec_gas
+    gas = total - min(int(comp.get_gas_refund()), total // 5)
+    events: list[Event] = [(type(lg).__name__, {k: _norm(v) for k, v in lg._asdict().items() if k != "address"})
+                           for lg in logs if type(lg).__name__ != "RawLogEntry"]
+    return ret, events, gas, exec_gas
+
+
 def _norm(v: Any) -> Any:
     """Normalise boa values to the Python machine's: checksummed str addresses, bytes32."""
     if type(v).__name__ == "Address":
@@ -66,9 +96,12 @@ class RollupEVM:
     """The Vyper contract in its own titanoboa environment."""
 
     def __init__(self, params: RollupParams, arbiter: str | None = None,
-                 deploy_arbiter: Callable[[Any], str] | None = None) -> None:
+                 deploy_arbiter: Callable[[Any], str] | None = None,
+                 deploy_validity: Callable[[Any], str] | None = None) -> None:
         """``arbiter``: an address; or ``deploy_arbiter(env)`` deploys the arbiter contract
-        in this environment first and returns its address (default: a fresh EOA)."""
+        in this environment first and returns its address (default: a fresh EOA).
+        ``deploy_validity(env)`` likewise deploys the resolver of trainer disputes
+        (``TrainerValidity.vy``; default: none, the arbiter resolves them)."""
         import boa
 
         self.params = params
@@ -78,9 +111,10 @@ class RollupEVM:
             if deploy_arbiter is not None:
                 arbiter = deploy_arbiter(self.env)
             self.arbiter = arbiter or str(self.env.generate_address("arbiter"))
+            self.validity = ZERO_ADDRESS if deploy_validity is None else deploy_validity(self.env)
             # the burn address exists on mainnet; make it exist here too (1 wei, subtracted)
             self.env.set_balance(BURN, 1)
-            self.contract = _deployer().deploy(*params.constructor_args(), self.arbiter)
+            self.contract = _deployer().deploy(*params.constructor_args(), self.arbiter, self.validity)
         self.events: list[Event] = []
         self.gas_spent = 0
         self.last_exec_gas = 0
@@ -117,26 +151,10 @@ class RollupEVM:
 
     # transactions ------------------------------------------------------
     def transact(self, sender: str, fn: str, *args: Any, value_wei: int = 0) -> Receipt:
-        import boa
-        from boa.contracts.base_evm_contract import BoaError
-
         if self.wallet(sender) < value_wei:
             raise RollupRevert("insufficient funds")
-        with boa.swap_env(self.env):
-            begin_transaction(self.env)  # each call is its own transaction
-            try:
-                ret = getattr(self.contract, fn)(*args, value=value_wei, sender=sender)
-            except BoaError as exc:
-                raise RollupRevert(_revert_reason(bytes(self.contract._computation.output))) from exc
-            comp = self.contract._computation
-            logs = self.contract.get_logs(comp)
-        self.last_exec_gas = int(comp.get_gas_used())
-        total = _calldata_gas(bytes(comp.msg.data)) + self.last_exec_gas
-        gas = total - min(int(comp.get_gas_refund()), total // 5)
-        events: list[Event] = []
-        for log in logs:
-            fields = {k: _norm(v) for k, v in log._asdict().items() if k != "address"}
-            events.append((type(log).__name__, fields))
+        ret, events, gas, self.last_exec_gas = call_as_transaction(
+            self.env, self.contract, fn, args, sender, value_wei)
         self.events.extend(events)
         self.gas_spent += gas
         return Receipt(_norm(ret), events, gas)
@@ -159,6 +177,9 @@ class RollupEVM:
 
     def exit_block_of(self, account: str) -> int:
         return int(self.contract.exit_block(account))
+
+    def roots_of(self, trainer: str, rnd: int) -> tuple[bytes, bytes]:
+        return bytes(self.contract.update_root(trainer, rnd)), bytes(self.contract.data_root(trainer, rnd))
 
     def ledger_ok(self) -> bool:
         dep, wd, burned = (self.counter(k) for k in ("total_deposited_wei", "total_withdrawn_wei",
@@ -236,6 +257,9 @@ def _all_paths(params: RollupParams) -> list[tuple[str, int, int]]:
         tx(c2, "timeout", did)
     pr.advance(params.challenge_period_blocks)
     tx(c2, "finalise", aid)
+    for t in (t1, t2, t3):
+        for rnd in (0, 1):
+            tx(t, "publish_update", rnd, root, root)
     e1, e2, e3 = (tx(c, "challenge_trainer", t1, 0, 3, value_wei=cb) for c in (c1, c2, c3))
     bisect(e1, t1, c1)
     tx(arb, "resolve", e1, True)

@@ -92,6 +92,7 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
     )
     from mechanism.rollup import ACTIVE, KIND_ASSERTION, RollupRevert, RollupState
     from mechanism.rollup_arbiter import ARBITER_ADDRESS, ArbiterModel, GameConfig
+    from mechanism.validity import data_commit
 
     rng = np.random.default_rng(seed)
     updates = updates or synthetic_updates(seed, dim)
@@ -227,6 +228,9 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
                 if alive:
                     bad_trainer[rnd] = alive[int(rng.integers(len(alive)))]
                     stats["trainer_frauds"] += 1
+                    bad_upd = np.full(dim, NORM_BOUND, dtype=np.int64)  # breaks the L2-norm bound
+                    send(bad_trainer[rnd], "publish_update", rnd, commit(bad_upd, CHUNK, ARITY).root,
+                         data_commit(bad_upd, CHUNK, ARITY).root)
             valid = [i for i, t in enumerate(tr) if bad_trainer.get(rnd) != t and impl.stake_of(t) > 0]
             xi = np.round(x[valid] * (1 << 20)).astype(np.int64)
             lie = malicious and attempt == 0 and bool(rng.random() < 0.5)

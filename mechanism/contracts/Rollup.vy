@@ -10,6 +10,12 @@
       "defender reveals a commitment of `arity` children, challenger names one"),
       each move bounded by a per-move clock of `move_clock_blocks`; trainer disputes use
       `dispute_depth` levels, assertion disputes `assertion_depth` levels;
+    * a trainer publishes, per round, its update root and the DA layer's commitment to the
+      published bytes (`publish_update`); a trainer can only be challenged for a round
+      it published, so every fraud proof is checked against roots on chain;
+    * trainer disputes are resolved by `validity` when set (`TrainerValidity.vy`: deployed
+      with `dispute_depth` 0, it runs the trainer-validity game and the on-chain check of
+      the disputed predicate), else by `arbiter`;
     * at the leaf, the one-step verdict is delivered by `arbiter` within
       `verdict_clock_blocks`: the on-chain dispute game (`Arbiter.vy` opens a
       `DisputeGame.vy` per dispute and calls `resolve` with its winner; deployed with
@@ -82,6 +88,12 @@ event TrainerRegistered:
     trainer: indexed(address)
     stake_wei: uint256
 
+event UpdatePublished:
+    trainer: indexed(address)
+    round: indexed(uint256)
+    update_root: bytes32
+    data_root: bytes32
+
 event TrainerExitRequested:
     trainer: indexed(address)
     exit_block: uint256
@@ -143,11 +155,14 @@ assertion_depth: public(immutable(uint256))
 verdict_clock_blocks: public(immutable(uint256))
 arity: public(immutable(uint256))
 arbiter: public(immutable(address))
+validity: public(immutable(address))
 
 stake_of: public(HashMap[address, uint256])
 exit_block: public(HashMap[address, uint256])
 trainer_open_disputes: public(HashMap[address, uint256])
 balance_of: public(HashMap[address, uint256])
+update_root: public(HashMap[address, HashMap[uint256, bytes32]])
+data_root: public(HashMap[address, HashMap[uint256, bytes32]])
 
 assertions: public(HashMap[uint256, Assertion])
 assertion_count: public(uint256)
@@ -177,6 +192,7 @@ def __init__(
     _verdict_clock_blocks: uint256,
     _arity: uint256,
     _arbiter: address,
+    _validity: address,
 ):
     assert _trainer_stake_wei > 0 and _sequencer_bond_wei > 0 and _challenger_bond_wei > 0, "zero bond"
     assert _reward_share_bps <= BPS, "reward share above 1"
@@ -194,6 +210,7 @@ def __init__(
     verdict_clock_blocks = _verdict_clock_blocks
     arity = _arity
     arbiter = _arbiter
+    validity = _validity
 
 
 # ---------------------------------------------------------------- trainers
@@ -209,6 +226,18 @@ def register_trainer():
     self.exit_block[msg.sender] = 0
     self.total_deposited_wei += msg.value
     log TrainerRegistered(trainer=msg.sender, stake_wei=msg.value)
+
+
+@external
+def publish_update(round: uint256, _update_root: bytes32, _data_root: bytes32):
+    """Put the trainer's update root (mechanism/commitment.py) and the DA commitment of
+    the published bytes (mechanism/validity.py) for `round` on chain, once."""
+    assert self.stake_of[msg.sender] > 0, "unknown trainer"
+    assert _update_root != empty(bytes32), "empty root"
+    assert self.update_root[msg.sender][round] == empty(bytes32), "already published"
+    self.update_root[msg.sender][round] = _update_root
+    self.data_root[msg.sender][round] = _data_root
+    log UpdatePublished(trainer=msg.sender, round=round, update_root=_update_root, data_root=_data_root)
 
 
 @external
@@ -322,6 +351,7 @@ def challenge_assertion(aid: uint256) -> uint256:
 def challenge_trainer(trainer: address, round: uint256, predicate: uint256) -> uint256:
     assert self.stake_of[trainer] > 0, "unknown trainer"
     assert predicate >= 1 and predicate <= MAX_PREDICATE, "unknown predicate"
+    assert self.update_root[trainer][round] != empty(bytes32), "no update"
     assert not self.trainer_challenged[trainer][round][msg.sender], "already challenged"
     assert msg.value >= challenger_bond_wei, "insufficient bond"
     assert msg.value == challenger_bond_wei, "excess bond"
@@ -406,7 +436,10 @@ def _settle(did: uint256, d: Dispute, defender_wins: bool):
 @nonreentrant
 def resolve(did: uint256, defender_wins: bool):
     d: Dispute = self.disputes[did]
-    assert msg.sender == arbiter, "not arbiter"
+    resolver: address = arbiter
+    if d.kind == KIND_TRAINER and validity != empty(address):
+        resolver = validity
+    assert msg.sender == resolver, "not arbiter"
     assert d.status != 0, "unknown dispute"
     assert d.status == ACTIVE, "dispute over"
     assert self._subject_live(d), "subject gone"

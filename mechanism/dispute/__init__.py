@@ -11,8 +11,35 @@ the gas model and the EVM driver (DESIGN.md, "The verification game").
 True
 """
 
-from mechanism.dispute.programs import build_program
-from mechanism.dispute.strategies import LIARS, STRATEGIES, GameResult, honest_trace, play
-from mechanism.dispute.trace import Program, Stage, Trace
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mechanism.dispute.programs import build_program
+    from mechanism.dispute.strategies import LIARS, STRATEGIES, GameResult, honest_trace, play
+    from mechanism.dispute.trace import Program, Stage, Trace
+
+# Lazy exports (PEP 562): the gas model (mechanism.dispute.gas) is used by the economics
+# without torch; the programs and strategies pull in torch only when first touched.
+_EXPORTS = {
+    "build_program": "mechanism.dispute.programs",
+    "LIARS": "mechanism.dispute.strategies",
+    "STRATEGIES": "mechanism.dispute.strategies",
+    "GameResult": "mechanism.dispute.strategies",
+    "honest_trace": "mechanism.dispute.strategies",
+    "play": "mechanism.dispute.strategies",
+    "Program": "mechanism.dispute.trace",
+    "Stage": "mechanism.dispute.trace",
+    "Trace": "mechanism.dispute.trace",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'mechanism.dispute' has no attribute {name!r}")
+
 
 __all__ = ["LIARS", "STRATEGIES", "GameResult", "Program", "Stage", "Trace", "build_program", "honest_trace", "play"]

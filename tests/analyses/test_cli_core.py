@@ -71,3 +71,11 @@ def test_main_in_process_help(capsys):
     except SystemExit as e:
         assert e.code == 0
     assert "report" in capsys.readouterr().out
+
+
+def test_recommend_does_not_import_torch():
+    code = ("import sys\nfrom analyses.cli import main\n"
+            "try:\n    main(['recommend', '--json', '--no-sensitivity'])\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write('TORCH' if 'torch' in sys.modules else 'NOTORCH')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.stderr.endswith("NOTORCH"), r.stderr[-300:]

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.evm
 
 FNS = ("register_trainer", "request_exit", "complete_exit", "post_assertion", "finalise",
        "challenge_assertion", "challenge_trainer", "move", "resolve", "timeout", "cancel_dispute",
-       "withdraw")
+       "withdraw", "publish_update")
 
 
 def random_tx(pr: Paired, rng: np.random.Generator, accounts: list[str]) -> tuple[str, str, tuple, int]:
@@ -42,6 +42,8 @@ def random_tx(pr: Paired, rng: np.random.Generator, accounts: list[str]) -> tupl
         args = (pr.sim.counter("next_round") + int(rng.random() < 0.1), root, root, root, int(rng.integers(1, 50)))
     elif fn in ("finalise", "challenge_assertion"):
         args, value = (aid,), bond if fn == "challenge_assertion" else 0
+    elif fn == "publish_update":
+        args = (int(rng.integers(0, 3)), root if rng.random() < 0.9 else bytes(32), root)
     elif fn == "challenge_trainer":
         args, value = (accounts[int(rng.integers(len(accounts)))], int(rng.integers(0, 3)), int(rng.integers(0, 6))), bond
     elif fn == "move":
@@ -111,6 +113,7 @@ def test_invalid_transactions_revert_with_same_reason() -> None:
     cases: list[tuple[str, str, tuple, int, str]] = [
         (stranger, "request_exit", (), 0, "unknown trainer"),
         (c1, "challenge_trainer", (stranger, 0, 3), p.challenger_bond_wei, "unknown trainer"),
+        (stranger, "publish_update", (0, root, root), 0, "unknown trainer"),
         (seq, "post_assertion", (0, root, root, root, 3), p.sequencer_bond_wei - 1, "insufficient bond"),
         (seq, "post_assertion", (1, root, root, root, 3), p.sequencer_bond_wei, "wrong round"),
         (t1, "register_trainer", (), p.trainer_stake_wei - 1, "insufficient stake"),
@@ -119,6 +122,14 @@ def test_invalid_transactions_revert_with_same_reason() -> None:
         a, b = pr.transact(who, fn, *args, value_wei=value)
         assert isinstance(a, RollupRevert) and isinstance(b, RollupRevert)
         assert a.reason == b.reason == reason
+    pr.transact(t1, "register_trainer", value_wei=p.trainer_stake_wei)
+    a, b = pr.transact(c1, "challenge_trainer", t1, 0, 3, value_wei=p.challenger_bond_wei)
+    assert a.reason == b.reason == "no update"
+    a, b = pr.transact(t1, "publish_update", 0, bytes(32), root)
+    assert a.reason == b.reason == "empty root"
+    pr.transact(t1, "publish_update", 0, root, root)
+    a, b = pr.transact(t1, "publish_update", 0, root, root)
+    assert a.reason == b.reason == "already published"
     aid = pr.transact(seq, "post_assertion", 0, root, root, root, 3, value_wei=p.sequencer_bond_wei)[1].value
     a, b = pr.transact(c1, "challenge_assertion", aid, value_wei=p.challenger_bond_wei - 1)
     assert a.reason == b.reason == "insufficient bond"

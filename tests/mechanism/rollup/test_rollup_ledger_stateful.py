@@ -109,6 +109,11 @@ class LedgerMachine(RuleBasedStateMachine):
         self.tx(self.acct[who], "register_trainer", value=self.p.trainer_stake_wei - int(short))
         self.step_done()
 
+    @rule(who=st.sampled_from(["t_h1", "t_h2", "t_m"]), rnd=st.integers(0, 1))
+    def publish(self, who: str, rnd: int) -> None:
+        self.tx(self.acct[who], "publish_update", rnd, b"\x0a" * 32, b"\x0b" * 32)
+        self.step_done()
+
     @rule(malicious=st.booleans(), wrong=st.booleans())
     def post(self, malicious: bool, wrong: bool) -> None:
         who = self.acct["seq_m" if malicious else "seq_h"]
