@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from mechanism.aggregation._intmath import sorted_columns
+from mechanism.aggregation._intmath import sorted_by_coordinate
 from mechanism.aggregation.base import AggregationRule, check_f
 
 
@@ -20,10 +20,10 @@ def median_columns(x: torch.Tensor) -> torch.Tensor:
     n = x.shape[0]
     if n == 1:
         return x[0].clone()
-    s = sorted_columns(x)
+    s = sorted_by_coordinate(x)
     if n % 2:
-        return torch.from_numpy(s[n // 2].astype(np.int64))
-    mid = torch.from_numpy(s[n // 2 - 1].astype(np.int64) + s[n // 2])
+        return torch.from_numpy(s[:, n // 2].astype(np.int64))
+    mid = torch.from_numpy(s[:, n // 2 - 1].astype(np.int64) + s[:, n // 2])
     return torch.div(mid, 2, rounding_mode="floor")
 
 

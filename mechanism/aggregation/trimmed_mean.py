@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from mechanism.aggregation._intmath import sorted_columns
+from mechanism.aggregation._intmath import sorted_by_coordinate
 from mechanism.aggregation.base import AggregationRule, check_f
 
 
@@ -22,7 +22,7 @@ def trimmed_mean_columns(x: torch.Tensor, f: int) -> torch.Tensor:
     if f == 0:
         acc = x.sum(dim=0)
     else:
-        acc = torch.from_numpy(sorted_columns(x)[f : n - f].sum(axis=0, dtype=np.int64))
+        acc = torch.from_numpy(sorted_by_coordinate(x)[:, f : n - f].sum(axis=1, dtype=np.int64))
     return torch.div(acc, keep, rounding_mode="floor")
 
 
