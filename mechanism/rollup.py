@@ -37,6 +37,7 @@ from mechanism.rollup_params import (  # re-exported: constants, parameters, rec
     KIND_ASSERTION,
     KIND_TRAINER,
     MAX_PREDICATE,
+    MAX_PUBLISHERS,
     PENDING,
     PREDICATES,
     REVERTED,
@@ -48,7 +49,7 @@ from mechanism.rollup_params import (  # re-exported: constants, parameters, rec
 )
 
 __all__ = ["ACTIVE", "ASSERTION_FIELDS", "BPS", "BURN", "CANCELLED", "CHALLENGER_WON", "DEFENDER_WON",
-           "DISPUTE_FIELDS", "FINALISED", "KIND_ASSERTION", "KIND_TRAINER", "MAX_PREDICATE", "PENDING",
+           "DISPUTE_FIELDS", "FINALISED", "KIND_ASSERTION", "KIND_TRAINER", "MAX_PREDICATE", "MAX_PUBLISHERS", "PENDING",
            "PREDICATES", "REVERTED", "ZERO_ADDRESS", "Event", "GasMeter", "Receipt", "RollupParams",
            "RollupRevert", "RollupState"]
 
@@ -86,7 +87,7 @@ class RollupState:
     # ------------------------------------------------------------ storage
     def get(self, *key: Any) -> Any:
         default: Any = False if key[0] in ("assertion_challenged", "trainer_challenged") else 0
-        if key[-1] in ("proposer", "trainer", "defender", "challenger"):
+        if key[-1] in ("proposer", "trainer", "defender", "challenger") or key[0] == "publishers":
             default = ZERO_ADDRESS
         elif key[-1] in ("input_root", "output_root", "stats_root", "commitment") \
                 or key[0] in ("update_root", "data_root"):
@@ -120,6 +121,26 @@ class RollupState:
     def roots_of(self, trainer: str, rnd: int) -> tuple[bytes, bytes]:
         """(update root, data root) the trainer published for round ``rnd``."""
         return self.get("update_root", trainer, rnd), self.get("data_root", trainer, rnd)
+
+    def publishers(self, rnd: int) -> list[str]:
+        """The trainers that published for round ``rnd``, in order of publication."""
+        return [self.get("publishers", rnd, i) for i in range(self.get("publisher_count", rnd))]
+
+    def invalid_from(self, trainer: str, rnd: int) -> int:
+        """First assertion id that excludes the trainer's round-``rnd`` update (0: none)."""
+        return int(self.get("invalid_from", trainer, rnd))
+
+    def input_trainers(self, aid: int) -> list[str]:
+        """The trainers whose updates assertion ``aid`` aggregates (``round_inputs``'s order)."""
+        rnd = self.get("assertions", aid, "round")
+        return [t for t in self.publishers(rnd) if not 0 < self.invalid_from(t, rnd) <= aid]
+
+    def round_inputs(self, aid: int) -> list[bytes]:
+        """``Rollup.round_inputs(aid)``: the update roots assertion ``aid`` must aggregate --
+        those published for its round, in order of publication, without the updates
+        proven invalid (a trainer dispute on (trainer, round) lost) before ``aid`` was posted."""
+        rnd = self.get("assertions", aid, "round")
+        return [self.get("update_root", t, rnd) for t in self.input_trainers(aid)]
 
     # ------------------------------------------------------------ transactions
     def transact(self, sender: str, fn: str, *args: Any, value_wei: int = 0, internal: bool = False) -> Receipt:
@@ -181,6 +202,11 @@ class RollupState:
         self._require(self.get("stake_of", s) > 0, "unknown trainer")
         self._require(update_root != b"\x00" * 32, "empty root")
         self._require(self.get("update_root", s, rnd) == b"\x00" * 32, "already published")
+        self._require(rnd >= self.get("next_round") and self.get("pending_assertion", rnd) == 0, "round closed")
+        i = self.get("publisher_count", rnd)
+        self._require(i < MAX_PUBLISHERS, "round full")
+        self._set(s, "publishers", rnd, i)
+        self._set(i + 1, "publisher_count", rnd)
         self._set(update_root, "update_root", s, rnd)
         self._set(data_root, "data_root", s, rnd)
         self._emit("UpdatePublished", trainer=s, round=rnd, update_root=update_root, data_root=data_root)
@@ -344,6 +370,8 @@ class RollupState:
             if not defender_wins:
                 self._set(0, "stake_of", t)
                 self._set(0, "exit_block", t)
+                if self.get("invalid_from", t, d["subject"]) == 0:
+                    self._set(self.get("assertion_count") + 1, "invalid_from", t, d["subject"])
         reward = slashed * self.params.reward_share_bps // BPS
         burned = slashed - reward
         self._set(self.get("balance_of", winner) + reward, "balance_of", winner)

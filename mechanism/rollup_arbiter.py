@@ -5,7 +5,9 @@ dispute escrows the bonds in ``Rollup.vy`` and the whole verification game runs 
 ``DisputeGame.vy`` that the arbiter creates from a blueprint. Transactions (each its own):
 
 * ``open_game(did, input_roots, cols_root)`` (defender, within ``clock_blocks`` of the
-  challenge) -- the input roots must hash to the assertion's input root;
+  challenge) -- the input roots must hash to the assertion's input root and be the
+  round's published updates (``Rollup.round_inputs``: in order of publication, without
+  those proven invalid before the assertion was posted);
 * the game's moves, sent by the parties to the game contract (challenge, reveal, choose,
   reveal_column, onestep; :meth:`Arbiter.act` plays one turn of a
   :class:`mechanism.dispute.strategies.Party`);
@@ -18,8 +20,8 @@ Python :class:`~mechanism.dispute.game.DisputeGame`, gas from
 code, calibrated by :func:`mechanism.rollup_arbiter_evm.calibrate`).
 :class:`mechanism.rollup_arbiter_evm.ArbiterEVM` runs the same on titanoboa.
 
-Gas of ``open_game`` = intrinsic + ``a + b n`` (n input roots: the game's constructor
-stores them); of ``settle`` = intrinsic + base[path] + the rollup's ``resolve`` execution
+Gas of ``open_game`` = intrinsic + ``a + b n + c e`` (n input roots: the game's constructor
+stores them, ``Rollup.round_inputs`` reads them; e published updates excluded as invalid); of ``settle`` = intrinsic + base[path] + the rollup's ``resolve`` execution
 gas (:meth:`mechanism.rollup.RollupState.transact` with ``internal=True``), minus the
 EIP-3529 refund cap.
 """
@@ -52,9 +54,10 @@ RULE_IDS = {"mean": 0, "median": 1, "trimmed_mean": 2}
 #: ``python -m mechanism.rollup_arbiter_evm --calibrate``): ``open_game`` as (a, b) of
 #: ``a + b * n``; ``settle:*`` excluding the rollup's ``resolve`` it calls.
 ARBITER_GAS: dict[str, tuple[int, int]] = {
-    "open_game": (2855549, 22338),  # ~2.8M: the game's code deposit (200 gas/byte, EIP-170)
-    "settle:done": (18944, 0),
-    "settle:timeout": (48948, 0),
+    "open_game": (2862120, 29682),  # ~2.8M: the game's code deposit (200 gas/byte, EIP-170)
+    "open_game:excluded": (4773, 0),  # per publisher of the round that is no input
+    "settle:done": (18898, 0),
+    "settle:timeout": (48902, 0),
     "settle:unopened": (12132, 0),
 }
 
@@ -194,9 +197,14 @@ class ArbiterModel(ArbiterBase):
         n = len(input_roots)
         self._require(n == a["num_inputs"], "input count")
         self._require(node_hash(list(input_roots)) == a["input_root"], "input roots")
+        published = r.round_inputs(d["subject"])
+        self._require(len(published) == n, "published count")
+        self._require(list(input_roots) == published, "unpublished input")
         self._new_game(did, list(input_roots), cols_root, a["output_root"], r.block)
         base, per_root = ARBITER_GAS["open_game"]
-        gas = intrinsic_gas((did, 96, cols_root, n, *input_roots)) + base + per_root * n
+        excluded = len(r.publishers(a["round"])) - n
+        gas = intrinsic_gas((did, 96, cols_root, n, *input_roots)) + base + per_root * n \
+            + ARBITER_GAS["open_game:excluded"][0] * excluded
         return Receipt(self.games[did], [("GameOpened", {"dispute_id": did, "num_inputs": n})], gas)
 
     def settle(self, sender: str, did: int) -> Receipt:

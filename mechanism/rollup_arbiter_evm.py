@@ -26,6 +26,8 @@ from mechanism.errors import DisputeError
 from mechanism.rollup_arbiter import RULE_IDS, ArbiterBase, GameConfig
 from mechanism.rollup_evm import RollupEVM, call_as_transaction
 from mechanism.rollup_params import Event, Receipt, RollupParams, RollupRevert
+from mechanism.rollup_validity_evm import ValidityEVM
+from mechanism.validity import ValidityConfig
 
 ARBITER_PATH = Path(__file__).parent / "contracts" / "Arbiter.vy"
 GAME_PATH = Path(__file__).parent / "contracts" / "DisputeGame.vy"
@@ -43,7 +45,9 @@ def _partial(path: Path) -> Any:
 class ArbiterEVM(ArbiterBase):
     """The three contracts; ``rollup`` is a :class:`~mechanism.rollup_evm.RollupEVM`."""
 
-    def __init__(self, params: RollupParams, cfg: GameConfig) -> None:
+    def __init__(self, params: RollupParams, cfg: GameConfig, validity: ValidityConfig | None = None) -> None:
+        """``validity``: also deploy ``TrainerValidity.vy`` as the resolver of trainer
+        disputes (the rollup then needs ``dispute_depth`` 0); it is :attr:`validity`."""
         super().__init__(cfg)
         if params.assertion_levels != 0:
             raise ValueError("an on-chain arbiter needs a rollup with assertion_depth=0")
@@ -51,7 +55,11 @@ class ArbiterEVM(ArbiterBase):
         self._deployer: Any = None
         self.last_exec_gas = 0
         self.exec_gas_of: dict[str, int] = {}  # last execution gas per arbiter function
-        self.rollup = RollupEVM(params, deploy_arbiter=self._deploy)
+        self.validity: ValidityEVM | None = None
+        if validity is not None:
+            self.validity = ValidityEVM(None, validity, rollup="deferred")
+        self.rollup = RollupEVM(params, deploy_arbiter=self._deploy,
+                                deploy_validity=None if self.validity is None else self.validity.deploy)
         self.address = self.rollup.arbiter
         self._game_contracts: dict[int, Any] = {}
         self._children: dict[int, list[bytes]] = {}
@@ -60,6 +68,8 @@ class ArbiterEVM(ArbiterBase):
         contract: Any = self.contract
         with boa.swap_env(self.rollup.env):
             contract.bind(self.rollup.contract.address, sender=self._deployer)
+        if self.validity is not None:
+            self.validity.attach(self.rollup)
 
     def _deploy(self, env: Any) -> str:
         self._deployer = env.generate_address("arbiter-deployer")
@@ -183,18 +193,45 @@ class PairedArbiter:
         return self.sim.gas_spent + self.sim_rollup.gas_spent, self.evm.gas_spent + self.evm.rollup.gas_spent
 
 
+def publish_round(pr: PairedArbiter, roots: list[bytes], invalid: int = 0) -> list[str]:
+    """Fresh trainers register and publish ``roots`` for the next round on both backends,
+    in this order; ``invalid`` more trainers publish an update and lose a trainer dispute
+    (rollup-side bisection, verdict by the arbiter's address) before the assertion, so
+    they are published but no input. Returns the trainers whose roots are the inputs."""
+    params = pr.sim_rollup.params
+    rnd = pr.sim_rollup.counter("next_round")
+    trainers = []
+    for i, root in enumerate([b"\x0b" * 32] * invalid + list(roots)):
+        t = pr.new_account(10**21)
+        pr.rollup_tx(t, "register_trainer", value_wei=params.trainer_stake_wei)
+        pr.rollup_tx(t, "publish_update", rnd, root, root)
+        if i >= invalid:
+            trainers.append(t)
+            continue
+        chal = pr.new_account(10**21)
+        did = pr.rollup_tx(chal, "challenge_trainer", t, rnd, 3, value_wei=params.challenger_bond_wei)[1].value
+        for _ in range(params.dispute_depth):
+            pr.rollup_tx(t, "move", did, root)
+            pr.rollup_tx(chal, "move", did, (0).to_bytes(32, "big"))
+        pr.rollup_tx(pr.evm.address, "resolve", did, False)
+    return trainers
+
+
 def play_round(pr: PairedArbiter, x: np.ndarray, lie: bool, griefer: str | None = None,
-               seed: int = 0, open_game: bool = True) -> dict[str, Any]:
-    """Post an assertion (a consistent lie if ``lie``), challenge it (honestly, or with
-    the lying strategy ``griefer`` against an honest assertion), open and play the game
-    move by move on both backends, settle, finalise if it stands, withdraw everything.
-    Returns both backends' winners, balances and gas."""
+               seed: int = 0, open_game: bool = True, invalid: int = 0) -> dict[str, Any]:
+    """n trainers publish the rows of ``x`` (and ``invalid`` more are proven invalid,
+    :func:`publish_round`); post an assertion over the published inputs (a consistent lie
+    if ``lie``), challenge it (honestly, or with the lying strategy ``griefer`` against an
+    honest assertion), open and play the game move by move on both backends, settle,
+    finalise if it stands, withdraw everything. Returns both backends' winners, balances
+    and gas."""
     from mechanism.dispute_adapter import assert_round_with, game_parties, input_roots
 
     cfg, params = pr.sim.cfg, pr.sim_rollup.params
     n = x.shape[0]
     claim, _prog, honest, claimed = assert_round_with(cfg.rule, x, cfg.chunk, cfg.arity, lie,
                                                       np.random.default_rng(seed), **cfg.rule_params(n))
+    publish_round(pr, input_roots(honest), invalid)
     seq, chal = pr.new_account(10**21), pr.new_account(10**21)
     rnd = pr.sim_rollup.counter("next_round")
     aid = pr.rollup_tx(seq, "post_assertion", rnd, claim.input_root, claim.output_root, claim.stats_root, n,
@@ -234,24 +271,27 @@ def play_round(pr: PairedArbiter, x: np.ndarray, lie: bool, griefer: str | None 
 
 def calibrate() -> dict[str, tuple[int, int]]:
     """``ARBITER_GAS`` from EVM runs: open_game at n = 4 and 8 (a + b n, exact: storage
-    is linear in n), settle after a finished game, after a timeout, and unopened."""
+    is linear in n) and with 2 excluded publishers (per excluded one), settle after a
+    finished game, after a timeout, and unopened."""
     cfg = GameConfig(dim=32, chunk=8, arity=4, clock_blocks=3)
     params = cfg.rollup_params(challenge_period_blocks=6, move_clock_blocks=3, dispute_depth=1)
     rng = np.random.default_rng(0)
     opens: dict[int, int] = {}
     settle: dict[str, int] = {}
-    for n, lie, griefer, opened in ((4, True, None, True), (8, False, "stall", True), (8, True, None, False)):
+    for n, lie, griefer, opened, invalid in ((4, True, None, True, 0), (8, False, "stall", True, 0),
+                                             (8, True, None, False, 0), (4, True, None, True, 2)):
         pr = PairedArbiter(params, cfg)
         x = rng.integers(-1000, 1000, size=(n, cfg.dim)).astype(np.int64)
-        play_round(pr, x, lie, griefer, open_game=opened)
+        did = play_round(pr, x, lie, griefer, open_game=opened, invalid=invalid)["did"]
         seen = pr.evm.exec_gas_of
         if opened:
-            opens[n] = seen["open_game"]
-        g = pr.sim.games.get(1)
+            opens[n + 100 * invalid] = seen["open_game"]
+        g = pr.sim.games.get(did)
         path = "settle:unopened" if g is None else ("settle:done" if "clock" not in g.reason else "settle:timeout")
         settle[path] = seen["settle"] - pr.sim.last_inner_gas
     b = (opens[8] - opens[4]) // 4
-    return {"open_game": (opens[4] - 4 * b, b), **{k: (v, 0) for k, v in sorted(settle.items())}}
+    return {"open_game": (opens[4] - 4 * b, b), "open_game:excluded": ((opens[204] - opens[4]) // 2, 0),
+            **{k: (v, 0) for k, v in sorted(settle.items())}}
 
 
 if __name__ == "__main__":

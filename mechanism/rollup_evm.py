@@ -181,6 +181,19 @@ class RollupEVM:
     def roots_of(self, trainer: str, rnd: int) -> tuple[bytes, bytes]:
         return bytes(self.contract.update_root(trainer, rnd)), bytes(self.contract.data_root(trainer, rnd))
 
+    def publishers(self, rnd: int) -> list[str]:
+        return [str(self.contract.publishers(rnd, i)) for i in range(int(self.contract.publisher_count(rnd)))]
+
+    def invalid_from(self, trainer: str, rnd: int) -> int:
+        return int(self.contract.invalid_from(trainer, rnd))
+
+    def input_trainers(self, aid: int) -> list[str]:
+        rnd = int(self.contract.assertions(aid)[0])
+        return [t for t in self.publishers(rnd) if not 0 < self.invalid_from(t, rnd) <= aid]
+
+    def round_inputs(self, aid: int) -> list[bytes]:
+        return [bytes(r) for r in self.contract.round_inputs(aid)]
+
     def ledger_ok(self) -> bool:
         dep, wd, burned = (self.counter(k) for k in ("total_deposited_wei", "total_withdrawn_wei",
                                                      "total_burned_wei"))
@@ -258,16 +271,16 @@ def _all_paths(params: RollupParams) -> list[tuple[str, int, int]]:
     pr.advance(params.challenge_period_blocks)
     tx(c2, "finalise", aid)
     for t in (t1, t2, t3):
-        for rnd in (0, 1):
+        for rnd in (1, 2):
             tx(t, "publish_update", rnd, root, root)
-    e1, e2, e3 = (tx(c, "challenge_trainer", t1, 0, 3, value_wei=cb) for c in (c1, c2, c3))
+    e1, e2, e3 = (tx(c, "challenge_trainer", t1, 1, 3, value_wei=cb) for c in (c1, c2, c3))
     bisect(e1, t1, c1)
     tx(arb, "resolve", e1, True)
     bisect(e2, t1, c2)
     tx(arb, "resolve", e2, False)
     tx(c1, "cancel_dispute", e3)
     for t, defender_moves in ((t2, False), (t3, True)):
-        did = tx(c1, "challenge_trainer", t, 1, 1, value_wei=cb)
+        did = tx(c1, "challenge_trainer", t, 2, 1, value_wei=cb)
         if defender_moves:
             tx(t, "move", did, root)
         pr.advance(params.move_clock_blocks + 1)

@@ -39,6 +39,7 @@ from mechanism.validity import (
     norm_tree,
     range_proof,
     shape_proof,
+    violations,
 )
 
 VALIDITY_ADDRESS = "0x" + "cd" * 20
@@ -332,3 +333,60 @@ def play(v: Any, did: int, committed: np.ndarray, published: np.ndarray, trainer
     return bool(v.rollup.dispute(did)["status"] == 2)
 
 
+
+
+def _claimed_tree(committed: np.ndarray, cfg: ValidityConfig, trainer_honest: bool) -> Any:
+    if trainer_honest:
+        return norm_tree(committed, cfg)
+    return _sum_tree_of(lying_sums(committed, cfg), cfg)
+
+
+def next_move(v: Any, did: int, committed: np.ndarray, published: np.ndarray, trainer_honest: bool,
+              block: int) -> tuple[str, str, tuple[Any, ...]] | None:
+    """The next transaction of dispute ``did`` on validity backend ``v`` at ``block``, one
+    at a time (the step-wise form of :func:`play`, for simulations that send transactions
+    through a mempool): (sender, function, arguments), or None while nobody has a move.
+
+    The honest challenger proves the violation it alleges (1, 2, 4), names the first
+    child that differs from the honest sum tree and runs the final one-step; the trainer
+    defends its norm with its honest sum tree, or a lying one (:func:`lying_sums`) if its
+    update breaks the bound. After a clock ran out, the party the contract's ``settle``
+    favours sends it."""
+    cfg = v.cfg
+    d = v.rollup.dispute(did)
+    if d["status"] != ACTIVE:
+        return None
+    g = v.game(did)
+    phase = g["phase"]
+    if phase == DONE:
+        return None
+    chal, trainer, pred = d["challenger"], d["defender"], d["predicate"]
+    deadline = int(d["deadline_block"]) - v.rollup.params.verdict_clock + cfg.clock_blocks \
+        if phase == OPEN else g["deadline"]
+    if block > deadline:
+        defender_wins = phase != REVEAL and not (phase == OPEN and pred == NORM)
+        return (trainer if defender_wins else chal), "settle", (did,)
+    shaped = len(committed) == cfg.d
+    if phase == OPEN:
+        if pred == NON_FINITE and shaped and NON_FINITE in violations(committed, published, cfg):
+            return chal, "prove_range", (did, *range_proof(committed, cfg))
+        if pred == SHAPE and not shaped:
+            return chal, "prove_shape", (did, *shape_proof(committed, cfg))
+        if pred == COMMITMENT and shaped and COMMITMENT in violations(committed, published, cfg):
+            return chal, "prove_mismatch", (did, *mismatch_proof(committed, published, cfg))
+        if pred == NORM and shaped:
+            root = _claimed_tree(committed, cfg, trainer_honest).root
+            return trainer, "defend_norm", (did, root[0], root[1])
+        return None
+    level = cfg.depth - g["level"]
+    if phase == REVEAL:
+        kids = _claimed_tree(committed, cfg, trainer_honest).children(level, g["pos"])
+        return trainer, "reveal", (did, [h for h, _ in kids], [x for _, x in kids])
+    if phase == CHOOSE:
+        kids = _claimed_tree(committed, cfg, trainer_honest).children(level, g["pos"])
+        truth = norm_tree(committed, cfg).children(level, g["pos"])
+        index = next((i for i in range(cfg.arity) if kids[i] != truth[i]), 0)
+        return chal, "choose", (did, index, [h for h, _ in kids], [x for _, x in kids])
+    j = g["pos"]
+    vals, sibs = chunk_opening(committed, cfg, j) if j < cfg.leaves else (b"", [])
+    return chal, "onestep", (did, vals, sibs)

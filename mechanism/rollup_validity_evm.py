@@ -33,17 +33,24 @@ def rollup_params(cfg: ValidityConfig, **kw: Any) -> RollupParams:
 
 
 class ValidityEVM:
-    def __init__(self, params: RollupParams, cfg: ValidityConfig) -> None:
-        import boa
+    """``TrainerValidity.vy`` + ``FoldVerifier.vy`` bound to a ``Rollup.vy``.
 
+    Alone (``rollup`` None) it deploys its own rollup with ``validity`` set; with
+    ``rollup="deferred"`` it only prepares: pass :meth:`deploy` as ``deploy_validity`` of a
+    :class:`~mechanism.rollup_evm.RollupEVM` built elsewhere (e.g. together with the
+    on-chain arbiter, :class:`mechanism.rollup_arbiter_evm.ArbiterEVM`) and call
+    :meth:`attach` with it."""
+
+    def __init__(self, params: RollupParams | None, cfg: ValidityConfig, rollup: str | None = None) -> None:
         self.cfg = cfg
         self.events: list[Event] = []
         self.gas_spent = 0
-        self.rollup = RollupEVM(params, deploy_validity=self._deploy)
-        with boa.swap_env(self.rollup.env):
-            self.contract.bind(self.rollup.contract.address, sender=self._deployer)
+        if rollup is None:
+            assert params is not None
+            self.attach(RollupEVM(params, deploy_validity=self.deploy))
 
-    def _deploy(self, env: Any) -> str:
+    def deploy(self, env: Any) -> str:
+        """Deploy the fold verifier and the validity contract in ``env``; its address."""
         self._deployer = env.generate_address("validity-deployer")
         with env.prank(self._deployer):
             fold = _partial("FoldVerifier").deploy()
@@ -51,9 +58,28 @@ class ValidityEVM:
                 fold.address, self.cfg.d, self.cfg.chunk, self.cfg.arity, self.cfg.norm_bound, self.cfg.clock_blocks)
         return str(self.contract.address)
 
+    _deploy = deploy
+
+    def attach(self, rollup: RollupEVM) -> None:
+        """Bind the deployed contract to ``rollup`` (deployed with this one as ``validity``)."""
+        import boa
+
+        self.rollup = rollup
+        with boa.swap_env(rollup.env):
+            self.contract.bind(rollup.contract.address, sender=self._deployer)
+
     @property
     def address(self) -> str:
         return str(self.contract.address)
+
+    def game(self, did: int) -> dict[str, Any]:
+        """The contract's game of dispute ``did`` (fields of ``ValidityModel.game``)."""
+        import boa
+
+        with boa.swap_env(self.rollup.env):
+            g = self.contract.games(did)
+        return {"phase": int(g[0]), "level": int(g[1]), "pos": int(g[2]), "node_h": bytes(g[3]),
+                "node_v": int(g[4]), "deadline": int(g[5])}
 
     def transact(self, sender: str, fn: str, *args: Any) -> Receipt:
         env = self.rollup.env

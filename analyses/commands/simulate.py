@@ -1,19 +1,29 @@
 """``orfl simulate``: rounds of the rollup on the simulated L1 (or the real EVM with --evm).
 
 Agents (transactions go through the mempool of :class:`mechanism.chain.Chain`):
-trainers register with stakes and send updates -- synthetic Gaussian ones, or with
-``--updates real`` honest local SGD on the embedded digits task (only this CLI layer
-touches ``agents``); one invalid update (above the L2-norm bound) every third round. The
-sequencer aggregates the valid ones with the real aggregation core (trace program of
+trainers register with stakes and publish, every round, their update's root and data
+root on chain (``publish_update``) -- synthetic Gaussian updates, or with ``--updates
+real`` honest local SGD on the embedded digits task (only this CLI layer touches
+``agents``); one invalid update (above the L2-norm bound) every third round. The
+sequencer waits until the round's trainer disputes are over, then aggregates the round's
+inputs -- the published updates in order of publication, without those proven invalid
+(``Rollup.round_inputs``) -- with the real aggregation core (trace program of
 ``trimmed_mean``) and posts an assertion; with ``--malicious-sequencer`` it posts, on the
 first attempt of a round with probability 1/2, a consistent lie (one wrong output value,
 every commitment computed from it). An honest watcher re-executes every assertion and
-challenges wrong ones and invalid trainers. An assertion dispute is decided by the
-on-chain arbiter (``Arbiter.vy`` + ``DisputeGame.vy``; its Python mirror
-:mod:`mechanism.rollup_arbiter` without --evm): the proposer opens the game, both sides
-bisect move by move, the one-step verifier rules, ``settle`` calls ``Rollup.resolve``,
-the rollup slashes. ``gas_spent`` = rollup transactions + ``dispute_gas`` (open, game
-moves, settle). The adversary censors the watcher's transactions in a fraction q of blocks.
+challenges wrong ones, and checks every published update with the validity predicates.
+An assertion dispute is decided by the on-chain arbiter (``Arbiter.vy`` +
+``DisputeGame.vy``; its Python mirror :mod:`mechanism.rollup_arbiter` without --evm):
+the proposer opens the game with the published input roots, both sides bisect move by
+move, the one-step verifier rules, ``settle`` calls ``Rollup.resolve``, the rollup
+slashes. A trainer dispute is decided by ``TrainerValidity.vy`` (its Python mirror
+:class:`mechanism.rollup_validity.ValidityModel` without --evm): the invalid trainer
+defends its norm with a lying sum tree, the watcher bisects it to one chunk, and
+``FoldVerifier.sum_step`` proves the lie, so the stake is slashed by the real predicate
+proof. ``gas_spent`` = rollup transactions + ``dispute_gas`` (open, game moves and
+settle of assertion games; every transaction of the trainer-validity games, also
+reported alone as ``validity_gas``). The adversary censors the watcher's transactions in
+a fraction q of blocks.
 """
 
 from __future__ import annotations
@@ -25,17 +35,11 @@ from typing import Any
 import typer
 
 from analyses.commands._common import bad_input, emit_json, print_table
+from mechanism.rollup_params import MAX_PUBLISHERS
 
 D, CHUNK, ARITY, RULE = 64, 8, 4, "trimmed_mean"
 NORM_BOUND = 1 << 24  # fixed-point L2-norm bound of a valid update (2^4 in real units)
 T_DETECT_BLOCKS = 1
-
-
-def to_move(impl: Any, did: int) -> str | None:
-    d = impl.dispute(did)
-    if d["moves_made"] >= 2 * impl.params.depth_of(d["kind"]):
-        return None
-    return str(d["defender"] if d["moves_made"] % 2 == 0 else d["challenger"])
 
 
 def synthetic_updates(seed: int, dim: int = D) -> Callable[[int, int], Any]:
@@ -82,34 +86,44 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
     from mechanism.chain import BLOCK_SECONDS, GWEI, Chain, Tx
     from mechanism.commitment import commit
     from mechanism.dispute_adapter import (
-        NORM,
-        DisputeOutcome,
         assert_round_with,
         game_parties,
         input_roots,
-        rollup_depth,
         trainer_violation,
     )
-    from mechanism.rollup import ACTIVE, KIND_ASSERTION, RollupRevert, RollupState
+    from mechanism.rollup import (
+        ACTIVE,
+        KIND_ASSERTION,
+        KIND_TRAINER,
+        RollupParams,
+        RollupRevert,
+        RollupState,
+    )
     from mechanism.rollup_arbiter import ARBITER_ADDRESS, ArbiterModel, GameConfig
-    from mechanism.validity import data_commit
+    from mechanism.rollup_validity import VALIDITY_ADDRESS, ValidityModel, next_move
+    from mechanism.validity import ValidityConfig, data_commit
 
     rng = np.random.default_rng(seed)
     updates = updates or synthetic_updates(seed, dim)
     clock = max(4, period_blocks // 5)
     gcfg = GameConfig(dim=dim, chunk=CHUNK, arity=ARITY, rule=RULE, trim_bps=1_000, clock_blocks=clock)
-    params = gcfg.rollup_params(challenge_period_blocks=period_blocks, move_clock_blocks=clock,
-                                dispute_depth=rollup_depth(dim, CHUNK, ARITY))
+    vcfg = ValidityConfig(d=dim, chunk=CHUNK, arity=ARITY, norm_bound=NORM_BOUND, clock_blocks=clock)
+    # both kinds of dispute are decided by contracts: no bisection inside the rollup
+    params = RollupParams(challenge_period_blocks=period_blocks, move_clock_blocks=clock, dispute_depth=0,
+                          assertion_depth=0, arity=ARITY,
+                          verdict_clock_blocks=max(gcfg.verdict_clock_blocks, vcfg.verdict_clock_blocks))
     impl: Any
     arb: Any
+    val: Any
     if evm:
         from mechanism.rollup_arbiter_evm import ArbiterEVM
 
-        arb = ArbiterEVM(params, gcfg)
-        impl = arb.rollup
+        arb = ArbiterEVM(params, gcfg, validity=vcfg)
+        impl, val = arb.rollup, arb.validity
     else:
-        impl = RollupState(params, arbiter=ARBITER_ADDRESS)
+        impl = RollupState(params, arbiter=ARBITER_ADDRESS, validity=VALIDITY_ADDRESS)
         arb = ArbiterModel(impl, gcfg)
+        val = ValidityModel(impl, vcfg)
     fund = 10**22
     seq = impl.new_account(fund)
     watcher = impl.new_account(fund)
@@ -120,14 +134,14 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
     stats: dict[str, Any] = {"frauds_attempted": 0, "frauds_caught": 0, "frauds_finalized": 0,
                              "trainer_frauds": 0, "trainers_slashed": 0, "rounds_finalised": 0,
                              "reverted_txs": 0, "bonds_moved_wei": 0, "burned_wei": 0, "games_played": 0,
-                             "one_step_verdicts": 0}
+                             "one_step_verdicts": 0, "trainer_verdicts": 0, "trainer_proofs": 0}
     pending: set[tuple[Any, ...]] = set()
     done: set[tuple[Any, ...]] = set()
     ledger_ok = True
     claims: dict[int, Any] = {}  # aid -> (claim, program, honest trace, claimed trace, x)
     parties: dict[int, Any] = {}  # assertion dispute -> (proposer, challenger) players
-    outcomes: dict[int, Any] = {}
     bad_trainer: dict[int, str] = {}  # round -> trainer with an invalid update
+    round_updates: dict[int, dict[str, Any]] = {}  # round -> trainer -> its published int64 update
     finality: list[int] = []
     attempt = 0
     state: dict[str, Any] = {"round": 0, "aid": 0, "posted": False, "withdrawn": False}
@@ -139,8 +153,15 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
         pending.add((key, tag))
         chain.submit(Tx(sender, 200_000, 1000 * GWEI, 2 * GWEI, (key, value, tag), censored=censor))
 
+    def trainer_move(did: int, block: int) -> tuple[str, str, tuple[Any, ...]] | None:
+        d = impl.dispute(did)
+        upd = round_updates[d["subject"]][d["trainer"]]
+        honest_upd = trainer_violation(upd, commit(upd, CHUNK, ARITY).root, dim, NORM_BOUND, CHUNK, ARITY) == 0
+        return next_move(val, did, upd, upd, honest_upd, block)
+
     def execute(key: tuple[Any, ...], value: int, block: int) -> list[Any]:
-        """Apply one included transaction to the rollup, the arbiter or a game."""
+        """Apply one included transaction to the rollup, the arbiter, a game or the
+        trainer-validity contract."""
         sender, fn, args = key[0], key[1], key[2:]
         if fn == "open_game":
             _, _, honest_tr, claimed_tr, _ = claims[impl.dispute(args[0])["subject"]]
@@ -153,6 +174,11 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
                 if on_event:
                     on_event(block, "GameMove", f"dispute={args[0]} gas={rec.gas}")
             return []
+        if fn == "validity":  # the move planned when it was sent, if it is still the one due
+            m = trainer_move(args[0], block)
+            if m is None or m[0] != sender or m[1] != args[1]:
+                return []
+            return list(val.transact(sender, m[1], *m[2]).events)
         return impl.transact(sender, fn, *args, value_wei=value).events
 
     for a in tr:
@@ -189,11 +215,14 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
                 elif name == "Settled":
                     g = arb.game(ev["dispute_id"])
                     stats["one_step_verdicts"] += int(g is not None and g.reason.startswith("one-step"))
+                elif name == "Verdict":
+                    stats["trainer_verdicts"] += 1
+                    stats["trainer_proofs"] += int(not ev["defender_wins"])
                 elif name == "DisputeResolved":
                     stats["bonds_moved_wei"] += ev["reward_wei"] + ev["burned_wei"]
                     stats["burned_wei"] += ev["burned_wei"]
                     d = impl.dispute(ev["dispute_id"])
-                    if d["kind"] == 2 and ev["winner"] == d["challenger"]:
+                    if d["kind"] == KIND_TRAINER and ev["winner"] == d["challenger"]:
                         stats["trainers_slashed"] += 1
                 elif name == "AssertionReverted":
                     stats["frauds_caught"] += 1
@@ -221,31 +250,45 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
                 send(a, "withdraw", tag=impl.balance_of(a))
             continue
         rnd = state["round"]
-        if not state["posted"] and -1 not in claims and impl.counter("next_round") == rnd:
-            x = np.asarray(updates(rnd, trainers), dtype=np.float64)
-            if rnd % 3 == 2 and rnd not in bad_trainer:
-                alive = [t for t in tr if impl.stake_of(t) > 0]
-                if alive:
-                    bad_trainer[rnd] = alive[int(rng.integers(len(alive)))]
-                    stats["trainer_frauds"] += 1
-                    bad_upd = np.full(dim, NORM_BOUND, dtype=np.int64)  # breaks the L2-norm bound
-                    send(bad_trainer[rnd], "publish_update", rnd, commit(bad_upd, CHUNK, ARITY).root,
-                         data_commit(bad_upd, CHUNK, ARITY).root)
-            valid = [i for i, t in enumerate(tr) if bad_trainer.get(rnd) != t and impl.stake_of(t) > 0]
-            xi = np.round(x[valid] * (1 << 20)).astype(np.int64)
+        if rnd not in round_updates:  # the round opens: every staked trainer publishes its update
+            x = np.round(np.asarray(updates(rnd, trainers), dtype=np.float64) * (1 << 20)).astype(np.int64)
+            alive = [t for t in tr if impl.stake_of(t) > 0]
+            if rnd % 3 == 2 and alive:
+                bad_trainer[rnd] = alive[int(rng.integers(len(alive)))]
+                stats["trainer_frauds"] += 1
+            round_updates[rnd] = {}
+            for i, t in enumerate(tr):
+                if t not in alive:
+                    continue
+                # the invalid update breaks the L2-norm bound (every coordinate at the bound)
+                upd = np.full(dim, NORM_BOUND, dtype=np.int64) if bad_trainer.get(rnd) == t else x[i]
+                round_updates[rnd][t] = upd
+                send(t, "publish_update", rnd, commit(upd, CHUNK, ARITY).root, data_commit(upd, CHUNK, ARITY).root)
+        published = {t for t in round_updates[rnd] if impl.roots_of(t, rnd)[0] != bytes(32)}
+        for t in sorted(published):  # the watcher checks every published update
+            upd = round_updates[rnd][t]
+            pred = trainer_violation(upd, commit(upd, CHUNK, ARITY).root, dim, NORM_BOUND, CHUNK, ARITY)
+            if pred and impl.stake_of(t) > 0:
+                send(watcher, "challenge_trainer", t, rnd, pred, value=params.challenger_bond_wei, censor=True)
+        trainer_disputes = [impl.dispute(i) for i in range(1, impl.counter("dispute_count") + 1)]
+        settled_round = all(impl.stake_of(t) == 0 or t in published for t in round_updates[rnd]) and not any(
+            d["kind"] == KIND_TRAINER and d["subject"] == rnd and d["status"] == ACTIVE for d in trainer_disputes)
+        bt = bad_trainer.get(rnd)
+        if bt is not None and not any(d["kind"] == KIND_TRAINER and d["subject"] == rnd and d["trainer"] == bt
+                                      for d in trainer_disputes):
+            settled_round = False  # the invalid update is not proven yet: wait for its dispute
+        if not state["posted"] and -1 not in claims and impl.counter("next_round") == rnd and settled_round:
+            # the inputs: published updates in order of publication, none proven invalid
+            inputs = [t for t in impl.publishers(rnd) if not impl.invalid_from(t, rnd)]
+            xi = np.stack([round_updates[rnd][t] for t in inputs])
             lie = malicious and attempt == 0 and bool(rng.random() < 0.5)
             attempt += 1
             stats["frauds_attempted"] += int(lie)
             claim, prog, honest_tr, claimed_tr = assert_round_with(RULE, xi, CHUNK, ARITY, lie, rng,
-                                                                   **gcfg.rule_params(len(valid)))
+                                                                   **gcfg.rule_params(len(inputs)))
             claims[-1] = (claim, prog, honest_tr, claimed_tr, xi)
             send(seq, "post_assertion", rnd, claim.input_root, claim.output_root, claim.stats_root,
                  claim.num_inputs, value=params.sequencer_bond_wei)
-        if rnd in bad_trainer and impl.stake_of(bad_trainer[rnd]) > 0:
-            bt = bad_trainer[rnd]
-            upd = np.full(dim, NORM_BOUND, dtype=np.int64)
-            if trainer_violation(upd, commit(upd, CHUNK, ARITY).root, dim, NORM_BOUND, CHUNK, ARITY) == NORM:
-                send(watcher, "challenge_trainer", bt, rnd, NORM, value=params.challenger_bond_wei, censor=True)
         aid = state["aid"]
         if state["posted"] and aid in claims:
             a = impl.assertion(aid)
@@ -274,17 +317,10 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
                     send(d["challenger"] if won else d["defender"], "settle", did, censor=won and
                          d["challenger"] == watcher)
                 continue
-            out = outcomes.get(did)
-            if out is None:  # trainer dispute: the trainer cannot defend an invalid update
-                out = outcomes[did] = DisputeOutcome(False, True, "defender", 0, 0, 0, "trainer stalls")
-            mover = to_move(impl, did)
-            role = None if mover is None else ("defender" if mover == d["defender"] else "challenger")
-            if mover is None:
-                if not out.by_clock:
-                    send(arb.address, "resolve", did, out.defender_wins, censor=d["challenger"] == watcher)
-            elif not (out.by_clock and out.stalled == role):
-                data = (d["moves_made"] // 2 % ARITY).to_bytes(32, "big") if role == "challenger" else bytes(32)
-                send(mover, "move", did, data, censor=mover == watcher, tag=d["moves_made"])
+            m = trainer_move(did, n)  # trainer dispute: the TrainerValidity game
+            if m is not None:
+                g = val.game(did)
+                send(m[0], "validity", did, m[1], censor=m[0] == watcher, tag=(g["phase"], g["level"]))
     final_wallets = {a: impl.wallet(a) for a in initial}
     honest_ok = all(final_wallets[a] >= initial[a] for a in honest - set(bad_trainer.values()))
     ledger_ok = ledger_ok and impl.ledger_ok() and impl.eth_wei == 0
@@ -292,8 +328,9 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
     return {
         **stats, "rounds": rounds, "trainers": trainers, "malicious_sequencer": malicious,
         "censor_fraction": q, "challenge_period_blocks": period_blocks, "backend": "evm" if evm else "sim",
-        "seed": seed, "blocks": chain.number - 1, "gas_spent": impl.gas_spent + arb.gas_spent,
-        "rollup_gas": impl.gas_spent, "dispute_gas": arb.gas_spent, "update_dim": dim,
+        "seed": seed, "blocks": chain.number - 1, "gas_spent": impl.gas_spent + arb.gas_spent + val.gas_spent,
+        "rollup_gas": impl.gas_spent, "dispute_gas": arb.gas_spent + val.gas_spent, "validity_gas": val.gas_spent,
+        "update_dim": dim,
         "finality_delay_blocks": delay, "finality_delay_hours": delay * BLOCK_SECONDS / 3600,
         "honest_parties_whole": honest_ok, "conservation_ok": bool(ledger_ok),
         "sequencer_net_wei": final_wallets[seq] - initial[seq],
@@ -316,8 +353,8 @@ def simulate_cmd(
     """Simulate rollup rounds with real aggregation and real dispute games; report funds and fraud."""
     if not 1 <= rounds <= 1000:
         bad_input("--rounds", rounds, "an integer in [1, 1000]")
-    if not 4 <= trainers <= 1000:
-        bad_input("--trainers", trainers, "an integer in [4, 1000]")
+    if not 4 <= trainers <= MAX_PUBLISHERS:
+        bad_input("--trainers", trainers, f"an integer in [4, {MAX_PUBLISHERS}] (Rollup.vy's updates per round)")
     if not 0.0 <= censor_fraction < 1.0:
         bad_input("--censor-fraction", censor_fraction, "a number in [0, 1)")
     if not 10 <= challenge_period_blocks <= 100_000:

@@ -9,7 +9,12 @@
         * `open_game` (defender, within `clock_blocks` of the challenge): reveals the n
           input roots (they must hash to the assertion's `input_root`, node hash
           0x01 || roots, mechanism/commitment.py) and the claimed column root (stage 0 of
-          the rule's trace program); the output root is the assertion's.
+          the rule's trace program); the output root is the assertion's. The input roots
+          must be the round's published updates, `Rollup.round_inputs(aid)`: in order of
+          publication, without the updates proven invalid before the assertion was
+          posted ("published count", "unpublished input"). An assertion over inputs the
+          trainers did not publish can therefore not be defended: its proposer loses
+          once its clock runs out, however correctly it aggregated them.
         * the parties then move in the game contract itself (challenge, reveal, choose,
           reveal_column, onestep), each within the game's clock of `clock_blocks`;
         * `settle` (anyone): times the game out if its clock ran out, reads its winner
@@ -50,6 +55,7 @@ struct Dispute:
 interface IRollup:
     def disputes(did: uint256) -> Dispute: view
     def assertions(aid: uint256) -> Assertion: view
+    def round_inputs(aid: uint256) -> DynArray[bytes32, MAX_PUBLISHERS]: view
     def assertion_depth() -> uint256: view
     def verdict_clock_blocks() -> uint256: view
     def resolve(did: uint256, defender_wins: bool): nonpayable
@@ -60,6 +66,7 @@ interface IGame:
     def timeout(): nonpayable
 
 MAX_N: constant(uint256) = 64
+MAX_PUBLISHERS: constant(uint256) = 256
 BPS: constant(uint256) = 10000
 KIND_ASSERTION: constant(uint256) = 1
 ACTIVE: constant(uint256) = 1
@@ -133,6 +140,12 @@ def open_game(did: uint256, input_roots: DynArray[bytes32, MAX_N], cols_root: by
     n: uint256 = len(input_roots)
     assert n == a.num_inputs, "input count"
     assert sha256(concat(b"\x01", slice(abi_encode(input_roots), 64, 32 * n))) == a.input_root, "input roots"
+    published: DynArray[bytes32, MAX_PUBLISHERS] = staticcall IRollup(self.rollup).round_inputs(dsp.subject)
+    assert len(published) == n, "published count"
+    for i: uint256 in range(MAX_N):
+        if i >= n:
+            break
+        assert input_roots[i] == published[i], "unpublished input"
     f: uint256 = 0
     if rule == RULE_TRIMMED_MEAN:
         f = max(1, n * trim_bps // BPS)

@@ -13,6 +13,16 @@
     * a trainer publishes, per round, its update root and the DA layer's commitment to the
       published bytes (`publish_update`); a trainer can only be challenged for a round
       it published, so every fraud proof is checked against roots on chain;
+    * the inputs of a round (`round_inputs(aid)`, checked by the arbiter when the game of
+      an assertion dispute opens): the update roots published for the round, in order of
+      publication (`publishers`), without every update proven invalid -- a trainer
+      dispute on (trainer, round) lost by the trainer -- before assertion `aid` was
+      posted (`invalid_from`: the first assertion id that excludes it). Publication of a
+      round closes while an assertion on it is pending and once it is final ("round
+      closed"), so the input set of a posted assertion never changes; at most
+      MAX_PUBLISHERS updates per round. Trainers that did not publish, or whose update
+      was proven invalid in time, are not inputs; an honest sequencer posts once the
+      trainer disputes on the round's updates are over;
     * trainer disputes are resolved by `validity` when set (`TrainerValidity.vy`: deployed
       with `dispute_depth` 0, it runs the trainer-validity game and the on-chain check of
       the disputed predicate), else by `arbiter`;
@@ -57,6 +67,7 @@ CHALLENGER_WON: constant(uint256) = 3
 CANCELLED: constant(uint256) = 4
 # trainer validity predicates (DESIGN.md): 1 non-finite encoding, 2 shape, 3 L2 norm, 4 commitment
 MAX_PREDICATE: constant(uint256) = 4
+MAX_PUBLISHERS: constant(uint256) = 256
 
 struct Assertion:
     round: uint256
@@ -163,6 +174,9 @@ trainer_open_disputes: public(HashMap[address, uint256])
 balance_of: public(HashMap[address, uint256])
 update_root: public(HashMap[address, HashMap[uint256, bytes32]])
 data_root: public(HashMap[address, HashMap[uint256, bytes32]])
+publishers: public(HashMap[uint256, HashMap[uint256, address]])
+publisher_count: public(HashMap[uint256, uint256])
+invalid_from: public(HashMap[address, HashMap[uint256, uint256]])
 
 assertions: public(HashMap[uint256, Assertion])
 assertion_count: public(uint256)
@@ -231,10 +245,16 @@ def register_trainer():
 @external
 def publish_update(round: uint256, _update_root: bytes32, _data_root: bytes32):
     """Put the trainer's update root (mechanism/commitment.py) and the DA commitment of
-    the published bytes (mechanism/validity.py) for `round` on chain, once."""
+    the published bytes (mechanism/validity.py) for `round` on chain, once, while the
+    round is open; the trainer becomes the round's next publisher."""
     assert self.stake_of[msg.sender] > 0, "unknown trainer"
     assert _update_root != empty(bytes32), "empty root"
     assert self.update_root[msg.sender][round] == empty(bytes32), "already published"
+    assert round >= self.next_round and self.pending_assertion[round] == 0, "round closed"
+    i: uint256 = self.publisher_count[round]
+    assert i < MAX_PUBLISHERS, "round full"
+    self.publishers[round][i] = msg.sender
+    self.publisher_count[round] = i + 1
     self.update_root[msg.sender][round] = _update_root
     self.data_root[msg.sender][round] = _data_root
     log UpdatePublished(trainer=msg.sender, round=round, update_root=_update_root, data_root=_data_root)
@@ -299,6 +319,23 @@ def finalise(aid: uint256):
     self.next_round = a.round + 1
     self.balance_of[a.proposer] += a.bond_wei
     log AssertionFinalised(assertion_id=aid, round=a.round)
+
+
+@external
+@view
+def round_inputs(aid: uint256) -> DynArray[bytes32, MAX_PUBLISHERS]:
+    """The update roots assertion `aid` must aggregate, in order of publication: every
+    update published for its round except those proven invalid before it was posted."""
+    rnd: uint256 = self.assertions[aid].round
+    out: DynArray[bytes32, MAX_PUBLISHERS] = []
+    for i: uint256 in range(MAX_PUBLISHERS):
+        if i >= self.publisher_count[rnd]:
+            break
+        t: address = self.publishers[rnd][i]
+        e: uint256 = self.invalid_from[t][rnd]
+        if e == 0 or e > aid:
+            out.append(self.update_root[t][rnd])
+    return out
 
 
 # ---------------------------------------------------------------- disputes
@@ -423,6 +460,8 @@ def _settle(did: uint256, d: Dispute, defender_wins: bool):
         if not defender_wins:
             self.stake_of[d.trainer] = 0
             self.exit_block[d.trainer] = 0
+            if self.invalid_from[d.trainer][d.subject] == 0:
+                self.invalid_from[d.trainer][d.subject] = self.assertion_count + 1
     reward: uint256 = slashed * reward_share_bps // BPS
     burned: uint256 = slashed - reward
     self.balance_of[winner] += reward

@@ -9,7 +9,7 @@ import pytest
 
 from mechanism.rollup import FINALISED, REVERTED, RollupRevert
 from mechanism.rollup_arbiter import GameConfig
-from mechanism.rollup_arbiter_evm import PairedArbiter, play_round
+from mechanism.rollup_arbiter_evm import PairedArbiter, play_round, publish_round
 
 pytestmark = pytest.mark.evm
 
@@ -17,21 +17,23 @@ CFG = GameConfig(dim=64, chunk=8, arity=4, clock_blocks=4)
 PARAMS = CFG.rollup_params(challenge_period_blocks=20, move_clock_blocks=4, dispute_depth=2)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def paired() -> PairedArbiter:
+    """A fresh deployment per test: a reverted round is redone with its publications."""
     return PairedArbiter(PARAMS, CFG)
 
 
-@pytest.mark.parametrize(("lie", "griefer", "opened", "winner", "status"), [
-    (True, None, True, "challenger", REVERTED),          # fraud: bisection + one-step expose it
-    (False, "after_point", True, "proposer", FINALISED),  # griefing challenger loses its bond
-    (True, None, False, "challenger", REVERTED),          # proposer never opens the game
+@pytest.mark.parametrize(("lie", "griefer", "opened", "winner", "status", "invalid"), [
+    (True, None, True, "challenger", REVERTED, 0),          # fraud: bisection + one-step expose it
+    (False, "after_point", True, "proposer", FINALISED, 0),  # griefing challenger loses its bond
+    (True, None, False, "challenger", REVERTED, 0),          # proposer never opens the game
+    (False, "after_point", True, "proposer", FINALISED, 1),  # a proven-invalid update is no input
 ])
 def test_round_same_on_python_and_evm(paired: PairedArbiter, lie: bool, griefer: str | None, opened: bool,
-                                      winner: str, status: int) -> None:
+                                      winner: str, status: int, invalid: int) -> None:
     x = np.random.default_rng(7).integers(-5000, 5000, size=(12, CFG.dim)).astype(np.int64)
     gas0 = paired.gas
-    r = play_round(paired, x, lie, griefer, seed=3, open_game=opened)
+    r = play_round(paired, x, lie, griefer, seed=3, open_game=opened, invalid=invalid)
     assert r["winner"] == (winner, winner)
     assert r["status"] == (status, status)
     for sim_wei, evm_wei in r["wallets"].values():
@@ -53,12 +55,13 @@ def test_arbiter_checks_revert_alike(paired: PairedArbiter) -> None:
 
     claim, _, honest, _ = assert_round_with("trimmed_mean", x, CFG.chunk, CFG.arity, False,
                                             np.random.default_rng(0), **CFG.rule_params(6))
+    roots = input_roots(honest)
+    publish_round(pr, roots)
     seq, chal = pr.new_account(10**21), pr.new_account(10**21)
     rnd = pr.sim_rollup.counter("next_round")
     aid = pr.rollup_tx(seq, "post_assertion", rnd, claim.input_root, claim.output_root, claim.stats_root, 6,
                        value_wei=PARAMS.sequencer_bond_wei)[1].value
     did = pr.rollup_tx(chal, "challenge_assertion", aid, value_wei=PARAMS.challenger_bond_wei)[1].value
-    roots = input_roots(honest)
     cases = [
         (chal, "open_game", (did, roots, honest.roots[0]), "not defender"),
         (seq, "open_game", (did, roots[:-1], honest.roots[0]), "input count"),
@@ -75,3 +78,54 @@ def test_arbiter_checks_revert_alike(paired: PairedArbiter) -> None:
     pr.arbiter_tx(seq, "open_game", did, roots, honest.roots[0])
     a, b = pr.arbiter_tx(chal, "settle", did)
     assert isinstance(a, RollupRevert) and isinstance(b, RollupRevert) and a.reason == b.reason == "early"
+
+
+@pytest.mark.parametrize(("swap", "lie"), [("replace", False), ("replace", True), ("drop", False),
+                                           ("reorder", False)])
+def test_unpublished_inputs_lose_the_dispute(paired: PairedArbiter, swap: str, lie: bool) -> None:
+    """The sequencer aggregates inputs other than the published updates -- one replaced by
+    an update nobody published, one dropped, or the publication order changed -- honestly
+    (or with a wrong output as well): it cannot open the game with the roots its input
+    root commits to ("unpublished input" / "published count"), nor with the published
+    ones ("input roots"), so it loses on its clock: bond slashed, assertion reverted, the
+    same on both backends."""
+    from mechanism.dispute_adapter import assert_round_with, input_roots
+
+    pr = paired
+    rng = np.random.default_rng(9)
+    x = rng.integers(-5000, 5000, size=(7, CFG.dim)).astype(np.int64)
+    _, _, published_tr, _ = assert_round_with("trimmed_mean", x, CFG.chunk, CFG.arity, False, rng,
+                                              **CFG.rule_params(7))
+    published = input_roots(published_tr)
+    publish_round(pr, published)
+    if swap == "replace":
+        xs = x.copy()
+        xs[3] = rng.integers(-5000, 5000, size=CFG.dim)
+    else:
+        xs = x[:-1] if swap == "drop" else x[::-1].copy()
+    n = xs.shape[0]
+    claim, _, used_tr, _ = assert_round_with("trimmed_mean", xs, CFG.chunk, CFG.arity, lie, rng,
+                                             **CFG.rule_params(n))
+    used = input_roots(used_tr)
+    seq, chal = pr.new_account(10**21), pr.new_account(10**21)
+    rnd = pr.sim_rollup.counter("next_round")
+    aid = pr.rollup_tx(seq, "post_assertion", rnd, claim.input_root, claim.output_root, claim.stats_root, n,
+                       value_wei=PARAMS.sequencer_bond_wei)[1].value
+    assert pr.sim_rollup.round_inputs(aid) == pr.evm.rollup.round_inputs(aid) == published
+    pr.advance(1)
+    did = pr.rollup_tx(chal, "challenge_assertion", aid, value_wei=PARAMS.challenger_bond_wei)[1].value
+    pr.advance(1)
+    want = "published count" if swap == "drop" else "unpublished input"
+    for roots, reason in ((used, want), (published, "input count" if swap == "drop" else "input roots")):
+        a, b = pr.arbiter_tx(seq, "open_game", did, roots, used_tr.roots[0])
+        assert isinstance(a, RollupRevert) and isinstance(b, RollupRevert)
+        assert a.reason == b.reason == reason
+    pr.advance(CFG.clock_blocks + 1)
+    a, b = pr.arbiter_tx(chal, "settle", did)
+    assert not isinstance(a, RollupRevert) and not isinstance(b, RollupRevert)
+    assert a.events == b.events
+    assert pr.sim_rollup.assertion(aid)["status"] == pr.evm.rollup.assertion(aid)["status"] == REVERTED
+    reward = PARAMS.sequencer_bond_wei * PARAMS.reward_share_bps // 10_000
+    assert pr.sim_rollup.balance_of(chal) == pr.evm.rollup.balance_of(chal) == PARAMS.challenger_bond_wei + reward
+    assert pr.sim_rollup.balance_of(seq) == pr.evm.rollup.balance_of(seq) == 0
+    assert pr.sim_rollup.ledger_ok() and pr.evm.rollup.ledger_ok()

@@ -131,6 +131,12 @@ def test_invalid_transactions_revert_with_same_reason() -> None:
     a, b = pr.transact(t1, "publish_update", 0, root, root)
     assert a.reason == b.reason == "already published"
     aid = pr.transact(seq, "post_assertion", 0, root, root, root, 3, value_wei=p.sequencer_bond_wei)[1].value
+    t2 = pr.new_account(10**21)
+    pr.transact(t2, "register_trainer", value_wei=p.trainer_stake_wei)
+    a, b = pr.transact(t2, "publish_update", 0, root, root)
+    assert a.reason == b.reason == "round closed"  # the pending assertion fixed the round's inputs
+    assert pr.sim.round_inputs(aid) == pr.evm.round_inputs(aid) == [root]
+    assert pr.sim.publishers(1) == pr.evm.publishers(1) == []
     a, b = pr.transact(c1, "challenge_assertion", aid, value_wei=p.challenger_bond_wei - 1)
     assert a.reason == b.reason == "insufficient bond"
     did = pr.transact(c1, "challenge_assertion", aid, value_wei=p.challenger_bond_wei)[1].value
@@ -149,4 +155,4 @@ def test_invalid_transactions_revert_with_same_reason() -> None:
     assert a.reason == b.reason == "assertion reverted"
     a, b = pr.transact(seq, "withdraw")
     assert a.reason == b.reason == "nothing to withdraw"  # slashed bond is not withdrawable
-    assert_same(pr, [seq, c1, t1, stranger])
+    assert_same(pr, [seq, c1, t1, t2, stranger])

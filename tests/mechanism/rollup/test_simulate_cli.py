@@ -21,6 +21,9 @@ def test_simulate_catches_fraud_and_conserves_funds() -> None:
     assert s["frauds_finalized"] == 0
     assert s["conservation_ok"] and s["honest_parties_whole"]
     assert s["sequencer_net_wei"] == -3 * 10**18 * s["frauds_caught"]
+    # the invalid trainer was slashed by TrainerValidity's proof (bisection + FoldVerifier one-step)
+    assert s["trainer_frauds"] == s["trainers_slashed"] == s["trainer_proofs"] == s["trainer_verdicts"] == 1
+    assert 0 < s["validity_gas"] < s["dispute_gas"]
 
 
 @pytest.mark.evm
@@ -28,10 +31,11 @@ def test_simulate_catches_fraud_and_conserves_funds() -> None:
 def test_simulate_evm_reaches_same_outcome() -> None:
     a = run(rounds=3, trainers=6, malicious=True, q=0.2, period_blocks=12, evm=False, seed=3)
     b = run(rounds=3, trainers=6, malicious=True, q=0.2, period_blocks=12, evm=True, seed=3)
-    skip = {"backend", "gas_spent", "rollup_gas", "dispute_gas"}
+    skip = {"backend", "gas_spent", "rollup_gas", "dispute_gas", "validity_gas"}
     assert {k: v for k, v in a.items() if k not in skip} == {k: v for k, v in b.items() if k not in skip}
     assert a["one_step_verdicts"] >= 1  # the EVM run's verdicts came from DisputeGame.vy via Arbiter.vy
-    for k in ("gas_spent", "dispute_gas"):
+    assert a["trainer_proofs"] >= 1  # ... and the trainer's slashing from TrainerValidity.vy
+    for k in ("gas_spent", "dispute_gas", "validity_gas"):
         assert abs(a[k] - b[k]) / b[k] < 0.05, k
 
 
@@ -53,6 +57,7 @@ def test_simulate_cli_json_and_bad_input() -> None:
     assert json.loads(out.stdout)["conservation_ok"] is True
     bad = subprocess.run([*cmd, "--censor-fraction", "1.5"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "--censor-fraction" in bad.stderr
-    for args, name in ((["--updates", "fake"], "--updates"), (["--evm", "--trainers", "65"], "--trainers")):
+    for args, name in ((["--updates", "fake"], "--updates"), (["--evm", "--trainers", "65"], "--trainers"),
+                       (["--trainers", "257"], "--trainers")):
         bad = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=60)
         assert bad.returncode == 2 and name in bad.stderr

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mechanism.commitment import commit
 from mechanism.fixedpoint import MAX_ABS_INT
 from mechanism.rollup import CHALLENGER_WON, DEFENDER_WON, RollupRevert, RollupState
-from mechanism.rollup_validity import VALIDITY_ADDRESS, ValidityModel, play
+from mechanism.rollup_validity import VALIDITY_ADDRESS, ValidityModel, next_move, play
 from mechanism.rollup_validity_evm import rollup_params
 from mechanism.validity import (
     COMMITMENT,
@@ -99,15 +99,22 @@ def test_kinds_break_the_predicate_they_name() -> None:
         assert violations(*make_update(kind, 3), CFG) == preds, kind
 
 
-def test_tampered_openings_revert() -> None:
-    committed, published = make_update("range", 5)
+def _challenged(committed: Any, published: Any, pred: int) -> tuple[Any, Any, str, str, int]:
+    """A simulator backend with one staked trainer that published ``committed`` /
+    ``published`` for round 0, challenged on predicate ``pred``."""
     v = backend("sim")
     r, p = v.rollup, v.rollup.params
     t, c = r.new_account(FUND), r.new_account(FUND)
     r.transact(t, "register_trainer", value_wei=p.trainer_stake_wei)
     r.transact(t, "publish_update", 0, commit(committed, CFG.chunk, CFG.arity).root,
                data_commit(published, CFG.chunk, CFG.arity).root)
-    did = r.transact(c, "challenge_trainer", t, 0, NON_FINITE, value_wei=p.challenger_bond_wei).value
+    did = r.transact(c, "challenge_trainer", t, 0, pred, value_wei=p.challenger_bond_wei).value
+    return v, r, t, c, did
+
+
+def test_tampered_openings_revert() -> None:
+    committed, published = make_update("range", 5)
+    v, r, t, c, did = _challenged(committed, published, NON_FINITE)
     j, vals, sibs = range_proof(committed, CFG)
     bad_sibs = [bytes([sibs[0][0] ^ 1]) + sibs[0][1:], *sibs[1:]]
     for args, reason in (((j, vals, bad_sibs), "opening"), ((j, vals[:-8], sibs), "chunk"),
@@ -133,3 +140,28 @@ def test_evm_and_model_agree(kind: str, pred: int) -> None:
         out.append((wins, bal, names, v.gas_spent))
     assert out[0][:3] == out[1][:3]
     assert abs(out[0][3] - out[1][3]) <= 0.05 * out[1][3], "validity gas model off by more than 5%"
+
+
+@pytest.mark.parametrize(("kind", "pred"), [("valid", 3), ("norm", 3), ("range", 1), ("shape_long", 2),
+                                            ("mismatch", 4), ("valid", 4), ("valid", 1)])
+def test_stepwise_player_matches_play(kind: str, pred: int) -> None:
+    """:func:`next_move` (one transaction at a time, as ``orfl simulate`` sends them) reaches
+    the verdict, balances and gas of :func:`play`, including the clock-run-out cases."""
+    committed, published = make_update(kind, 4)
+    honest = NORM not in violations(committed, published, CFG)
+    out = []
+    for stepwise in (False, True):
+        v, r, t, c, did = _challenged(committed, published, pred)
+        if stepwise:
+            while (m := next_move(v, did, committed, published, honest, r.block)) is not None or \
+                    r.dispute(did)["status"] == 1:
+                if m is not None:
+                    v.transact(m[0], m[1], *m[2])
+                    if m[1] in ("defend_norm", "reveal", "choose"):
+                        r.block += 1
+                else:
+                    r.block += 1
+        else:
+            play(v, did, committed, published, honest, lambda n, r=r: setattr(r, "block", r.block + n))
+        out.append((r.dispute(did)["status"], r.stake_of(t), r.balance_of(c), [e[0] for e in v.events], v.gas_spent))
+    assert out[0] == out[1]
