@@ -51,8 +51,8 @@ def _rates(ctx: ReportContext, jobs: int) -> Any:
     """Part (a): equilibrium agents vs the solver, over (reward share, verification cost)."""
     import pandas as pd
 
-    from agents.config import ABMConfig
-    from agents.sweep import run_configs
+    from agents.abm.config import ABMConfig
+    from agents.abm.sweep import run_configs
 
     shares = [0.3, 0.6, 0.9] if ctx.quick else [0.2, 0.35, 0.5, 0.65, 0.8]
     costs = [0.02, 0.1, 0.3] if ctx.quick else [0.02, 0.08, 0.16, 0.3]
@@ -73,7 +73,7 @@ def _rates(ctx: ReportContext, jobs: int) -> Any:
 
 def _settings(rec_cfg: Any) -> list[tuple[str, str, Any]]:
     """(setting, scenario, config) of parts (b) and (c)."""
-    from agents.adversary import scenario_overrides
+    from agents.abm.adversary import scenario_overrides
 
     out = []
     for sc in ATTACKS:
@@ -87,7 +87,7 @@ def _settings(rec_cfg: Any) -> list[tuple[str, str, Any]]:
 
 def _window_settings(rec_cfg: Any, censor_blocks: int, blocks: int) -> list[tuple[str, str, Any]]:
     """Censorship window = the T' the design sizes (challenges must land within it), and -20 %."""
-    from agents.adversary import scenario_overrides
+    from agents.abm.adversary import scenario_overrides
 
     out = []
     for label, frac in (("censorship window T'", 1.0), ("censorship window T' -20%", 0.8)):
@@ -107,8 +107,8 @@ def _attacker_profit(row: dict[str, Any], scenario: str) -> float:
 def _scenarios(ctx: ReportContext, jobs: int) -> tuple[Any, Any, list[int]]:
     import pandas as pd
 
-    from agents.protocol_adapter import recommended_config, recommended_design
-    from agents.sweep import run_configs
+    from agents.abm.adapter import recommended_config, recommended_design
+    from agents.abm.sweep import run_configs
 
     rec = recommended_design()
     seeds = [ctx.seed + s for s in range(2 if ctx.quick else 5)]

@@ -1,6 +1,6 @@
 """Report section: the measured Malicious Device Tolerance of each aggregation rule.
 
-Runs the tolerance grid of :mod:`agents.tolerance` (cached; the default grid in full
+Runs the tolerance grid of :mod:`agents.fl.tolerance` (cached; the default grid in full
 mode, :data:`QUICK_GRID` with ``ctx.quick``) and reports accuracy-vs-fraction curves,
 a heatmap of beta*, the tables, and a comparison with the shapes reported by the
 Byzantine-FL benchmarks (Baruch et al. 2019; Xie et al. 2020; Karimireddy et al. 2022;
@@ -20,12 +20,12 @@ from analyses.report import ReportContext, Section
 TITLE = "Malicious device tolerance"
 KEY = "malicious_tolerance"
 #: Run cache shared with ``orfl tolerance`` (tests may point it elsewhere).
-CACHE_DIR: Any = None  # None -> agents.tolerance.DEFAULT_CACHE_DIR
+CACHE_DIR: Any = None  # None -> agents.fl.tolerance.DEFAULT_CACHE_DIR
 
 
 def quick_grid(seed: int) -> Any:
     """Reduced grid for ``ctx.quick`` (about 90 runs; well under 2 minutes on 2 cores)."""
-    from agents.tolerance import Grid
+    from agents.fl.tolerance import Grid
 
     return Grid(
         rules=("mean", "median", "trimmed_mean", "krum"), attacks=("sign_flip", "ipm", "alie", "adaptive"),
@@ -34,7 +34,7 @@ def quick_grid(seed: int) -> Any:
 
 
 def full_grid(seed: int) -> Any:
-    from agents.tolerance import Grid
+    from agents.fl.tolerance import Grid
 
     return Grid(seed=seed)
 
@@ -164,7 +164,13 @@ def _comparison(summary: Any, tol: Any, grid: Any, delta: float) -> str:
 
 
 def build(ctx: ReportContext) -> Section:
-    from agents.tolerance import DEFAULT_CACHE_DIR, DEFAULT_DELTA, run_grid, summarise, tolerances
+    from agents.fl.tolerance import (
+        DEFAULT_CACHE_DIR,
+        DEFAULT_DELTA,
+        run_grid,
+        summarise,
+        tolerances,
+    )
 
     grid = quick_grid(ctx.seed) if ctx.quick else full_grid(ctx.seed)
     total = len(grid.configs())

@@ -13,9 +13,9 @@ import os
 import tempfile
 import time
 
-from agents.config import ABMConfig
-from agents.model import RollupModel
-from agents.sweep import SweepSpec, run_sweep
+from agents.abm.config import ABMConfig
+from agents.abm.model import RollupModel
+from agents.abm.sweep import SweepSpec, run_sweep
 
 
 def blocks_per_second(blocks: int = 200_000) -> float:

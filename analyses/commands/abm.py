@@ -25,8 +25,8 @@ def abm_cmd(
                          ("--seed", seed, 0)):
         if v is not None and v < low:
             bad_input(name, v, f"an integer >= {low}")
-    from agents.config import ABMConfig, load_config
-    from agents.model import RollupModel
+    from agents.abm.config import ABMConfig, load_config
+    from agents.abm.model import RollupModel
 
     cfg = load_config(config) if config is not None else ABMConfig()
     changes = {"mode": mode, "blocks": blocks, "trainers": trainers, "challengers": challengers, "seed": seed}

@@ -44,7 +44,7 @@ def run(rule: str, n: int, d: int, liar: str, strategy: str, chunk: int, arity: 
     }
     base = rule if rule in ("mean", "median", "trimmed_mean") else "trimmed_mean"
     out["gas_full_reexecution"] = full_reexecution(base, n, d)
-    from mechanism.dispute.evm import replay, supports
+    from mechanism.evm.dispute_game import replay, supports
 
     if evm and game is not None and supports(prog, chunk, arity):
         ev = replay(game)
@@ -76,7 +76,7 @@ def _fold_gas(prog: Any, game: Any, chunk: int, arity: int, evm: bool) -> dict[s
         "model_moves": cost.moves, "unmodelled_stages": missing,
     }
     if evm:
-        from mechanism.dispute.evm_fold import supports_stage, verdict
+        from mechanism.evm.fold_verifier import supports_stage, verdict
 
         st = prog.stages[game.stage]
         step = next((a for a in reversed(game.attempts) if a[0] in ("onestep", "attain") and a[2]), None)

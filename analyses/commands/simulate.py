@@ -13,11 +13,11 @@ first attempt of a round with probability 1/2, a consistent lie (one wrong outpu
 every commitment computed from it). An honest watcher re-executes every assertion and
 challenges wrong ones, and checks every published update with the validity predicates.
 An assertion dispute is decided by the on-chain arbiter (``Arbiter.vy`` +
-``DisputeGame.vy``; its Python mirror :mod:`mechanism.rollup_arbiter` without --evm):
+``DisputeGame.vy``; its Python mirror :mod:`mechanism.rollup.arbiter` without --evm):
 the proposer opens the game with the published input roots, both sides bisect move by
 move, the one-step verifier rules, ``settle`` calls ``Rollup.resolve``, the rollup
 slashes. A trainer dispute is decided by ``TrainerValidity.vy`` (its Python mirror
-:class:`mechanism.rollup_validity.ValidityModel` without --evm): the invalid trainer
+:class:`mechanism.rollup.trainer_validity.ValidityModel` without --evm): the invalid trainer
 defends its norm with a lying sum tree, the watcher bisects it to one chunk, and
 ``FoldVerifier.sum_step`` proves the lie, so the stake is slashed by the real predicate
 proof. ``gas_spent`` = rollup transactions + ``dispute_gas`` (open, game moves and
@@ -35,7 +35,7 @@ from typing import Any
 import typer
 
 from analyses.commands._common import bad_input, emit_json, print_table
-from mechanism.rollup_params import MAX_PUBLISHERS
+from mechanism.rollup.params import MAX_PUBLISHERS
 
 D, CHUNK, ARITY, RULE = 64, 8, 4, "trimmed_mean"
 NORM_BOUND = 1 << 24  # fixed-point L2-norm bound of a valid update (2^4 in real units)
@@ -56,10 +56,10 @@ def synthetic_updates(seed: int, dim: int = D) -> Callable[[int, int], Any]:
 
 def real_updates(trainers: int, seed: int) -> tuple[Callable[[int, int], Any], int]:
     """Real learning updates: honest local SGD of ``trainers`` trainers on the embedded
-    digits task (``agents.training`` through the ABM's full workload), one FL round per
+    digits task (``agents.fl.training`` through the ABM's full workload), one FL round per
     rollup round (a redone round reuses its updates). Returns (provider, update length)."""
-    from agents.config import ABMConfig
-    from agents.protocol_adapter import FullWorkload
+    from agents.abm.adapter import FullWorkload
+    from agents.abm.config import ABMConfig
 
     wl = FullWorkload(ABMConfig(rule=RULE, seed=seed, trainers=trainers), [False] * trainers)
     cache: dict[int, Any] = {}
@@ -85,13 +85,15 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
 
     from mechanism.chain import BLOCK_SECONDS, GWEI, Chain, Tx
     from mechanism.commitment import commit
-    from mechanism.dispute_adapter import (
+    from mechanism.rollup.arbiter import ARBITER_ADDRESS, ArbiterModel, GameConfig
+    from mechanism.rollup.disputes import (
         assert_round_with,
         game_parties,
         input_roots,
         trainer_violation,
     )
-    from mechanism.rollup import (
+    from mechanism.rollup.predicates import ValidityConfig, data_commit
+    from mechanism.rollup.state import (
         ACTIVE,
         KIND_ASSERTION,
         KIND_TRAINER,
@@ -99,9 +101,7 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
         RollupRevert,
         RollupState,
     )
-    from mechanism.rollup_arbiter import ARBITER_ADDRESS, ArbiterModel, GameConfig
-    from mechanism.rollup_validity import VALIDITY_ADDRESS, ValidityModel, next_move
-    from mechanism.validity import ValidityConfig, data_commit
+    from mechanism.rollup.trainer_validity import VALIDITY_ADDRESS, ValidityModel, next_move
 
     rng = np.random.default_rng(seed)
     updates = updates or synthetic_updates(seed, dim)
@@ -116,7 +116,7 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
     arb: Any
     val: Any
     if evm:
-        from mechanism.rollup_arbiter_evm import ArbiterEVM
+        from mechanism.evm.arbiter import ArbiterEVM
 
         arb = ArbiterEVM(params, gcfg, validity=vcfg)
         impl, val = arb.rollup, arb.validity

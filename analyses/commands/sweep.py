@@ -21,7 +21,7 @@ def sweep_cmd(
         bad_input("--jobs", jobs, "an integer >= 1")
     if not config.is_file():
         bad_input("CONFIG", str(config), "an existing TOML file")
-    from agents.sweep import load_sweep, run_sweep
+    from agents.abm.sweep import load_sweep, run_sweep
 
     spec = load_sweep(config)
     if json_out:

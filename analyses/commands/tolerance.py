@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print rows and tolerances as JSON."),
     ) -> None:
         """Accuracy under poisoning and the tolerance beta* of each rule (worst case over attacks)."""
-        from agents.attacks import ATTACKS, attack_names
+        from agents.fl.poisoning import ATTACKS, attack_names
         from mechanism.aggregation import RULES
 
         rule_list = parse_csv("rules", rules)
@@ -76,8 +76,8 @@ def register(app: typer.Typer) -> None:
         if not 1 <= workers <= 64:
             bad_input("workers", workers, "an integer in [1, 64]")
 
-        from agents.tolerance import DEFAULT_CACHE_DIR, DEFAULT_TABLE_PATH, Grid
-        from agents.training import FLConfig
+        from agents.fl.tolerance import DEFAULT_CACHE_DIR, DEFAULT_TABLE_PATH, Grid
+        from agents.fl.training import FLConfig
 
         base = FLConfig(n_trainers=trainers, rounds=rounds, model=model, dataset=dataset, norm_bound=norm_bound)
         grid = Grid(
@@ -114,7 +114,7 @@ def _run(grid, cache_dir, path, delta, workers):  # type: ignore[no-untyped-def]
         TimeRemainingColumn,
     )
 
-    from agents.tolerance import tolerance_table
+    from agents.fl.tolerance import tolerance_table
 
     with Progress(
         TextColumn("tolerance grid"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

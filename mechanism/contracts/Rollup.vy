@@ -245,7 +245,7 @@ def register_trainer():
 @external
 def publish_update(round: uint256, _update_root: bytes32, _data_root: bytes32):
     """Put the trainer's update root (mechanism/commitment.py) and the DA commitment of
-    the published bytes (mechanism/validity.py) for `round` on chain, once, while the
+    the published bytes (mechanism/rollup/predicates.py) for `round` on chain, once, while the
     round is open; the trainer becomes the round's next publisher."""
     assert self.stake_of[msg.sender] > 0, "unknown trainer"
     assert _update_root != empty(bytes32), "empty root"

@@ -5,7 +5,7 @@
         trainer dispute `did` (trainer, round, predicate) is decided here against the
         update root and data root the trainer published on chain (`publish_update`),
         then settled by `Rollup.resolve(did, defender_wins)`. Encodings are those of
-        mechanism/commitment.py and mechanism/validity.py (d values, chunks of `chunk`,
+        mechanism/commitment.py and mechanism/rollup/predicates.py (d values, chunks of `chunk`,
         arity `arity`, L = ceil(d / chunk) leaves, depth D = max(1, ceil(log_k L))).
         Within `clock_blocks` of the challenge:
         * 1 out of range (non-finite encoding): `prove_range` opens chunk j < L against

@@ -16,7 +16,7 @@ program ``[cols, out]`` (n trainers, chunk C, arity k, depth D = depth(ceil(d / 
 Calldata bytes are counted as the contract's ABI encoding lays them out (``zero_frac``
 of the encoded int64 values are zero bytes). The coefficients in :data:`DEFAULT` were
 fitted by :func:`calibrate` on EVM runs (non-negative least squares; ``python -m
-mechanism.dispute.calibrate`` re-fits them, the tests check the 5% agreement). The
+mechanism.evm.calibrate`` re-fits them, the tests check the 5% agreement). The
 baseline :func:`full_reexecution` posts all n x d values as calldata and re-runs the
 rule's arithmetic on every coordinate.
 """

@@ -129,10 +129,10 @@ def samples(grid: tuple[tuple[int, int, int, int], ...] = GRID) -> list[tuple[st
     """EVM one-steps: (kind, n, d, chunk, arity, total gas)."""
     from mechanism.commitment import sum_leaf
     from mechanism.dispute import build_program, honest_trace
-    from mechanism.dispute.evm_fold import verdict
     from mechanism.dispute.onestep import VerifierContext
     from mechanism.dispute.proofs import Prover
     from mechanism.dispute.trace import item_deltas
+    from mechanism.evm.fold_verifier import verdict
 
     out = []
     for n, d, c, k in grid:

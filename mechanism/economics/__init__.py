@@ -2,7 +2,7 @@
 
 One concept per module; import the module you need (nothing heavy is imported here):
 
-* :mod:`~mechanism.economics.units` -- wei/gwei/ETH/USD, blocks/hours/years, dated market defaults;
+* :mod:`~mechanism.units` -- wei/gwei/ETH/USD, blocks/hours/years, dated market defaults;
 * :mod:`~mechanism.economics.workload` -- dispute gas, re-execution time and tolerance table
   (placeholder defaults until the dispute and tolerance measurements exist);
 * :mod:`~mechanism.economics.payoffs` -- sequencer, challenger and trainer payoffs;

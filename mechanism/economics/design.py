@@ -80,8 +80,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from mechanism import units
 from mechanism.economics import period as per
-from mechanism.economics import units
 from mechanism.economics.bounds import sybil_identities_needed
 from mechanism.economics.payoffs import (
     censorship_probability,

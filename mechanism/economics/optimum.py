@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from mechanism import units
 from mechanism.economics import period as per
-from mechanism.economics import units
 from mechanism.economics.design import (
     BriberyRows,
     DesignProblem,

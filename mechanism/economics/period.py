@@ -23,14 +23,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mechanism.economics.units import (
+from mechanism.errors import ParameterError
+from mechanism.units import (
     BLOCK_TIME_SECONDS,
     BLOCKS_PER_DAY,
     DEFAULT_BLOCK_GAS_LIMIT,
     hours_to_blocks,
     seconds_to_blocks,
 )
-from mechanism.errors import ParameterError
 
 F = NDArray[np.float64]
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from mechanism.economics import units, workload
+from mechanism import units
+from mechanism.economics import workload
 from mechanism.economics.bounds import sybil_attack_cost_eth
 from mechanism.economics.design import DesignResult, make_problem, solve_closed_form
 from mechanism.economics.payoffs import bribe_needed_eth
@@ -181,7 +182,7 @@ class Recommendation:
 
 ASSUMPTIONS = [
     "market defaults (gas price, ETH price, interest rate, gas limit, compute and bandwidth prices) are dated "
-    "2026-11 assumptions, see mechanism/economics/units.py",
+    "2026-11 assumptions, see mechanism/units.py",
     "dispute gas per side, re-execution seconds and the tolerance table are placeholders until "
     "mechanism/dispute/gas.py and `orfl tolerance` measure them (mechanism/economics/workload.py)",
     "block proposers censor independently (Felten's q^T); no social-layer response time beyond the buffer",

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 from numpy.typing import NDArray
 
-from mechanism.economics import units, workload
+from mechanism import units
+from mechanism.economics import workload
 from mechanism.errors import ParameterError
 
 

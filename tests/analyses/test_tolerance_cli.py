@@ -66,8 +66,8 @@ def test_tiny_grid_json(tmp_path):
 @pytest.mark.slow
 def test_report_section_builds(tmp_path, monkeypatch):
     import analyses.malicious_tolerance as mt
-    from agents.tolerance import Grid
-    from agents.training import FLConfig
+    from agents.fl.tolerance import Grid
+    from agents.fl.training import FLConfig
     from analyses.report import write_report
 
     monkeypatch.setattr(mt, "CACHE_DIR", tmp_path / "cache")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sys
 
-from agents.adversary import scenario_overrides
-from agents.config import ABMConfig
-from agents.model import RollupModel
+from agents.abm.adversary import scenario_overrides
+from agents.abm.config import ABMConfig
+from agents.abm.model import RollupModel
 
 
 def test_full_mode_fraud_reverted_by_real_game_honest_never_reverted() -> None:
@@ -30,7 +30,7 @@ def test_economic_mode_plays_no_game_and_imports_no_torch() -> None:
 def test_economic_mode_fast_without_torch() -> None:
     import subprocess
 
-    code = ("import sys; from agents.config import ABMConfig; from agents.model import RollupModel; "
+    code = ("import sys; from agents.abm.config import ABMConfig; from agents.abm.model import RollupModel; "
             "s = RollupModel(ABMConfig(blocks=200_000, trainers=100, seed=3)).run(); "
             "assert 'torch' not in sys.modules; print(s['blocks_per_second'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from agents.config import ABMConfig, load_config
-from agents.learning import FictitiousPlay, play_inspection
-from agents.model import RollupModel
+from agents.abm.config import ABMConfig, load_config
+from agents.abm.learning_rules import FictitiousPlay, play_inspection
+from agents.abm.model import RollupModel
 from mechanism.economics.inspection import InspectionGame, mixed_equilibrium
 from mechanism.errors import ParameterError
 
@@ -33,7 +33,7 @@ def test_same_seed_same_run_different_seed_differs() -> None:
 
 @pytest.mark.parametrize("scenario", ["plain_fraud", "self_challenge", "griefing", "bribing", "sybil", "censorship"])
 def test_funds_conserved(scenario: str) -> None:
-    from agents.adversary import scenario_overrides
+    from agents.abm.adversary import scenario_overrides
 
     cfg = ABMConfig(blocks=4000, challenger_strategy="fixed", verify_prob=0.5, censor_fraction=0.3,
                     pending_value_eth=500.0, jackpot_rate=0.2, jackpot_eth=0.1).replace(**scenario_overrides(scenario))
@@ -91,7 +91,7 @@ def test_config_unknown_key_named(tmp_path) -> None:  # type: ignore[no-untyped-
 
 
 def test_tolerance_table_path_matches_the_tolerance_module() -> None:
-    from agents.protocol_adapter import TOLERANCE_TABLE_PATH
-    from agents.tolerance import DEFAULT_TABLE_PATH
+    from agents.abm.adapter import TOLERANCE_TABLE_PATH
+    from agents.fl.tolerance import DEFAULT_TABLE_PATH
 
     assert TOLERANCE_TABLE_PATH == DEFAULT_TABLE_PATH

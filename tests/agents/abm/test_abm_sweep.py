@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.config import ABMConfig
+from agents.abm.config import ABMConfig
+from agents.abm.sweep import SweepSpec, load_sweep, run_sweep
 from agents.store import ResultsStore
-from agents.sweep import SweepSpec, load_sweep, run_sweep
 
 SPEC = textwrap.dedent("""
     [sweep]
@@ -52,7 +52,7 @@ def test_grid_and_lhs_points(tmp_path: Path) -> None:
 def test_resume_after_sigkill_no_loss_no_duplicates(tmp_path: Path) -> None:
     f = _spec(tmp_path, 30_000)
     store = tmp_path / "store"
-    code = f"from agents.sweep import load_sweep, run_sweep; run_sweep(load_sweep({str(f)!r}), jobs=1, store={str(store)!r})"
+    code = f"from agents.abm.sweep import load_sweep, run_sweep; run_sweep(load_sweep({str(f)!r}), jobs=1, store={str(store)!r})"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=os.getcwd())
     deadline = time.time() + 60
     while time.time() < deadline and len(list(store.glob("part-*.parquet"))) < 3:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mechanism.rollup import RollupParams, RollupRevert
-from mechanism.rollup_evm import Paired
+from mechanism.evm.rollup import Paired
+from mechanism.rollup.state import RollupParams, RollupRevert
 
 pytestmark = pytest.mark.evm
 

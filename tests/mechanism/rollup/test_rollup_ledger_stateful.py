@@ -20,7 +20,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from mechanism.rollup import ACTIVE, PENDING, RollupParams, RollupRevert, RollupState
+from mechanism.rollup.state import ACTIVE, PENDING, RollupParams, RollupRevert, RollupState
 
 FUND = 10**21
 PARAMS = RollupParams(challenge_period_blocks=6, move_clock_blocks=3, dispute_depth=1, arity=2)
@@ -34,7 +34,7 @@ class LedgerMachine(RuleBasedStateMachine):
         params = RollupParams(challenge_period_blocks=6, move_clock_blocks=3, dispute_depth=depth,
                               arity=2, reward_share_bps=share)
         if self.backend == "evm":
-            from mechanism.rollup_evm import RollupEVM
+            from mechanism.evm.rollup import RollupEVM
 
             self.r: Any = RollupEVM(params)
         else:

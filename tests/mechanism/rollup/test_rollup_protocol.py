@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mechanism.rollup import ACTIVE, CHALLENGER_WON, RollupParams, RollupRevert, RollupState
+from mechanism.rollup.state import ACTIVE, CHALLENGER_WON, RollupParams, RollupRevert, RollupState
 
 ROOT = b"\x05" * 32
 
@@ -45,7 +45,7 @@ def test_honest_challenger_not_starved_by_fake_challengers() -> None:
 def test_withdraw_is_reentrancy_safe() -> None:
     import boa
 
-    from mechanism.rollup_evm import RollupEVM
+    from mechanism.evm.rollup import RollupEVM
 
     p = RollupParams(challenge_period_blocks=2)
     r = RollupEVM(p)

@@ -12,11 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mechanism.commitment import commit
+from mechanism.evm.trainer_validity import rollup_params
 from mechanism.fixedpoint import MAX_ABS_INT
-from mechanism.rollup import CHALLENGER_WON, DEFENDER_WON, RollupRevert, RollupState
-from mechanism.rollup_validity import VALIDITY_ADDRESS, ValidityModel, next_move, play
-from mechanism.rollup_validity_evm import rollup_params
-from mechanism.validity import (
+from mechanism.rollup.predicates import (
     COMMITMENT,
     NON_FINITE,
     NORM,
@@ -26,6 +24,8 @@ from mechanism.validity import (
     range_proof,
     violations,
 )
+from mechanism.rollup.state import CHALLENGER_WON, DEFENDER_WON, RollupRevert, RollupState
+from mechanism.rollup.trainer_validity import VALIDITY_ADDRESS, ValidityModel, next_move, play
 
 CFG = ValidityConfig(d=40, chunk=8, arity=2, norm_bound=1 << 24, clock_blocks=3)
 FUND = 10**21
@@ -50,7 +50,7 @@ def make_update(kind: str, seed: int, cfg: ValidityConfig = CFG) -> tuple[np.nda
 def backend(kind: str, cfg: ValidityConfig = CFG) -> Any:
     params = rollup_params(cfg)
     if kind == "evm":
-        from mechanism.rollup_validity_evm import ValidityEVM
+        from mechanism.evm.trainer_validity import ValidityEVM
 
         return ValidityEVM(params, cfg)
     return ValidityModel(RollupState(params, arbiter="0x" + "ee" * 20, validity=VALIDITY_ADDRESS), cfg)

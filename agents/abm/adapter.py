@@ -1,0 +1,357 @@
+"""The one place where the ABM touches the mechanism and the learning workload.
+
+* :class:`Ledger` drives :class:`mechanism.rollup.RollupState` (the Python state machine
+  of ``Rollup.vy``): registrations, assertions, challenges, the bisection moves, the
+  arbiter's one-step verdict, cancellations, finalisation and withdrawals -- every
+  transaction with the contract's checks, so bonds and slashing are the contract's.
+* :func:`stuffing_cost_eth` -- exact EIP-1559 integer base-fee updates
+  (:func:`mechanism.chain.next_base_fee`) with every block full.
+* :func:`inspection_game` / :func:`equilibrium` -- the solver's prediction for a config.
+* :func:`tolerance_for` -- the measured tolerance table (``orfl tolerance``) or, if it
+  has not been produced yet, the economics package's labelled placeholder.
+* :func:`recommended_config` -- the design of :mod:`mechanism.economics.design` for the
+  default scenario, mapped onto an :class:`~agents.abm.config.ABMConfig` (worst vertex).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from agents.abm.config import ABMConfig
+from agents.store import TOLERANCE_TABLE_PATH
+from mechanism.economics.inspection import Equilibrium, InspectionGame, mixed_equilibrium
+from mechanism.economics.payoffs import censorship_probability
+from mechanism.rollup.state import ACTIVE, PENDING, RollupParams, RollupRevert, RollupState
+
+WEI = 10**18
+
+
+def to_wei(eth: float) -> int:
+    return round(eth * WEI)
+
+
+class Ledger:
+    """Thin transaction layer over the rollup state machine; ``block`` set by the model."""
+
+    def __init__(self, cfg: ABMConfig) -> None:
+        self.cfg = cfg
+        params = RollupParams(
+            trainer_stake_wei=to_wei(cfg.trainer_stake_eth), sequencer_bond_wei=to_wei(cfg.sequencer_bond_eth),
+            challenger_bond_wei=to_wei(cfg.challenger_bond_eth), reward_share_bps=round(cfg.reward_share * 10_000),
+            challenge_period_blocks=cfg.challenge_period_blocks, move_clock_blocks=cfg.move_clock_blocks,
+            dispute_depth=cfg.dispute_depth, arity=4)
+        self.rollup = RollupState(params, arbiter="0x" + "ab" * 20)
+        self.funded_wei = 0
+        self.next_round = 0
+
+    @property
+    def params(self) -> RollupParams:
+        return self.rollup.params
+
+    def at(self, block: int) -> None:
+        self.rollup.block = block
+
+    def account(self, eth: float) -> str:
+        wei = to_wei(eth)
+        self.funded_wei += wei
+        return self.rollup.new_account(wei)
+
+    def can_pay(self, addr: str, wei: int) -> bool:
+        return self.rollup.wallet(addr) >= wei
+
+    def register_trainer(self, addr: str) -> None:
+        self.rollup.transact(addr, "register_trainer", value_wei=self.params.trainer_stake_wei)
+
+    def post_assertion(self, addr: str, rnd: int, output_root: bytes) -> int:
+        rec = self.rollup.transact(addr, "post_assertion", rnd, b"\x11" * 32, output_root, b"\x22" * 32,
+                                   self.cfg.trainers, value_wei=self.params.sequencer_bond_wei)
+        return int(rec.value)
+
+    def challenge(self, addr: str, aid: int) -> int | None:
+        """Open a dispute; None if the contract rejects it (period over, no longer pending)."""
+        try:
+            rec = self.rollup.transact(addr, "challenge_assertion", aid, value_wei=self.params.challenger_bond_wei)
+        except RollupRevert:
+            return None
+        return int(rec.value)
+
+    def play_dispute(self, did: int, start_block: int, defender_right: bool,
+                     slow_challenger_blocks: int = 0) -> tuple[bool, int] | None:
+        """Both sides move one block after the other (a slow challenger waits
+        ``slow_challenger_blocks`` more, at most its clock); the arbiter rules at the leaf.
+
+        Returns (defender_won, resolution block), or None if the dispute was no longer
+        active (another dispute already reverted the assertion): then it is cancelled.
+        """
+        r = self.rollup
+        d = r.dispute(did)
+        if d["status"] != ACTIVE:
+            return None
+        if not r.subject_live(d):
+            r.block = start_block
+            r.transact(d["challenger"], "cancel_dispute", did)
+            return None
+        block = start_block
+        while (mover := r.to_move(did)) is not None:
+            block += 1 if mover == d["defender"] else 1 + min(slow_challenger_blocks, self.params.move_clock_blocks - 1)
+            r.block = block
+            data = b"\x33" * 32 if mover == d["defender"] else (0).to_bytes(32, "big")
+            r.transact(mover, "move", did, data)
+        block += 1
+        r.block = block
+        r.transact(r.arbiter, "resolve", did, defender_right)
+        return defender_right, block
+
+    def dispute_blocks(self) -> int:
+        return 2 * self.params.dispute_depth + 1
+
+    def finalise(self, aid: int) -> bool:
+        try:
+            self.rollup.transact(self.rollup.arbiter, "finalise", aid)
+        except RollupRevert:
+            return False
+        return True
+
+    def status(self, aid: int) -> int:
+        return int(self.rollup.get("assertions", aid, "status"))
+
+    def withdraw(self, addr: str) -> None:
+        if self.rollup.balance_of(addr) > 0:
+            self.rollup.transact(addr, "withdraw")
+
+    def holdings_wei(self, addr: str) -> int:
+        """Wallet + rollup balance + stake + bonds locked in pending assertions/disputes."""
+        r = self.rollup
+        total = r.wallet(addr) + r.balance_of(addr) + r.stake_of(addr)
+        for aid in range(1, r.counter("assertion_count") + 1):
+            if r.get("assertions", aid, "status") == PENDING and r.get("assertions", aid, "proposer") == addr:
+                total += int(r.get("assertions", aid, "bond_wei"))
+        for did in range(1, r.counter("dispute_count") + 1):
+            if r.get("disputes", did, "status") == ACTIVE and r.get("disputes", did, "challenger") == addr:
+                total += int(r.get("disputes", did, "bond_wei"))
+        return total
+
+    @property
+    def burned_wei(self) -> int:
+        return self.rollup.burned_wei
+
+
+def stuffing_cost_eth(blocks: int, base_fee_gwei: float, gas_limit: float) -> float:
+    """Cost of filling ``blocks`` consecutive blocks to the gas limit (exact EIP-1559)."""
+    from mechanism.chain import next_base_fee
+
+    fee, limit, total = round(base_fee_gwei * 1e9), int(gas_limit), 0
+    for _ in range(blocks):
+        total += limit * fee
+        fee = next_base_fee(fee, limit, limit // 2)
+    return total / WEI
+
+
+def effective_censor_prob(cfg: ABMConfig) -> float:
+    """``Q = q**T'`` with ``T' = T - t_detect`` (ECONOMICS.md §1)."""
+    return float(censorship_probability(cfg.censor_fraction, cfg.challenge_period_blocks - cfg.detect_blocks))
+
+
+def sequencer_penalty_eth(cfg: ABMConfig) -> float:
+    """What a caught fraud loses: ``B_s``, or ``(1 - alpha) B_s`` if it self-challenges."""
+    if cfg.scenario == "self_challenge":
+        return (1.0 - cfg.reward_share) * cfg.sequencer_bond_eth
+    return cfg.sequencer_bond_eth
+
+
+def inspection_game(cfg: ABMConfig) -> InspectionGame:
+    """The symmetric inspection game (ECONOMICS.md §2-3) induced by ``cfg``."""
+    return InspectionGame(
+        gain_eth=cfg.gain_eth, penalty_eth=sequencer_penalty_eth(cfg),
+        reward_eth=cfg.reward_share * cfg.sequencer_bond_eth, dispute_cost_eth=cfg.dispute_cost_eth,
+        verify_cost_eth=cfg.verify_cost_eth, challengers=cfg.challengers, censor_prob=effective_censor_prob(cfg),
+        post_cost_eth=cfg.post_cost_eth, jackpot_rate=cfg.jackpot_rate, jackpot_net_eth=cfg.jackpot_eth)
+
+
+def equilibrium(cfg: ABMConfig) -> Equilibrium:
+    return mixed_equilibrium(inspection_game(cfg))
+
+
+def lazy_verify_prob(cfg: ABMConfig) -> float:
+    """Symmetric verification rate when challengers believe p = 0 (jackpots only)."""
+    from scipy.optimize import brentq
+
+    game = inspection_game(cfg)
+    if game.verify_gain(0.0, 1.0) >= 0:
+        return 1.0
+    if game.verify_gain(0.0, 0.0) <= 0:
+        return 0.0
+    return float(brentq(lambda v: game.verify_gain(0.0, v), 0.0, 1.0, xtol=1e-12))
+
+
+@dataclass(frozen=True)
+class ToleranceInfo:
+    beta: float
+    source: str  # "measured" or "placeholder"
+
+
+#: Where ``orfl tolerance`` writes its table: the same path as
+#: ``agents.fl.tolerance.DEFAULT_TABLE_PATH`` (tested), named here so that economic-mode runs
+#: do not import ``agents.fl.tolerance`` and with it torch (1-2 s per sweep worker).
+
+
+def tolerance_for(rule: str) -> ToleranceInfo:
+    """Worst-case measured tolerance of ``rule`` over attacks and alphas, else placeholder
+    (cached per table modification time: sweeps build thousands of models)."""
+    try:
+        stamp = TOLERANCE_TABLE_PATH.stat().st_mtime_ns
+    except OSError:
+        stamp = -1
+    return _tolerance_for(rule, stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _tolerance_for(rule: str, stamp: int) -> ToleranceInfo:
+    from mechanism.economics.workload import PLACEHOLDER_TOLERANCE
+
+    if stamp >= 0 and TOLERANCE_TABLE_PATH.exists():
+        try:
+            table = json.loads(TOLERANCE_TABLE_PATH.read_text())
+            betas = [float(t["tolerance"]) for t in table.get("tolerances", []) if t.get("rule") == rule]
+            if betas:
+                return ToleranceInfo(max(0.0, min(betas)), "measured")
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return ToleranceInfo(float(PLACEHOLDER_TOLERANCE.get(rule, 0.0)), "placeholder")
+
+
+def recommended_design() -> Any:
+    """``orfl recommend`` for the default scenario (same call, rounded parameters)."""
+    from mechanism.economics.recommend import recommend
+    from mechanism.economics.scenario import DesignInputs
+
+    return recommend(DesignInputs(), with_sensitivity=False)
+
+
+def recommended_config(base: ABMConfig | None = None, **overrides: Any) -> ABMConfig:
+    """ABM config at the parameters ``orfl recommend`` prints, economy at the box's worst vertex.
+
+    Worst case for the defender: the largest gain G (highest value at stake, lowest ETH
+    price), the highest gas price for dispute and verification costs, the largest
+    censoring fraction, and the lowest base fee for block stuffing. The tolerance is the
+    recommended rule's (the one the design used), not the measured table's.
+    """
+    from mechanism.economics.scenario import verify_cost_usd
+
+    rec = recommended_design()
+    inputs, res = rec.inputs, rec.design
+    eth_low = inputs.eth_price_usd.low
+    gas = rec.rule.dispute_gas_per_side
+    cfg = (base or ABMConfig()).replace(
+        trainers=inputs.trainers, challengers=inputs.challengers,
+        malicious_fraction=inputs.malicious_fraction, rule=rec.rule.name, tolerance=rec.rule.tolerance,
+        challenge_period_blocks=int(rec.challenge_period_blocks), detect_blocks=int(res.breakdown.detect_blocks),
+        round_blocks=max(1, round(7200 / inputs.rounds_per_day)),
+        move_clock_blocks=max(1, int(res.breakdown.dispute_blocks // max(1, 2 * 3))), dispute_depth=3,
+        sequencer_bond_eth=float(rec.sequencer_bond_eth), challenger_bond_eth=float(rec.challenger_bond_eth),
+        trainer_stake_eth=float(rec.trainer_stake_eth), reward_share=float(rec.reward_share),
+        registration_cost_eth=float(rec.registration_fee_eth),
+        gain_eth=inputs.value_at_stake_usd.high / eth_low,
+        dispute_cost_eth=gas * inputs.gas_price_gwei.high * 1e-9,
+        verify_cost_eth=verify_cost_usd(inputs) / eth_low,
+        post_cost_eth=0.0, jackpot_rate=float(rec.jackpot_rate),
+        jackpot_eth=inputs.jackpot_eth - inputs.claim_gas * inputs.gas_price_gwei.high * 1e-9,
+        interest_rate_per_year=inputs.interest_rate_per_year, censor_fraction=inputs.censor_fraction.high,
+        base_fee_gwei=inputs.gas_price_gwei.low, block_gas_limit=inputs.block_gas_limit,
+        trainer_lock_blocks=int(inputs.trainer_lock_days * 7200),
+        pending_value_eth=inputs.value_at_stake_usd.high / eth_low,
+    )
+    return cfg.replace(**overrides) if overrides else cfg
+
+
+class FullWorkload:
+    """``full`` fidelity: real local SGD per trainer, the configured attack for the
+    malicious ones, bit-exact fixed-point aggregation with ``cfg.rule``; mirrors one
+    round of :func:`agents.fl.training.run_federated` (same helpers, same predicate)."""
+
+    def __init__(self, cfg: ABMConfig, malicious: list[bool]) -> None:
+        import numpy as np
+        import torch
+
+        from agents.fl import training
+        from agents.fl.poisoning import get_attack
+        from mechanism.aggregation import get_rule
+        from mechanism.fixedpoint import encode_int
+
+        self.cfg, self.torch, self.training = cfg, torch, training
+        self.fl = training.FLConfig(model=cfg.full_model, n_trainers=len(malicious), rule=cfg.rule,
+                                    attack=cfg.attack, seed=cfg.seed)
+        n, m = len(malicious), sum(malicious)
+        self.params = training.rule_params(cfg.rule, m, encode_int(self.fl.cc_tau, self.fl.frac_bits))
+        get_rule(cfg.rule, **self.params).check_n(n)
+        self.attack = get_attack(cfg.attack)
+        ss = np.random.SeedSequence([cfg.seed, 0xAB])
+        split_rng, torch_ss, attack_ss = (np.random.default_rng(c) for c in ss.spawn(3))
+        self.gen = torch.Generator().manual_seed(int(torch_ss.integers(2**62)))
+        self.attack_gen = torch.Generator().manual_seed(int(attack_ss.integers(2**62)))
+        self.data = training.load_dataset(self.fl.dataset, seed=cfg.seed)
+        self.sampler = training.ShardSampler(training.split_dirichlet(self.data.y_train.numpy(), n, self.fl.alpha, split_rng))
+        self.model = training.FlatModel(training.build_model(self.fl.model, self.data))
+        bad = torch.tensor(malicious, dtype=torch.bool)
+        self.mal, self.honest = torch.nonzero(bad).flatten(), torch.nonzero(~bad).flatten()
+        self.n = n
+        self.margin = math.sqrt(self.model.dim) * 8.0 / (1 << self.fl.frac_bits)
+        self.w = self.model.init(self.gen).to(torch.float64)
+        self.last_updates: Any = None  # (n, dim) float64 updates of the last round
+
+    def _agg(self, u: Any) -> Any:
+        from mechanism.aggregation import aggregate
+        from mechanism.fixedpoint import decode, encode
+
+        return decode(aggregate(self.cfg.rule, encode(u, self.fl.frac_bits), **self.params), self.fl.frac_bits)
+
+    def round(self) -> float:
+        """One FL round; returns the new global model's test accuracy."""
+        from agents.fl.poisoning import RoundView, project_to_ball
+
+        fl, t = self.fl, self.training
+        with t.deterministic():
+            deltas = t.local_sgd(self.model, self.w, self.data, self.sampler, steps=fl.local_steps,
+                                 batch=fl.batch_size, lr=fl.lr, generator=self.gen,
+                                 poisoned=self.mal if self.attack.poisons_data else None,
+                                 poison=lambda x, y, g: self.attack.poison(x, y, self.data.n_classes, g))
+            deltas = project_to_ball(deltas, fl.norm_bound, self.margin)
+            if len(self.mal):
+                view = RoundView(deltas[self.honest], deltas[self.mal], self.n, fl.norm_bound, self.attack_gen, self._agg)
+                deltas[self.mal] = project_to_ball(self.attack.craft(view), fl.norm_bound, self.margin)
+            self.last_updates = deltas.detach().cpu().numpy().astype("float64")
+            self.w = self.w + self._agg(deltas)
+            return float(self.model.evaluate(self.w, self.data.x_test, self.data.y_test)[0])
+
+    def assertion(self, cheat: bool, rng: Any, chunk_size: int = 32, arity: int = 4) -> tuple[bytes, Any]:
+        """The sequencer's output root for the last round and the data of its game:
+        the real aggregate's trace program, or (``cheat``) a consistent lie
+        (:func:`mechanism.rollup.disputes.lying_trace`)."""
+        from mechanism.rollup.disputes import assert_round_with
+
+        x = self.encoded_updates()
+        claim, _, honest, claimed = assert_round_with(self.cfg.rule, x, chunk_size, arity, cheat, rng,
+                                                      **self.dispute_params)
+        return claim.output_root, (x, honest, claimed)
+
+    @property
+    def dispute_params(self) -> dict[str, Any]:
+        """The rule's parameters as its trace program takes them (integers)."""
+        return {k: int(v) for k, v in self.params.items() if isinstance(v, int | float)}
+
+    @property
+    def dim(self) -> int:
+        """Length of one update (the model's parameter count)."""
+        return int(self.model.dim)
+
+    def encoded_updates(self) -> Any:
+        """The last round's updates in int64 fixed point (``frac_bits``), as aggregated."""
+        import numpy as np
+
+        from mechanism.fixedpoint import encode
+
+        return np.asarray(encode(self.torch.from_numpy(self.last_updates), self.fl.frac_bits).numpy(), dtype=np.int64)

@@ -1,0 +1,184 @@
+"""Configuration of one agent-based simulation (frozen, validated, TOML-loadable).
+
+Units are in the field names (``*_eth``, ``*_blocks``, ``*_per_year``). Symbols follow
+``ECONOMICS.md``: ``gain_eth`` G, ``sequencer_bond_eth`` B_s, ``challenger_bond_eth``
+B_c, ``reward_share`` alpha, ``verify_cost_eth`` c_v, ``dispute_cost_eth`` c_d (one
+side, one whole dispute), ``censor_fraction`` q, ``jackpot_rate`` phi / ``jackpot_eth`` J
+(TrueBit forced errors). Every invalid value raises
+:class:`mechanism.errors.ParameterError` naming the field, the value and what is allowed;
+a TOML key that is not a field raises naming the key (:func:`load_config`).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from mechanism.errors import ParameterError
+
+MODES = ("economic", "full")
+SEQUENCER_STRATEGIES = ("honest", "fraudulent", "fixed", "equilibrium", "learning")
+CHALLENGER_STRATEGIES = ("always", "lazy", "fixed", "equilibrium", "learning")
+LEARNING_RULES = ("exp3", "logit", "fictitious")
+SCENARIOS = ("none", "plain_fraud", "self_challenge", "griefing", "censorship", "stuffing",
+             "bribing", "sybil", "lazy_challengers")
+
+
+@dataclass(frozen=True)
+class ABMConfig:
+    """One run of :class:`agents.abm.model.RollupModel`. Defaults: a small, fast economy."""
+
+    mode: str = "economic"
+    blocks: int = 20_000
+    seed: int = 0
+    # learning workload
+    trainers: int = 20
+    malicious_fraction: float = 0.0
+    attack: str = "sign_flip"
+    rule: str = "median"
+    tolerance: float = -1.0  # measured beta; < 0: look it up for ``rule`` (protocol_adapter)
+    full_model: str = "logreg"
+    # protocol
+    challengers: int = 5
+    round_blocks: int = 10
+    challenge_period_blocks: int = 100
+    detect_blocks: int = 2
+    move_clock_blocks: int = 5
+    dispute_depth: int = 3
+    sequencer_bond_eth: float = 10.0
+    challenger_bond_eth: float = 1.0
+    trainer_stake_eth: float = 1.0
+    reward_share: float = 0.5
+    # economy
+    gain_eth: float = 5.0
+    verify_cost_eth: float = 0.05
+    dispute_cost_eth: float = 0.1
+    post_cost_eth: float = 0.0
+    jackpot_rate: float = 0.0
+    jackpot_eth: float = 0.0
+    interest_rate_per_year: float = 0.05
+    challenger_capital_eth: float = 100.0
+    # strategies
+    sequencer_strategy: str = "equilibrium"
+    fraud_prob: float = 0.1
+    challenger_strategy: str = "equilibrium"
+    verify_prob: float = 0.5
+    learning_rule: str = "exp3"
+    learning_rate: float = 0.05
+    logit_precision_per_eth: float = 5.0
+    # adversary
+    scenario: str = "none"
+    censor_fraction: float = 0.0
+    base_fee_gwei: float = 1.0
+    block_gas_limit: float = 60_000_000.0
+    sybil_identities: int = 0
+    registration_cost_eth: float = 0.0
+    trainer_lock_blocks: int = 216_000
+    griefing_rate: float = 1.0
+    pending_value_eth: float = 0.0
+
+    def __post_init__(self) -> None:
+        _choice("mode", self.mode, MODES)
+        _choice("sequencer_strategy", self.sequencer_strategy, SEQUENCER_STRATEGIES)
+        _choice("challenger_strategy", self.challenger_strategy, CHALLENGER_STRATEGIES)
+        _choice("learning_rule", self.learning_rule, LEARNING_RULES)
+        _choice("scenario", self.scenario, SCENARIOS)
+        for name in ("blocks", "trainers", "challengers", "round_blocks", "challenge_period_blocks",
+                     "move_clock_blocks"):
+            _int(name, getattr(self, name), 1)
+        for name in ("seed", "detect_blocks", "dispute_depth", "sybil_identities", "trainer_lock_blocks"):
+            _int(name, getattr(self, name), 0)
+        if self.detect_blocks >= self.challenge_period_blocks:
+            raise ParameterError.bad("detect_blocks", self.detect_blocks,
+                                     f"fewer than challenge_period_blocks={self.challenge_period_blocks}")
+        for name in ("sequencer_bond_eth", "challenger_bond_eth", "trainer_stake_eth"):
+            _real(name, getattr(self, name), positive=True)
+        for name in ("gain_eth", "verify_cost_eth", "dispute_cost_eth", "post_cost_eth", "jackpot_eth",
+                     "interest_rate_per_year", "challenger_capital_eth", "learning_rate",
+                     "logit_precision_per_eth", "base_fee_gwei", "block_gas_limit",
+                     "registration_cost_eth", "pending_value_eth"):
+            _real(name, getattr(self, name))
+        for name in ("reward_share", "fraud_prob", "verify_prob", "jackpot_rate", "griefing_rate"):
+            _prob(name, getattr(self, name))
+        _prob("censor_fraction", self.censor_fraction, upper_open=True)
+        if not (isinstance(self.malicious_fraction, (int, float)) and 0.0 <= self.malicious_fraction < 1.0):
+            raise ParameterError.bad("malicious_fraction", self.malicious_fraction, "a fraction in [0, 1)")
+        if not (isinstance(self.tolerance, (int, float)) and self.tolerance < 1.0):
+            raise ParameterError.bad("tolerance", self.tolerance, "a fraction in [0, 1), or < 0 for the table")
+        if self.learning_rate <= 0 or self.learning_rate > 1:
+            raise ParameterError.bad("learning_rate", self.learning_rate, "a number in (0, 1]")
+
+    # ----------------------------------------------------------------- helpers
+    def replace(self, **changes: Any) -> ABMConfig:
+        """A copy with ``changes`` applied (validated; unknown names raise)."""
+        check_keys(changes, "config")
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def key(self) -> str:
+        """Config hash (:func:`agents.store.config_key`), *including* the seed."""
+        from agents.store import config_key
+
+        return config_key(self.as_dict())
+
+    @property
+    def n_malicious(self) -> int:
+        return math.floor(self.malicious_fraction * self.trainers + 1e-9)
+
+
+FIELD_NAMES = frozenset(f.name for f in fields(ABMConfig))
+
+
+def check_keys(values: dict[str, Any], where: str) -> None:
+    """Raise naming every key of ``values`` that is not a config field."""
+    unknown = sorted(set(values) - FIELD_NAMES)
+    if unknown:
+        raise ParameterError.bad(f"{where} key", unknown[0] if len(unknown) == 1 else unknown,
+                                 "a field of ABMConfig (e.g. blocks, trainers, challengers, gain_eth)")
+
+
+def from_dict(values: dict[str, Any], base: ABMConfig | None = None) -> ABMConfig:
+    """Build a config from a flat mapping, rejecting unknown keys by name."""
+    check_keys(values, "config")
+    return replace(base or ABMConfig(), **values)
+
+
+def load_config(path: Path | str, base: ABMConfig | None = None) -> ABMConfig:
+    """Load a TOML file of config fields (top level or an ``[abm]`` table)."""
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text())
+    except FileNotFoundError as exc:
+        raise ParameterError.bad("config", str(p), "an existing TOML file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError.bad("config", str(p), f"valid TOML ({exc})") from exc
+    if set(raw) == {"abm"} and isinstance(raw["abm"], dict):
+        raw = raw["abm"]
+    return from_dict(raw, base)
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ParameterError.bad(name, value, "one of " + ", ".join(allowed))
+
+
+def _int(name: str, value: object, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ParameterError.bad(name, value, f"an integer >= {low}")
+
+
+def _real(name: str, value: object, positive: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (positive and value == 0):  # type: ignore[operator]
+        raise ParameterError.bad(name, value, "a finite number " + ("> 0" if positive else ">= 0"))
+
+
+def _prob(name: str, value: object, upper_open: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value <= 1.0
+    if not ok or (upper_open and value >= 1.0):  # type: ignore[operator]
+        raise ParameterError.bad(name, value, "a probability in [0, 1" + (")" if upper_open else "]"))

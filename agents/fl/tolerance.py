@@ -1,0 +1,295 @@
+"""The measured Malicious Device Tolerance: a grid of federated runs and its summary.
+
+For every rule x attack x alpha x malicious fraction x seed, :func:`run_grid` runs
+:func:`agents.fl.training.run_federated` (results cached by config hash in a Parquet
+store, so nothing is recomputed). :func:`summarise` gives the final test accuracy mean
+over seeds with a 95% Student-t interval ``mean +- t_{0.975, K-1} * s / sqrt(K)``.
+
+**Tolerance.** With ``clean(f)`` the mean accuracy of the *same* rule with the same
+``f`` and no attack (attack ``none``: the m trainers follow the protocol), a fraction
+``beta`` is tolerated when the rule is applicable and ``acc(beta) >= clean(beta) -
+delta`` (``delta`` = 0.05, i.e. 5 percentage points). ``beta*(rule, attack, alpha)`` is
+the largest grid fraction such that it *and every smaller grid fraction* are tolerated
+(monotone, so one lucky seed cannot create a tolerance island); the worst case over
+attacks is the minimum. ``beta*_fedavg`` uses the clean FedAvg accuracy (rule ``mean``,
+fraction 0) as the reference instead, and is -1 when even the clean run of the rule is
+more than ``delta`` below FedAvg (robustness bought with all of the accuracy).
+
+Default locations (under the git-ignored ``results/``): the run cache
+:data:`DEFAULT_CACHE_DIR` and the machine-readable table :data:`DEFAULT_TABLE_PATH`
+(JSON; a CSV twin beside it) consumed by the economics (Sybil cost) and the ABM.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agents.fl.poisoning import ATTACKS, attack_names
+from agents.fl.training import FLConfig
+from agents.store import RESULTS_DIR, TOLERANCE_TABLE_PATH, ResultsStore, config_key
+from mechanism.errors import ParameterError, UnknownRuleError
+from mechanism.serialization import json_safe
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_CACHE_DIR = RESULTS_DIR / "cache" / "tolerance"
+DEFAULT_TABLE_PATH = TOLERANCE_TABLE_PATH
+DEFAULT_DELTA = 0.05
+#: Bump when the meaning of a cached run changes (training, attacks, evaluation).
+SCHEMA_VERSION = 1
+
+DEFAULT_RULES = ("mean", "median", "trimmed_mean", "krum", "geometric_median", "centered_clipping", "bulyan")
+DEFAULT_ALPHAS = (0.1, 100.0)
+DEFAULT_FRACTIONS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A tolerance grid; ``base`` holds every other :class:`FLConfig` setting."""
+
+    rules: tuple[str, ...] = DEFAULT_RULES
+    attacks: tuple[str, ...] = tuple(attack_names())
+    alphas: tuple[float, ...] = DEFAULT_ALPHAS
+    fractions: tuple[float, ...] = DEFAULT_FRACTIONS
+    seeds: int = 3
+    seed: int = 0
+    base: FLConfig = field(default_factory=FLConfig)
+
+    def __post_init__(self) -> None:
+        from mechanism.aggregation import RULES
+
+        for r in self.rules:
+            if r not in RULES:
+                raise UnknownRuleError.bad("rules", r, f"one of {', '.join(RULES)}")
+        for a in self.attacks:
+            if a not in ATTACKS or a == "none":
+                raise UnknownRuleError.bad("attacks", a, f"one of {', '.join(attack_names())}")
+        for a in self.alphas:
+            if not (isinstance(a, (int, float)) and a > 0):
+                raise ParameterError.bad("alphas", a, "positive Dirichlet concentrations (inf = IID)")
+        for f in self.fractions:
+            if not (isinstance(f, (int, float)) and 0.0 <= f < 1.0):
+                raise ParameterError.bad("fractions", f, "malicious fractions in [0, 1)")
+        if not self.rules or not self.attacks or not self.alphas or not self.fractions:
+            raise ParameterError.bad("grid", "empty axis", "at least one rule, attack, alpha and fraction")
+        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or not 1 <= self.seeds <= 100:
+            raise ParameterError.bad("seeds", self.seeds, "an integer in [1, 100]")
+
+    def configs(self) -> list[FLConfig]:
+        """Every run of the grid: attacks at f > 0, clean runs at every f, FedAvg baseline."""
+        out: dict[str, FLConfig] = {}
+        fractions = sorted(set(self.fractions) | {0.0})
+        for alpha in self.alphas:
+            for s in range(self.seeds):
+                seed = self.seed + s
+                base = dataclasses.replace(self.base, alpha=float(alpha), seed=seed, attack="none", fraction=0.0)
+                runs = [dataclasses.replace(base, rule="mean")]
+                for rule in self.rules:
+                    for f in fractions:
+                        runs.append(dataclasses.replace(base, rule=rule, fraction=float(f)))
+                        if f > 0:
+                            runs += [dataclasses.replace(base, rule=rule, fraction=float(f), attack=a) for a in self.attacks]
+                for c in runs:
+                    out.setdefault(run_key(c), c)
+        return list(out.values())
+
+
+def run_key(cfg: FLConfig) -> str:
+    """Cache key: the full config plus the attack's effective parameters (defaults included)."""
+    from agents.fl.poisoning import get_attack
+
+    attack = dataclasses.asdict(get_attack(cfg.attack, **dict(cfg.attack_params)))
+    return config_key({"schema": SCHEMA_VERSION, **dataclasses.asdict(cfg), "attack_effective": attack})
+
+
+def run_one(cfg: FLConfig) -> dict[str, Any]:
+    """One grid cell as a flat row (accuracy NaN and applicable False on breakdown)."""
+    from agents.fl.training import run_federated
+    from mechanism.errors import BreakdownError
+
+    row: dict[str, Any] = {
+        "rule": cfg.rule, "attack": cfg.attack, "alpha": cfg.alpha, "fraction": cfg.fraction,
+        "seed": cfg.seed, "n_trainers": cfg.n_trainers, "n_malicious": cfg.n_malicious,
+        "config": json.dumps(dataclasses.asdict(cfg), sort_keys=True, default=str),
+    }
+    try:
+        r = run_federated(cfg)
+    except BreakdownError:
+        return {**row, "applicable": False, "accuracy": math.nan, "loss": math.nan,
+                "backdoor": math.nan, "rejected": 0, "seconds": 0.0}
+    return {**row, "applicable": True, "accuracy": r.accuracy, "loss": r.loss,
+            "backdoor": r.backdoor, "rejected": r.rejected, "seconds": r.seconds}
+
+
+def run_grid(
+    grid: Grid,
+    cache_dir: Path | str | None = DEFAULT_CACHE_DIR,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
+    flush_seconds: float = 10.0,
+) -> pd.DataFrame:
+    """Run (or load from the cache) every config of ``grid``; one row per run.
+
+    ``workers > 1`` runs the missing configs in that many spawned processes (each
+    single-threaded; results do not depend on the worker count). Finished runs are
+    flushed to the cache every ``flush_seconds`` and on exit, even on interrupt.
+    """
+    import pandas as pd
+
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ParameterError.bad("workers", workers, "a positive integer")
+    cache = ResultsStore(cache_dir)
+    configs = grid.configs()
+    keys = [run_key(c) for c in configs]
+    todo = [(k, c) for k, c in zip(keys, configs, strict=True) if k not in cache]
+    done, last = len(configs) - len(todo), time.monotonic()
+
+    def record(key: str, row: dict[str, Any]) -> None:
+        nonlocal done, last
+        cache.put(key, row)
+        done += 1
+        if time.monotonic() - last > flush_seconds:
+            cache.flush()
+            last = time.monotonic()
+        if progress is not None:
+            progress(done, len(configs))
+
+    if progress is not None:
+        progress(done, len(configs))
+    try:
+        if workers == 1 or len(todo) < 2:
+            for key, cfg in todo:
+                record(key, run_one(cfg))
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                for key, row in zip((k for k, _ in todo), pool.map(run_one, [c for _, c in todo], chunksize=4), strict=True):
+                    record(key, row)
+    finally:
+        cache.flush()
+    return pd.DataFrame([cache.get(k) for k in keys])
+
+
+def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, lower, upper) Student-t interval; NaN bounds for fewer than 2 values."""
+    import numpy as np
+    from scipy import stats
+
+    x = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    return mean, mean - half, mean + half
+
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per (rule, attack, alpha, fraction): accuracy mean and 95% CI over seeds.
+
+    The t-interval is clipped to [0, 1], the range of an accuracy."""
+    import pandas as pd
+
+    out = []
+    for (rule, attack, alpha, frac), g in runs.groupby(["rule", "attack", "alpha", "fraction"], sort=True):
+        mean, lo, hi = t_interval(g["accuracy"].tolist())
+        out.append({
+            "rule": rule, "attack": attack, "alpha": alpha, "fraction": frac,
+            "applicable": bool(g["applicable"].all()), "accuracy_mean": mean, "accuracy_ci_low": max(lo, 0.0) if lo == lo else lo,
+            "accuracy_ci_high": min(hi, 1.0) if hi == hi else hi, "loss_mean": float(g["loss"].mean()),
+            "backdoor_mean": float(g["backdoor"].mean()), "seeds": sorted(int(s) for s in g["seed"]),
+        })
+    return pd.DataFrame(out)
+
+
+def _beta_star(fractions: list[float], ok: dict[float, bool]) -> float:
+    best = -1.0
+    for f in sorted(fractions):
+        if not ok.get(f, False):
+            break
+        best = f
+    return best
+
+
+def tolerances(summary: pd.DataFrame, grid: Grid, delta: float = DEFAULT_DELTA) -> pd.DataFrame:
+    """beta* per (rule, attack, alpha) plus a ``worst_case`` row per (rule, alpha)."""
+    import pandas as pd
+
+    idx = {(r.rule, r.attack, r.alpha, r.fraction): r for r in summary.itertuples(index=False)}
+    fractions = sorted(set(grid.fractions) | {0.0})
+    out = []
+    for alpha in grid.alphas:
+        fedavg = idx[("mean", "none", float(alpha), 0.0)].accuracy_mean
+        for rule in grid.rules:
+            clean = {f: idx[(rule, "none", float(alpha), f)] for f in fractions}
+            rows = []
+            for attack in grid.attacks:
+                cell = {f: (clean[f] if f == 0 else idx[(rule, attack, float(alpha), f)]) for f in fractions}
+                ok = {f: c.applicable and c.accuracy_mean >= clean[f].accuracy_mean - delta for f, c in cell.items()}
+                ok_abs = {f: c.applicable and c.accuracy_mean >= fedavg - delta for f, c in cell.items()}
+                rows.append({"rule": rule, "attack": attack, "alpha": float(alpha),
+                             "tolerance": _beta_star(fractions, ok),
+                             "tolerance_vs_fedavg": _beta_star(fractions, ok_abs),
+                             "clean_accuracy": clean[0.0].accuracy_mean, "fedavg_accuracy": fedavg,
+                             "delta": delta})
+            worst = {**rows[0], "attack": "worst_case",
+                     "tolerance": min(r["tolerance"] for r in rows),
+                     "tolerance_vs_fedavg": min(r["tolerance_vs_fedavg"] for r in rows)}
+            out += [*rows, worst]
+    return pd.DataFrame(out)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def tolerance_table(
+    grid: Grid | None = None,
+    cache_dir: Path | str | None = DEFAULT_CACHE_DIR,
+    path: Path | str | None = DEFAULT_TABLE_PATH,
+    delta: float = DEFAULT_DELTA,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
+) -> dict[str, Any]:
+    """Run/load ``grid`` and return (and write to ``path``, JSON + ``.csv`` twin) the table.
+
+    JSON layout: ``{"schema": 1, "delta": .., "grid": {...}, "rows": [summary rows],
+    "tolerances": [{"rule", "attack", "alpha", "tolerance", "tolerance_vs_fedavg",
+    "clean_accuracy", "fedavg_accuracy", "delta"}, ...]}``; the CSV holds the tolerances.
+    Fractions are malicious shares of trainers; tolerance -1 means none tolerated.
+    """
+    if not 0 < delta < 1:
+        raise ParameterError.bad("delta", delta, "an accuracy drop in (0, 1)")
+    grid = grid or Grid()
+    runs = run_grid(grid, cache_dir, progress, workers=workers)
+    summary = summarise(runs)
+    tol = tolerances(summary, grid, delta)
+    grid_info = {k: v for k, v in dataclasses.asdict(grid).items() if k != "base"}
+    table = {
+        "schema": 1, "delta": delta, "grid": grid_info, "base_config": dataclasses.asdict(grid.base),
+        "rows": summary.to_dict(orient="records"), "tolerances": tol.to_dict(orient="records"),
+        "seconds": float(runs["seconds"].sum()),
+    }
+    if path is not None:
+        path = Path(path)
+        _atomic_write(path, json.dumps(json_safe(table), indent=1, default=str, allow_nan=False))
+        _atomic_write(path.with_suffix(".csv"), tol.to_csv(index=False))
+    return table

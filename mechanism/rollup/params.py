@@ -1,0 +1,116 @@
+"""Constants, parameters, receipts and the revert error of the rollup (``contracts/Rollup.vy``).
+
+Shared by the Python state machine (:mod:`mechanism.rollup.state`), its gas model
+(:mod:`mechanism.rollup.gas`), the EVM driver (:mod:`mechanism.evm.rollup`) and the
+on-chain arbiter (:mod:`mechanism.rollup.arbiter`). Numbers mirror the contract's
+constants; units are in the names (wei, blocks, basis points).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mechanism.errors import OrflError, ParameterError
+
+BURN = "0x000000000000000000000000000000000000dEaD"
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+BPS = 10_000
+PENDING, FINALISED, REVERTED = 1, 2, 3
+KIND_ASSERTION, KIND_TRAINER = 1, 2
+ACTIVE, DEFENDER_WON, CHALLENGER_WON, CANCELLED = 1, 2, 3, 4
+MAX_PREDICATE = 4
+MAX_PUBLISHERS = 256  # updates per round (Rollup.vy's bound of round_inputs)
+PREDICATES = {1: "non-finite encoding", 2: "shape", 3: "L2 norm bound", 4: "commitment mismatch"}
+
+ASSERTION_FIELDS = ("round", "proposer", "bond_wei", "input_root", "output_root", "stats_root",
+                    "num_inputs", "posted_block", "status", "open_disputes")
+DISPUTE_FIELDS = ("kind", "subject", "trainer", "defender", "challenger", "bond_wei", "predicate",
+                  "moves_made", "deadline_block", "position", "commitment", "status")
+
+
+class RollupRevert(OrflError):
+    """A transaction the contract rejects; ``reason`` is the contract's revert string."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RollupParams:
+    """Constructor arguments of ``Rollup.vy`` (units in names; wei, blocks, basis points).
+
+    ``dispute_depth`` is the number of bisection levels the rollup itself runs for a
+    trainer dispute and, unless ``assertion_depth`` is given, for an assertion dispute.
+    ``assertion_depth=0`` is the deployment with an on-chain dispute game as arbiter
+    (``contracts/Arbiter.vy``): the whole bisection runs in ``DisputeGame.vy`` and the
+    rollup only escrows the bonds and waits at most ``verdict_clock_blocks`` (default:
+    ``move_clock_blocks``) after the leaf -- i.e. after opening -- for the verdict.
+    """
+
+    trainer_stake_wei: int = 10**18
+    sequencer_bond_wei: int = 3 * 10**18
+    challenger_bond_wei: int = 10**18
+    reward_share_bps: int = 5_000
+    challenge_period_blocks: int = 50
+    move_clock_blocks: int = 5
+    dispute_depth: int = 3
+    arity: int = 4
+    assertion_depth: int | None = None
+    verdict_clock_blocks: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("trainer_stake_wei", "sequencer_bond_wei", "challenger_bond_wei"):
+            if getattr(self, name) <= 0:
+                raise ParameterError.bad(name, getattr(self, name), "a positive integer (wei)")
+        if not 0 <= self.reward_share_bps <= BPS:
+            raise ParameterError.bad("reward_share_bps", self.reward_share_bps, "an integer in [0, 10000]")
+        for name in ("challenge_period_blocks", "move_clock_blocks"):
+            if getattr(self, name) <= 0:
+                raise ParameterError.bad(name, getattr(self, name), "a positive integer (blocks)")
+        if self.verdict_clock_blocks is not None and self.verdict_clock_blocks <= 0:
+            raise ParameterError.bad("verdict_clock_blocks", self.verdict_clock_blocks, "a positive integer (blocks)")
+        for name in ("dispute_depth", "assertion_depth"):
+            v = getattr(self, name)
+            if v is not None and v < 0:
+                raise ParameterError.bad(name, v, "an integer >= 0")
+        if self.arity < 2:
+            raise ParameterError.bad("arity", self.arity, "an integer >= 2")
+
+    @property
+    def assertion_levels(self) -> int:
+        """Bisection levels the rollup runs for an assertion dispute."""
+        return self.dispute_depth if self.assertion_depth is None else self.assertion_depth
+
+    @property
+    def verdict_clock(self) -> int:
+        """Blocks the arbiter has for its verdict once a dispute is at its leaf."""
+        return self.move_clock_blocks if self.verdict_clock_blocks is None else self.verdict_clock_blocks
+
+    def depth_of(self, kind: int) -> int:
+        """Bisection levels of a dispute of ``kind`` (KIND_ASSERTION or KIND_TRAINER)."""
+        return self.assertion_levels if kind == KIND_ASSERTION else self.dispute_depth
+
+    def constructor_args(self) -> tuple[int, ...]:
+        """Arguments of ``Rollup.vy``'s constructor, in order, before the arbiter."""
+        return (self.trainer_stake_wei, self.sequencer_bond_wei, self.challenger_bond_wei,
+                self.reward_share_bps, self.challenge_period_blocks, self.move_clock_blocks,
+                self.dispute_depth, self.assertion_levels, self.verdict_clock, self.arity)
+
+
+Event = tuple[str, dict[str, Any]]
+
+
+@dataclass
+class Receipt:
+    """Outcome of one transaction: return value, events, gas charged (after refund).
+
+    For an internal call (one contract calling another, :meth:`RollupState.transact` with
+    ``internal=True``) ``gas`` is the execution gas only and ``refund`` the storage refund
+    the enclosing transaction applies (EIP-3529)."""
+
+    value: Any
+    events: list[Event]
+    gas: int
+    refund: int = 0

@@ -1,0 +1,115 @@
+"""Tolerance grid: intervals, beta*, the Parquet cache, the table, the benchmark shape."""
+
+import json
+import math
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+import agents.fl.tolerance as tol
+from agents.fl.tolerance import Grid, t_interval, tolerance_table
+from agents.fl.training import FLConfig
+from agents.store import ResultsStore, config_key
+from mechanism.errors import ParameterError, UnknownRuleError
+
+TINY = FLConfig(n_trainers=12, rounds=2, local_steps=2)
+
+
+def test_t_interval():
+    mean, lo, hi = t_interval([1.0, 2.0, 3.0])
+    half = stats.t.ppf(0.975, 2) * 1.0 / math.sqrt(3)
+    assert mean == 2.0 and lo == pytest.approx(2 - half) and hi == pytest.approx(2 + half)
+    assert t_interval([0.5])[0] == 0.5 and math.isnan(t_interval([0.5])[1])
+    assert math.isnan(t_interval([])[0])
+
+
+def test_beta_star_is_monotone():
+    fr = [0.0, 0.1, 0.2, 0.3]
+    assert tol._beta_star(fr, {0.0: True, 0.1: True, 0.2: False, 0.3: True}) == 0.1
+    assert tol._beta_star(fr, dict.fromkeys(fr, True)) == 0.3
+    assert tol._beta_star(fr, {0.0: False}) == -1.0
+
+
+def test_grid_validation():
+    for kw, err, needle in [
+        ({"rules": ("avg",)}, UnknownRuleError, "rules"), ({"attacks": ("nuke",)}, UnknownRuleError, "attacks"),
+        ({"attacks": ("none",)}, UnknownRuleError, "attacks"), ({"alphas": (0.0,)}, ParameterError, "alphas"),
+        ({"fractions": (1.0,)}, ParameterError, "fractions"), ({"fractions": (-0.1,)}, ParameterError, "fractions"),
+        ({"seeds": 0}, ParameterError, "seeds"),
+    ]:
+        with pytest.raises(err, match=needle):
+            Grid(**kw)
+
+
+def test_grid_configs_share_clean_runs():
+    g = Grid(rules=("mean", "median"), attacks=("sign_flip", "ipm"), alphas=(1.0,), fractions=(0.1, 0.3), seeds=2)
+    configs = g.configs()
+    # per seed: 2 rules x (clean at 0 + 2 fractions x (clean + 2 attacks)) ; FedAvg baseline deduplicated
+    assert len(configs) == 2 * 2 * (1 + 2 * 3)
+    assert len({tol.run_key(c) for c in configs}) == len(configs)
+    assert all(c.attack == "none" for c in configs if c.fraction == 0.0)
+
+
+def test_cache_is_atomic_and_resumes(tmp_path):
+    c = ResultsStore(tmp_path / "c")
+    c.put("k1", {"accuracy": 0.5, "curve": [0.1, 0.2]})
+    c.put("k1", {"accuracy": 0.9, "curve": [0.0]})  # first write wins
+    assert c.flush() is not None and c.flush() is None
+    assert not list((tmp_path / "c").glob(".*"))  # no temporary files left
+    again = ResultsStore(tmp_path / "c")
+    assert "k1" in again and again.get("k1")["accuracy"] == 0.5 and len(again) == 1
+    assert config_key({"a": 1, "b": 2}) == config_key({"b": 2, "a": 1}) != config_key({"a": 1, "b": 3})
+
+
+def test_grid_is_cached_and_never_recomputed(tmp_path, monkeypatch):
+    g = Grid(rules=("mean", "krum"), attacks=("sign_flip",), alphas=(100.0,), fractions=(0.0, 0.2, 0.45), seeds=2, base=TINY)
+    first = tol.run_grid(g, tmp_path)
+    assert len(first) == len(g.configs())
+    # krum needs n > 2f + 2: with 12 trainers and f = 5 it is not applicable
+    krum45 = first[(first.rule == "krum") & (first.fraction == 0.45)]
+    assert not krum45.applicable.any() and krum45.accuracy.isna().all()
+
+    def boom(cfg):
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr(tol, "run_one", boom)
+    second = tol.run_grid(g, tmp_path)
+    pd.testing.assert_frame_equal(first.reset_index(drop=True), second.reset_index(drop=True))
+
+
+def test_tolerance_table_files(tmp_path):
+    g = Grid(rules=("mean", "krum"), attacks=("sign_flip", "ipm"), alphas=(100.0,), fractions=(0.0, 0.2, 0.45), seeds=2, base=TINY)
+    path = tmp_path / "t" / "tolerance.json"
+    table = tolerance_table(g, cache_dir=tmp_path / "cache", path=path)
+    on_disk = json.loads(path.read_text())  # strict JSON (no NaN)
+    assert on_disk["schema"] == 1 and on_disk["delta"] == 0.05
+    assert {r["attack"] for r in on_disk["tolerances"]} == {"sign_flip", "ipm", "worst_case"}
+    csv = pd.read_csv(path.with_suffix(".csv"))
+    assert list(csv.columns[:4]) == ["rule", "attack", "alpha", "tolerance"] and len(csv) == 2 * 3
+    krum = [t for t in table["tolerances"] if t["rule"] == "krum"]
+    assert all(t["tolerance"] < 0.45 for t in krum)  # not applicable at 0.45
+    worst = {t["rule"]: t["tolerance"] for t in table["tolerances"] if t["attack"] == "worst_case"}
+    for rule, w in worst.items():
+        assert w == min(t["tolerance"] for t in table["tolerances"] if t["rule"] == rule)
+    with pytest.raises(ParameterError, match="delta"):
+        tolerance_table(g, cache_dir=None, path=None, delta=0.0)
+
+
+@pytest.mark.slow
+def test_reduced_grid_mean_collapses_median_holds():
+    """Published shape: mean collapses under sign flip; median holds at small fractions."""
+    g = Grid(rules=("mean", "median"), attacks=("sign_flip",), alphas=(100.0,), fractions=(0.0, 0.1, 0.3), seeds=2)
+    s = tol.summarise(tol.run_grid(g, cache_dir=None)).set_index(["rule", "attack", "fraction"])
+    acc = s["accuracy_mean"]
+    assert acc[("mean", "sign_flip", 0.3)] < acc[("mean", "none", 0.0)] - 0.15
+    assert acc[("median", "sign_flip", 0.1)] > acc[("median", "none", 0.1)] - 0.05
+    assert acc[("median", "sign_flip", 0.3)] > acc[("mean", "sign_flip", 0.3)]
+
+
+@pytest.mark.slow
+def test_workers_do_not_change_results(tmp_path):
+    g = Grid(rules=("median",), attacks=("alie", "gaussian"), alphas=(0.5,), fractions=(0.0, 0.2), seeds=2, base=TINY)
+    one = tol.run_grid(g, cache_dir=None)
+    two = tol.run_grid(g, cache_dir=tmp_path, workers=2)
+    assert one.accuracy.tolist() == two.accuracy.tolist() and one.loss.tolist() == two.loss.tolist()
