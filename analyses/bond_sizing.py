@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
-from analyses.report import ReportContext, Section
+from analyses.report import Figure, ReportContext, SectionResults
 from analyses.style import colors, new_figure, save_figure
 
 TITLE = "Bond sizing"
@@ -22,7 +25,43 @@ def recommended_table(rec: object) -> object:
     return pd.DataFrame(rows)
 
 
-def build(ctx: ReportContext) -> Section:
+@dataclass(frozen=True)
+class BondSizingResults(SectionResults):
+    """The default recommendation, the deterrence bound's curves and the BoLD stake recursion."""
+
+    rec: Any  # mechanism.economics.recommend result for the default scenario
+    rec_dict: dict[str, Any]  # rec.to_dict()
+    challengers: int  # m of the left panel
+    verify_prob: float  # v of the left panel
+    window_blocks: int  # T' of the left panel
+    gains: Any  # array: attacker's gain [ETH]
+    bond_vs_gain: dict[float, Any]  # q -> deterring bond [ETH] against the gain
+    qgrid: Any  # array: censoring fractions
+    bond_vs_q: dict[float, Any]  # G -> deterring bond [ETH] against q
+    arbitrum_assertion_bond_eth: float
+    op_root_bond_eth: float
+    bold_gas_price_gwei: float
+    bold_resource_ratio: float
+    bold_levels: int
+    bold_edge_gas: float  # largest gas per edge (both sides plus the honest extra) over the levels
+    bold: Any  # DataFrame: BoLD recursion vs Arbitrum One's published bonds
+    recommended: Any  # DataFrame
+
+    def tables(self) -> dict[str, Any]:
+        return {"recommended_parameters": self.recommended, "bold_stakes": self.bold}
+
+    def numbers(self) -> dict[str, Any]:
+        rec = self.rec
+        return {"sequencerBondEth": rec.sequencer_bond_eth, "challengerBondEth": rec.challenger_bond_eth,
+                "rewardShare": rec.reward_share, "trainerStakeEth": rec.trainer_stake_eth,
+                "jackpotRate": rec.jackpot_rate, "registrationFeeEth": rec.registration_fee_eth,
+                "costUsdPerAssertion": self.rec_dict["cost"]["total_usd_per_assertion"]}
+
+    def params(self) -> dict[str, Any]:
+        return self.rec.inputs.as_dict()
+
+
+def run(ctx: ReportContext) -> BondSizingResults:
     import pandas as pd
 
     from mechanism.economics import bounds
@@ -34,35 +73,59 @@ def build(ctx: ReportContext) -> Section:
     rec = recommend(DesignInputs(), with_sensitivity=not ctx.quick)
     m, v, t_eff = 10, 0.75, 20
     gains = np.geomspace(1, 1e5, n)
-    qs = [0.0, 0.5, 0.8, 0.9]
-    fig, (ax1, ax2) = new_figure(ncols=2)
-    for q, col in zip(qs, colors(len(qs)), strict=True):
+    by_gain = {}
+    for q in [0.0, 0.5, 0.8, 0.9]:
         ps = fraud_success_probability(v, m, censorship_probability(q, t_eff))
-        ax1.loglog(gains, np.maximum(bounds.min_sequencer_bond_eth(gains, ps), 1e-8), color=col, label=f"q = {q:g}")
-    ax1.axhline(bounds.ARBITRUM_ASSERTION_BOND_ETH, ls="--", color="k", lw=1, label="Arbitrum assertion bond")
-    ax1.axhline(float(bounds.op_stack_bond_eth(0)), ls=":", color="k", lw=1, label="OP Stack root bond")
-    ax1.axhline(rec.sequencer_bond_eth, ls="-.", color="grey", lw=1, label="recommended (default)")
+        by_gain[q] = np.maximum(bounds.min_sequencer_bond_eth(gains, ps), 1e-8)
+    qgrid = np.linspace(0, 0.99, n)
+    by_q = {}
+    for g in [10.0, 100.0, 1000.0]:
+        ps = fraud_success_probability(v, m, censorship_probability(qgrid, t_eff))
+        by_q[g] = np.maximum(bounds.min_sequencer_bond_eth(g, ps), 1e-8)
+    price, ratio = 500.0, 6.4
+    stakes = bounds.bold_stakes_eth(price, ratio)
+    bold = pd.DataFrame({"level": ["assertion/block", "big step", "small step"],
+                         f"recursion ({price:g} gwei, rho={ratio:g}) [ETH]": stakes,
+                         "Arbitrum One published [ETH]": [bounds.ARBITRUM_ASSERTION_BOND_ETH, *bounds.ARBITRUM_SUBCHALLENGE_BONDS_ETH]})
+    return BondSizingResults(
+        rec=rec, rec_dict=rec.to_dict(), challengers=m, verify_prob=v, window_blocks=t_eff,
+        gains=gains, bond_vs_gain=by_gain, qgrid=qgrid, bond_vs_q=by_q,
+        arbitrum_assertion_bond_eth=bounds.ARBITRUM_ASSERTION_BOND_ETH,
+        op_root_bond_eth=float(bounds.op_stack_bond_eth(0)), bold_gas_price_gwei=price, bold_resource_ratio=ratio,
+        bold_levels=len(stakes), bold_edge_gas=max(g + w for g, w in zip(bounds.BOLD_G_GAS, bounds.BOLD_W_GAS, strict=True)),
+        bold=bold, recommended=recommended_table(rec),
+    )
+
+
+def plot(results: BondSizingResults, ctx: ReportContext) -> list[Figure]:
+    r = results
+    fig, (ax1, ax2) = new_figure(ncols=2)
+    for (q, bond), col in zip(r.bond_vs_gain.items(), colors(len(r.bond_vs_gain)), strict=True):
+        ax1.loglog(r.gains, bond, color=col, label=f"q = {q:g}")
+    ax1.axhline(r.arbitrum_assertion_bond_eth, ls="--", color="k", lw=1, label="Arbitrum assertion bond")
+    ax1.axhline(r.op_root_bond_eth, ls=":", color="k", lw=1, label="OP Stack root bond")
+    ax1.axhline(r.rec.sequencer_bond_eth, ls="-.", color="grey", lw=1, label="recommended (default)")
     ax1.set_xlabel("attacker's gain G [ETH]")
     ax1.set_ylabel("deterring bond B_s [ETH]")
     ax1.legend(fontsize=7)
-    qgrid = np.linspace(0, 0.99, n)
-    for g, col in zip([10.0, 100.0, 1000.0], colors(3), strict=True):
-        ps = fraud_success_probability(v, m, censorship_probability(qgrid, t_eff))
-        ax2.semilogy(qgrid, np.maximum(bounds.min_sequencer_bond_eth(g, ps), 1e-8), color=col, label=f"G = {g:g} ETH")
+    for (g, bond), col in zip(r.bond_vs_q.items(), colors(len(r.bond_vs_q)), strict=True):
+        ax2.semilogy(r.qgrid, bond, color=col, label=f"G = {g:g} ETH")
     ax2.set_xlabel("censoring fraction q [1]")
     ax2.set_ylabel("deterring bond B_s [ETH]")
     ax2.legend(fontsize=7)
     save_figure(fig, ctx.figures_dir, "bond_vs_gain_censorship")
+    return [("bond_vs_gain_censorship", "Deterring sequencer bond against the attacker's gain (left) and the censoring fraction (right); Arbitrum's and OP's bonds marked.")]
 
-    stakes = bounds.bold_stakes_eth(500.0, 6.4)
-    bold = pd.DataFrame({"level": ["assertion/block", "big step", "small step"],
-                         "recursion (500 gwei, rho=6.4) [ETH]": stakes,
-                         "Arbitrum One published [ETH]": [bounds.ARBITRUM_ASSERTION_BOND_ETH, *bounds.ARBITRUM_SUBCHALLENGE_BONDS_ETH]})
-    d = rec.to_dict()
-    md = f"""
+
+def text(results: BondSizingResults) -> str:
+    r = results
+    rec, d = r.rec, r.rec_dict
+    levels = {2: "two", 3: "three", 4: "four"}.get(r.bold_levels, str(r.bold_levels))
+    edge_gas = float(f"{r.bold_edge_gas:.1g}")  # one significant figure
+    return f"""
 The deterrence bound of ECONOMICS.md §2, ``B >= P_s G / (1 - P_s)``, grows linearly in the
-attacker's gain and explodes as censorship makes a fraud likely to survive (left: m = {m}
-challengers verifying with v = {v}, T' = {t_eff} blocks). With honest verification sustained
+attacker's gain and explodes as censorship makes a fraud likely to survive (left: m = {r.challengers}
+challengers verifying with v = {r.verify_prob}, T' = {r.window_blocks} blocks). With honest verification sustained
 by forced errors, P_s is pinned at the target ({rec.inputs.target_fraud_probability:g}), so
 deterrence needs only ``G x eps``. What sizes the bonds in the default scenario is
 **bribery**: an attacker who bribes all m = {rec.inputs.challengers} potential challengers must pay each
@@ -79,21 +142,11 @@ dispute cost at the highest gas price), reward share **{rec.reward_share:g}**, t
 above the tolerance must cost at least the poisoning gain, and stake that is never slashed costs
 them only {rec.sybil['stake_capital_cost_eth']:.3g} ETH of capital). Bribing every challenger at these bonds costs
 {rec.bribery['bribe_all_cost_eth']:.4g} ETH against a largest gain of {rec.bribery['max_gain_eth']:.4g} ETH.
-Arbitrum's 3,600 ETH assertion bond is sized by BoLD's three-level ~30M-gas-per-edge game at
-500 gwei; an FL aggregation dispute costs ~{rec.rule.dispute_gas_per_side / 1e6:.2g}M gas per side (placeholder until
+Arbitrum's {r.arbitrum_assertion_bond_eth:,.0f} ETH assertion bond is sized by BoLD's {levels}-level ~{edge_gas / 1e6:.0f}M-gas-per-edge game at
+{r.bold_gas_price_gwei:g} gwei; an FL aggregation dispute costs ~{rec.rule.dispute_gas_per_side / 1e6:.2g}M gas per side (placeholder until
 the dispute gas model lands), so here it is the bribery bound, not dispute resources, that matters.
 
 The BoLD stake recursion (bounds.bold_stakes_eth) reproduces Arbitrum One's published bonds
-with the calculator's gas tables, a 500 gwei gas price and resource ratio 6.4 (both fitted
+with the calculator's gas tables, a {r.bold_gas_price_gwei:g} gwei gas price and resource ratio {r.bold_resource_ratio:g} (both fitted
 by us, not quoted). Warnings of the default scenario: {'; '.join(rec.warnings) or 'none'}.
 """
-    return Section(
-        key="bond_sizing", title=TITLE, markdown=md,
-        figures=[("bond_vs_gain_censorship", "Deterring sequencer bond against the attacker's gain (left) and the censoring fraction (right); Arbitrum's and OP's bonds marked.")],
-        tables={"recommended_parameters": recommended_table(rec), "bold_stakes": bold},
-        numbers={"sequencerBondEth": rec.sequencer_bond_eth, "challengerBondEth": rec.challenger_bond_eth,
-                 "rewardShare": rec.reward_share, "trainerStakeEth": rec.trainer_stake_eth,
-                 "jackpotRate": rec.jackpot_rate, "registrationFeeEth": rec.registration_fee_eth,
-                 "costUsdPerAssertion": d["cost"]["total_usd_per_assertion"]},
-        params=rec.inputs.as_dict(),
-    )

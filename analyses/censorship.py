@@ -12,11 +12,14 @@ block by block with the spec's integer base-fee updates.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from analyses.report import ReportContext, Section
+from analyses.report import Figure, ReportContext, SectionResults, sci
 
 TITLE = "Censorship and block stuffing: measured miss probability vs q^T, stuffing cost vs EIP-1559"
+#: Confidence level of the Clopper-Pearson intervals.
+CONFIDENCE = 0.95
 
 
 def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
@@ -38,12 +41,53 @@ def miss_probability(q: float, window_blocks: int, trials: int, rng: Any) -> dic
             "measured": misses / trials, "ci_low": lo, "ci_high": hi, "q_pow_T": q**window_blocks}
 
 
-def build(ctx: ReportContext) -> Section:
+@dataclass(frozen=True)
+class CensorshipResults(SectionResults):
+    """The censorship grid against q^T and the stuffing cost against the EIP-1559 closed form."""
+
+    qs: list[float]
+    windows: list[int]
+    trials: int
+    grid: Any  # DataFrame: one row per (q, T) cell
+    agreement: float  # fraction of cells whose q^T lies inside the interval
+    example_q: float
+    example_eps: float
+    example_blocks: int  # ceil(log eps / log q) at the example
+    block_seconds: int
+    base_fee_gwei: float
+    tip_gwei: float
+    gas_limit: int
+    base_fee_growth: float  # per full block
+    stuffing: Any  # DataFrame: one row per number of stuffed blocks
+    worst_gap: float
+    seed: int
+
+    def tables(self) -> dict[str, Any]:
+        return {"censorship_grid": self.grid, "stuffing_cost": self.stuffing}
+
+    def numbers(self) -> dict[str, Any]:
+        return {"agreement": self.agreement, "trials": self.trials, "stuffing_gap": self.worst_gap,
+                "stuffing_cost_eth_max": float(self.stuffing["simulated_cost_eth"].iloc[-1])}
+
+    def params(self) -> dict[str, Any]:
+        return {"q": self.qs, "T_blocks": self.windows, "base_fee_gwei": self.base_fee_gwei,
+                "tip_gwei": self.tip_gwei}
+
+    def seeds(self) -> list[int]:
+        return [self.seed]
+
+
+def run(ctx: ReportContext) -> CensorshipResults:
     import numpy as np
     import pandas as pd
 
-    from analyses.style import colors, new_figure, save_figure
-    from mechanism.chain import GAS_LIMIT, GWEI, stuffing_cost_prediction_wei, stuffing_run
+    from mechanism.chain import (
+        BLOCK_SECONDS,
+        GAS_LIMIT,
+        GWEI,
+        stuffing_cost_prediction_wei,
+        stuffing_run,
+    )
 
     rng = np.random.default_rng(ctx.seed)
     qs = [0.1, 0.3, 0.5, 0.7, 0.9]
@@ -53,68 +97,79 @@ def build(ctx: ReportContext) -> Section:
     grid = pd.DataFrame([miss_probability(q, t, trials, rng) for q in qs for t in windows])
     grid["q_pow_T_in_ci"] = (grid["ci_low"] <= grid["q_pow_T"]) & (grid["q_pow_T"] <= grid["ci_high"])
     agree = float(grid["q_pow_T_in_ci"].mean())
+    example_q, example_eps = 0.5, 1e-9
 
+    base_fee = 20 * GWEI
+    tip = GWEI
+    ks = [1, 2, 4, 8, 16, 32, 64] if not ctx.quick else [1, 4, 16, 32]
+    rows = []
+    for k in ks:
+        cost, _ = stuffing_run(k, base_fee, tip_wei=tip)
+        pred = stuffing_cost_prediction_wei(k, base_fee, tip)
+        rows.append({"blocks": k, "hours": k * BLOCK_SECONDS / 3600, "simulated_cost_eth": cost / 1e18,
+                     "eip1559_prediction_eth": pred / 1e18, "relative_gap": abs(cost - pred) / pred})
+    stuff = pd.DataFrame(rows)
+    return CensorshipResults(
+        qs=qs, windows=windows, trials=trials, grid=grid, agreement=agree, example_q=example_q,
+        example_eps=example_eps, example_blocks=int(np.ceil(np.log(example_eps) / np.log(example_q))),
+        block_seconds=BLOCK_SECONDS, base_fee_gwei=base_fee / GWEI, tip_gwei=tip // GWEI, gas_limit=GAS_LIMIT,
+        base_fee_growth=0.125, stuffing=stuff, worst_gap=float(stuff["relative_gap"].max()), seed=ctx.seed,
+    )
+
+
+def plot(results: CensorshipResults, ctx: ReportContext) -> list[Figure]:
+    import numpy as np
+
+    from analyses.style import colors, new_figure, save_figure
+
+    r = results
+    grid = r.grid
     fig, ax = new_figure()
-    for c, q in zip(colors(len(qs)), qs, strict=True):
+    for c, q in zip(colors(len(r.qs)), r.qs, strict=True):
         g = grid[grid["q"] == q]
-        ts = np.array(windows)
+        ts = np.array(r.windows)
         ax.plot(ts, q**ts, color=c, lw=1, label=f"q={q}: q^T")
         m = g["measured"].to_numpy()
         err = np.vstack([m - g["ci_low"].to_numpy(), g["ci_high"].to_numpy() - m])
         ax.errorbar(g["T_blocks"], np.maximum(m, 1e-6), yerr=err, fmt="o", color=c, ms=4, capsize=2)
     ax.set_yscale("log")
     ax.set_ylim(1e-5, 1.5)
-    ax.set_xlabel("challenge window T [blocks of 12 s]")
+    ax.set_xlabel(f"challenge window T [blocks of {r.block_seconds} s]")
     ax.set_ylabel("P(challenge censored in all T blocks) [1]")
-    ax.set_title("measured (dots, 95% CI) vs q^T (lines)")
+    ax.set_title(f"measured (dots, {CONFIDENCE:.0%} CI) vs q^T (lines)")
     ax.legend(fontsize=7, ncol=2)
     save_figure(fig, ctx.figures_dir, "censorship_miss_probability")
 
-    base_fee = 20 * GWEI
-    ks = [1, 2, 4, 8, 16, 32, 64] if not ctx.quick else [1, 4, 16, 32]
-    rows = []
-    for k in ks:
-        cost, _ = stuffing_run(k, base_fee, tip_wei=GWEI)
-        pred = stuffing_cost_prediction_wei(k, base_fee, GWEI)
-        rows.append({"blocks": k, "hours": k * 12 / 3600, "simulated_cost_eth": cost / 1e18,
-                     "eip1559_prediction_eth": pred / 1e18, "relative_gap": abs(cost - pred) / pred})
-    stuff = pd.DataFrame(rows)
+    stuff = r.stuffing
     fig2, ax2 = new_figure()
     ax2.plot(stuff["blocks"], stuff["eip1559_prediction_eth"], lw=1.5, label="sum gas_limit (b0 1.125^i + tip)")
     ax2.plot(stuff["blocks"], stuff["simulated_cost_eth"], "o", label="simulated L1 (integer EIP-1559)")
     ax2.set_yscale("log")
-    ax2.set_xlabel("blocks stuffed k [blocks of 12 s]")
+    ax2.set_xlabel(f"blocks stuffed k [blocks of {r.block_seconds} s]")
     ax2.set_ylabel("cost of stuffing [ETH]")
-    ax2.set_title(f"block stuffing from b0 = {base_fee / GWEI:.0f} gwei, 30M gas per block")
+    ax2.set_title(f"block stuffing from b0 = {r.base_fee_gwei:.0f} gwei, {r.gas_limit / 1e6:.0f}M gas per block")
     ax2.legend(fontsize=8)
     save_figure(fig2, ctx.figures_dir, "stuffing_cost")
+    return [("censorship_miss_probability", "Probability that a challenge is censored for all T blocks: measured vs q^T."),
+            ("stuffing_cost", "Cost of stuffing k consecutive blocks: simulated vs EIP-1559 closed form.")]
 
-    worst_gap = float(stuff["relative_gap"].max())
-    md = f"""
+
+def text(results: CensorshipResults) -> str:
+    r = results
+    k_max = int(r.stuffing["blocks"].iloc[-1])
+    return f"""
 A challenger submits its challenge at the start of a window of T blocks; every block's
 proposer is adversarial with probability q and then omits it (stake-weighted random
 selection, independent blocks). The measured miss probability on the simulated L1 agrees
-with Felten's q^T: q^T lies inside the 95% Clopper-Pearson interval in
-**{agree:.0%}** of the {len(grid)} cells ({trials} trials each; about 95% is expected by
+with Felten's q^T: q^T lies inside the {CONFIDENCE:.0%} Clopper-Pearson interval in
+**{r.agreement:.0%}** of the {len(r.grid)} cells ({r.trials} trials each; about {CONFIDENCE:.0%} is expected by
 chance). Hence for a target eps the censorship part of the period is
-T_censor = ceil(log eps / log q): e.g. q = 0.5, eps = 1e-9 needs {int(np.ceil(np.log(1e-9) / np.log(0.5)))} blocks.
+T_censor = ceil(log eps / log q): e.g. q = {r.example_q:g}, eps = {sci(r.example_eps)} needs {r.example_blocks} blocks.
 
 Block stuffing instead must buy every block at the EIP-1559 price; each full block raises
-the base fee by 12.5%, so k blocks cost sum_(i<k) gas_limit (b0 1.125^i + tip). The
+the base fee by {r.base_fee_growth:.1%}, so k blocks cost sum_(i<k) gas_limit (b0 {1 + r.base_fee_growth:g}^i + tip). The
 simulator, which applies the spec's integer update each block, matches the closed form
-within a relative {worst_gap:.1e}; stuffing {ks[-1]} blocks ({ks[-1] * 12 / 60:.0f} min) from
-{base_fee / GWEI:.0f} gwei costs {stuff["simulated_cost_eth"].iloc[-1]:,.0f} ETH, so stuffing
-a multi-day window is irrational for any realistic gain G (gas limit {GAS_LIMIT:,}).
+within a relative {r.worst_gap:.1e}; stuffing {k_max} blocks ({k_max * r.block_seconds / 60:.0f} min) from
+{r.base_fee_gwei:.0f} gwei costs {r.stuffing["simulated_cost_eth"].iloc[-1]:,.0f} ETH, so stuffing
+a multi-day window is irrational for any realistic gain G (gas limit {r.gas_limit:,}).
 """
-    return Section(
-        key="censorship",
-        title=TITLE,
-        markdown=md,
-        figures=[("censorship_miss_probability", "Probability that a challenge is censored for all T blocks: measured vs q^T."),
-                 ("stuffing_cost", "Cost of stuffing k consecutive blocks: simulated vs EIP-1559 closed form.")],
-        tables={"censorship_grid": grid, "stuffing_cost": stuff},
-        numbers={"agreement": agree, "trials": trials, "stuffing_gap": worst_gap,
-                 "stuffing_cost_eth_max": float(stuff["simulated_cost_eth"].iloc[-1])},
-        params={"q": qs, "T_blocks": windows, "base_fee_gwei": base_fee / GWEI, "tip_gwei": 1},
-        seeds=[ctx.seed],
-    )

@@ -1,8 +1,32 @@
 """Reports: a list of sections, each written by one analysis module.
 
-An analysis module exposes ``TITLE`` and ``build(ctx: ReportContext) -> Section``. The
-report runner calls each in order and writes, atomically (into a temporary folder that
-replaces ``reports/NAME`` only when everything succeeded)::
+Every module listed in :data:`SECTIONS` is a report section and exposes, with these exact
+names:
+
+``TITLE``
+    The section's heading.
+``run(ctx: ReportContext) -> Results``
+    All computation. Returns a frozen dataclass (``CensorshipResults``, ...) that subclasses
+    :class:`SectionResults` and holds every number, table (pandas DataFrame) and array that
+    the other two functions need. No matplotlib and no writing of files here.
+``plot(results, ctx: ReportContext) -> list[tuple[str, str]]``
+    Only figures, drawn from ``results`` into ``ctx.figures_dir`` with
+    :mod:`analyses.style`; returns one ``(stem, caption)`` record per figure written
+    (``figures/stem.png`` and ``figures/stem.pdf``).
+``text(results) -> str``
+    Only the Markdown prose. Every number in it is formatted from a field of ``results``,
+    so the prose and the tables, figures and ``numbers.tex`` can never disagree.
+
+The results object also says what the report keeps from it: :meth:`SectionResults.tables`
+(name -> DataFrame, written to ``tables/`` and shown in the page), :meth:`~SectionResults.numbers`
+(macros for ``numbers.tex``, prefixed by the section key), :meth:`~SectionResults.params`
+and :meth:`~SectionResults.seeds` (``params.json``), and :meth:`~SectionResults.files`
+(extra files under the report folder). :func:`build_section` is the one function that
+assembles a :class:`Section` from the three; sections carry no other boilerplate. A
+section's key is its module's last name (``analyses.censorship`` -> ``censorship``).
+
+The report runner builds each section in order and writes, atomically (into a temporary
+folder that replaces ``reports/NAME`` only when everything succeeded)::
 
     reports/NAME/index.md, index.html (self-contained, figures inlined)
                  figures/*.png|pdf, tables/*.csv|tex, numbers.tex, params.json,
@@ -24,6 +48,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 #: Section modules, in report order. Each later issue appends its analysis here.
@@ -65,6 +90,65 @@ class Section:
     numbers: dict[str, Any] = field(default_factory=dict)  # macro name -> value
     params: dict[str, Any] = field(default_factory=dict)
     seeds: list[int] = field(default_factory=list)
+
+
+#: A figure written by a section's ``plot``: (file stem under ``figures/``, caption).
+Figure = tuple[str, str]
+
+
+class SectionResults:
+    """Base of every section's frozen results dataclass: what the report keeps from a run.
+
+    Subclasses override the methods whose output the section has; the defaults are empty.
+    """
+
+    def tables(self) -> dict[str, Any]:
+        """Tables shown in the page and written to ``tables/`` (name -> DataFrame), in order."""
+        return {}
+
+    def numbers(self) -> dict[str, Any]:
+        """Values for ``numbers.tex`` (name -> value; the runner prefixes the section key)."""
+        return {}
+
+    def params(self) -> dict[str, Any]:
+        """The section's parameters, for ``params.json``."""
+        return {}
+
+    def seeds(self) -> list[int]:
+        """Every seed the section used, for ``params.json``."""
+        return []
+
+    def files(self) -> dict[str, str]:
+        """Extra files, path relative to the report folder -> text."""
+        return {}
+
+
+def sci(x: float) -> str:
+    """``x`` as a power of ten without padding, for prose: ``1e-9``, ``1e+6`` -> ``1e6``."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def section_key(module: ModuleType) -> str:
+    """The key of a section module: its last dotted name."""
+    return module.__name__.rsplit(".", 1)[-1]
+
+
+def build_section(module: ModuleType, ctx: ReportContext) -> Section:
+    """Assemble a section from its module's ``run``, ``plot`` and ``text``."""
+    if not hasattr(module, "run"):  # not yet split into run / plot / text
+        return module.build(ctx)
+    results = module.run(ctx)
+    figures = list(module.plot(results, ctx))
+    markdown = module.text(results)
+    for rel, content in results.files().items():
+        path = ctx.out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    return Section(
+        key=section_key(module), title=module.TITLE, markdown=markdown, figures=figures,
+        tables=results.tables(), numbers=results.numbers(), params=results.params(), seeds=results.seeds(),
+    )
 
 
 def _git_commit() -> str:
@@ -159,7 +243,7 @@ def write_report(
             progress(f"section {mod_name}")
             t0 = time.perf_counter()
             module = importlib.import_module(mod_name)
-            built.append(module.build(ctx))
+            built.append(build_section(module, ctx))
             timings[mod_name] = round(time.perf_counter() - t0, 3)
         _write_outputs(tmp, name, built, ctx, timings)
         final = root / name

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
-from analyses.report import ReportContext, Section
+from analyses.report import Figure, ReportContext, SectionResults
 from analyses.style import colors, new_figure, save_figure
 
 TITLE = "Verifier's dilemma"
 
 
-def build(ctx: ReportContext) -> Section:
+@dataclass(frozen=True)
+class VerifierDilemmaResults(SectionResults):
+    """Equilibria of the inspection game against reward share, jackpot rate and QRE precision."""
+
+    challengers: int
+    bond_eth: float
+    gain_eth: float
+    dispute_cost_eth: float
+    verify_cost_eth: float
+    jackpot_eth: float
+    alphas: Any  # array: reward shares
+    eq_alpha: list[Any]  # mixed equilibrium per reward share
+    phis: Any  # array: jackpot rates
+    eq_jackpot: list[Any]  # mixed equilibrium per jackpot rate
+    lambdas: Any  # array: logit precisions
+    qre: list[Any]  # logit QRE per precision
+    nash: Any  # mixed equilibrium of the reference game
+    pure_equilibria: int
+    jackpot_rate_needed: float
+    remedy_costs: Any  # DataFrame
+
+    def tables(self) -> dict[str, Any]:
+        return {"remedy_costs": self.remedy_costs}
+
+    def numbers(self) -> dict[str, Any]:
+        return {"pureEquilibria": self.pure_equilibria, "mixedFraudProb": self.nash.fraud_prob,
+                "jackpotRateNeeded": self.jackpot_rate_needed}
+
+    def params(self) -> dict[str, Any]:
+        return {"challengers": self.challengers, "bond_eth": self.bond_eth, "gain_eth": self.gain_eth,
+                "dispute_cost_eth": self.dispute_cost_eth, "verify_cost_eth": self.verify_cost_eth}
+
+
+def run(ctx: ReportContext) -> VerifierDilemmaResults:
     import pandas as pd
 
     from mechanism.economics import inspection as ins
@@ -21,40 +57,14 @@ def build(ctx: ReportContext) -> Section:
     base = dict(gain_eth=gain, dispute_cost_eth=cd, verify_cost_eth=cv, challengers=m, censor_prob=0.0)
     alphas = np.linspace(0.1, 0.95, n)
     eq_a = [ins.mixed_equilibrium(ins.InspectionGame(penalty_eth=(1 - a) * bond, reward_eth=a * bond, **base)) for a in alphas]
-    fig, (ax1, ax2) = new_figure(ncols=2)
-    c = colors(3)
-    ax1.semilogy(alphas, [e.fraud_prob for e in eq_a], color=c[0], label="fraud p*")
-    ax1.semilogy(alphas, [e.verify_prob for e in eq_a], color=c[1], label="verify v*")
-    ax1.semilogy(alphas, [max(e.finalised_fraud_prob, 1e-12) for e in eq_a], color=c[2], label="p* P_s")
-    ax1.set_xlabel("reward share alpha [1]")
-    ax1.set_ylabel("probability [1]")
-    ax1.legend(fontsize=7)
     jackpot = 0.1
     phis = np.geomspace(1e-5, 1e-1, n)
     eq_j = [ins.mixed_equilibrium(ins.InspectionGame(penalty_eth=0.5 * bond, reward_eth=0.5 * bond, jackpot_rate=p,
                                                      jackpot_net_eth=jackpot, **base)) for p in phis]
-    ax2.loglog(phis, [max(e.fraud_prob, 1e-12) for e in eq_j], color=c[0], label="fraud p*")
-    ax2.loglog(phis, [e.verify_prob for e in eq_j], color=c[1], label="verify v*")
-    ax2.axvline(m * cv / jackpot, ls="--", color="k", lw=1, label="phi J = m c_v")
-    ax2.set_xlabel("forced-error (jackpot) rate phi [1/assertion]")
-    ax2.set_ylabel("probability [1]")
-    ax2.legend(fontsize=7)
-    save_figure(fig, ctx.figures_dir, "dilemma_equilibria")
-
     game = ins.InspectionGame(penalty_eth=bond, reward_eth=0.5 * bond, **base)
     lams = np.geomspace(1, 1e5, 12 if ctx.quick else 30)
     qre = [ins.logit_qre(game, lam) for lam in lams]
-    fig, ax = new_figure()
-    ax.semilogx(lams, [e.fraud_prob for e in qre], color=c[0], label="QRE fraud p")
-    ax.semilogx(lams, [e.verify_prob for e in qre], color=c[1], label="QRE verify v")
     nash = ins.mixed_equilibrium(game)
-    ax.axhline(nash.fraud_prob, ls="--", color=c[0], lw=1, label="Nash p*")
-    ax.axhline(nash.verify_prob, ls="--", color=c[1], lw=1, label="Nash v*")
-    ax.set_xlabel("logit precision lambda [1/ETH]")
-    ax.set_ylabel("probability [1]")
-    ax.legend(fontsize=7)
-    save_figure(fig, ctx.figures_dir, "dilemma_qre")
-
     pure = ins.pure_equilibria(game)
     phi_need = float(remedies.min_jackpot_rate(cv, jackpot, 0.0, 0.0, 1.0, m))
     psi = float(remedies.attention_challenge_rate(cv, 1.0))
@@ -65,20 +75,52 @@ def build(ctx: ReportContext) -> Section:
                                       float(remedies.attention_cost_per_assertion_eth(m, psi, 50_000, 10.0))],
         "setting": ["-", f"phi = {phi_need:.3g}, J = {jackpot} ETH", f"psi = {psi:.3g}, penalty 1 ETH, 50k gas at 10 gwei"],
     })
-    md = f"""
-With m = {m} challengers, verification cost c_v = {cv} ETH, dispute cost {cd} ETH and a {bond} ETH bond, the game
-has **{len(pure)} pure equilibria** (Mamageishvili & Felten 2023: none without outside rewards) and a mixed
-equilibrium with fraud probability p* = {nash.fraud_prob:.3g}: p* falls only as the reward alpha B_s grows
+    return VerifierDilemmaResults(
+        challengers=m, bond_eth=bond, gain_eth=gain, dispute_cost_eth=cd, verify_cost_eth=cv, jackpot_eth=jackpot,
+        alphas=alphas, eq_alpha=eq_a, phis=phis, eq_jackpot=eq_j, lambdas=lams, qre=qre, nash=nash,
+        pure_equilibria=len(pure), jackpot_rate_needed=phi_need, remedy_costs=costs,
+    )
+
+
+def plot(results: VerifierDilemmaResults, ctx: ReportContext) -> list[Figure]:
+    r = results
+    fig, (ax1, ax2) = new_figure(ncols=2)
+    c = colors(3)
+    ax1.semilogy(r.alphas, [e.fraud_prob for e in r.eq_alpha], color=c[0], label="fraud p*")
+    ax1.semilogy(r.alphas, [e.verify_prob for e in r.eq_alpha], color=c[1], label="verify v*")
+    ax1.semilogy(r.alphas, [max(e.finalised_fraud_prob, 1e-12) for e in r.eq_alpha], color=c[2], label="p* P_s")
+    ax1.set_xlabel("reward share alpha [1]")
+    ax1.set_ylabel("probability [1]")
+    ax1.legend(fontsize=7)
+    ax2.loglog(r.phis, [max(e.fraud_prob, 1e-12) for e in r.eq_jackpot], color=c[0], label="fraud p*")
+    ax2.loglog(r.phis, [e.verify_prob for e in r.eq_jackpot], color=c[1], label="verify v*")
+    ax2.axvline(r.challengers * r.verify_cost_eth / r.jackpot_eth, ls="--", color="k", lw=1, label="phi J = m c_v")
+    ax2.set_xlabel("forced-error (jackpot) rate phi [1/assertion]")
+    ax2.set_ylabel("probability [1]")
+    ax2.legend(fontsize=7)
+    save_figure(fig, ctx.figures_dir, "dilemma_equilibria")
+
+    fig, ax = new_figure()
+    ax.semilogx(r.lambdas, [e.fraud_prob for e in r.qre], color=c[0], label="QRE fraud p")
+    ax.semilogx(r.lambdas, [e.verify_prob for e in r.qre], color=c[1], label="QRE verify v")
+    ax.axhline(r.nash.fraud_prob, ls="--", color=c[0], lw=1, label="Nash p*")
+    ax.axhline(r.nash.verify_prob, ls="--", color=c[1], lw=1, label="Nash v*")
+    ax.set_xlabel("logit precision lambda [1/ETH]")
+    ax.set_ylabel("probability [1]")
+    ax.legend(fontsize=7)
+    save_figure(fig, ctx.figures_dir, "dilemma_qre")
+    return [("dilemma_equilibria", "Equilibrium fraud and verification probabilities against the reward share (left) and the jackpot rate (right)."),
+            ("dilemma_qre", "Logit quantal-response equilibrium against precision, converging to the mixed Nash equilibrium.")]
+
+
+def text(results: VerifierDilemmaResults) -> str:
+    r = results
+    return f"""
+With m = {r.challengers} challengers, verification cost c_v = {r.verify_cost_eth} ETH, dispute cost {r.dispute_cost_eth} ETH and a {r.bond_eth} ETH bond, the game
+has **{r.pure_equilibria} pure equilibria** (Mamageishvili & Felten 2023: none without outside rewards) and a mixed
+equilibrium with fraud probability p* = {r.nash.fraud_prob:.3g}: p* falls only as the reward alpha B_s grows
 (left), and the verification rate v* is set by the *sequencer's* indifference, not by the reward. Forced errors
 (TrueBit) give verifiers income without fraud: past ``phi J >= m c_v`` (dashed), (p, v) = (0, 1) is the pure
 equilibrium (right). Logit QRE converges to the Nash equilibrium as precision grows. The table prices the two
 remedies; the design uses jackpots because their cost is explicit in the LP.
 """
-    return Section(
-        key="verifier_dilemma", title=TITLE, markdown=md,
-        figures=[("dilemma_equilibria", "Equilibrium fraud and verification probabilities against the reward share (left) and the jackpot rate (right)."),
-                 ("dilemma_qre", "Logit quantal-response equilibrium against precision, converging to the mixed Nash equilibrium.")],
-        tables={"remedy_costs": costs},
-        numbers={"pureEquilibria": len(pure), "mixedFraudProb": nash.fraud_prob, "jackpotRateNeeded": phi_need},
-        params={"challengers": m, "bond_eth": bond, "gain_eth": gain, "dispute_cost_eth": cd, "verify_cost_eth": cv},
-    )
