@@ -3,7 +3,7 @@
 :func:`attack_margins` takes candidate parameters and returns, per vertex of the box, one
 *margin* per attack: positive means the attack pays (or, for ``fraud_success_excess``,
 that a fraud finalises with probability above the target). It does not reuse the LP rows
-of :mod:`mechanism.economics.design`: the challengers' verification rate is re-derived
+of :mod:`mechanism.economics.constraints`: the challengers' verification rate is re-derived
 from the jackpot by inverting the first-finder share, fraud profit comes from
 :func:`~mechanism.economics.payoffs.sequencer_fraud_profit_eth`, stuffing from the EIP-1559
 sum. A design is safe iff every margin is <= 0 at every vertex.
@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from mechanism.economics import payoffs
-from mechanism.economics.design import DesignProblem, DesignResult
+from mechanism.economics.constraints import DesignProblem, DesignResult
 from mechanism.economics.period import stuffing_cost_eth
 from mechanism.economics.remedies import induced_verify_prob
 from mechanism.economics.scenario import Vertices

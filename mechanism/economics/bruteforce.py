@@ -1,4 +1,5 @@
-"""Brute-force cross-check of :mod:`mechanism.economics.design` on small grids.
+"""Brute-force cross-check of the robust design (:mod:`mechanism.economics.design`) on
+small grids: :func:`brute_force` and :func:`brute_force_at` (docs/economics.md, 'Solvers').
 
 It knows nothing of the LP: for each period T on a grid it searches zooming grids of
 parameter values and keeps the cheapest point at which every margin of
@@ -20,10 +21,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mechanism.economics.attacks import Candidate, problem_margins
-from mechanism.economics.design import DesignProblem, objective
+from mechanism.economics.constraints import DesignProblem, Var, objective
 from mechanism.economics.scenario import Vertices
+from mechanism.errors import InfeasibleError
+
+__all__ = ["brute_force", "brute_force_at"]
 
 F = NDArray[np.float64]
+#: Axes of the joint bond search grid.
+_BC, _R, _BS = 0, 1, 2
 
 
 def _ok(margins: dict[str, F], names: tuple[str, ...], tol: float = 1e-12) -> NDArray[np.bool_]:
@@ -97,7 +103,7 @@ def brute_force_at(problem: DesignProblem, period_blocks: int, n: int = 33, leve
         if not ok(cand(st=st), ("invalid_update_unchallenged_eth",)).all():
             return np.inf, np.inf
         fee = _min_1d(lambda xs: ok(cand(st=st, fee=xs), ("sybil_profit_eth",)), 0.0, 10 * scale, n, levels)
-        return float(cvec[3] * st + cvec[5] * fee), fee
+        return float(cvec[Var.trainer_stake_eth] * st + cvec[Var.registration_fee_eth] * fee), fee
 
     lo_s, hi_s = 0.0, 10 * scale / min(lock, 1.0)
     trainer: F | None = None
@@ -112,18 +118,20 @@ def brute_force_at(problem: DesignProblem, period_blocks: int, n: int = 33, leve
     assert trainer is not None
     names = ("fraud_profit_eth", "resource_exhaustion_sequencer_eth", "resource_exhaustion_challenger_eth",
              "honest_challenge_loss_eth", "griefing_shortfall_eth", "reward_share_excess", "bribery_profit_eth")
-    tie = 1e-6 * (cvec[0] + cvec[2])  # among equal costs prefer the smallest reward
+    tie = 1e-6 * (cvec[Var.sequencer_bond_eth] + cvec[Var.challenger_bond_eth])  # among equal costs prefer the smallest reward
 
     def alpha_of(rw: F, bs: F) -> F:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray(np.where(bs > 0, rw / np.where(bs > 0, bs, 1.0), np.inf), dtype=float)
 
-    bonds = _zoom(lambda ax: ok(cand(bs=ax[2], alpha=alpha_of(ax[1], ax[2]), bc=ax[0], phi=phi), names),
-                  lambda ax: cvec[0] * ax[2] + cvec[2] * ax[0] + tie * ax[1], np.full(3, 10 * scale),
-                  max(9, n // 2 + 1), levels)
+    bonds = _zoom(lambda ax: ok(cand(bs=ax[_BS], alpha=alpha_of(ax[_R], ax[_BS]), bc=ax[_BC], phi=phi), names),
+                  lambda ax: cvec[Var.sequencer_bond_eth] * ax[_BS] + cvec[Var.challenger_bond_eth] * ax[_BC]
+                  + tie * ax[_R], np.full(3, 10 * scale), max(9, n // 2 + 1), levels)
     if bonds is None:
         return None
-    x = np.array([bonds[2], bonds[1], bonds[0], trainer[0], phi, trainer[1]])
+    x = np.zeros(len(Var))
+    x[Var.sequencer_bond_eth], x[Var.reward_eth], x[Var.challenger_bond_eth] = bonds[_BS], bonds[_R], bonds[_BC]
+    x[Var.trainer_stake_eth], x[Var.jackpot_rate], x[Var.registration_fee_eth] = trainer[0], phi, trainer[1]
     return x, float(cvec @ x + k)
 
 
@@ -135,7 +143,5 @@ def brute_force(problem: DesignProblem, periods_blocks: NDArray[np.int64], n: in
         if got is not None and (best is None or got[1] < best[2]):
             best = (int(t), got[0], got[1])
     if best is None:
-        from mechanism.errors import InfeasibleError
-
         raise InfeasibleError("brute force found no safe parameters on the period grid")
     return best

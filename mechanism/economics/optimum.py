@@ -1,4 +1,7 @@
-"""Exact optimum of the robust design LP (:mod:`mechanism.economics.design`) by its structure.
+"""Exact optimum of the robust design LP (:mod:`mechanism.economics.constraints`) by its structure.
+
+Contents: :func:`solve_closed_form` (the solver ``orfl recommend`` uses) and its
+building block :func:`min_sequencer_bond`; docs/economics.md, 'Solvers'.
 
 For a fixed period T the LP splits into independent pieces, each solved exactly and
 vectorised over the T grid:
@@ -30,10 +33,18 @@ from numpy.typing import NDArray
 
 from mechanism import units
 from mechanism.economics import period as per
-from mechanism.economics.design import (
+from mechanism.economics.constraints import (
+    BRIBERY,
+    CENSORSHIP_BOUND,
+    COST_TRADEOFF,
+    NOT_NEEDED,
+    STUFFING_BOUND,
+    SYBIL_POISONING,
     BriberyRows,
     DesignProblem,
     DesignResult,
+    Row,
+    Var,
     bribery_rows,
     infeasible,
     min_effective_blocks,
@@ -43,10 +54,18 @@ from mechanism.economics.design import (
     sybil_rhs,
 )
 
+__all__ = ["BISECTIONS", "CHUNK", "min_sequencer_bond", "solve_closed_form"]
+
 F = NDArray[np.float64]
 BISECTIONS = 64
 CHUNK = 32
 _ZERO = 1e-12
+#: The (B_s, R) lines with one row for all vertices, in the order :func:`_lines` stacks
+#: them before the bribery lines.
+_SEQ_LINES = (Row.fraud_deterrence.name, Row.resource_ratio_sequencer.name, Row.reward_share_cap.name)
+#: Rows that can set B_s or R without a vertex of their own, by family name.
+_SEQ_ROWS = {r.name: r for r in (Row.fraud_deterrence, Row.resource_ratio_sequencer, Row.reward_share_cap,
+                                 Row.challenger_compensation)}
 
 
 def _lines(problem: DesignProblem, env: F, br: BriberyRows, b_c: F) -> tuple[F, F, F, list[str], NDArray[np.int64]]:
@@ -56,9 +75,10 @@ def _lines(problem: DesignProblem, env: F, br: BriberyRows, b_c: F) -> tuple[F, 
     one = np.ones(n_t)
     a = np.vstack([one, one, problem.inputs.max_reward_share * one, br.a_bs.reshape(m * n_v, n_t)])
     b = np.vstack([-one, 0 * one, -one, br.a_r.reshape(m * n_v, n_t)])
-    c = np.vstack([env[0], env[1], 0 * one, (br.rhs - br.a_bc * b_c[None, None, :]).reshape(m * n_v, n_t)])
-    fam = ["fraud_deterrence", "resource_ratio_sequencer", "reward_share_cap"] + ["bribery"] * (m * n_v)
-    vert = np.concatenate([[-1, -1, -1], np.tile(np.arange(n_v), m)])
+    c = np.vstack([env[Row.fraud_deterrence], env[Row.resource_ratio_sequencer], 0 * one,
+                   (br.rhs - br.a_bc * b_c[None, None, :]).reshape(m * n_v, n_t)])
+    fam = [*_SEQ_LINES, *[BRIBERY] * (m * n_v)]
+    vert = np.concatenate([[-1] * len(_SEQ_LINES), np.tile(np.arange(n_v), m)])
     return a, b, c, fam, vert
 
 
@@ -97,10 +117,10 @@ def min_sequencer_bond(a: F, b: F, c: F, r_lo: F, alpha_max: float) -> tuple[F, 
 
 
 def _binding(a: F, b: F, c: F, fam: list[str], vert: NDArray[np.int64], bs: float, r: float) -> tuple[str, int]:
-    """Family (and vertex index) of the line most violated at (bs, r); 'cost_tradeoff' if none."""
+    """Family (and vertex index) of the line most violated at (bs, r); :data:`COST_TRADEOFF` if none."""
     viol = (c - a * bs - b * r) / np.maximum(np.abs(c) + np.abs(a * bs) + np.abs(b * r), 1e-18)
     i = int(np.argmax(viol))
-    return (fam[i], int(vert[i])) if viol[i] > 1e-9 else ("cost_tradeoff", -1)
+    return (fam[i], int(vert[i])) if viol[i] > 1e-9 else (COST_TRADEOFF, -1)
 
 
 def solve_closed_form(problem: DesignProblem, periods_blocks: NDArray[np.int64] | None = None) -> DesignResult:
@@ -116,15 +136,15 @@ def solve_closed_form(problem: DesignProblem, periods_blocks: NDArray[np.int64] 
         raise infeasible(problem)
     env, arg = b.max(axis=1), b.argmax(axis=1)
     r, t_d = i.interest_rate_per_year, problem.dispute_years
-    b_c = np.maximum(env[4], env[5])
-    r_cc = np.maximum(env[3] + r * t_d * b_c, 0.0)
-    phi = np.where(feas, env[7], 0.0)
+    b_c = np.maximum(env[Row.resource_ratio_challenger], env[Row.griefing])
+    r_cc = np.maximum(env[Row.challenger_compensation] + r * t_d * b_c, 0.0)
+    phi = np.where(feas, env[Row.jackpot_verification], 0.0)
     c, const = objective(problem, grid)
     # Trainer stake and registration fee.
     lock = r * problem.lock_years
-    s_min = max(float(np.max(env[6])), 0.0) / i.trainer_reward_share
+    s_min = max(float(np.max(env[Row.trainer_slash_incentive])), 0.0) / i.trainer_reward_share
     need = float(np.max(sybil_rhs(problem, vx)))
-    if c[5, 0] * lock <= c[3, 0]:
+    if c[Var.registration_fee_eth, 0] * lock <= c[Var.trainer_stake_eth, 0]:
         s_t, fee = s_min, max(need - lock * s_min, 0.0)
     else:
         s_t, fee = max(s_min, need / lock), 0.0
@@ -135,9 +155,11 @@ def solve_closed_form(problem: DesignProblem, periods_blocks: NDArray[np.int64] 
     with np.errstate(divide="ignore", invalid="ignore"):
         r_only = np.where(zero & (b_l > 0), c_l / np.where(b_l > 0, b_l, 1.0), -np.inf).max(axis=0)
     r_lb = np.maximum(r_cc, r_only)
-    bs_lb = np.maximum.reduce([env[1], r_lb + env[0], r_lb / i.max_reward_share])
-    rest = c[2] * b_c + c[3] * s_t + c[4] * phi + c[5] * fee + const
-    lower = np.where(feas, c[0] * bs_lb + rest, np.inf)
+    bs_lb = np.maximum.reduce([env[Row.resource_ratio_sequencer], r_lb + env[Row.fraud_deterrence],
+                               r_lb / i.max_reward_share])
+    rest = (c[Var.challenger_bond_eth] * b_c + c[Var.trainer_stake_eth] * s_t + c[Var.jackpot_rate] * phi
+            + c[Var.registration_fee_eth] * fee + const)
+    lower = np.where(feas, c[Var.sequencer_bond_eth] * bs_lb + rest, np.inf)
     bs, rw = np.full(grid.size, np.nan), np.full(grid.size, np.nan)
     cost = np.full(grid.size, np.inf)
     order = np.argsort(lower, kind="stable")
@@ -146,7 +168,8 @@ def solve_closed_form(problem: DesignProblem, periods_blocks: NDArray[np.int64] 
         idx = order[pos:pos + CHUNK]
         got_bs, got_r, ok_l = min_sequencer_bond(a_l[:, idx], b_l[:, idx], c_l[:, idx], r_cc[idx], i.max_reward_share)
         bs[idx], rw[idx] = got_bs, got_r
-        cost[idx] = np.where(np.asarray(ok_l) & feas[idx], c[0, idx] * got_bs + rest[idx], np.inf)
+        cost[idx] = np.where(np.asarray(ok_l) & feas[idx], c[Var.sequencer_bond_eth, idx] * got_bs + rest[idx],
+                             np.inf)
         pos += CHUNK
     if not np.isfinite(cost).any():
         raise infeasible(problem)
@@ -156,52 +179,57 @@ def solve_closed_form(problem: DesignProblem, periods_blocks: NDArray[np.int64] 
     # Why each value is what it is.
     a_k, b_k = np.append(a_l[:, k], 0.0), np.append(b_l[:, k], 1.0)
     c_k = np.append(c_l[:, k], r_cc[k])
-    fam_k, vert_k = [*fam, "challenger_compensation"], np.append(vert, int(arg[3, k]))
+    fam_k = [*fam, Row.challenger_compensation.name]
+    vert_k = np.append(vert, int(arg[Row.challenger_compensation, k]))
     rew_b, rew_v = _binding(a_k, b_k, c_k, fam_k, vert_k, bs[k], 0.8 * rw[k])
     # B_s: the line that sets it at R* (the active line of g); through the reward cap it is R's.
     lead = a_l[:, k] > _ZERO
     with np.errstate(divide="ignore", invalid="ignore"):
         need_bs = np.where(lead, (c_l[:, k] - b_l[:, k] * rw[k]) / np.where(lead, a_l[:, k], 1.0), -np.inf)
     act = int(np.argmax(need_bs))
-    if fam[act] == "reward_share_cap":
+    if fam[act] == Row.reward_share_cap.name:
         seq_b, seq_v = rew_b, rew_v
     else:
         seq_b, seq_v = fam[act], int(vert[act])
     gain_w = int(np.argmax(vx.gain_eth))
-    base_vertex = {"fraud_deterrence": 0, "resource_ratio_sequencer": 1, "reward_share_cap": 2,
-                   "challenger_compensation": 3}
-    seq_w = seq_v if seq_v >= 0 else int(arg[base_vertex.get(seq_b, 1), k])
-    rew_w = rew_v if rew_v >= 0 else int(arg[3, k])
+    # A row of the sequencer's lines (or the reward's) without a vertex of its own: the
+    # vertex where its right-hand side is largest (resource ratio for a cost trade-off).
+    seq_row = _SEQ_ROWS.get(seq_b, Row.resource_ratio_sequencer)
+    seq_w = seq_v if seq_v >= 0 else int(arg[seq_row, k])
+    rew_w = rew_v if rew_v >= 0 else int(arg[Row.challenger_compensation, k])
+    bc_row = Row.resource_ratio_challenger if env[Row.resource_ratio_challenger, k] >= env[Row.griefing, k] \
+        else Row.griefing
+    st_row = Row.trainer_slash_incentive if s_t <= s_min * (1 + 1e-12) else None
     binding = {
-        "sequencer_bond_eth": seq_b, "reward_eth": rew_b,
-        "challenger_bond_eth": "resource_ratio_challenger" if env[4, k] >= env[5, k] else "griefing",
-        "trainer_stake_eth": "trainer_slash_incentive" if s_t <= s_min * (1 + 1e-12) else "sybil_poisoning",
-        "jackpot_rate": "jackpot_verification",
-        "registration_fee_eth": "sybil_poisoning" if fee > 0 else "not_needed",
+        Var.sequencer_bond_eth.name: seq_b, Var.reward_eth.name: rew_b,
+        Var.challenger_bond_eth.name: bc_row.name,
+        Var.trainer_stake_eth.name: st_row.name if st_row is not None else SYBIL_POISONING,
+        Var.jackpot_rate.name: Row.jackpot_verification.name,
+        Var.registration_fee_eth.name: SYBIL_POISONING if fee > 0 else NOT_NEEDED,
     }
     worst = {
-        "sequencer_bond_eth": vx.vertex(seq_w), "reward_eth": vx.vertex(rew_w),
-        "challenger_bond_eth": vx.vertex(int(arg[4 if env[4, k] >= env[5, k] else 5, k])),
-        "trainer_stake_eth": vx.vertex(int(arg[6, k]) if binding["trainer_stake_eth"] == "trainer_slash_incentive"
-                                       else gain_w),
-        "jackpot_rate": vx.vertex(int(arg[7, k])), "registration_fee_eth": vx.vertex(gain_w),
+        Var.sequencer_bond_eth.name: vx.vertex(seq_w), Var.reward_eth.name: vx.vertex(rew_w),
+        Var.challenger_bond_eth.name: vx.vertex(int(arg[bc_row, k])),
+        Var.trainer_stake_eth.name: vx.vertex(int(arg[st_row, k]) if st_row is not None else gain_w),
+        Var.jackpot_rate.name: vx.vertex(int(arg[Row.jackpot_verification, k])),
+        Var.registration_fee_eth.name: vx.vertex(gain_w),
     }
     cens, stuff = min_effective_blocks(problem, vx)
     if t_star > t_min:
-        binding["challenge_period_blocks"] = "cost_tradeoff"
-        worst["challenge_period_blocks"] = vx.vertex(int(np.argmax(b[7, :, k])))
+        binding["challenge_period_blocks"] = COST_TRADEOFF
+        worst["challenge_period_blocks"] = vx.vertex(int(np.argmax(b[Row.jackpot_verification, :, k])))
     elif np.max(cens) >= np.max(stuff):
-        binding["challenge_period_blocks"] = "censorship_bound"
+        binding["challenge_period_blocks"] = CENSORSHIP_BOUND
         worst["challenge_period_blocks"] = vx.vertex(int(np.argmax(cens)))
     else:
-        binding["challenge_period_blocks"] = "stuffing_bound"
+        binding["challenge_period_blocks"] = STUFFING_BOUND
         worst["challenge_period_blocks"] = vx.vertex(int(np.argmax(stuff)))
     comps = {
-        "sequencer_bond_capital_eth": float(c[0, k] * bs[k]),
-        "challenger_bond_capital_eth": float(c[2, k] * b_c[k]),
-        "trainer_stake_capital_eth": float(c[3, k] * s_t),
-        "jackpot_eth": float(c[4, k] * phi[k]),
-        "registration_fee_eth": float(c[5, k] * fee),
+        "sequencer_bond_capital_eth": float(c[Var.sequencer_bond_eth, k] * bs[k]),
+        "challenger_bond_capital_eth": float(c[Var.challenger_bond_eth, k] * b_c[k]),
+        "trainer_stake_capital_eth": float(c[Var.trainer_stake_eth, k] * s_t),
+        "jackpot_eth": float(c[Var.jackpot_rate, k] * phi[k]),
+        "registration_fee_eth": float(c[Var.registration_fee_eth, k] * fee),
         "finality_delay_eth": float(const[k]),
     }
     bd = per.PeriodBreakdown(problem.detect_blocks, problem.dispute_blocks,

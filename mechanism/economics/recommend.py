@@ -1,7 +1,7 @@
 """``orfl recommend``: the logic behind the command (no CLI code here).
 
 :func:`recommend` picks the aggregation rule, solves the robust design
-(:func:`mechanism.economics.design.solve_closed_form`), rounds every number *up* to three
+(:func:`mechanism.economics.optimum.solve_closed_form`), rounds every number *up* to three
 significant figures (so rounding never weakens a bound), attaches the binding constraint,
 the worst-case vertex, the sensitivity of each output to a +10 % change of each input,
 the cost, the Sybil diagnostic and the assumptions, and returns a frozen
@@ -22,7 +22,8 @@ import numpy as np
 from mechanism import units
 from mechanism.economics import workload
 from mechanism.economics.bounds import sybil_attack_cost_eth
-from mechanism.economics.design import DesignResult, make_problem, solve_closed_form
+from mechanism.economics.constraints import DesignResult, make_problem
+from mechanism.economics.optimum import solve_closed_form
 from mechanism.economics.payoffs import bribe_needed_eth
 from mechanism.economics.scenario import DesignInputs, Interval, box_vertices
 from mechanism.errors import InfeasibleError, OrflError, ParameterError

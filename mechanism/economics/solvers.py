@@ -1,10 +1,12 @@
-"""The robust LP of :mod:`mechanism.economics.design` with general-purpose solvers.
+"""The robust design LP with general-purpose solvers: :func:`solve_cvxpy` and
+:func:`solve_linprog` (docs/economics.md, 'Solvers').
 
-Per period T: every row of :func:`~mechanism.economics.design.full_rows` (base rows,
+Per period T: every row of :func:`~mechanism.economics.constraints.full_rows` (base rows,
 bribery rows built at ``v(phi*(T))``, Sybil row) at every vertex, minimise the cost of
-:func:`~mechanism.economics.design.objective` with ``x >= 0`` and ``phi <= 1``. cvxpy
+:func:`~mechanism.economics.constraints.objective` with ``x >= 0`` and ``phi <= 1``. cvxpy
 compiles one parametrised problem (DPP: A and b are parameters) and re-solves it per T;
-scipy's HiGHS solves each T from scratch. Both return ``(T*, x*, cost*)``.
+scipy's HiGHS solves each T from scratch. Both return ``(T*, x*, cost*)`` with ``x*`` in
+:class:`~mechanism.economics.constraints.Var` order.
 """
 
 from __future__ import annotations
@@ -12,17 +14,19 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from mechanism.economics.design import VARIABLES, DesignProblem, full_rows, infeasible, objective
+from mechanism.economics.constraints import DesignProblem, Var, full_rows, infeasible, objective
+
+__all__ = ["solve_cvxpy", "solve_linprog"]
 
 F = NDArray[np.float64]
-_PHI = VARIABLES.index("jackpot_rate")
+_PHI = int(Var.jackpot_rate)
 
 
 def solve_cvxpy(problem: DesignProblem, periods_blocks: NDArray[np.int64]) -> tuple[int, F, float]:
     """Solve the robust LP with cvxpy (Clarabel) at each T; return (T*, x*, cost*)."""
     import cvxpy as cp
 
-    n_var = len(VARIABLES)
+    n_var = len(Var)
     best: tuple[int, F, float] | None = None
     prob = x = a_par = b_par = c_par = None
     for t in np.asarray(periods_blocks, dtype=np.int64):
@@ -51,7 +55,7 @@ def solve_linprog(problem: DesignProblem, periods_blocks: NDArray[np.int64]) -> 
     """Same robust LP with ``scipy.optimize.linprog`` (HiGHS) at each T."""
     from scipy.optimize import linprog
 
-    bounds: list[tuple[float, float | None]] = [(0.0, None)] * len(VARIABLES)
+    bounds: list[tuple[float, float | None]] = [(0.0, None)] * len(Var)
     bounds[_PHI] = (0.0, 1.0)
     best: tuple[int, F, float] | None = None
     for t in np.asarray(periods_blocks, dtype=np.int64):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mechanism.economics import bounds, payoffs
+from mechanism.economics.constraints import Row
 from mechanism.economics.design import bribery_rows, make_problem, period_grid, rhs
 from mechanism.economics.scenario import DesignInputs
 
@@ -59,7 +60,7 @@ def test_lp_bribery_rows_have_the_sign_of_the_payoff() -> None:
     grid = period_grid(problem)[:3]
     vx = problem.vertices()
     b, _, _ = rhs(problem, grid, vx)
-    phi = b[7].max(axis=0)
+    phi = b[Row.jackpot_verification].max(axis=0)
     rows = bribery_rows(problem, grid, vx, phi)
     rng = np.random.default_rng(0)
     t_eff = grid - problem.fixed_blocks
