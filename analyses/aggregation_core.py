@@ -8,9 +8,10 @@ float baselines measured in the same run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from analyses.report import ReportContext, Section
+from analyses.report import Figure, ReportContext, SectionResults
 
 TITLE = "Aggregation core: rules, breakdown conditions, determinism and speed"
 
@@ -78,11 +79,46 @@ def determinism_checks(seed: int, trials: int) -> list[dict[str, Any]]:
     return out
 
 
-def build(ctx: ReportContext) -> Section:
+@dataclass(frozen=True)
+class AggregationCoreResults(SectionResults):
+    """The rule list, the determinism checks and the speed benchmark of one run."""
+
+    frac_bits: int
+    max_abs_bits: int
+    rules: Any  # DataFrame: rule, breakdown condition, min n, source
+    checks: Any  # DataFrame: one row per rule
+    all_ok: bool
+    n: int  # benchmark trainers
+    d: int  # benchmark parameters
+    bench: Any  # DataFrame: every timed path
+    bench_params: dict[str, Any]
+    seed: int
+
+    @property
+    def rule_rows(self) -> Any:
+        """Benchmark rows of the rules (the float baselines left out)."""
+        return self.bench[self.bench["kind"] != "float baseline"]
+
+    def tables(self) -> dict[str, Any]:
+        return {"aggregation_rules": self.rules, "determinism_checks": self.checks, "aggregation_benchmark": self.bench}
+
+    def numbers(self) -> dict[str, Any]:
+        rows = self.rule_rows
+        return {"n": self.n, "d": self.d, "determinism_ok": "yes" if self.all_ok else "no",
+                **{f"ratio_{r}": float(v) for r, v in zip(rows["name"], rows["ratio"], strict=True)}}
+
+    def params(self) -> dict[str, Any]:
+        return {"frac_bits": self.frac_bits, "bench_n": self.n, "bench_d": self.d,
+                "bench_params": self.bench_params, "check_params": CHECK_PARAMS}
+
+    def seeds(self) -> list[int]:
+        return [self.seed]
+
+
+def run(ctx: ReportContext) -> AggregationCoreResults:
     import pandas as pd
 
     from analyses import bench_aggregation
-    from analyses.style import new_figure, save_figure
     from mechanism.aggregation import RULES, get_rule
     from mechanism.params import DEFAULT_FRAC_BITS, MAX_ABS_BITS
 
@@ -101,40 +137,40 @@ def build(ctx: ReportContext) -> Section:
     n, d = (30, 100_000) if ctx.quick else (50, 1_000_000)
     ctx.progress(f"benchmark n={n} d={d}")
     bench = pd.DataFrame(bench_aggregation.run(n, d, repeats=1 if ctx.quick else 3, seed=ctx.seed))
-    rule_rows = bench[bench["kind"] != "float baseline"]
+    return AggregationCoreResults(
+        frac_bits=DEFAULT_FRAC_BITS, max_abs_bits=MAX_ABS_BITS, rules=rules_df, checks=checks, all_ok=all_ok,
+        n=n, d=d, bench=bench, bench_params=bench_aggregation.DEFAULT_PARAMS, seed=ctx.seed,
+    )
 
+
+def plot(results: AggregationCoreResults, ctx: ReportContext) -> list[Figure]:
+    from analyses.style import new_figure, save_figure
+
+    rule_rows = results.rule_rows
     fig, ax = new_figure()
     ax.barh(rule_rows["name"], rule_rows["ratio"])
     ax.axvline(1.0, color="k", lw=1, ls="--")
     ax.set_xscale("log")
     ax.set_xlabel("time / best float baseline [ratio, log scale]")
     ax.set_ylabel("aggregation rule")
-    ax.set_title(f"bit-exact int64 rules, n={n}, d={d:,}")
+    ax.set_title(f"bit-exact int64 rules, n={results.n}, d={results.d:,}")
     save_figure(fig, ctx.figures_dir, "aggregation_speed_ratio")
+    return [("aggregation_speed_ratio", "Fast-path time of each bit-exact rule relative to its float baseline.")]
 
-    md = f"""
-Updates are encoded once to int64 fixed point with `frac_bits = {DEFAULT_FRAC_BITS}`
-(resolution 2^-{DEFAULT_FRAC_BITS}, |value| < 2^{MAX_ABS_BITS - DEFAULT_FRAC_BITS}); encoding rounds half to even,
+
+def text(results: AggregationCoreResults) -> str:
+    r = results
+    return f"""
+Updates are encoded once to int64 fixed point with `frac_bits = {r.frac_bits}`
+(resolution 2^-{r.frac_bits}, |value| < 2^{r.max_abs_bits - r.frac_bits}); encoding rounds half to even,
 every division inside a rule rounds toward minus infinity, squared distances use rescaled
 operands that keep every float64 partial sum exact, square roots are integer square roots,
 and ties are broken by score then by the rows' content. Each rule below has a pure-Python
 integer reference that is its specification; the torch fast path equals it bit for bit.
 
 **Determinism checks that ran for this report** (seeded random inputs with duplicates,
-partial ties and values near the 2^40 bound): {"all passed" if all_ok else "SOME FAILED — see table"}.
+partial ties and values near the 2^{r.max_abs_bits} bound): {"all passed" if r.all_ok else "SOME FAILED — see table"}.
 
-**Speed** (n={n}, d={d:,}; ratios are measured in the same run against float baselines;
+**Speed** (n={r.n}, d={r.d:,}; ratios are measured in the same run against float baselines;
 absolute seconds are machine-dependent).
 """
-    return Section(
-        key="aggregation_core",
-        title=TITLE,
-        markdown=md,
-        figures=[("aggregation_speed_ratio", "Fast-path time of each bit-exact rule relative to its float baseline.")],
-        tables={"aggregation_rules": rules_df, "determinism_checks": checks, "aggregation_benchmark": bench},
-        numbers={"n": n, "d": d, "determinism_ok": "yes" if all_ok else "no",
-                 **{f"ratio_{r}": float(v) for r, v in zip(rule_rows["name"], rule_rows["ratio"], strict=True)}},
-        params={"frac_bits": DEFAULT_FRAC_BITS, "bench_n": n, "bench_d": d,
-                "bench_params": bench_aggregation.DEFAULT_PARAMS, "check_params": CHECK_PARAMS},
-        seeds=[ctx.seed],
-    )

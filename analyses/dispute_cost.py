@@ -9,7 +9,10 @@ on-chain re-execution and the model-vs-EVM gap.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
+
+from analyses.report import Figure, ReportContext, SectionResults, sci
 
 TITLE = "Cost of a fraud proof"
 RULES = ("mean", "median", "trimmed_mean")
@@ -51,12 +54,53 @@ def _robust_rules(ctx: Any, n: int, chunk: int, arity: int, ds: list[int]) -> An
     return pd.DataFrame(rows)
 
 
-def build(ctx: Any) -> Any:
+@dataclass(frozen=True)
+class DisputeCostResults(SectionResults):
+    """Executed games, the gas model, the chunk/arity grid and its Pareto defaults."""
+
+    n: int  # trainers of the executed games
+    chunk: int
+    arity: int
+    tx_intrinsic_gas: int
+    executed: Any  # DataFrame: one EVM game per (rule, d)
+    by_n: Any  # DataFrame: executed median games against n
+    by_n_d: int
+    model: Any  # DataFrame: modelled worst case per (rule, d)
+    grid: Any  # DataFrame: modelled median worst case per (chunk, arity)
+    grid_d: int
+    pareto: Any  # DataFrame: Pareto-optimal rows of grid
+    max_moves: int  # move budget of the default
+    best: Any  # row of pareto: the default (chunk, arity)
+    robust: Any  # DataFrame: Fold/Krum rules against the median
+    gap: float  # largest |model / EVM - 1| over executed games
+    seconds: float  # wall time of run
+    seed: int
+
+    @property
+    def gap_table(self) -> Any:
+        return self.executed[["rule", "d", "stage", "moves", "gas_evm", "gas_model", "gap"]]
+
+    def tables(self) -> dict[str, Any]:
+        return {"dispute_executed": self.executed, "dispute_model": self.model, "dispute_chunk_arity": self.grid,
+                "dispute_pareto": self.pareto, "dispute_by_n": self.by_n, "dispute_model_gap": self.gap_table,
+                "dispute_robust_rules": self.robust}
+
+    def numbers(self) -> dict[str, Any]:
+        return {"disputeGapMax": f"{self.gap:.4f}", "disputeDefaultChunk": int(self.best.chunk),
+                "disputeDefaultArity": int(self.best.arity)}
+
+    def params(self) -> dict[str, Any]:
+        return {"n": self.n, "chunk": self.chunk, "arity": self.arity}
+
+    def seeds(self) -> list[int]:
+        return [self.seed]
+
+
+def run(ctx: ReportContext) -> DisputeCostResults:
     import pandas as pd
 
-    from analyses.report import Section
-    from analyses.style import new_figure, save_figure
     from mechanism.dispute.gas import full_reexecution, worst_case
+    from mechanism.units import TX_INTRINSIC_GAS
 
     t0 = time.perf_counter()
     n0, c0, k0 = 50, 16, 16
@@ -67,10 +111,11 @@ def build(ctx: Any) -> Any:
             ctx.progress(f"dispute {rule} d={d}")
             rows.append(_executed(rule, n0, d, c0, k0, ctx.seed))
     exe = pd.DataFrame(rows)
+    by_n_d = 10**4
     by_n_rows = []
     for n in (10, 25, 50, 64):
         ctx.progress(f"dispute median n={n}")
-        by_n_rows.append(_executed("median", n, 10**4, c0, k0, ctx.seed))
+        by_n_rows.append(_executed("median", n, by_n_d, c0, k0, ctx.seed))
     by_n = pd.DataFrame(by_n_rows)
     model_rows = []
     for rule in RULES:
@@ -80,61 +125,70 @@ def build(ctx: Any) -> Any:
                                "full": full_reexecution(rule, n0, d),
                                "ratio_full": full_reexecution(rule, n0, d) / c.gas_total})
     model = pd.DataFrame(model_rows)
+    grid_d = 10**6
     grid = []
     for chunk in (4, 8, 16, 32, 64):
         for arity in (2, 4, 8, 16):
-            c = worst_case("median", n0, 10**6, chunk, arity)
+            c = worst_case("median", n0, grid_d, chunk, arity)
             grid.append({"chunk": chunk, "arity": arity, "moves": c.moves, "gas": c.gas_total})
     g = pd.DataFrame(grid)
     pareto = g[[not ((g.gas <= r.gas) & (g.moves <= r.moves) & ((g.gas < r.gas) | (g.moves < r.moves))).any()
                 for r in g.itertuples()]].sort_values("moves")
-    feasible = pareto[pareto.moves <= 12]
+    max_moves = 12
+    feasible = pareto[pareto.moves <= max_moves]
     best = (feasible if len(feasible) else pareto).sort_values("gas").iloc[0]
-    gap_table = exe[["rule", "d", "stage", "moves", "gas_evm", "gas_model", "gap"]]
     robust = _robust_rules(ctx, n0, c0, k0, [10**4] if ctx.quick else [10**4, 10**5])
+    gap = float(pd.concat([exe.gap, by_n.gap]).abs().max())
+    return DisputeCostResults(
+        n=n0, chunk=c0, arity=k0, tx_intrinsic_gas=TX_INTRINSIC_GAS, executed=exe, by_n=by_n, by_n_d=by_n_d,
+        model=model, grid=g, grid_d=grid_d, pareto=pareto, max_moves=max_moves, best=best, robust=robust, gap=gap,
+        seconds=time.perf_counter() - t0, seed=ctx.seed,
+    )
 
+
+def plot(results: DisputeCostResults, ctx: ReportContext) -> list[Figure]:
+    from analyses.style import new_figure, save_figure
+
+    r = results
     fig, ax = new_figure(ncols=2)
     for rule in RULES:
-        sub = model[model.rule == rule]
+        sub = r.model[r.model.rule == rule]
         ax[0].plot(sub.d, sub.gas, marker="o", label=f"{rule} (model)")
-        ex = exe[exe.rule == rule]
+        ex = r.executed[r.executed.rule == rule]
         ax[0].scatter(ex.d, ex.gas_evm, marker="x")
     ax[0].set_xscale("log")
     ax[0].set_xlabel("parameters d")
     ax[0].set_ylabel("dispute gas (gas)")
     ax[0].legend()
-    for arity in (2, 4, 8, 16):
-        sub = g[g.arity == arity]
+    for arity in sorted(r.grid.arity.unique()):
+        sub = r.grid[r.grid.arity == arity]
         ax[1].plot(sub.moves, sub.gas, marker="o", label=f"arity {arity}")
     ax[1].set_xlabel("moves (transactions)")
-    ax[1].set_ylabel("dispute gas, median, n=50, d=1e6 (gas)")
+    ax[1].set_ylabel(f"dispute gas, median, n={r.n}, d={sci(r.grid_d)} (gas)")
     ax[1].legend()
     save_figure(fig, ctx.figures_dir, "dispute_cost")
-    gap = float(pd.concat([exe.gap, by_n.gap]).abs().max())
-    at_1e6 = model[model.d == 10**6]
+    return [("dispute_cost", "Dispute gas vs d (model lines, EVM crosses) and the chunk/arity trade-off.")]
+
+
+def text(results: DisputeCostResults) -> str:
+    r = results
+    at_grid_d = r.model[r.model.d == r.grid_d]
+    best = r.best
     md = [
-        f"Executed games: n={n0}, chunk={c0}, arity={k0}; gas measured in py-evm (each move its own "
-        "transaction: cold storage), plus 21,000 and calldata. The one-step opens chunk j of all n "
+        f"Executed games: n={r.n}, chunk={r.chunk}, arity={r.arity}; gas measured in py-evm (each move its own "
+        f"transaction: cold storage), plus {r.tx_intrinsic_gas:,} and calldata. The one-step opens chunk j of all n "
         "inputs with one column-tree path.",
-        f"Largest |model/EVM - 1| over executed games: {gap:.2%}.",
-        "Worst case at d=1e6 (model): " + ", ".join(
-            f"{r.rule} {r.gas:,.0f} gas in {int(r.moves)} moves, 1/{r.ratio_full:,.0f} of full re-execution"
-            for r in at_1e6.itertuples()) + ".",
-        "Time and gas against n (median, d=1e4, executed): " + ", ".join(
-            f"n={int(r.n)}: {r.gas_evm:,.0f} gas, {r.offchain_s:.2f} s" for r in by_n.itertuples()) + ".",
+        f"Largest |model/EVM - 1| over executed games: {r.gap:.2%}.",
+        f"Worst case at d={sci(r.grid_d)} (model): " + ", ".join(
+            f"{m.rule} {m.gas:,.0f} gas in {int(m.moves)} moves, 1/{m.ratio_full:,.0f} of full re-execution"
+            for m in at_grid_d.itertuples()) + ".",
+        f"Time and gas against n (median, d={sci(r.by_n_d)}, executed): " + ", ".join(
+            f"n={int(m.n)}: {m.gas_evm:,.0f} gas, {m.offchain_s:.2f} s" for m in r.by_n.itertuples()) + ".",
         "Robust rules (worst modelled stage game, EVM-calibrated Fold/Krum one-steps): " + ", ".join(
-            f"{r.rule} d={int(r.d)}: {r.gas:,.0f} gas ({r.vs_median:.1f}x median), {int(r.moves)} moves"
-            for r in robust.itertuples()) + ".",
-        f"Pareto defaults (median, n=50, d=1e6, <= 12 moves): chunk={int(best.chunk)}, arity={int(best.arity)}, "
-        f"{int(best.moves)} moves, {best.gas:,.0f} gas.",
-        f"Section time {time.perf_counter() - t0:.0f} s.",
+            f"{m.rule} d={int(m.d)}: {m.gas:,.0f} gas ({m.vs_median:.1f}x median), {int(m.moves)} moves"
+            for m in r.robust.itertuples()) + ".",
+        f"Pareto defaults (median, n={r.n}, d={sci(r.grid_d)}, <= {r.max_moves} moves): chunk={int(best.chunk)}, "
+        f"arity={int(best.arity)}, {int(best.moves)} moves, {best.gas:,.0f} gas.",
+        f"Section time {r.seconds:.0f} s.",
     ]
-    return Section(
-        key="dispute_cost", title=TITLE, markdown="\n\n".join(md),
-        figures=[("dispute_cost", "Dispute gas vs d (model lines, EVM crosses) and the chunk/arity trade-off.")],
-        tables={"dispute_executed": exe, "dispute_model": model, "dispute_chunk_arity": g, "dispute_pareto": pareto,
-                "dispute_by_n": by_n, "dispute_model_gap": gap_table, "dispute_robust_rules": robust},
-        numbers={"disputeGapMax": f"{gap:.4f}", "disputeDefaultChunk": int(best.chunk),
-                 "disputeDefaultArity": int(best.arity)},
-        params={"n": n0, "chunk": c0, "arity": k0}, seeds=[ctx.seed],
-    )
+    return "\n\n".join(md)
