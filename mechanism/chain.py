@@ -1,6 +1,7 @@
 """Simulated L1: 12 s blocks, EIP-1559 base fee, a fee-ordered mempool and censorship.
 
-* Blocks every ``BLOCK_SECONDS = 12`` s, gas limit 30M, target 15M (elasticity 2).
+* Blocks every ``BLOCK_TIME_SECONDS`` (12 s), gas limit ``BLOCK_GAS_LIMIT`` (60M),
+  target half of it (elasticity 2); all three from :mod:`mechanism.units`.
 * Base fee (EIP-1559 spec, integer arithmetic)::
 
       b' = b + max(b * (used - target) // target // 8, 1)   if used > target
@@ -32,12 +33,18 @@ from typing import Any
 import numpy as np
 
 from mechanism.errors import ParameterError
+from mechanism.units import (
+    BASE_FEE_MAX_CHANGE_DENOMINATOR,
+    BLOCK_GAS_LIMIT,
+    BLOCK_GAS_TARGET,
+    BLOCK_TIME_SECONDS,
+)
+from mechanism.units import WEI_PER_GWEI as GWEI
 
-BLOCK_SECONDS = 12
-GAS_LIMIT = 30_000_000
-GAS_TARGET = 15_000_000
-BASE_FEE_MAX_CHANGE_DENOMINATOR = 8
-GWEI = 10**9
+# Names of this module's API, bound to the units' constants (no second definition).
+BLOCK_SECONDS = BLOCK_TIME_SECONDS
+GAS_LIMIT = BLOCK_GAS_LIMIT
+GAS_TARGET = BLOCK_GAS_TARGET
 
 
 def next_base_fee(base_fee_wei: int, gas_used: int, gas_target: int = GAS_TARGET) -> int:
@@ -51,12 +58,24 @@ def next_base_fee(base_fee_wei: int, gas_used: int, gas_target: int = GAS_TARGET
     return base_fee_wei - delta
 
 
-def stuffing_cost_prediction_wei(blocks: int, base_fee_wei: int, tip_wei: int = 0,
-                                 gas_limit: int = GAS_LIMIT) -> float:
-    """Closed form: ``sum_{i<k} gas_limit * (b_0 * 1.125^i + tip)`` (continuous growth)."""
+def stuffing_cost_prediction_wei(blocks: Any, base_fee_wei: Any, tip_wei: Any = 0,
+                                 gas_limit: Any = GAS_LIMIT) -> Any:
+    """Closed form: ``sum_{i<k} gas_limit * (b_0 * 1.125^i + tip)`` (continuous growth;
+    EIP-1559's update with every block full). Broadcasts over numpy arrays; the one
+    closed form of the stuffing cost (the economics' ETH version calls it)."""
     growth = 1.0 + 1.0 / BASE_FEE_MAX_CHANGE_DENOMINATOR
-    geometric = (growth**blocks - 1.0) / (growth - 1.0)
-    return float(gas_limit) * (base_fee_wei * geometric + tip_wei * blocks)
+    geometric = (np.power(growth, blocks) - 1.0) / (growth - 1.0)
+    return np.multiply(gas_limit, base_fee_wei * geometric + np.multiply(tip_wei, blocks), dtype=float)
+
+
+def stuffing_cost_exact_wei(blocks: int, base_fee_wei: int, gas_limit: int = GAS_LIMIT) -> int:
+    """Exact cost of filling ``blocks`` consecutive blocks to ``gas_limit`` (no tip),
+    applying the integer EIP-1559 update :func:`next_base_fee` block by block."""
+    fee, total = base_fee_wei, 0
+    for _ in range(blocks):
+        total += gas_limit * fee
+        fee = next_base_fee(fee, gas_limit, gas_limit // 2)
+    return total
 
 
 @dataclass

@@ -1,4 +1,7 @@
-"""Frozen parameter dataclasses shared by the mechanism.
+"""The fixed-point format of the protocol (torch-free, so the CLI and configs can name it).
+
+The one home of ``DEFAULT_FRAC_BITS`` and ``MAX_ABS_BITS``; :mod:`mechanism.fixedpoint`
+encodes and decodes with them.
 
 Units are in the field names (``*_bits``, ``*_blocks``, ``*_wei``, ``*_eth``, ``*_gwei``).
 Validation happens in ``__post_init__`` and raises :class:`mechanism.errors.ParameterError`

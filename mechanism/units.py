@@ -1,8 +1,11 @@
-"""Units and market defaults of the economics package.
+"""Units, L1 protocol constants and dated market defaults: the only home of each.
 
-Internally every amount is a float in **ETH**, every duration in **L1 blocks** (or years
-where an interest rate is applied), every gas amount in **gas**. The conversions below
-are the only place where wei, gwei, USD, seconds and hours appear.
+Internally every amount is a float in **ETH** (integer **wei** on chain), every duration
+in **L1 blocks** (or years where an interest rate is applied), every gas amount in
+**gas**. This module is the one place that defines the L1's block time, block gas limit
+and target, transaction intrinsic gas, calldata and blob pricing, the per-transaction gas
+cap, and the wei/gwei/ETH/USD and block/time conversions; a test fails if another module
+defines its own block time, gas limit or intrinsic gas.
 
 Market defaults
 ---------------
@@ -27,7 +30,7 @@ GWEI_PER_ETH = 10**9
 #: (ethereum/consensus-specs, phase0 config, unchanged through Pectra/Fusaka, checked
 #: 2026-11). One L1 block per slot is assumed (missed slots are ignored: conservative
 #: for the censorship bound, which counts blocks, optimistic for wall-clock periods).
-BLOCK_TIME_SECONDS = 12.0
+BLOCK_TIME_SECONDS = 12
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86_400.0
 #: Julian year, the convention for converting an annual interest rate.
@@ -55,8 +58,38 @@ DEFAULT_INTEREST_RATE_PER_YEAR = 0.05
 
 #: L1 block gas limit, gas. Raised to 36M (Feb 2025), 45M (Jul 2025) and 60M (Fusaka,
 #: Dec 2025) by validator signalling; 60M assumed as of 2026-11. It scales the EIP-1559
-#: block-stuffing cost (:func:`mechanism.economics.period.stuffing_cost_eth`).
-DEFAULT_BLOCK_GAS_LIMIT = 60_000_000
+#: block-stuffing cost (:func:`mechanism.economics.period.stuffing_cost_eth`) and is the
+#: limit of the simulated L1 (:mod:`mechanism.chain`).
+BLOCK_GAS_LIMIT = 60_000_000
+DEFAULT_BLOCK_GAS_LIMIT = BLOCK_GAS_LIMIT
+#: EIP-1559: the gas target is the limit divided by ``ELASTICITY_MULTIPLIER = 2``, and the
+#: base fee moves by at most ``1 / BASE_FEE_MAX_CHANGE_DENOMINATOR`` per block.
+ELASTICITY_MULTIPLIER = 2
+BLOCK_GAS_TARGET = BLOCK_GAS_LIMIT // ELASTICITY_MULTIPLIER
+BASE_FEE_MAX_CHANGE_DENOMINATOR = 8
+
+# ---------------------------------------------------------------- transaction gas
+#: Intrinsic gas of every transaction (Yellow Paper G_transaction).
+TX_INTRINSIC_GAS = 21_000
+#: Calldata gas per zero / non-zero byte (EIP-2028).
+CALLDATA_ZERO_BYTE_GAS = 4
+CALLDATA_NONZERO_BYTE_GAS = 16
+#: EIP-7623 (Pectra) floor: ``21,000 + 10 * tokens`` with ``tokens = zero + 4 * nonzero``.
+CALLDATA_FLOOR_GAS_PER_TOKEN = 10
+CALLDATA_TOKENS_PER_NONZERO_BYTE = 4
+#: EIP-7825 (Fusaka) per-transaction gas cap, 2^24 = 16,777,216.
+MAX_TX_GAS = 1 << 24
+
+# ---------------------------------------------------------------- blobs (EIP-4844)
+#: A blob is 4,096 field elements of 32 bytes (131,072 bytes; 126,976 usable when each
+#: element carries 31 payload bytes below the BLS modulus) and costs ``GAS_PER_BLOB``
+#: blob gas (EIP-4844). Blobs are retained ``BLOB_RETENTION_EPOCHS`` epochs by consensus
+#: clients (MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS = 4096 epochs of 32 slots: ~18.2 days).
+BYTES_PER_BLOB = 131_072
+USABLE_BYTES_PER_BLOB = 4_096 * 31
+GAS_PER_BLOB = 1 << 17
+BLOB_RETENTION_EPOCHS = 4_096
+SLOTS_PER_EPOCH = 32
 
 #: Price of one verifier's compute, USD per hour of re-execution (a few cloud vCPUs).
 #: Assumption dated 2026-11 (on-demand 8-vCPU instances list at 0.3-0.7 USD/h).
@@ -66,6 +99,36 @@ DEFAULT_COMPUTE_USD_PER_HOUR = 0.5
 DEFAULT_BANDWIDTH_USD_PER_GB = 0.05
 #: Verifier's download bandwidth, Gbit/s. Assumption.
 DEFAULT_DOWNLOAD_GBIT_PER_S = 1.0
+
+
+def calldata_gas(data: bytes) -> int:
+    """Calldata gas of ``data`` (EIP-2028: 16 per non-zero byte, 4 per zero byte)."""
+    zeros = data.count(0)
+    return CALLDATA_ZERO_BYTE_GAS * zeros + CALLDATA_NONZERO_BYTE_GAS * (len(data) - zeros)
+
+
+def calldata_gas_of_counts(nbytes: float, zero_bytes: float, eip7623: bool = False) -> float:
+    """Intrinsic + calldata gas of a transaction with ``nbytes`` of calldata of which
+    ``zero_bytes`` are zero; with ``eip7623`` the EIP-7623 floor
+    ``21,000 + 10 * (zero + 4 * nonzero)`` applies when it is higher."""
+    nonzero = nbytes - zero_bytes
+    std = TX_INTRINSIC_GAS + CALLDATA_NONZERO_BYTE_GAS * nonzero + CALLDATA_ZERO_BYTE_GAS * zero_bytes
+    if not eip7623:
+        return std
+    floor = TX_INTRINSIC_GAS + CALLDATA_FLOOR_GAS_PER_TOKEN * (zero_bytes + CALLDATA_TOKENS_PER_NONZERO_BYTE * nonzero)
+    return max(std, floor)
+
+
+def intrinsic_gas(data: bytes, eip7623: bool = False) -> int:
+    """Gas a transaction with calldata ``data`` pays before execution:
+    ``21,000 + calldata`` (EIP-2028), or the EIP-7623 floor when ``eip7623`` and higher."""
+    zeros = data.count(0)
+    return int(calldata_gas_of_counts(len(data), zeros, eip7623))
+
+
+def gwei_to_wei(gwei: float) -> int:
+    """Integer wei of ``gwei`` (rounded)."""
+    return round(gwei * WEI_PER_GWEI)
 
 
 def gwei_to_eth(gwei: ArrayLike) -> NDArray[np.float64]:

@@ -26,12 +26,16 @@ from agents.store import TOLERANCE_TABLE_PATH
 from mechanism.economics.inspection import Equilibrium, InspectionGame, mixed_equilibrium
 from mechanism.economics.payoffs import censorship_probability
 from mechanism.rollup.state import ACTIVE, PENDING, RollupParams, RollupRevert, RollupState
+from mechanism.units import (
+    BLOCKS_PER_DAY,
+    WEI_PER_ETH,
+    eth_to_wei,
+    gas_cost_eth,
+    gwei_to_wei,
+    wei_to_eth,
+)
 
-WEI = 10**18
-
-
-def to_wei(eth: float) -> int:
-    return round(eth * WEI)
+WEI = WEI_PER_ETH
 
 
 class Ledger:
@@ -39,11 +43,7 @@ class Ledger:
 
     def __init__(self, cfg: ABMConfig) -> None:
         self.cfg = cfg
-        params = RollupParams(
-            trainer_stake_wei=to_wei(cfg.trainer_stake_eth), sequencer_bond_wei=to_wei(cfg.sequencer_bond_eth),
-            challenger_bond_wei=to_wei(cfg.challenger_bond_eth), reward_share_bps=round(cfg.reward_share * 10_000),
-            challenge_period_blocks=cfg.challenge_period_blocks, move_clock_blocks=cfg.move_clock_blocks,
-            dispute_depth=cfg.dispute_depth, arity=4)
+        params = RollupParams.from_design(cfg.design)
         self.rollup = RollupState(params, arbiter="0x" + "ab" * 20)
         self.funded_wei = 0
         self.next_round = 0
@@ -56,7 +56,7 @@ class Ledger:
         self.rollup.block = block
 
     def account(self, eth: float) -> str:
-        wei = to_wei(eth)
+        wei = eth_to_wei(eth)
         self.funded_wei += wei
         return self.rollup.new_account(wei)
 
@@ -141,14 +141,11 @@ class Ledger:
 
 
 def stuffing_cost_eth(blocks: int, base_fee_gwei: float, gas_limit: float) -> float:
-    """Cost of filling ``blocks`` consecutive blocks to the gas limit (exact EIP-1559)."""
-    from mechanism.chain import next_base_fee
+    """Cost of filling ``blocks`` consecutive blocks to the gas limit (exact EIP-1559,
+    :func:`mechanism.chain.stuffing_cost_exact_wei`), in ETH."""
+    from mechanism.chain import stuffing_cost_exact_wei
 
-    fee, limit, total = round(base_fee_gwei * 1e9), int(gas_limit), 0
-    for _ in range(blocks):
-        total += limit * fee
-        fee = next_base_fee(fee, limit, limit // 2)
-    return total / WEI
+    return wei_to_eth(stuffing_cost_exact_wei(blocks, gwei_to_wei(base_fee_gwei), int(gas_limit)))
 
 
 def effective_censor_prob(cfg: ABMConfig) -> float:
@@ -250,19 +247,19 @@ def recommended_config(base: ABMConfig | None = None, **overrides: Any) -> ABMCo
         trainers=inputs.trainers, challengers=inputs.challengers,
         malicious_fraction=inputs.malicious_fraction, rule=rec.rule.name, tolerance=rec.rule.tolerance,
         challenge_period_blocks=int(rec.challenge_period_blocks), detect_blocks=int(res.breakdown.detect_blocks),
-        round_blocks=max(1, round(7200 / inputs.rounds_per_day)),
+        round_blocks=max(1, round(BLOCKS_PER_DAY / inputs.rounds_per_day)),
         move_clock_blocks=max(1, int(res.breakdown.dispute_blocks // max(1, 2 * 3))), dispute_depth=3,
         sequencer_bond_eth=float(rec.sequencer_bond_eth), challenger_bond_eth=float(rec.challenger_bond_eth),
         trainer_stake_eth=float(rec.trainer_stake_eth), reward_share=float(rec.reward_share),
         registration_cost_eth=float(rec.registration_fee_eth),
         gain_eth=inputs.value_at_stake_usd.high / eth_low,
-        dispute_cost_eth=gas * inputs.gas_price_gwei.high * 1e-9,
+        dispute_cost_eth=float(gas_cost_eth(gas, inputs.gas_price_gwei.high)),
         verify_cost_eth=verify_cost_usd(inputs) / eth_low,
         post_cost_eth=0.0, jackpot_rate=float(rec.jackpot_rate),
-        jackpot_eth=inputs.jackpot_eth - inputs.claim_gas * inputs.gas_price_gwei.high * 1e-9,
+        jackpot_eth=inputs.jackpot_eth - float(gas_cost_eth(inputs.claim_gas, inputs.gas_price_gwei.high)),
         interest_rate_per_year=inputs.interest_rate_per_year, censor_fraction=inputs.censor_fraction.high,
         base_fee_gwei=inputs.gas_price_gwei.low, block_gas_limit=inputs.block_gas_limit,
-        trainer_lock_blocks=int(inputs.trainer_lock_days * 7200),
+        trainer_lock_blocks=int(inputs.trainer_lock_days * BLOCKS_PER_DAY),
         pending_value_eth=inputs.value_at_stake_usd.high / eth_low,
     )
     return cfg.replace(**overrides) if overrides else cfg

@@ -17,7 +17,9 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from mechanism.design import Design
 from mechanism.errors import ParameterError
+from mechanism.units import BLOCK_GAS_LIMIT
 
 MODES = ("economic", "full")
 SEQUENCER_STRATEGIES = ("honest", "fraudulent", "fixed", "equilibrium", "learning")
@@ -25,6 +27,17 @@ CHALLENGER_STRATEGIES = ("always", "lazy", "fixed", "equilibrium", "learning")
 LEARNING_RULES = ("exp3", "logit", "fictitious")
 SCENARIOS = ("none", "plain_fraud", "self_challenge", "griefing", "censorship", "stuffing",
              "bribing", "sybil", "lazy_challengers")
+
+#: The protocol fields' defaults are the design defaults (one home: mechanism.design).
+_D = Design()
+#: ABM field -> Design field, for the protocol parameters the two share.
+DESIGN_FIELDS = {
+    "challenge_period_blocks": "challenge_period_blocks", "sequencer_bond_eth": "sequencer_bond_eth",
+    "challenger_bond_eth": "challenger_bond_eth", "reward_share": "reward_share",
+    "trainer_stake_eth": "trainer_stake_eth", "registration_cost_eth": "registration_fee_eth",
+    "jackpot_rate": "jackpot_rate", "detect_blocks": "detect_blocks", "move_clock_blocks": "move_clock_blocks",
+    "round_blocks": "round_blocks", "dispute_depth": "dispute_depth", "rule": "rule", "tolerance": "tolerance",
+}
 
 
 @dataclass(frozen=True)
@@ -38,26 +51,26 @@ class ABMConfig:
     trainers: int = 20
     malicious_fraction: float = 0.0
     attack: str = "sign_flip"
-    rule: str = "median"
-    tolerance: float = -1.0  # measured beta; < 0: look it up for ``rule`` (protocol_adapter)
+    rule: str = _D.rule
+    tolerance: float = _D.tolerance  # measured beta; < 0: look it up for ``rule`` (agents.abm.adapter)
     full_model: str = "logreg"
     # protocol
     challengers: int = 5
-    round_blocks: int = 10
-    challenge_period_blocks: int = 100
-    detect_blocks: int = 2
-    move_clock_blocks: int = 5
-    dispute_depth: int = 3
-    sequencer_bond_eth: float = 10.0
-    challenger_bond_eth: float = 1.0
-    trainer_stake_eth: float = 1.0
-    reward_share: float = 0.5
+    round_blocks: int = _D.round_blocks
+    challenge_period_blocks: int = _D.challenge_period_blocks
+    detect_blocks: int = _D.detect_blocks
+    move_clock_blocks: int = _D.move_clock_blocks
+    dispute_depth: int = _D.dispute_depth
+    sequencer_bond_eth: float = _D.sequencer_bond_eth
+    challenger_bond_eth: float = _D.challenger_bond_eth
+    trainer_stake_eth: float = _D.trainer_stake_eth
+    reward_share: float = _D.reward_share
     # economy
     gain_eth: float = 5.0
     verify_cost_eth: float = 0.05
     dispute_cost_eth: float = 0.1
     post_cost_eth: float = 0.0
-    jackpot_rate: float = 0.0
+    jackpot_rate: float = _D.jackpot_rate
     jackpot_eth: float = 0.0
     interest_rate_per_year: float = 0.05
     challenger_capital_eth: float = 100.0
@@ -73,9 +86,9 @@ class ABMConfig:
     scenario: str = "none"
     censor_fraction: float = 0.0
     base_fee_gwei: float = 1.0
-    block_gas_limit: float = 60_000_000.0
+    block_gas_limit: float = float(BLOCK_GAS_LIMIT)
     sybil_identities: int = 0
-    registration_cost_eth: float = 0.0
+    registration_cost_eth: float = _D.registration_fee_eth
     trainer_lock_blocks: int = 216_000
     griefing_rate: float = 1.0
     pending_value_eth: float = 0.0
@@ -116,6 +129,17 @@ class ABMConfig:
         """A copy with ``changes`` applied (validated; unknown names raise)."""
         check_keys(changes, "config")
         return replace(self, **changes)
+
+    @property
+    def design(self) -> Design:
+        """The protocol design this run uses (keys as ``orfl recommend`` writes them)."""
+        return Design(**{d: getattr(self, a) for a, d in DESIGN_FIELDS.items()})
+
+    @classmethod
+    def from_design(cls, design: Design, **overrides: Any) -> ABMConfig:
+        """A config whose protocol fields are ``design``'s; ``overrides`` set the rest."""
+        check_keys(overrides, "config")
+        return cls(**{a: getattr(design, d) for a, d in DESIGN_FIELDS.items()}, **overrides)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

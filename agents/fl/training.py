@@ -37,6 +37,7 @@ import torch
 from agents.fl.datasets import DATASETS, Dataset, load_dataset, split_dirichlet, split_iid
 from agents.fl.networks import MODELS, FlatModel, build_model
 from mechanism.errors import ParameterError, UnknownRuleError
+from mechanism.params import DEFAULT_FRAC_BITS
 
 __all__ = [
     "DATASETS", "MODELS", "Dataset", "FLConfig", "FlatModel", "RunResult", "ShardSampler",
@@ -150,7 +151,7 @@ class FLConfig:
     bound_aware: bool = True
     cc_tau: float = 0.5
     assumed_f: int | None = None
-    frac_bits: int = 20
+    frac_bits: int = DEFAULT_FRAC_BITS
     generated_samples: int = 20_000
     generated_features: int = 100
 

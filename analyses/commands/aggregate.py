@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from analyses.commands._common import bad_input, emit_json, print_table
+from mechanism.params import DEFAULT_FRAC_BITS
 
 
 def aggregate_cmd(
@@ -14,7 +15,7 @@ def aggregate_cmd(
     input: Path = typer.Argument(..., help="Float array of shape (n, d) as .npy or .pt."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the decoded aggregate (.npy or .pt)."),
     f: int | None = typer.Option(None, "--f", help="Byzantine trainers tolerated (rules with an f)."),
-    frac_bits: int = typer.Option(20, "--frac-bits", help="Fixed-point fractional bits."),
+    frac_bits: int = typer.Option(DEFAULT_FRAC_BITS, "--frac-bits", help="Fixed-point fractional bits."),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Aggregate n float updates with a bit-exact fixed-point RULE; print the result hash."""

@@ -44,6 +44,8 @@ from mechanism.dispute.onestep import StepProof, VerifierContext
 from mechanism.errors import CommitmentError, DisputeError
 
 PROPOSER, CHALLENGER = "proposer", "challenger"
+#: Rule ids of ``DisputeGame.vy``'s Map one-step (the rules it re-executes on chain).
+RULE_IDS = {"mean": 0, "median": 1, "trimmed_mean": 2}
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from mechanism.commitment import num_chunks, tree_depth
+from mechanism.units import calldata_gas_of_counts
 
-TX_BASE = 21_000
 RULES = ("mean", "median", "trimmed_mean")
 
 
@@ -62,9 +62,7 @@ DEFAULT = GasCoefficients()
 
 
 def _calldata(nbytes: float, zero_bytes: float, eip7623: bool) -> float:
-    nonzero = nbytes - zero_bytes
-    std = TX_BASE + 16 * nonzero + 4 * zero_bytes
-    return max(std, TX_BASE + 10 * (zero_bytes + 4 * nonzero)) if eip7623 else std
+    return calldata_gas_of_counts(nbytes, zero_bytes, eip7623)
 
 
 @dataclass(frozen=True)
@@ -131,8 +129,7 @@ def full_reexecution(rule: str, n: int, d: int, coef: GasCoefficients = DEFAULT)
     """Gas to post all n*d inputs as calldata and re-run the rule on chain (baseline)."""
     nbytes = 8.0 * n * d
     zeros = coef.zero_frac * nbytes
-    calldata = 16 * (nbytes - zeros) + 4 * zeros
-    return TX_BASE + calldata + coef.value_gas(rule) * n * d
+    return calldata_gas_of_counts(nbytes, zeros) + coef.value_gas(rule) * n * d
 
 
 #: one EVM sample: (rule, n, d, chunk, arity, stage, [(move kind, exec gas), ...])

@@ -25,9 +25,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from mechanism.errors import ParameterError
 from mechanism.units import (
-    BLOCK_TIME_SECONDS,
+    BASE_FEE_MAX_CHANGE_DENOMINATOR,
     BLOCKS_PER_DAY,
     DEFAULT_BLOCK_GAS_LIMIT,
+    WEI_PER_ETH,
+    WEI_PER_GWEI,
+    blocks_to_hours,
+    gwei_to_eth,
     hours_to_blocks,
     seconds_to_blocks,
 )
@@ -39,7 +43,7 @@ OP_STACK_PERIOD_BLOCKS = int(7 * BLOCKS_PER_DAY)  # 50,400
 OP_STACK_CHESS_CLOCK_BLOCKS = int(3.5 * BLOCKS_PER_DAY)
 
 #: EIP-1559: the base fee rises by at most 1/8 per block that is full (2x the target).
-EIP1559_MAX_CHANGE = 1.125
+EIP1559_MAX_CHANGE = 1.0 + 1.0 / BASE_FEE_MAX_CHANGE_DENOMINATOR
 
 
 def censorship_blocks(eps: ArrayLike, q: ArrayLike) -> F:
@@ -66,9 +70,11 @@ def stuffing_cost_eth(blocks: ArrayLike, base_fee_gwei: ArrayLike, gas_limit: fl
     every block full). A lower bound: priority fees to outbid honest challenges are
     extra, so T' sized with it is conservative.
     """
+    from mechanism.chain import stuffing_cost_prediction_wei
+
     k = np.asarray(blocks, dtype=float)
-    b0 = np.asarray(base_fee_gwei, dtype=float) * 1e-9
-    return np.asarray(gas_limit * b0 * (np.power(EIP1559_MAX_CHANGE, k) - 1.0) / (EIP1559_MAX_CHANGE - 1.0), dtype=float)
+    b0_wei = np.asarray(base_fee_gwei, dtype=float) * WEI_PER_GWEI
+    return np.asarray(stuffing_cost_prediction_wei(k, b0_wei, 0.0, gas_limit) / WEI_PER_ETH, dtype=float)
 
 
 def stuffing_blocks(gain_eth: ArrayLike, base_fee_gwei: ArrayLike, gas_limit: float = DEFAULT_BLOCK_GAS_LIMIT) -> F:
@@ -78,7 +84,7 @@ def stuffing_blocks(gain_eth: ArrayLike, base_fee_gwei: ArrayLike, gas_limit: fl
     logarithmically in G.
     """
     g = np.asarray(gain_eth, dtype=float)
-    lb = gas_limit * np.asarray(base_fee_gwei, dtype=float) * 1e-9
+    lb = gas_limit * gwei_to_eth(base_fee_gwei)
     k = np.floor(np.log1p((EIP1559_MAX_CHANGE - 1.0) * g / lb) / math.log(EIP1559_MAX_CHANGE) + 1e-12)
     return np.asarray(np.maximum(k, 0.0) + 1.0, dtype=float)
 
@@ -119,7 +125,7 @@ class PeriodBreakdown:
 
     @property
     def total_hours(self) -> float:
-        return self.total_blocks * BLOCK_TIME_SECONDS / 3600.0
+        return float(blocks_to_hours(self.total_blocks))
 
     def as_dict(self) -> dict[str, int]:
         return {**asdict(self), "total_blocks": self.total_blocks}

@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from mechanism.dispute.game import DisputeGame
+from mechanism.dispute.game import RULE_IDS, DisputeGame
 from mechanism.errors import DisputeError
 from mechanism.evm import CONTRACTS_DIR
 from mechanism.evm.dispute_game import onestep_args
 from mechanism.evm.rollup import RollupEVM, call_as_transaction
 from mechanism.evm.trainer_validity import ValidityEVM
-from mechanism.rollup.arbiter import RULE_IDS, ArbiterBase, GameConfig
+from mechanism.rollup.arbiter import ArbiterBase, GameConfig
 from mechanism.rollup.params import Event, Receipt, RollupParams, RollupRevert
 from mechanism.rollup.predicates import ValidityConfig
 

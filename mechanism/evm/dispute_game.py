@@ -16,24 +16,13 @@ from typing import Any
 import numpy as np
 
 from mechanism.commitment import chunk_bytes
-from mechanism.dispute.game import DisputeGame
+from mechanism.dispute.game import RULE_IDS, DisputeGame
 from mechanism.errors import DisputeError, ParameterError
 from mechanism.evm import CONTRACTS_DIR
 from mechanism.evm.tx import begin_transaction
+from mechanism.units import intrinsic_gas
 
 CONTRACT = CONTRACTS_DIR / "DisputeGame.vy"
-RULE_IDS = {"mean": 0, "median": 1, "trimmed_mean": 2}
-TX_BASE = 21_000
-
-
-def calldata_gas(data: bytes, eip7623: bool = False) -> int:
-    """Intrinsic gas of a transaction with this calldata (EIP-2028; EIP-7623 floor)."""
-    zeros = data.count(0)
-    nonzero = len(data) - zeros
-    standard = TX_BASE + 16 * nonzero + 4 * zeros
-    if eip7623:
-        return max(standard, TX_BASE + 10 * (zeros + 4 * nonzero))
-    return standard
 
 
 @dataclass
@@ -165,7 +154,7 @@ def _replay(g: DisputeGame, depth: int, eip7623: bool) -> EvmResult:
         if name == "reveal_column":
             revealed = list(args[0])  # type: ignore[call-overload]
         exec_gas = int(c._computation.get_gas_used())
-        res.gas.append((name, exec_gas, exec_gas + calldata_gas(data, eip7623)))
+        res.gas.append((name, exec_gas, exec_gas + intrinsic_gas(data, eip7623)))
         res.calldata_bytes += len(data)
     w = c.winner()
     res.winner = "proposer" if w == prop else ("challenger" if w == chal else "none")

@@ -3,7 +3,7 @@
 :func:`verdict` runs one step of a Python game (the same :class:`~.onestep.StepProof`
 the Python verifier gets) on chain and reports ``"right"`` / ``"wrong"`` (the
 proposer's claim) or ``"reject"`` (the call reverted: a malformed proof), plus the
-transaction's gas (execution + intrinsic calldata gas, :func:`~.evm.calldata_gas`).
+transaction's gas (execution + intrinsic calldata gas, :func:`mechanism.units.intrinsic_gas`).
 :func:`python_verdict` is the same question put to :mod:`.onestep`; the differential
 tests assert they agree on honest and tampered steps.
 
@@ -26,8 +26,8 @@ from mechanism.dispute.onestep import LexWitness, StepProof, VerifierContext
 from mechanism.dispute.trace import Stage
 from mechanism.errors import CommitmentError
 from mechanism.evm import CONTRACTS_DIR
-from mechanism.evm.dispute_game import calldata_gas
 from mechanism.evm.tx import begin_transaction
+from mechanism.units import intrinsic_gas
 
 CONTRACTS = CONTRACTS_DIR
 _ENV: dict[str, Any] = {}
@@ -172,7 +172,7 @@ def _call(method: Any, args: tuple[Any, ...], who: Any = None) -> tuple[Any, int
             return exc, 0, 0, len(data)
     c = method.contract
     exec_gas = int(c._computation.get_gas_used())
-    return out, exec_gas, exec_gas + calldata_gas(data), len(data)
+    return out, exec_gas, exec_gas + intrinsic_gas(data), len(data)
 
 
 def verdict(ctx: VerifierContext, s: int, proof: StepProof, claimed: Any = None, item: int = -1,

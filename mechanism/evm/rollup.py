@@ -27,6 +27,7 @@ from mechanism.rollup.state import (
     RollupParams,
     RollupRevert,
 )
+from mechanism.units import intrinsic_gas
 
 CONTRACT_PATH = CONTRACTS_DIR / "Rollup.vy"
 _DEPLOYER: Any = None
@@ -47,11 +48,6 @@ def _revert_reason(output: bytes) -> str:
         return "revert"
     length = int.from_bytes(output[36:68], "big")
     return output[68:68 + length].decode()
-
-
-def _calldata_gas(data: bytes) -> int:
-    zeros = data.count(0)
-    return 21_000 + 4 * zeros + 16 * (len(data) - zeros)
 
 
 def call_as_transaction(env: Any, contract: Any, fn: str, args: tuple[Any, ...], sender: str,
@@ -76,7 +72,7 @@ def call_as_transaction(env: Any, contract: Any, fn: str, args: tuple[Any, ...],
         comp = contract._computation
         logs = contract.get_logs(comp, **log_kwargs)
     exec_gas = int(comp.get_gas_used())
-    total = _calldata_gas(bytes(comp.msg.data)) + exec_gas
+    total = intrinsic_gas(bytes(comp.msg.data)) + exec_gas
     gas = total - min(int(comp.get_gas_refund()), total // 5)
     events: list[Event] = [(type(lg).__name__, {k: _norm(v) for k, v in lg._asdict().items() if k != "address"})
                            for lg in logs if type(lg).__name__ != "RawLogEntry"]

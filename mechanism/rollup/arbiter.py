@@ -48,7 +48,6 @@ from mechanism.rollup.params import (
 from mechanism.rollup.state import RollupState
 
 ARBITER_ADDRESS = "0x" + "ab" * 20
-RULE_IDS = {"mean": 0, "median": 1, "trimmed_mean": 2}
 
 #: Execution gas of the arbiter's own code (calibrated against the EVM, vyper 0.4.3, by
 #: ``python -m mechanism.evm.arbiter --calibrate``): ``open_game`` as (a, b) of

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mechanism import units
+
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 #: EIP-2929/2200/3529 storage constants (gas).
@@ -71,8 +73,7 @@ def intrinsic_gas(args: tuple[Any, ...]) -> int:
             data += bytes.fromhex(a[2:]).rjust(32, b"\x00")
         else:
             data += int(a).to_bytes(32, "big")
-    zeros = data.count(0)
-    return 21_000 + 4 * zeros + 16 * (len(data) - zeros)
+    return units.intrinsic_gas(bytes(data))
 
 
 class GasMeter:

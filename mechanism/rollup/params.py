@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mechanism.design import Design
 from mechanism.errors import OrflError, ParameterError
+from mechanism.units import eth_to_wei
 
 BURN = "0x000000000000000000000000000000000000dEaD"
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -27,6 +29,9 @@ ASSERTION_FIELDS = ("round", "proposer", "bond_wei", "input_root", "output_root"
                     "num_inputs", "posted_block", "status", "open_disputes")
 DISPUTE_FIELDS = ("kind", "subject", "trainer", "defender", "challenger", "bond_wei", "predicate",
                   "moves_made", "deadline_block", "position", "commitment", "status")
+
+
+_DEFAULT = Design()
 
 
 class RollupRevert(OrflError):
@@ -47,16 +52,19 @@ class RollupParams:
     (``contracts/Arbiter.vy``): the whole bisection runs in ``DisputeGame.vy`` and the
     rollup only escrows the bonds and waits at most ``verdict_clock_blocks`` (default:
     ``move_clock_blocks``) after the leaf -- i.e. after opening -- for the verdict.
+
+    Defaults are those of :class:`mechanism.design.Design` (the one home of default
+    bonds, period and clocks); :meth:`from_design` converts any design.
     """
 
-    trainer_stake_wei: int = 10**18
-    sequencer_bond_wei: int = 3 * 10**18
-    challenger_bond_wei: int = 10**18
-    reward_share_bps: int = 5_000
-    challenge_period_blocks: int = 50
-    move_clock_blocks: int = 5
-    dispute_depth: int = 3
-    arity: int = 4
+    trainer_stake_wei: int = eth_to_wei(_DEFAULT.trainer_stake_eth)
+    sequencer_bond_wei: int = eth_to_wei(_DEFAULT.sequencer_bond_eth)
+    challenger_bond_wei: int = eth_to_wei(_DEFAULT.challenger_bond_eth)
+    reward_share_bps: int = _DEFAULT.reward_share_bps
+    challenge_period_blocks: int = _DEFAULT.challenge_period_blocks
+    move_clock_blocks: int = _DEFAULT.move_clock_blocks
+    dispute_depth: int = _DEFAULT.dispute_depth
+    arity: int = _DEFAULT.arity
     assertion_depth: int | None = None
     verdict_clock_blocks: int | None = None
 
@@ -77,6 +85,25 @@ class RollupParams:
                 raise ParameterError.bad(name, v, "an integer >= 0")
         if self.arity < 2:
             raise ParameterError.bad("arity", self.arity, "an integer >= 2")
+
+    @classmethod
+    def from_design(cls, design: Design, **overrides: Any) -> RollupParams:
+        """Constructor arguments of ``Rollup.vy`` for ``design`` (ETH -> wei, share ->
+        basis points); ``overrides`` set deployment fields the design does not fix
+        (``assertion_depth``, ``verdict_clock_blocks``, or a ``dispute_depth`` of 0 when
+        contracts decide the disputes)."""
+        kw: dict[str, Any] = {
+            "trainer_stake_wei": eth_to_wei(design.trainer_stake_eth),
+            "sequencer_bond_wei": eth_to_wei(design.sequencer_bond_eth),
+            "challenger_bond_wei": eth_to_wei(design.challenger_bond_eth),
+            "reward_share_bps": design.reward_share_bps,
+            "challenge_period_blocks": design.challenge_period_blocks,
+            "move_clock_blocks": design.move_clock_blocks,
+            "dispute_depth": design.dispute_depth,
+            "arity": design.arity,
+        }
+        kw.update(overrides)
+        return cls(**kw)
 
     @property
     def assertion_levels(self) -> int:

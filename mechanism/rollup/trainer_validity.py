@@ -41,6 +41,7 @@ from mechanism.rollup.predicates import (
     violations,
 )
 from mechanism.rollup.state import RollupState
+from mechanism.units import TX_INTRINSIC_GAS
 
 VALIDITY_ADDRESS = "0x" + "cd" * 20
 OPEN, REVEAL, CHOOSE, LEAF, DONE = 0, 1, 2, 3, 4
@@ -76,7 +77,7 @@ def _calldata_gas(args: tuple[Any, ...]) -> int:
             n += 64 + 32 * len(a)
         else:
             n += 32
-    return 21_000 + 12 * n  # a mix of zero and non-zero bytes (EIP-2028: 4 / 16)
+    return TX_INTRINSIC_GAS + 12 * n  # a mix of zero and non-zero bytes (EIP-2028: 4 / 16)
 
 
 @dataclass

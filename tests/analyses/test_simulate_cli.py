@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from analyses.commands.simulate import run
+from mechanism.rollup.params import RollupParams
 
 
 def test_simulate_catches_fraud_and_conserves_funds() -> None:
@@ -20,7 +21,7 @@ def test_simulate_catches_fraud_and_conserves_funds() -> None:
     assert 0 < s["dispute_gas"] < s["gas_spent"]
     assert s["frauds_finalized"] == 0
     assert s["conservation_ok"] and s["honest_parties_whole"]
-    assert s["sequencer_net_wei"] == -3 * 10**18 * s["frauds_caught"]
+    assert s["sequencer_net_wei"] == -RollupParams().sequencer_bond_wei * s["frauds_caught"]
     # the invalid trainer was slashed by TrainerValidity's proof (bisection + FoldVerifier one-step)
     assert s["trainer_frauds"] == s["trainers_slashed"] == s["trainer_proofs"] == s["trainer_verdicts"] == 1
     assert 0 < s["validity_gas"] < s["dispute_gas"]
