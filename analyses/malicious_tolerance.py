@@ -13,12 +13,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from analyses.report import ReportContext, Section
+from analyses.report import Figure, ReportContext, SectionResults
 
 TITLE = "Malicious device tolerance"
-KEY = "malicious_tolerance"
 #: Run cache shared with ``orfl tolerance`` (tests may point it elsewhere).
 CACHE_DIR: Any = None  # None -> agents.fl.tolerance.DEFAULT_CACHE_DIR
 
@@ -43,7 +43,7 @@ def _alpha_labels(alphas: tuple[float, ...]) -> dict[float, str]:
     return {a: "alpha" + chr(ord("A") + i) for i, a in enumerate(sorted(alphas))}
 
 
-def _curves(summary: Any, grid: Any, ctx: ReportContext, alpha: float, stem: str) -> None:
+def _curves(summary: Any, grid: Any, ctx: ReportContext, alpha: float, stem: str, confidence: float) -> None:
     import pandas as pd
 
     from analyses.style import colors, new_figure, save_figure
@@ -71,7 +71,7 @@ def _curves(summary: Any, grid: Any, ctx: ReportContext, alpha: float, stem: str
     for k in range(len(attacks), nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
     axes[0][0].legend(fontsize=7, loc="lower left")
-    fig.suptitle(f"Final accuracy vs malicious fraction (Dirichlet alpha = {alpha:g}; 95% t-intervals)")
+    fig.suptitle(f"Final accuracy vs malicious fraction (Dirichlet alpha = {alpha:g}; {confidence:.0%} t-intervals)")
     fig.tight_layout()
     save_figure(fig, ctx.figures_dir, stem)
 
@@ -163,7 +163,57 @@ def _comparison(summary: Any, tol: Any, grid: Any, delta: float) -> str:
     return "\n".join(lines)
 
 
-def build(ctx: ReportContext) -> Section:
+@dataclass(frozen=True)
+class MaliciousToleranceResults(SectionResults):
+    """The tolerance grid's runs summarised: accuracies, tolerances beta* and the grid itself."""
+
+    grid: Any  # agents.fl.tolerance.Grid
+    base: dict[str, Any]  # the grid's base run configuration
+    total_runs: int
+    compute_seconds: float  # sum of the cached runs' compute time
+    delta: float  # accuracy drop that counts as not tolerated [1]
+    confidence: float  # level of the accuracy intervals
+    summary: Any  # DataFrame: one row per cell
+    tolerance: Any  # DataFrame: beta* per (rule, attack, alpha)
+    labels: dict[float, str]  # alpha -> macro-safe label
+
+    @property
+    def worst(self) -> Any:
+        """Worst case over attacks: rule x alpha table of beta*."""
+        tol = self.tolerance
+        worst = tol[tol.attack == "worst_case"].pivot(index="rule", columns="alpha", values="tolerance").reset_index()
+        worst.columns = ["rule", *[f"beta* (alpha={a:g})" for a in worst.columns[1:]]]
+        return worst
+
+    def tables(self) -> dict[str, Any]:
+        return {"tolerance_worst_case": self.worst, "tolerance_all": self.tolerance.round(4)}
+
+    def numbers(self) -> dict[str, Any]:
+        tol = self.tolerance
+        numbers: dict[str, Any] = {
+            f"worst_{r.rule}_{self.labels[r.alpha]}": r.tolerance for r in tol[tol.attack == "worst_case"].itertuples()
+        }
+        numbers["grid_runs"] = self.total_runs
+        numbers["grid_compute_seconds"] = self.compute_seconds
+        return numbers
+
+    def params(self) -> dict[str, Any]:
+        return {"grid": {k: v for k, v in dataclasses.asdict(self.grid).items() if k != "base"}, "base": self.base,
+                "delta": self.delta}
+
+    def seeds(self) -> list[int]:
+        return list(range(self.grid.seed, self.grid.seed + self.grid.seeds))
+
+    def files(self) -> dict[str, str]:
+        acc = self.summary.drop(columns=["seeds"]).round(4)
+        return {
+            "tables/tolerance_accuracy.csv": acc.to_csv(index=False),  # too long for the page
+            "tables/tolerance_table.json": json.dumps(
+                {"delta": self.delta, "tolerances": self.tolerance.to_dict(orient="records")}, default=str),
+        }
+
+
+def run(ctx: ReportContext) -> MaliciousToleranceResults:
     from agents.fl.tolerance import (
         DEFAULT_CACHE_DIR,
         DEFAULT_DELTA,
@@ -183,54 +233,46 @@ def build(ctx: ReportContext) -> Section:
     runs = run_grid(grid, CACHE_DIR or DEFAULT_CACHE_DIR, progress)
     summary = summarise(runs)
     tol = tolerances(summary, grid, DEFAULT_DELTA)
-    labels = _alpha_labels(grid.alphas)
-    figures = []
-    for alpha in sorted(grid.alphas):
-        stem = f"tolerance_curves_{labels[alpha]}"
-        _curves(summary, grid, ctx, alpha, stem)
-        figures.append((stem, f"Accuracy vs malicious fraction per rule and attack, alpha = {alpha:g}."))
-    _heatmap(tol, grid, ctx, "tolerance_heatmap")
-    figures.append(("tolerance_heatmap", f"Tolerance beta* (largest fraction within {100 * DEFAULT_DELTA:g} pp of the clean run)."))
-    worst = tol[tol.attack == "worst_case"].pivot(index="rule", columns="alpha", values="tolerance").reset_index()
-    worst.columns = ["rule", *[f"beta* (alpha={a:g})" for a in worst.columns[1:]]]
-    acc = summary.drop(columns=["seeds"]).round(4)
-    numbers: dict[str, Any] = {
-        f"worst_{r.rule}_{labels[r.alpha]}": r.tolerance for r in tol[tol.attack == "worst_case"].itertuples()
-    }
-    numbers["grid_runs"] = total
-    numbers["grid_compute_seconds"] = round(float(runs.seconds.sum()), 1)
-    (ctx.out_dir / "tables").mkdir(parents=True, exist_ok=True)
-    acc.to_csv(ctx.out_dir / "tables" / "tolerance_accuracy.csv", index=False)  # too long for the page
-    (ctx.out_dir / "tables" / "tolerance_table.json").write_text(
-        json.dumps({"delta": DEFAULT_DELTA, "tolerances": tol.to_dict(orient="records")}, default=str)
+    return MaliciousToleranceResults(
+        grid=grid, base=dataclasses.asdict(grid.base), total_runs=total,
+        compute_seconds=round(float(runs.seconds.sum()), 1), delta=DEFAULT_DELTA, confidence=0.95,
+        summary=summary, tolerance=tol, labels=_alpha_labels(grid.alphas),
     )
-    base = dataclasses.asdict(grid.base)
-    md = f"""
+
+
+def plot(results: MaliciousToleranceResults, ctx: ReportContext) -> list[Figure]:
+    r = results
+    figures = []
+    for alpha in sorted(r.grid.alphas):
+        stem = f"tolerance_curves_{r.labels[alpha]}"
+        _curves(r.summary, r.grid, ctx, alpha, stem, r.confidence)
+        figures.append((stem, f"Accuracy vs malicious fraction per rule and attack, alpha = {alpha:g}."))
+    _heatmap(r.tolerance, r.grid, ctx, "tolerance_heatmap")
+    figures.append(("tolerance_heatmap", f"Tolerance beta* (largest fraction within {100 * r.delta:g} pp of the clean run)."))
+    return figures
+
+
+def text(results: MaliciousToleranceResults) -> str:
+    r = results
+    base = r.base
+    return f"""
 How many malicious trainers can the learning itself absorb? Every grid cell is a real
 federated run ({base['n_trainers']} trainers, {base['rounds']} rounds of {base['local_steps']} local
 SGD steps, {base['model']} on sklearn digits, updates quantised to int64 fixed point and
 aggregated by the protocol's rule), with malicious trainers staying inside the L2 validity bound
 {base['norm_bound']:g} so that no fraud proof can slash them. Accuracies are means over
-{grid.seeds} seeds with 95% t-intervals. The tolerance beta* of a rule under an attack is the
+{r.grid.seeds} seeds with {r.confidence:.0%} t-intervals. The tolerance beta* of a rule under an attack is the
 largest malicious fraction such that it and every smaller grid fraction keep the final accuracy
-within {100 * DEFAULT_DELTA:g} percentage points of the clean run of the same rule (same f, no
+within {100 * r.delta:g} percentage points of the clean run of the same rule (same f, no
 attack); the worst case over attacks is what the Sybil-cost economics uses. Rules are given
 f = the true number of malicious trainers (their best case); a rule whose breakdown condition
 fails (Krum n > 2f + 2, Bulyan n >= 4f + 3, ...) is not applicable and counts as not tolerated.
-Grid: {total} runs, {numbers['grid_compute_seconds']:g} s of compute (cached in
+Grid: {r.total_runs} runs, {r.compute_seconds:g} s of compute (cached in
 `results/cache/tolerance`; `orfl tolerance` writes the machine-readable table to
 `results/tolerance/tolerance.json`; every cell's accuracy, CI, loss and backdoor success is in
-[`tables/tolerance_accuracy.csv`](tables/tolerance_accuracy.csv)). Alpha labels: {', '.join(f'{v} = {k:g}' for k, v in labels.items())}.
+[`tables/tolerance_accuracy.csv`](tables/tolerance_accuracy.csv)). Alpha labels: {', '.join(f'{v} = {k:g}' for k, v in r.labels.items())}.
 
 ### Comparison with published Byzantine-FL benchmarks
 
-{_comparison(summary, tol, grid, DEFAULT_DELTA)}
+{_comparison(r.summary, r.tolerance, r.grid, r.delta)}
 """
-    return Section(
-        key=KEY, title=TITLE, markdown=md, figures=figures,
-        tables={"tolerance_worst_case": worst, "tolerance_all": tol.round(4)},
-        numbers=numbers,
-        params={"grid": {k: v for k, v in dataclasses.asdict(grid).items() if k != "base"}, "base": base,
-                "delta": DEFAULT_DELTA},
-        seeds=list(range(grid.seed, grid.seed + grid.seeds)),
-    )
