@@ -1,0 +1,30 @@
+"""The agent-based model (Mesa 3.3): one step is one L1 block, agents act on events.
+
+* :mod:`~agents.abm.model` -- :class:`RollupModel` and :func:`run_config`;
+* :mod:`~agents.abm.trainer`, :mod:`~agents.abm.sequencer`, :mod:`~agents.abm.challenger`,
+  :mod:`~agents.abm.adversary` -- the four agents;
+* :mod:`~agents.abm.learning_rules` -- EXP3, logit and fictitious play for two-action players;
+* :mod:`~agents.abm.config` -- :class:`ABMConfig` (from a :class:`mechanism.design.Design`);
+* :mod:`~agents.abm.adapter` -- the ledger and equilibria the model reads from the mechanism;
+* :mod:`~agents.abm.sweep` -- grid and Latin-hypercube sweeps on a process pool or Dask.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "RollupModel": "agents.abm.model",
+    "run_config": "agents.abm.model",
+    "ABMConfig": "agents.abm.config",
+    "run_sweep": "agents.abm.sweep",
+    "load_sweep": "agents.abm.sweep",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'agents.abm' has no attribute {name!r}")

@@ -1,0 +1,29 @@
+"""The federated-learning workload and its measured malicious device tolerance.
+
+* :mod:`~agents.fl.datasets` -- embedded data sets and IID / Dirichlet splits;
+* :mod:`~agents.fl.networks` -- logistic regression, MLP and CNN as flat parameter vectors;
+* :mod:`~agents.fl.training` -- deterministic vectorised local SGD and FL rounds;
+* :mod:`~agents.fl.poisoning` -- the poisoning attacks of malicious trainers;
+* :mod:`~agents.fl.tolerance` -- the tolerance grid, its intervals and table.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "FLConfig": "agents.fl.training",
+    "run_federated": "agents.fl.training",
+    "load_dataset": "agents.fl.datasets",
+    "build_model": "agents.fl.networks",
+    "get_attack": "agents.fl.poisoning",
+    "tolerance_table": "agents.fl.tolerance",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'agents.fl' has no attribute {name!r}")

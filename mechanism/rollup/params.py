@@ -21,9 +21,12 @@ BPS = 10_000
 PENDING, FINALISED, REVERTED = 1, 2, 3
 KIND_ASSERTION, KIND_TRAINER = 1, 2
 ACTIVE, DEFENDER_WON, CHALLENGER_WON, CANCELLED = 1, 2, 3, 4
-MAX_PREDICATE = 4
+#: Trainer-validity predicate ids (Rollup.vy / TrainerValidity.vy constants).
+NON_FINITE, SHAPE, NORM, COMMITMENT = 1, 2, 3, 4
+PREDICATES = {NON_FINITE: "non-finite encoding", SHAPE: "shape", NORM: "L2 norm bound",
+              COMMITMENT: "commitment mismatch"}
+MAX_PREDICATE = max(PREDICATES)
 MAX_PUBLISHERS = 256  # updates per round (Rollup.vy's bound of round_inputs)
-PREDICATES = {1: "non-finite encoding", 2: "shape", 3: "L2 norm bound", 4: "commitment mismatch"}
 
 ASSERTION_FIELDS = ("round", "proposer", "bond_wei", "input_root", "output_root", "stats_root",
                     "num_inputs", "posted_block", "status", "open_disputes")

@@ -42,8 +42,8 @@ from mechanism.commitment import (
     tree_depth,
 )
 from mechanism.fixedpoint import MAX_ABS_INT
+from mechanism.rollup.params import COMMITMENT, NON_FINITE, NORM, SHAPE
 
-NON_FINITE, SHAPE, NORM, COMMITMENT = 1, 2, 3, 4
 DATA_TAG = b"\x05"
 
 
