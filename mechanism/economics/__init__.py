@@ -1,6 +1,7 @@
-"""Incentive analysis of the optimistic-rollup FL protocol (ECONOMICS.md).
+"""Incentive analysis of the optimistic-rollup FL protocol (the model: docs/economics.md).
 
-One concept per module; import the module you need (nothing heavy is imported here):
+One concept per module; import the module you need (nothing heavy is imported here, and
+``__all__`` names the submodules):
 
 * :mod:`~mechanism.units` -- wei/gwei/ETH/USD, blocks/hours/years, dated market defaults;
 * :mod:`~mechanism.economics.workload` -- dispute gas, re-execution time and tolerance table
@@ -11,8 +12,29 @@ One concept per module; import the module you need (nothing heavy is imported he
 * :mod:`~mechanism.economics.bounds` -- bond, stake, BoLD, Sybil and capital-cost bounds;
 * :mod:`~mechanism.economics.period` -- the challenge period and its censorship bounds;
 * :mod:`~mechanism.economics.scenario` -- designer inputs and the uncertainty box;
-* :mod:`~mechanism.economics.design` -- the robust LP (closed form, cvxpy, scipy);
+* :mod:`~mechanism.economics.constraints` -- the design problem: named rows and columns,
+  problem and result types, the row builders;
+* :mod:`~mechanism.economics.optimum` -- its exact (closed-form) optimum;
+* :mod:`~mechanism.economics.solvers` -- the same LP with cvxpy and scipy;
+* :mod:`~mechanism.economics.design` -- the robust design's entry point (re-exports the above);
 * :mod:`~mechanism.economics.attacks` / :mod:`~mechanism.economics.bruteforce` -- independent
   safety evaluation and brute-force cross-check;
 * :mod:`~mechanism.economics.recommend` -- the logic behind ``orfl recommend``.
 """
+
+__all__ = [
+    "attacks",
+    "bounds",
+    "bruteforce",
+    "constraints",
+    "design",
+    "inspection",
+    "optimum",
+    "payoffs",
+    "period",
+    "recommend",
+    "remedies",
+    "scenario",
+    "solvers",
+    "workload",
+]

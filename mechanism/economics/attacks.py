@@ -7,6 +7,10 @@ of :mod:`mechanism.economics.constraints`: the challengers' verification rate is
 from the jackpot by inverting the first-finder share, fraud profit comes from
 :func:`~mechanism.economics.payoffs.sequencer_fraud_profit_eth`, stuffing from the EIP-1559
 sum. A design is safe iff every margin is <= 0 at every vertex.
+
+Contents: :data:`ATTACKS` (the margins' names), :class:`Candidate` (parameters to
+evaluate), :func:`attack_margins`, :func:`problem_margins` (constants from a
+:class:`~mechanism.economics.constraints.DesignProblem`) and :func:`candidate_of`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,12 @@
 """Lower bounds on bonds and stakes, and the capital cost of locking them (ETH).
 
 Every function states its formula and source; all broadcast over numpy arrays.
+Contents: the sequencer, challenger, reward, bribery, Sybil and registration-fee bounds
+(``min_*``, :func:`resource_ratio_bond_eth`, :func:`sybil_identities_needed`), BoLD's
+multi-level stakes (:func:`bold_stakes_eth`, :func:`fit_bold_inputs`), the OP Stack bond
+schedule (:func:`op_stack_bond_eth`), :func:`capital_cost_eth`,
+:func:`sybil_attack_cost_eth`, and the Arbitrum and OP Stack anchor constants
+(docs/economics.md, 'Anchors').
 """
 
 from __future__ import annotations
@@ -12,6 +18,28 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from mechanism.errors import ParameterError
+
+__all__ = [
+    "ARBITRUM_ASSERTION_BOND_ETH",
+    "ARBITRUM_SUBCHALLENGE_BONDS_ETH",
+    "BOLD_G_GAS",
+    "BOLD_W_GAS",
+    "OP_BOND_BASE_GAS",
+    "OP_BOND_GAS_PRICE_GWEI",
+    "OP_BOND_MULTIPLIER",
+    "bold_stakes_eth",
+    "capital_cost_eth",
+    "fit_bold_inputs",
+    "min_bribery_reward_eth",
+    "min_challenge_reward_eth",
+    "min_challenger_bond_eth",
+    "min_registration_fee_eth",
+    "min_sequencer_bond_eth",
+    "op_stack_bond_eth",
+    "resource_ratio_bond_eth",
+    "sybil_attack_cost_eth",
+    "sybil_identities_needed",
+]
 
 F = NDArray[np.float64]
 
@@ -27,14 +55,14 @@ BOLD_G_GAS = (12_481_326.0, 12_319_809.0, 15_210_544.0)
 BOLD_W_GAS = (3_589_135.0, 5_221_231.0, 11_884_552.0)
 
 #: OP Stack fault dispute game bond schedule (specs.optimism.io, "Bond incentives",
-#: ``getRequiredBond``): ``200 gwei * 400,000 gas * 1.09493**depth`` (ECONOMICS.md anchors).
+#: ``getRequiredBond``): ``200 gwei * 400,000 gas * 1.09493**depth`` (docs/economics.md, 'Anchors').
 OP_BOND_BASE_GAS = 400_000.0
 OP_BOND_GAS_PRICE_GWEI = 200.0
 OP_BOND_MULTIPLIER = 1.09493
 
 
 def min_sequencer_bond_eth(gain_eth: ArrayLike, success_prob: ArrayLike, post_cost_eth: ArrayLike = 0.0) -> F:
-    """Smallest penalty that makes one fraud unprofitable (ECONOMICS.md §2).
+    """Smallest penalty that makes one fraud unprofitable (docs/economics.md, 'Sequencer deterrence').
 
     ``pi = P_s G - (1 - P_s) B - c_post <= 0  <=>  B >= (P_s G - c_post) / (1 - P_s)``,
     clipped at 0; ``inf`` when ``P_s = 1``. It grows with G and with P_s, hence with the
@@ -49,13 +77,13 @@ def min_sequencer_bond_eth(gain_eth: ArrayLike, success_prob: ArrayLike, post_co
 
 
 def resource_ratio_bond_eth(dispute_cost_eth: ArrayLike, resource_ratio: ArrayLike) -> F:
-    """``B >= rho c_d`` (ECONOMICS.md §4; single-level simplification of BoLD).
+    """``B >= rho c_d`` (docs/economics.md, 'Resource ratio'; single-level simplification of BoLD).
 
     A liar must burn rho times what the honest defender spends, so an adversary with
     budget X can exhaust a defender only if the defender has less than X / rho.
     Departure: BoLD counts the adversary's own gas as part of its cost (see
     :func:`bold_stakes_eth`), which would give ``B >= (rho - 1) c_d`` here; we keep the
-    more conservative ECONOMICS.md form.
+    more conservative form of docs/economics.md, 'Resource ratio'.
     """
     return np.asarray(np.asarray(dispute_cost_eth, dtype=float) * np.asarray(resource_ratio, dtype=float), dtype=float)
 
@@ -106,7 +134,7 @@ def min_challenger_bond_eth(
     interest_rate_per_year: ArrayLike,
     dispute_years: ArrayLike,
 ) -> F:
-    """Griefing bound ``B_c >= c_d + V r t_dispute`` (ECONOMICS.md §4).
+    """Griefing bound ``B_c >= c_d + V r t_dispute`` (docs/economics.md, 'Griefing').
 
     A frivolous challenge costs the honest proposer its dispute gas and delays the
     pending value V by the dispute's duration; the lost bond must cover both.
@@ -126,7 +154,7 @@ def min_challenge_reward_eth(
     dispute_years: ArrayLike,
 ) -> F:
     """The winner's reward ``alpha B_s`` must pay an honest challenger's dispute:
-    ``alpha B_s >= c_d + r B_c t_dispute`` (ECONOMICS.md §3, participation)."""
+    ``alpha B_s >= c_d + r B_c t_dispute`` (docs/economics.md, 'Challenger compensation')."""
     return np.asarray(
         np.asarray(dispute_cost_eth, dtype=float)
         + np.asarray(challenger_bond_eth, dtype=float) * np.asarray(interest_rate_per_year, dtype=float)
@@ -139,7 +167,7 @@ def sybil_identities_needed(tolerance: ArrayLike, honest_trainers: ArrayLike,
                             controlled: ArrayLike = 0) -> NDArray[np.int64]:
     """New identities an attacker must register so that malicious identities exceed the
     tolerance: the smallest total K with ``K / (n_h + K) > beta`` is
-    ``floor(beta n_h / (1 - beta)) + 1`` (ECONOMICS.md §5); an attacker who already
+    ``floor(beta n_h / (1 - beta)) + 1`` (docs/economics.md, 'Sybil poisoning'); an attacker who already
     controls ``controlled`` registered trainers needs ``max(1, K - controlled)`` more
     (at least one: otherwise the rule does not cover the malicious fraction at all).
     For beta = 0 one identity suffices."""
@@ -180,7 +208,7 @@ def min_registration_fee_eth(
 ) -> F:
     """Non-refundable (burned) registration fee per trainer that makes Sybil poisoning
     unprofitable: ``k (c_reg + S_t r t_lock) >= G_p  <=>  c_reg >= G_p / k - S_t r t_lock``
-    (clipped at 0; ECONOMICS.md §5, :func:`mechanism.economics.payoffs.sybil_poisoning_profit_eth`).
+    (clipped at 0; docs/economics.md, 'Sybil poisoning', :func:`mechanism.economics.payoffs.sybil_poisoning_profit_eth`).
 
     Stake that is never slashed costs the attacker only its capital over the lock-up;
     the fee is what makes the bound bind. Any identity-based cost is paid by honest
@@ -195,7 +223,7 @@ def min_registration_fee_eth(
 
 def capital_cost_eth(amount_eth: ArrayLike, interest_rate_per_year: ArrayLike, years: ArrayLike) -> F:
     """Opportunity cost of locking ``amount`` for ``years``: ``amount r t`` (simple
-    interest; ECONOMICS.md §6). Continuous compounding differs by O((r t)^2)."""
+    interest; docs/economics.md, 'Capital cost'). Continuous compounding differs by O((r t)^2)."""
     return np.asarray(
         np.asarray(amount_eth, dtype=float) * np.asarray(interest_rate_per_year, dtype=float) * np.asarray(years, dtype=float),
         dtype=float,

@@ -13,9 +13,11 @@ c_v; a verifier that finds fraud challenges, pays c_d and, if first, wins
 * :func:`pure_equilibria` -- the verifier's dilemma: with c_v > 0 and no outside reward
   there is no pure equilibrium (Mamageishvili & Felten 2023, arXiv 2308.02880, §3).
 
-Departure from ECONOMICS.md: the sequencer's payoff when caught is ``-B`` with B a
-parameter (``penalty_eth``) so the same code covers the basic model (B = B_s) and the
-self-challenge model (B = (1 - alpha) B_s) used in the design.
+Departure from the basic model (docs/economics.md, 'Sequencer deterrence'): the
+sequencer's payoff when caught is ``-B`` with B a parameter (``penalty_eth``) so the same
+code covers the basic model (B = B_s) and the self-challenge model (B = (1 - alpha) B_s)
+used in the design ('Self-challenge'). The game and its equilibria: docs/economics.md,
+'Inspection game'.
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ from mechanism.economics.payoffs import (
     sequencer_fraud_profit_eth,
 )
 from mechanism.errors import ParameterError
+
+__all__ = [
+    "Equilibrium",
+    "InspectionGame",
+    "avenhaus_equilibrium",
+    "bimatrix",
+    "heterogeneous_equilibrium",
+    "logit_qre",
+    "mixed_equilibrium",
+    "pure_equilibria",
+]
 
 
 @dataclass(frozen=True)
@@ -103,7 +116,7 @@ def _challenger_response(game: InspectionGame, p: float) -> float:
 def mixed_equilibrium(game: InspectionGame) -> Equilibrium:
     """Equilibrium of the symmetric game, in closed form.
 
-    Sequencer indifference pins the challengers' verification (ECONOMICS.md §2-3):
+    Sequencer indifference pins the challengers' verification (docs/economics.md, 'Sequencer deterrence' and 'Inspection game'):
     ``P_s(v*) = x := (B + c_post) / (G + B)``, i.e.
     ``(1 - v*)**m = (x - Q) / (1 - Q)``. Challenger indifference pins the fraud rate:
     ``p* = (c_v / (s(v*) (1 - Q)) - phi J') / (R - c_d)``. Corner cases:

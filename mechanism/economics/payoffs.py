@@ -1,15 +1,34 @@
 """Payoffs of the sequencer, the challengers and the trainers (ETH per assertion).
 
-Symbols follow ECONOMICS.md: G gain, B_s / B_c bonds, alpha reward share, m challengers,
+Symbols follow docs/economics.md, 'Symbols': G gain, B_s / B_c bonds, alpha reward share, m challengers,
 c_v verification cost, c_d one side's dispute cost, q censoring fraction, T' effective
 blocks, v verification probability. All functions are pure and broadcast over numpy
 arrays. Honest play is the zero of every payoff (payoffs are *excess* over honesty).
+
+Contents: probabilities (:func:`censorship_probability`, :func:`fraud_success_probability`,
+:func:`first_challenger_share`), the sequencer's fraud and bribery profits, the
+challengers' verification and dispute payoffs, the griefing shortfall, the trainer-slashing
+and Sybil-poisoning payoffs, and :func:`bribe_needed_eth`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "bribe_needed_eth",
+    "bribery_profit_eth",
+    "censorship_probability",
+    "challenger_verify_payoff_eth",
+    "first_challenger_share",
+    "fraud_success_probability",
+    "griefing_shortfall_eth",
+    "honest_challenge_profit_eth",
+    "sequencer_fraud_profit_eth",
+    "sybil_poisoning_profit_eth",
+    "trainer_slash_challenge_profit_eth",
+]
 
 F = NDArray[np.float64]
 
@@ -21,7 +40,7 @@ def _a(x: ArrayLike) -> F:
 def censorship_probability(q: ArrayLike, effective_blocks: ArrayLike) -> F:
     """Probability that every one of ``T'`` blocks is censored: ``Q = q**T'``.
 
-    Felten's bound (ECONOMICS.md §1): each block's proposer censors independently with
+    Felten's bound (docs/economics.md, 'Censorship'): each block's proposer censors independently with
     probability q, so a challenge misses all T' blocks with probability q^T'.
     ``T' <= 0`` means no chance to challenge (Q = 1).
     """
@@ -32,7 +51,7 @@ def censorship_probability(q: ArrayLike, effective_blocks: ArrayLike) -> F:
 
 
 def fraud_success_probability(v: ArrayLike, m: ArrayLike, censor_prob: ArrayLike) -> F:
-    """``P_s = (1 - v)**m + (1 - (1 - v)**m) * Q`` (ECONOMICS.md §1).
+    """``P_s = (1 - v)**m + (1 - (1 - v)**m) * Q`` (docs/economics.md, 'Censorship').
 
     A fraud finalises if none of the m challengers verifies, or if every challenge is
     censored (probability ``Q = q**T'``).
@@ -47,7 +66,7 @@ def first_challenger_share(v: ArrayLike, m: ArrayLike) -> F:
     With "first valid challenge wins" and the other m - 1 challengers verifying
     independently with probability v, a verifier wins with probability
     ``E[1 / (1 + K)]``, ``K ~ Binomial(m - 1, v)``, which equals
-    ``(1 - (1 - v)**m) / (m v)`` (ECONOMICS.md §3); its limit at v -> 0 is 1.
+    ``(1 - (1 - v)**m) / (m v)`` (docs/economics.md, 'Inspection game'); its limit at v -> 0 is 1.
     """
     va, ma = _a(v), _a(m)
     small = va < 1e-12
@@ -64,7 +83,7 @@ def sequencer_fraud_profit_eth(
 ) -> F:
     """Expected profit of one fraudulent assertion: ``P_s G - (1 - P_s) B - c_post``.
 
-    ECONOMICS.md §2. ``penalty_eth`` is what the sequencer loses when caught: B_s in the
+    docs/economics.md, 'Sequencer deterrence'. ``penalty_eth`` is what the sequencer loses when caught: B_s in the
     basic model, ``(1 - alpha) B_s`` if it can front-run the honest challengers and
     challenge itself (see :func:`mechanism.economics.bounds.min_sequencer_bond_eth`).
     """
@@ -88,7 +107,7 @@ def challenger_verify_payoff_eth(
     ``s(v) (1 - Q) [p (alpha B_s - c_d) + phi J'] - c_v`` with ``s`` the first-challenger
     share (:func:`first_challenger_share`), ``phi`` the forced-error rate and ``J'`` the
     jackpot net of the claim transaction (TrueBit whitepaper, §4 "forced errors";
-    ECONOMICS.md §3). ``reward_eth`` is alpha B_s.
+    docs/economics.md, 'Jackpots'). ``reward_eth`` is alpha B_s.
     """
     s = first_challenger_share(v, m)
     open_q = 1.0 - _a(censor_prob)
@@ -107,7 +126,7 @@ def honest_challenge_profit_eth(
     """Profit of disputing a fraud one has found: ``alpha B_s - c_d - r B_c t_dispute``.
 
     The challenger's bond is returned when it wins but is locked for the dispute
-    (capital cost, ECONOMICS.md §6).
+    (docs/economics.md, 'Capital cost').
     """
     return np.asarray(
         _a(reward_eth) - _a(dispute_cost_eth)
@@ -125,7 +144,7 @@ def griefing_shortfall_eth(
 ) -> F:
     """Harm a frivolous challenge does that its lost bond does not cover, ETH.
 
-    ``c_d + V r t_dispute - B_c`` (ECONOMICS.md §4, "Griefing"): the honest proposer pays
+    ``c_d + V r t_dispute - B_c`` (docs/economics.md, 'Griefing'): the honest proposer pays
     c_d and the pending value V waits t_dispute longer. Positive = griefing is cheap.
     """
     return np.asarray(
@@ -162,7 +181,7 @@ def sybil_poisoning_profit_eth(
 ) -> F:
     """Profit of poisoning inside the validity predicate with k Sybil identities.
 
-    ``G - k (S_t r t + c_reg)`` (ECONOMICS.md §5): the stake is never slashed for
+    ``G - k (S_t r t + c_reg)`` (docs/economics.md, 'Sybil poisoning'): the stake is never slashed for
     in-predicate poisoning, so it costs only its capital cost; a registration cost is
     the lever that raises it.
     """
@@ -226,12 +245,12 @@ def bribery_profit_eth(
     the un-bribed verifiers); the other ``j = m - k`` verify with probability v, so the
     fraud finalises with ``P_j = (1 - v)**j + (1 - (1 - v)**j) Q``
     (:func:`fraud_success_probability`). When caught, the author self-challenges and
-    loses ``(1 - alpha) B_s`` (ECONOMICS.md §4). Hence
+    loses ``(1 - alpha) B_s`` (docs/economics.md, 'Self-challenge'). Hence
 
     ``pi_k = P_j G - k b_k - (1 - P_j) (1 - alpha) B_s``,
     ``b_k = (1 - Q) s_k (alpha B_s - c_d - r B_c t_d) - c_v``.
 
-    ``k = 0`` is plain fraud (ECONOMICS.md §2). ``k = m`` ("bribe every challenger",
+    ``k = 0`` is plain fraud (docs/economics.md, 'Sequencer deterrence'). ``k = m`` ("bribe every challenger",
     P_0 = 1, s = 1) gives the headline bound: bribery is unprofitable iff
     ``m [(1 - Q)(alpha B_s - c_d - r B_c t_d) - c_v] >= G``, i.e. the reward must be at
     least ``G / m`` above the challenger's costs. Unlike a majority vote (Buterin's

@@ -1,4 +1,5 @@
-"""The challenge period T in L1 blocks (ECONOMICS.md §1 and §6).
+"""The challenge period T in L1 blocks (docs/economics.md, 'Censorship', 'Stuffing' and
+'Period decomposition').
 
 ``T = t_detect + t_dispute + T_censor + t_buffer`` where
 
@@ -13,6 +14,10 @@ Anchors: Arbitrum One's confirm period is 45,818 blocks (~6.4 days); OP Stack's
 withdrawal delay is 7 days (50,400 blocks) with a 3.5-day chess clock. Both are sized by
 the time a *social* response to censorship needs, not by q^T; :func:`implied_censor_fraction`
 shows what their length buys under Felten's independence assumption.
+
+Contents: :func:`censorship_blocks`, :func:`stuffing_cost_eth`, :func:`stuffing_blocks`,
+:func:`detection_blocks`, :func:`dispute_blocks`, :func:`implied_censor_fraction`,
+:class:`PeriodBreakdown`, :func:`challenge_period` and the anchors' constants.
 """
 
 from __future__ import annotations
@@ -35,6 +40,21 @@ from mechanism.units import (
     hours_to_blocks,
     seconds_to_blocks,
 )
+
+__all__ = [
+    "ARBITRUM_PERIOD_BLOCKS",
+    "EIP1559_MAX_CHANGE",
+    "OP_STACK_CHESS_CLOCK_BLOCKS",
+    "OP_STACK_PERIOD_BLOCKS",
+    "PeriodBreakdown",
+    "censorship_blocks",
+    "challenge_period",
+    "detection_blocks",
+    "dispute_blocks",
+    "implied_censor_fraction",
+    "stuffing_blocks",
+    "stuffing_cost_eth",
+]
 
 F = NDArray[np.float64]
 
@@ -66,7 +86,7 @@ def censorship_blocks(eps: ArrayLike, q: ArrayLike) -> F:
 def stuffing_cost_eth(blocks: ArrayLike, base_fee_gwei: ArrayLike, gas_limit: float = DEFAULT_BLOCK_GAS_LIMIT) -> F:
     """EIP-1559 cost of filling k consecutive blocks: ``sum_{i<k} L b_0 1.125**i``.
 
-    ``= L b_0 (1.125**k - 1) / 0.125`` ETH (ECONOMICS.md §1; EIP-1559's update rule with
+    ``= L b_0 (1.125**k - 1) / 0.125`` ETH (docs/economics.md, 'Stuffing'; EIP-1559's update rule with
     every block full). A lower bound: priority fees to outbid honest challenges are
     extra, so T' sized with it is conservative.
     """
@@ -80,7 +100,7 @@ def stuffing_cost_eth(blocks: ArrayLike, base_fee_gwei: ArrayLike, gas_limit: fl
 def stuffing_blocks(gain_eth: ArrayLike, base_fee_gwei: ArrayLike, gas_limit: float = DEFAULT_BLOCK_GAS_LIMIT) -> F:
     """Smallest T' whose stuffing cost exceeds the gain: ``floor(log_1.125(1 + 0.125 G / (L b_0))) + 1``.
 
-    Stuffing is irrational once it costs more than G (ECONOMICS.md §1); grows only
+    Stuffing is irrational once it costs more than G (docs/economics.md, 'Stuffing'); grows only
     logarithmically in G.
     """
     g = np.asarray(gain_eth, dtype=float)
@@ -143,7 +163,7 @@ def challenge_period(
     download_seconds: float = 0.0,
     gas_limit: float = DEFAULT_BLOCK_GAS_LIMIT,
 ) -> PeriodBreakdown:
-    """Minimum challenge period for one scenario (ECONOMICS.md §6).
+    """Minimum challenge period for one scenario (docs/economics.md, 'Period decomposition').
 
     ``T_censor = max(ceil(ln eps / ln q), stuffing_blocks(G, b_0))``; infinite (q = 1)
     raises :class:`ParameterError`.

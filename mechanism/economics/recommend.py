@@ -5,7 +5,12 @@
 significant figures (so rounding never weakens a bound), attaches the binding constraint,
 the worst-case vertex, the sensitivity of each output to a +10 % change of each input,
 the cost, the Sybil diagnostic and the assumptions, and returns a frozen
-:class:`Recommendation` whose :meth:`Recommendation.to_dict` is the ``--json`` output.
+:class:`Recommendation` whose :meth:`Recommendation.to_dict` is the ``--json`` output
+(docs/economics.md, 'orfl recommend').
+
+Also here: :func:`choose_rule` / :class:`RuleChoice` (the aggregation rule),
+:func:`sensitivity`, :func:`ceil_sig`, :data:`ASSUMPTIONS`, :data:`OUTPUTS`, and the
+config readers :func:`load_config` / :func:`inputs_from_mapping`.
 """
 
 from __future__ import annotations
@@ -27,6 +32,19 @@ from mechanism.economics.optimum import solve_closed_form
 from mechanism.economics.payoffs import bribe_needed_eth
 from mechanism.economics.scenario import DesignInputs, Interval, box_vertices
 from mechanism.errors import InfeasibleError, OrflError, ParameterError
+
+__all__ = [
+    "ASSUMPTIONS",
+    "OUTPUTS",
+    "Recommendation",
+    "RuleChoice",
+    "ceil_sig",
+    "choose_rule",
+    "inputs_from_mapping",
+    "load_config",
+    "recommend",
+    "sensitivity",
+]
 
 OUTPUTS = ("challenge_period_blocks", "sequencer_bond_eth", "challenger_bond_eth", "reward_share",
            "trainer_stake_eth", "jackpot_rate", "registration_fee_eth")
@@ -287,7 +305,7 @@ def recommend(inputs: DesignInputs, tolerance_table: Mapping[str, float] | None 
             f"Sybil deterrence is expensive: {k} Sybil identities must cost >= {gain_p:.3g} ETH, so every trainer "
             f"burns a {fee:.3g} ETH registration fee ({inputs.trainers * fee:.3g} ETH per tenure for all trainers, "
             f"more than the value at stake); consider permissioned registration, reputation or contribution scoring, "
-            "or a smaller poisoning_gain_share if poisoning cannot capture the whole value (ECONOMICS.md §5)")
+            "or a smaller poisoning_gain_share if poisoning cannot capture the whole value (docs/economics.md, 'Sybil poisoning')")
     if inputs.poisoning_gain_share == 0:
         warnings.append("poisoning_gain_share=0: Sybil poisoning above the tolerance is not deterred")
     sens = sensitivity(inputs, table, tolerance_source, res) if with_sensitivity else {}

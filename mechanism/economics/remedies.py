@@ -15,6 +15,10 @@ occurs:
   the correct result; a lazy validator answers a binary challenge right with probability
   1/2 and a wrong answer forfeits a penalty P. Our simplification: one response costs
   ``response_gas`` and the penalty is bounded by the validator's deposit.
+
+Contents: :func:`min_jackpot_rate`, :func:`induced_verify_prob` and
+:func:`jackpot_cost_per_assertion_eth` (used by the design, see docs/economics.md,
+'Jackpots'); :func:`attention_challenge_rate` and :func:`attention_cost_per_assertion_eth`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from mechanism.economics.payoffs import first_challenger_share
+
+__all__ = [
+    "attention_challenge_rate",
+    "attention_cost_per_assertion_eth",
+    "induced_verify_prob",
+    "jackpot_cost_per_assertion_eth",
+    "min_jackpot_rate",
+]
 
 F = NDArray[np.float64]
 
@@ -38,7 +50,7 @@ def min_jackpot_rate(
     """Smallest forced-error rate that makes verification rate v_t an equilibrium at p = 0.
 
     ``phi >= c_v / ((1 - Q) (J - c_claim) s(v_t))`` where s is the first-finder share
-    (ECONOMICS.md §3, "forced errors"). Returns ``inf`` where ``J <= c_claim`` (the
+    (docs/economics.md, 'Jackpots'). Returns ``inf`` where ``J <= c_claim`` (the
     jackpot cannot even pay for claiming it) or Q = 1.
     """
     net = np.asarray(jackpot_eth, dtype=float) - np.asarray(claim_cost_eth, dtype=float)
@@ -82,7 +94,7 @@ def induced_verify_prob(jackpot_rate: ArrayLike, jackpot_net_eth: ArrayLike, cen
 
     Solves ``phi (1 - Q) J' s(v) = c_v`` for v by vectorised bisection (s decreases from 1
     at v = 0 to 1/m at v = 1); v = 1 if even s(1) pays, v = 0 if s(0) does not
-    (TrueBit forced errors, ECONOMICS.md §3).
+    (TrueBit forced errors, docs/economics.md, 'Jackpots').
     """
     income = np.asarray(jackpot_rate, dtype=float) * (1.0 - np.asarray(censor_prob, dtype=float)) \
         * np.asarray(jackpot_net_eth, dtype=float)
