@@ -15,7 +15,7 @@
   (stake-weighted random proposer selection); an adversarial proposer never includes a
   transaction the adversary marked as censored. A challenge submitted at the start of a
   window of ``T`` blocks therefore misses it with probability ``q^T`` (Felten's bound;
-  Arbitrum's argument for its 6.4-day period, ECONOMICS.md section 1).
+  Arbitrum's argument for its 6.4-day period, docs/economics.md, "Censorship").
 * Block stuffing: instead of proposing, the adversary fills every block with its own
   transaction of gas ``gas_limit`` and a tip above the victim's, paying the real EIP-1559
   price ``gas_limit * (base_fee_i + tip)`` each block; base fees then grow by x1.125 per

@@ -1,5 +1,5 @@
 """Fraud proofs for aggregation: trace programs, the bisection game, the one-step verifier,
-the gas model and the EVM driver (DESIGN.md, "The verification game").
+the gas model and the EVM driver (docs/design.md, "The verification game").
 
 >>> import numpy as np
 >>> from mechanism.dispute import build_program, honest_trace, play

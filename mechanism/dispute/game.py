@@ -18,7 +18,7 @@ disputes. Moves (each one transaction; a rejected move changes nothing):
 4. ``onestep(proof)`` (challenger) at a leaf / on a select stage: :mod:`.onestep` decides.
 
 Every move sets ``deadline = block + clock_blocks`` for the other party; ``timeout(b)``
-with ``b > deadline`` ends the game against the party to move (DESIGN.md: "a party that
+with ``b > deadline`` ends the game against the party to move (docs/design.md, "The verification game": "a party that
 misses its clock loses"). Move bound: :meth:`Program.move_bound` (+1 for max stages).
 """
 

@@ -1,7 +1,7 @@
 """Prover side of the one-step: build :class:`~.onestep.StepProof` objects from a trace.
 
 Either party builds proofs from the data it holds (inputs are available to all,
-DESIGN.md: data availability is assumed); the verifier accepts only openings that match
+docs/design.md, "The verification game": data availability); the verifier accepts only openings that match
 the committed roots, so a proof can only ever report the truth about a step.
 """
 

@@ -1,6 +1,6 @@
 """Trace programs: every aggregation rule as a short list of Map / Fold / Select stages.
 
-A stage produces one committed int64 vector (DESIGN.md, "The verification game"):
+A stage produces one committed int64 vector (docs/design.md, "The verification game"):
 
 * ``map``    -- output chunk j = f(chunk j of every source vector; committed scalars).
   Sources are the n input rows ``x`` (optionally viewed through committed clip

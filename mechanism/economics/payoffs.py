@@ -163,7 +163,7 @@ def trainer_slash_challenge_profit_eth(
     """Profit of proving that a trainer's update breaks the validity predicate.
 
     The trainer's stake is slashed by the same game; the prover receives a share of it:
-    ``alpha_t S_t - c_d - c_v`` (DESIGN.md "The protocol", step 5).
+    ``alpha_t S_t - c_d - c_v`` (docs/design.md, "The protocol in one paragraph").
     """
     return np.asarray(
         _a(trainer_reward_share) * _a(trainer_stake_eth) - _a(dispute_cost_eth) - _a(verify_cost_eth),

@@ -119,7 +119,7 @@ def detection_blocks(reexec_seconds: float, download_seconds: float = 0.0) -> in
 
 def dispute_blocks(moves_per_side: int, move_clock_blocks: int) -> int:
     """Worst-case dispute duration: ``2 x moves x clock`` (each side may use its full
-    clock on every move; DESIGN.md "Per-move clocks bound the game")."""
+    clock on every move; docs/design.md, "The verification game")."""
     if moves_per_side < 1 or move_clock_blocks < 1:
         raise ParameterError.bad("moves_per_side/move_clock_blocks", (moves_per_side, move_clock_blocks), "integers >= 1")
     return 2 * moves_per_side * move_clock_blocks

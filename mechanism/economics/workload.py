@@ -75,7 +75,7 @@ PLACEHOLDER_RULE_GAS_FACTOR: Final = MappingProxyType(
     }
 )
 
-#: Bisection geometry assumed for the move count (DESIGN.md: k-ary tree over chunks).
+#: Bisection geometry assumed for the move count (docs/design.md, "The verification game": k-ary tree over chunks).
 DEFAULT_CHUNK_COORDINATES: Final = 1024
 DEFAULT_ARITY: Final = 16
 
@@ -131,7 +131,7 @@ def dispute_moves_per_side(
     """Moves one side makes in a dispute: ``1 + ceil(log_k(n * ceil(d / chunk)))``.
 
     One stage-selection move plus the depth of a k-ary tree over the n * ceil(d/chunk)
-    committed chunks (DESIGN.md: stage -> item -> chunk). The one-step proof is the last
+    committed chunks (docs/design.md, "The verification game": stage -> item -> chunk). The one-step proof is the last
     move of the tree.
     """
     _check_size(n_trainers, model_size)
