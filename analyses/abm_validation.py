@@ -13,17 +13,27 @@ period 20 % below.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from analyses.report import ReportContext, Section
+from analyses.report import Figure, ReportContext, SectionResults
 from analyses.style import colors, new_figure, save_figure
 
 TITLE = "Agent-based validation"
 
 ATTACKS = ("plain_fraud", "self_challenge", "griefing", "censorship", "stuffing", "bribing", "sybil",
            "lazy_challengers")
+#: Confidence level of every interval in the section.
+CONFIDENCE = 0.95
+#: Tightness checks scale a parameter by this factor.
+SHRINK = 0.8
+#: Label suffix of a shrunk parameter ("-20%").
+CUT = f"-{1 - SHRINK:.0%}"
+#: The setting at the recommended parameters, and the one the profit figure sets beside it.
+RECOMMENDED = "recommended"
+BOND_CUT = f"sequencer bond {CUT}"
 
 
 def t_interval(x: np.ndarray) -> tuple[float, float]:
@@ -47,7 +57,7 @@ def clopper_pearson(k: int, n: int) -> tuple[float, float]:
     return lo, hi
 
 
-def _rates(ctx: ReportContext, jobs: int) -> Any:
+def _rates(ctx: ReportContext, jobs: int) -> tuple[Any, list[int], Any]:
     """Part (a): equilibrium agents vs the solver, over (reward share, verification cost)."""
     import pandas as pd
 
@@ -68,7 +78,7 @@ def _rates(ctx: ReportContext, jobs: int) -> Any:
                      "equilibrium_fraud_prob": float(g["equilibrium_fraud_prob"].iloc[0]), "verify_rate": v,
                      "verify_rate_ci95": v_ci, "equilibrium_verify_prob": float(g["equilibrium_verify_prob"].iloc[0]),
                      "assertions_per_run": float(g["assertions"].mean())})
-    return pd.DataFrame(rows), seeds
+    return pd.DataFrame(rows), seeds, base
 
 
 def _settings(rec_cfg: Any) -> list[tuple[str, str, Any]]:
@@ -78,10 +88,10 @@ def _settings(rec_cfg: Any) -> list[tuple[str, str, Any]]:
     out = []
     for sc in ATTACKS:
         cfg = rec_cfg.replace(**scenario_overrides(sc))
-        out.append(("recommended", sc, cfg))
-        out.append(("sequencer bond -20%", sc, cfg.replace(sequencer_bond_eth=0.8 * cfg.sequencer_bond_eth)))
+        out.append((RECOMMENDED, sc, cfg))
+        out.append((BOND_CUT, sc, cfg.replace(sequencer_bond_eth=SHRINK * cfg.sequencer_bond_eth)))
     sybil = rec_cfg.replace(**scenario_overrides("sybil"))
-    out.append(("registration fee -20%", "sybil", sybil.replace(registration_cost_eth=0.8 * sybil.registration_cost_eth)))
+    out.append((f"registration fee {CUT}", "sybil", sybil.replace(registration_cost_eth=SHRINK * sybil.registration_cost_eth)))
     return out
 
 
@@ -90,13 +100,13 @@ def _window_settings(rec_cfg: Any, censor_blocks: int, blocks: int) -> list[tupl
     from agents.abm.adversary import scenario_overrides
 
     out = []
-    for label, frac in (("censorship window T'", 1.0), ("censorship window T' -20%", 0.8)):
+    for label, frac in (("censorship window T'", 1.0), (f"censorship window T' {CUT}", SHRINK)):
         t = rec_cfg.detect_blocks + max(1, math.floor(frac * censor_blocks))
         for sc in ("stuffing", "censorship"):
             out.append((label, sc, rec_cfg.replace(**scenario_overrides(sc), challenge_period_blocks=t, blocks=blocks)))
     for sc in ("stuffing", "censorship"):
-        t = math.floor(0.8 * rec_cfg.challenge_period_blocks)
-        out.append(("period -20%", sc, rec_cfg.replace(**scenario_overrides(sc), challenge_period_blocks=t)))
+        t = math.floor(SHRINK * rec_cfg.challenge_period_blocks)
+        out.append((f"period {CUT}", sc, rec_cfg.replace(**scenario_overrides(sc), challenge_period_blocks=t)))
     return out
 
 
@@ -137,7 +147,60 @@ def _scenarios(ctx: ReportContext, jobs: int) -> tuple[Any, Any, list[int]]:
     return pd.DataFrame(out), rec, seeds
 
 
-def _figures(ctx: ReportContext, rates: Any, scen: Any) -> None:
+@dataclass(frozen=True)
+class ABMValidationResults(SectionResults):
+    """ABM rates against the solver, attack scenarios at the recommendation, and the tightness checks."""
+
+    quick: bool
+    rate_base: Any  # agents.abm.config.ABMConfig of part (a)
+    rates: Any  # DataFrame: one row per (reward share, verification cost)
+    rate_seeds: list[int]
+    rates_within_p: int  # points whose fraud-rate interval covers p*
+    rates_within_v: int  # points whose verification-rate interval covers v*
+    rec: Any  # the recommended design of the default scenario
+    rec_dict: dict[str, Any]  # rec.to_dict()
+    scenarios: Any  # DataFrame: one row per (setting, scenario)
+    scenario_seeds: list[int]
+    profitable_at_rec: list[str]  # scenarios profitable at the recommendation
+    tight: list[tuple[str, str]]  # (setting, scenario) made profitable by a shrunk parameter
+    not_tight: list[str]  # shrunk settings under which every scenario stays unprofitable
+
+    def tables(self) -> dict[str, Any]:
+        return {"abm_rates": self.rates, "abm_scenarios": self.scenarios}
+
+    def numbers(self) -> dict[str, Any]:
+        return {"abmProfitableAtRec": len(self.profitable_at_rec), "abmTightSettings": len(self.tight),
+                "abmRatePointsWithinCI": self.rates_within_p}
+
+    def params(self) -> dict[str, Any]:
+        d = self.rec_dict
+        return {"recommended": {k: d[k] for k in ("challenge_period_blocks", "sequencer_bond_eth", "challenger_bond_eth",
+                                                  "reward_share", "trainer_stake_eth", "registration_fee_eth",
+                                                  "jackpot_rate")}, "quick": self.quick}
+
+    def seeds(self) -> list[int]:
+        return sorted(set(self.rate_seeds) | set(self.scenario_seeds))
+
+
+def run(ctx: ReportContext) -> ABMValidationResults:
+    jobs = 2
+    rates, rate_seeds, rate_base = _rates(ctx, jobs)
+    scen, rec, seeds = _scenarios(ctx, jobs)
+    z_p = (rates["fraud_rate"] - rates["equilibrium_fraud_prob"]).abs() <= rates["fraud_rate_ci95"].fillna(0) + 1e-12
+    z_v = (rates["verify_rate"] - rates["equilibrium_verify_prob"]).abs() <= rates["verify_rate_ci95"].fillna(0) + 1e-12
+    at_rec = scen[scen["setting"] == RECOMMENDED]
+    shrunk = scen[scen["setting"] != RECOMMENDED]
+    tight = [tuple(x) for x in shrunk[shrunk["profitable"]][["setting", "scenario"]].values.tolist()]
+    return ABMValidationResults(
+        quick=ctx.quick, rate_base=rate_base, rates=rates, rate_seeds=rate_seeds, rates_within_p=int(z_p.sum()),
+        rates_within_v=int(z_v.sum()), rec=rec, rec_dict=rec.to_dict(), scenarios=scen, scenario_seeds=seeds,
+        profitable_at_rec=at_rec[at_rec["profitable"]]["scenario"].tolist(), tight=tight,
+        not_tight=sorted(set(shrunk["setting"]) - {s for s, _ in tight}),
+    )
+
+
+def plot(results: ABMValidationResults, ctx: ReportContext) -> list[Figure]:
+    rates, scen = results.rates, results.scenarios
     fig, (ax1, ax2) = new_figure(ncols=2)
     costs = sorted(rates["verify_cost_eth"].unique())
     for c, col in zip(costs, colors(len(costs)), strict=True):
@@ -155,9 +218,10 @@ def _figures(ctx: ReportContext, rates: Any, scen: Any) -> None:
     save_figure(fig, ctx.figures_dir, "abm_rates_vs_equilibrium")
 
     fig, ax = new_figure()
-    sub = scen[scen["setting"].isin(["recommended", "sequencer bond -20%"])]
+    shown = [RECOMMENDED, BOND_CUT]
+    sub = scen[scen["setting"].isin(shown)]
     x = np.arange(len(ATTACKS))
-    for j, (setting, col) in enumerate(zip(["recommended", "sequencer bond -20%"], colors(2), strict=True)):
+    for j, (setting, col) in enumerate(zip(shown, colors(2), strict=True)):
         g = sub[sub["setting"] == setting].set_index("scenario").loc[list(ATTACKS)]
         ax.bar(x + (j - 0.5) * 0.4, g["attacker_profit_eth"], width=0.4, color=col, label=setting,
                yerr=g["attacker_profit_ci95"].fillna(0.0), capsize=2)
@@ -167,30 +231,25 @@ def _figures(ctx: ReportContext, rates: Any, scen: Any) -> None:
     ax.set_ylabel("attacker profit per run [ETH]")
     ax.legend(fontsize=7)
     save_figure(fig, ctx.figures_dir, "abm_attack_profits")
+    ci, cut = f"{CONFIDENCE:.0%}", f"{1 - SHRINK:.0%}"
+    return [("abm_rates_vs_equilibrium", f"Empirical fraud (left) and verification (right) rates of equilibrium agents with {ci} t-intervals over seeds; dashed: the solver's equilibrium."),
+            ("abm_attack_profits", f"Attacker profit per run (mean, {ci} t-interval over seeds) in each attack scenario at the recommended parameters and with the sequencer bond {cut} lower.")]
 
 
-def build(ctx: ReportContext) -> Section:
-    jobs = 2
-    rates, rate_seeds = _rates(ctx, jobs)
-    scen, rec, seeds = _scenarios(ctx, jobs)
-    _figures(ctx, rates, scen)
-    z_p = (rates["fraud_rate"] - rates["equilibrium_fraud_prob"]).abs() <= rates["fraud_rate_ci95"].fillna(0) + 1e-12
-    z_v = (rates["verify_rate"] - rates["equilibrium_verify_prob"]).abs() <= rates["verify_rate_ci95"].fillna(0) + 1e-12
-    at_rec = scen[scen["setting"] == "recommended"]
-    bad_rec = at_rec[at_rec["profitable"]]["scenario"].tolist()
-    shrunk = scen[scen["setting"] != "recommended"]
-    tight = shrunk[shrunk["profitable"]][["setting", "scenario"]].values.tolist()
-    not_tight = sorted(set(shrunk["setting"]) - {s for s, _ in tight})
-    d = rec.to_dict()
-    verdict = ("no scenario yields a profitable finalised fraud" if not bad_rec else
-               f"**profitable at the recommendation: {', '.join(bad_rec)}** (see the table)")
-    md = f"""
+def text(results: ABMValidationResults) -> str:
+    r = results
+    rec, d, base = r.rec, r.rec_dict, r.rate_base
+    n_rates = len(r.rates)
+    ci, miss, cut = f"{100 * CONFIDENCE:.0f} %", f"{100 * (1 - CONFIDENCE):.0f} %", f"{100 * (1 - SHRINK):.0f} %"
+    verdict = ("no scenario yields a profitable finalised fraud" if not r.profitable_at_rec else
+               f"**profitable at the recommendation: {', '.join(r.profitable_at_rec)}** (see the table)")
+    return f"""
 **(a) Rates against the equilibrium.** Sequencer and challengers play the solver's mixed
-equilibrium (`mechanism.economics.inspection.mixed_equilibrium`) in the ABM with m = 3
-challengers, G = 5 ETH, B_s = 10 ETH; {len(rates)} (alpha, c_v) points x {len(rate_seeds)} seeds
-({rate_seeds[0]}..{rate_seeds[-1]}), 20,000 blocks each. The empirical fraud rate lies within its 95 % t-interval
-of p* at {int(z_p.sum())}/{len(rates)} points and the verification rate within its interval of v* at
-{int(z_v.sum())}/{len(rates)} (with 95 % intervals about 5 % of points are expected to miss).
+equilibrium (`mechanism.economics.inspection.mixed_equilibrium`) in the ABM with m = {base.challengers}
+challengers, G = {base.gain_eth:g} ETH, B_s = {base.sequencer_bond_eth:g} ETH; {n_rates} (alpha, c_v) points x {len(r.rate_seeds)} seeds
+({r.rate_seeds[0]}..{r.rate_seeds[-1]}), {base.blocks:,} blocks each. The empirical fraud rate lies within its {ci} t-interval
+of p* at {r.rates_within_p}/{n_rates} points and the verification rate within its interval of v* at
+{r.rates_within_v}/{n_rates} (with {ci} intervals about {miss} of points are expected to miss).
 
 **(b) Attacks at the recommended parameters.** `orfl recommend` (default scenario): period
 {rec.challenge_period_blocks} blocks, sequencer bond {rec.sequencer_bond_eth:g} ETH (binding:
@@ -198,7 +257,7 @@ of p* at {int(z_p.sum())}/{len(rates)} points and the verification rate within i
 {rec.reward_share:g}, trainer stake {rec.trainer_stake_eth:g} ETH, registration fee {rec.registration_fee_eth:g} ETH
 (binding: `{d['binding_constraints']['registration_fee_eth']}`), jackpot rate {rec.jackpot_rate:g}, rule
 {rec.rule.name} (tolerance {rec.rule.tolerance:g}). The economy is the box's worst vertex (largest gain,
-highest gas, q = {rec.inputs.censor_fraction.high:g}, lowest base fee for stuffing); seeds {seeds[0]}..{seeds[-1]}.
+highest gas, q = {rec.inputs.censor_fraction.high:g}, lowest base fee for stuffing); seeds {r.scenario_seeds[0]}..{r.scenario_seeds[-1]}.
 Across {len(ATTACKS)} attack scenarios {verdict}. Frauds that are caught cost the cheater its bond (or
 (1 - alpha) B_s when it front-runs with a self-challenge); bribing all challengers would cost at least
 {rec.bribery['bribe_all_cost_eth']:.4g} ETH against a gain of {rec.bribery['max_gain_eth']:.4g} ETH, so the
@@ -206,22 +265,10 @@ briber does not bribe; Sybil registration costs {rec.sybil['attack_cost_eth']:.4
 gain {rec.sybil['poisoning_gain_eth']:.4g} ETH; griefers lose their challenger bonds.
 
 **(c) Tightness.** Settings that make some scenario profitable:
-{'; '.join(f'{s} -> {sc}' for s, sc in tight) or 'none'}. Settings that stay unprofitable:
-{', '.join(not_tight) or 'none'}. The whole period 20 % shorter stays safe in the ABM because only
+{'; '.join(f'{s} -> {sc}' for s, sc in r.tight) or 'none'}. Settings that stay unprofitable:
+{', '.join(r.not_tight) or 'none'}. The whole period {cut} shorter stays safe in the ABM because only
 {rec.design.breakdown.censor_blocks} of its {rec.challenge_period_blocks} blocks are the censorship window that stuffing and
 censorship attack; the rest is the dispute clock and the response buffer, which the ABM's disputes
 (resolved in a few blocks, finalisation waits for them) do not stress. Shrinking the censorship
-window itself by 20 % makes stuffing pay, so the stuffing bound is tight.
+window itself by {cut} makes stuffing pay, so the stuffing bound is tight.
 """
-    return Section(
-        key="abm_validation", title=TITLE, markdown=md,
-        figures=[("abm_rates_vs_equilibrium", "Empirical fraud (left) and verification (right) rates of equilibrium agents with 95% t-intervals over seeds; dashed: the solver's equilibrium."),
-                 ("abm_attack_profits", "Attacker profit per run (mean, 95% t-interval over seeds) in each attack scenario at the recommended parameters and with the sequencer bond 20% lower.")],
-        tables={"abm_rates": rates, "abm_scenarios": scen},
-        numbers={"abmProfitableAtRec": len(bad_rec), "abmTightSettings": len(tight),
-                 "abmRatePointsWithinCI": int(z_p.sum())},
-        params={"recommended": {k: d[k] for k in ("challenge_period_blocks", "sequencer_bond_eth", "challenger_bond_eth",
-                                                  "reward_share", "trainer_stake_eth", "registration_fee_eth",
-                                                  "jackpot_rate")}, "quick": ctx.quick},
-        seeds=sorted(set(rate_seeds) | set(seeds)),
-    )

@@ -136,8 +136,6 @@ def section_key(module: ModuleType) -> str:
 
 def build_section(module: ModuleType, ctx: ReportContext) -> Section:
     """Assemble a section from its module's ``run``, ``plot`` and ``text``."""
-    if not hasattr(module, "run"):  # not yet split into run / plot / text
-        return module.build(ctx)
     results = module.run(ctx)
     figures = list(module.plot(results, ctx))
     markdown = module.text(results)
