@@ -220,7 +220,7 @@ class ProtocolRun:
             "backend": "evm" if cfg.evm else "sim", "seed": cfg.seed, "blocks": self.chain.number - 1,
             "gas_spent": r.gas_spent + arb.gas_spent + val.gas_spent, "rollup_gas": r.gas_spent,
             "dispute_gas": arb.gas_spent + val.gas_spent, "validity_gas": val.gas_spent,
-            "update_dim": cfg.update_dim,
+            "update_dim": cfg.update_dim, "aggregation_rule": cfg.rule,
             "finality_delay_blocks": delay, "finality_delay_hours": float(blocks_to_hours(delay)),
             "honest_parties_whole": honest_ok, "conservation_ok": bool(ledger_ok),
             "sequencer_net_wei": final[self.sequencer.address] - self.sequencer.initial_wei,
