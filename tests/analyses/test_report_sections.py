@@ -18,7 +18,6 @@ def test_section_exposes_the_contract(name: str) -> None:
     assert isinstance(mod.TITLE, str) and mod.TITLE
     for fn in ("run", "plot", "text"):
         assert callable(getattr(mod, fn)), f"{name}.{fn}"
-    assert not hasattr(mod, "build"), "sections are assembled by analyses.report.build_section"
     results = [v for v in vars(mod).values()
                if isinstance(v, type) and issubclass(v, SectionResults) and v is not SectionResults]
     assert len(results) == 1 and dataclasses.is_dataclass(results[0])
