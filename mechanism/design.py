@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,12 @@ class Design:
                              if isinstance(data, dict) else str(p))
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        """Write the design as JSON, atomically (a temporary file in the same folder,
+        then :func:`os.replace`): a failed write leaves no half-written file."""
+        p = Path(path)
+        tmp = p.with_name(f".{p.name}.tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        os.replace(tmp, p)
 
 
 def _int(name: str, v: object, lo: int) -> None:

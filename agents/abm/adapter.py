@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from agents.abm.config import ABMConfig
+from agents.abm.config import DESIGN_FIELDS, ABMConfig
 from agents.store import TOLERANCE_TABLE_PATH
 from mechanism.economics.inspection import Equilibrium, InspectionGame, mixed_equilibrium
 from mechanism.economics.payoffs import censorship_probability
@@ -66,8 +66,10 @@ class Ledger:
     def register_trainer(self, addr: str) -> None:
         self.rollup.transact(addr, "register_trainer", value_wei=self.params.trainer_stake_wei)
 
-    def post_assertion(self, addr: str, rnd: int, output_root: bytes) -> int:
-        rec = self.rollup.transact(addr, "post_assertion", rnd, b"\x11" * 32, output_root, b"\x22" * 32,
+    def post_assertion(self, addr: str, rnd: int, output_root: bytes, input_root: bytes = b"\x11" * 32,
+                       stats_root: bytes = b"\x22" * 32) -> int:
+        """Post round ``rnd``'s assertion (full mode: the protocol sequencer's roots)."""
+        rec = self.rollup.transact(addr, "post_assertion", rnd, input_root, output_root, stats_root,
                                    self.cfg.trainers, value_wei=self.params.sequencer_bond_wei)
         return int(rec.value)
 
@@ -234,28 +236,24 @@ def recommended_config(base: ABMConfig | None = None, **overrides: Any) -> ABMCo
 
     Worst case for the defender: the largest gain G (highest value at stake, lowest ETH
     price), the highest gas price for dispute and verification costs, the largest
-    censoring fraction, and the lowest base fee for block stuffing. The tolerance is the
-    recommended rule's (the one the design used), not the measured table's.
+    censoring fraction, and the lowest base fee for block stuffing. The protocol fields
+    are exactly the recommended design (:meth:`Recommendation.as_design`), so the rule and
+    tolerance are the ones the design used, not the measured table's.
     """
     from mechanism.economics.scenario import verify_cost_usd
 
     rec = recommended_design()
-    inputs, res = rec.inputs, rec.design
+    inputs = rec.inputs
     eth_low = inputs.eth_price_usd.low
     gas = rec.rule.dispute_gas_per_side
+    design = {a: getattr(rec.as_design(), d) for a, d in DESIGN_FIELDS.items()}
     cfg = (base or ABMConfig()).replace(
-        trainers=inputs.trainers, challengers=inputs.challengers,
-        malicious_fraction=inputs.malicious_fraction, rule=rec.rule.name, tolerance=rec.rule.tolerance,
-        challenge_period_blocks=int(rec.challenge_period_blocks), detect_blocks=int(res.breakdown.detect_blocks),
-        round_blocks=max(1, round(BLOCKS_PER_DAY / inputs.rounds_per_day)),
-        move_clock_blocks=max(1, int(res.breakdown.dispute_blocks // max(1, 2 * 3))), dispute_depth=3,
-        sequencer_bond_eth=float(rec.sequencer_bond_eth), challenger_bond_eth=float(rec.challenger_bond_eth),
-        trainer_stake_eth=float(rec.trainer_stake_eth), reward_share=float(rec.reward_share),
-        registration_cost_eth=float(rec.registration_fee_eth),
+        **design, trainers=inputs.trainers, challengers=inputs.challengers,
+        malicious_fraction=inputs.malicious_fraction,
         gain_eth=inputs.value_at_stake_usd.high / eth_low,
         dispute_cost_eth=float(gas_cost_eth(gas, inputs.gas_price_gwei.high)),
         verify_cost_eth=verify_cost_usd(inputs) / eth_low,
-        post_cost_eth=0.0, jackpot_rate=float(rec.jackpot_rate),
+        post_cost_eth=0.0,
         jackpot_eth=inputs.jackpot_eth - float(gas_cost_eth(inputs.claim_gas, inputs.gas_price_gwei.high)),
         interest_rate_per_year=inputs.interest_rate_per_year, censor_fraction=inputs.censor_fraction.high,
         base_fee_gwei=inputs.gas_price_gwei.low, block_gas_limit=inputs.block_gas_limit,
@@ -283,7 +281,7 @@ class FullWorkload:
         self.fl = training.FLConfig(model=cfg.full_model, n_trainers=len(malicious), rule=cfg.rule,
                                     attack=cfg.attack, seed=cfg.seed)
         n, m = len(malicious), sum(malicious)
-        self.params = training.rule_params(cfg.rule, m, encode_int(self.fl.cc_tau, self.fl.frac_bits))
+        self.params: dict[str, Any] = training.rule_params(cfg.rule, m, encode_int(self.fl.cc_tau, self.fl.frac_bits))
         get_rule(cfg.rule, **self.params).check_n(n)
         self.attack = get_attack(cfg.attack)
         ss = np.random.SeedSequence([cfg.seed, 0xAB])
@@ -324,21 +322,15 @@ class FullWorkload:
             self.w = self.w + self._agg(deltas)
             return float(self.model.evaluate(self.w, self.data.x_test, self.data.y_test)[0])
 
-    def assertion(self, cheat: bool, rng: Any, chunk_size: int = 32, arity: int = 4) -> tuple[bytes, Any]:
-        """The sequencer's output root for the last round and the data of its game:
-        the real aggregate's trace program, or (``cheat``) a consistent lie
-        (:func:`mechanism.rollup.disputes.lying_trace`)."""
-        from mechanism.rollup.disputes import assert_round_with
+    #: Commitment shape of the assertions the full mode's sequencer posts.
+    CHUNK_SIZE, ARITY = 32, 4
 
-        x = self.encoded_updates()
-        claim, _, honest, claimed = assert_round_with(self.cfg.rule, x, chunk_size, arity, cheat, rng,
-                                                      **self.dispute_params)
-        return claim.output_root, (x, honest, claimed)
-
-    @property
-    def dispute_params(self) -> dict[str, Any]:
-        """The rule's parameters as its trace program takes them (integers)."""
-        return {k: int(v) for k, v in self.params.items() if isinstance(v, int | float)}
+    def program(self, n: int) -> dict[str, Any]:
+        """Keyword arguments of :func:`agents.protocol.sequencer.aggregate` (and of the
+        watcher's re-execution) for ``n`` inputs: ``cfg.rule`` with its integer
+        parameters, the commitment shape."""
+        return {"rule": self.cfg.rule, "chunk_size": self.CHUNK_SIZE, "arity": self.ARITY,
+                **{k: int(v) for k, v in self.params.items() if isinstance(v, int | float)}}
 
     @property
     def dim(self) -> int:
@@ -346,9 +338,8 @@ class FullWorkload:
         return int(self.model.dim)
 
     def encoded_updates(self) -> Any:
-        """The last round's updates in int64 fixed point (``frac_bits``), as aggregated."""
-        import numpy as np
+        """The last round's updates as the protocol's trainers publish them: int64 fixed
+        point (:func:`agents.protocol.trainer.encode_update`)."""
+        from agents.protocol.trainer import encode_update
 
-        from mechanism.fixedpoint import encode
-
-        return np.asarray(encode(self.torch.from_numpy(self.last_updates), self.fl.frac_bits).numpy(), dtype=np.int64)
+        return encode_update(self.last_updates, self.fl.frac_bits)

@@ -36,7 +36,8 @@ DESIGN_FIELDS = {
     "challenger_bond_eth": "challenger_bond_eth", "reward_share": "reward_share",
     "trainer_stake_eth": "trainer_stake_eth", "registration_cost_eth": "registration_fee_eth",
     "jackpot_rate": "jackpot_rate", "detect_blocks": "detect_blocks", "move_clock_blocks": "move_clock_blocks",
-    "round_blocks": "round_blocks", "dispute_depth": "dispute_depth", "rule": "rule", "tolerance": "tolerance",
+    "round_blocks": "round_blocks", "dispute_depth": "dispute_depth", "arity": "arity", "rule": "rule", "tolerance": "tolerance",
+    "design_source": "source",
 }
 
 
@@ -61,6 +62,8 @@ class ABMConfig:
     detect_blocks: int = _D.detect_blocks
     move_clock_blocks: int = _D.move_clock_blocks
     dispute_depth: int = _D.dispute_depth
+    arity: int = _D.arity
+    design_source: str = _D.source  # who set the protocol fields (Design.source)
     sequencer_bond_eth: float = _D.sequencer_bond_eth
     challenger_bond_eth: float = _D.challenger_bond_eth
     trainer_stake_eth: float = _D.trainer_stake_eth
@@ -104,6 +107,7 @@ class ABMConfig:
             _int(name, getattr(self, name), 1)
         for name in ("seed", "detect_blocks", "dispute_depth", "sybil_identities", "trainer_lock_blocks"):
             _int(name, getattr(self, name), 0)
+        _int("arity", self.arity, 2)
         if self.detect_blocks >= self.challenge_period_blocks:
             raise ParameterError.bad("detect_blocks", self.detect_blocks,
                                      f"fewer than challenge_period_blocks={self.challenge_period_blocks}")

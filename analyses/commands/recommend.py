@@ -53,6 +53,8 @@ def register(app: typer.Typer) -> None:
         tolerance_table: Path | None = typer.Option(None, "--tolerance-table", help="JSON {rule: tolerance} or CSV rule,tolerance (e.g. from `orfl tolerance`)."),
         no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="Skip the +10% sensitivity analysis."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+        output: Path | None = typer.Option(None, "-o", "--output",
+                                           help="Also write the recommended design (JSON) here, for `orfl simulate --design` and `orfl abm --design`."),
     ) -> None:
         """Recommend challenge period, bonds, reward share, trainer stake, jackpot rate and
         aggregation rule, robust over the gas/ETH price, gain and censorship ranges."""
@@ -84,8 +86,12 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=2) from None
         source = f"measured table {table_path}" if table_path is not None else \
             "placeholder literature table (mechanism/economics/workload.py)"
+        if output is not None and (output.is_dir() or not output.parent.is_dir()):
+            bad_input("--output", str(output), "a file path in an existing folder")
         result = rec.recommend(inputs, table, source, with_sensitivity=not no_sensitivity)
         data = result.to_dict()
+        if output is not None:
+            result.as_design().save(output)
         if json_out:
             emit_json(data)
             return

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from mechanism import units
+from mechanism.design import Design
 from mechanism.economics import workload
 from mechanism.economics.bounds import sybil_attack_cost_eth
 from mechanism.economics.constraints import DesignResult, make_problem
@@ -127,6 +128,33 @@ class Recommendation:
     def value(self, name: str) -> float:
         return float(getattr(self, name))
 
+    def as_design(self) -> Design:
+        """The deployment this recommendation describes (:class:`mechanism.design.Design`),
+        what ``orfl recommend -o`` writes and ``orfl simulate``/``orfl abm --design`` read.
+
+        Time fields come from the same inputs the period was sized with: the detection
+        term of the period, the per-move clock ``move_clock_hours``, the bisection depth
+        of the dispute game the gas was priced on (moves per side, docs/economics.md,
+        'Period decomposition'), its arity, and one round per ``24 h / rounds_per_day``."""
+        i = self.inputs
+        return Design(
+            challenge_period_blocks=int(self.challenge_period_blocks),
+            sequencer_bond_eth=float(self.sequencer_bond_eth),
+            challenger_bond_eth=float(self.challenger_bond_eth),
+            reward_share=float(self.reward_share),
+            trainer_stake_eth=float(self.trainer_stake_eth),
+            registration_fee_eth=float(self.registration_fee_eth),
+            jackpot_rate=float(self.jackpot_rate),
+            detect_blocks=int(self.design.breakdown.detect_blocks),
+            move_clock_blocks=units.hours_to_blocks(i.move_clock_hours),
+            round_blocks=max(1, round(units.BLOCKS_PER_DAY / i.rounds_per_day)),
+            dispute_depth=workload.dispute_moves_per_side(i.trainers, i.model_size),
+            arity=workload.DISPUTE_ARITY,
+            rule=self.rule.name,
+            tolerance=float(self.rule.tolerance),
+            source="orfl recommend",
+        )
+
     def to_dict(self) -> dict[str, Any]:
         eth_usd = self.inputs.eth_price_usd.nominal
         d = self.design
@@ -168,6 +196,7 @@ class Recommendation:
             "registration_fee_eth": self.registration_fee_eth,
             "registration_fee_usd": self.registration_fee_eth * eth_usd,
             "bribery": self.bribery,
+            "design": self.as_design().to_dict(),
             "aggregation_rule": self.rule.name,
             "parameters": [
                 {"name": n, "value": v, "unit": u, "alt_unit": au, "alt_value": av,

@@ -72,3 +72,22 @@ def test_config_and_tolerance_table(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["--trainers", "0"], ["--tolerance-table", "/nonexistent.json"]])
 def test_more_invalid_inputs(args: list[str]) -> None:
     assert run(*args).returncode == 2
+
+
+def test_output_writes_the_design_that_the_json_reports(tmp_path: Path) -> None:
+    out_file = tmp_path / "d.json"
+    out = run("--json", "--no-sensitivity", "-o", str(out_file))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    written = json.loads(out_file.read_text())
+    assert written == data["design"]
+    for key in ("challenge_period_blocks", "sequencer_bond_eth", "challenger_bond_eth", "reward_share"):
+        assert written[key] == data[key]
+    assert written["source"] == "orfl recommend" and written["rule"] == data["aggregation_rule"]
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_output_into_a_missing_folder_is_rejected_before_any_work(tmp_path: Path) -> None:
+    out = run("--json", "-o", str(tmp_path / "nope" / "d.json"))
+    assert out.returncode == 2 and "--output" in out.stderr and out.stderr.count("\n") == 1
+    assert not (tmp_path / "nope").exists()
