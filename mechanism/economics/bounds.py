@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from mechanism import units
 from mechanism.errors import ParameterError
 
 __all__ = [
@@ -113,7 +114,7 @@ def bold_stakes_eth(
         raise ParameterError.bad("g_gas/w_gas", (len(g_gas), len(w_gas)), "two non-empty tables of equal length")
     if not resource_ratio >= 1.0:
         raise ParameterError.bad("resource_ratio", resource_ratio, "a number >= 1")
-    p = gas_price_gwei * 1e-9
+    p = float(units.gwei_to_eth(gas_price_gwei))
     stakes = [0.0] * (len(g_gas) + 1)
     for lvl in range(len(g_gas) - 1, -1, -1):
         stakes[lvl] = p * ((resource_ratio - 1.0) * g_gas[lvl] + resource_ratio * w_gas[lvl]) + resource_ratio * stakes[lvl + 1]
@@ -123,7 +124,7 @@ def bold_stakes_eth(
 def op_stack_bond_eth(depth: ArrayLike) -> F:
     """OP Stack move bond: ``200 gwei * 400,000 * 1.09493**depth`` ETH (specs.optimism.io)."""
     return np.asarray(
-        OP_BOND_GAS_PRICE_GWEI * 1e-9 * OP_BOND_BASE_GAS * np.power(OP_BOND_MULTIPLIER, np.asarray(depth, dtype=float)),
+        units.gas_cost_eth(OP_BOND_BASE_GAS, OP_BOND_GAS_PRICE_GWEI) * np.power(OP_BOND_MULTIPLIER, np.asarray(depth, dtype=float)),
         dtype=float,
     )
 

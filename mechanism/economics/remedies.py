@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from mechanism import units
 from mechanism.economics.payoffs import first_challenger_share
 
 __all__ = [
@@ -83,7 +84,7 @@ def attention_cost_per_assertion_eth(
     """On-chain cost of attention challenges per assertion: ``m psi gas_resp p_gas``."""
     return np.asarray(
         np.asarray(challengers, dtype=float) * np.asarray(challenge_rate, dtype=float)
-        * np.asarray(response_gas, dtype=float) * np.asarray(gas_price_gwei, dtype=float) * 1e-9,
+        * units.gas_cost_eth(response_gas, gas_price_gwei),
         dtype=float,
     )
 

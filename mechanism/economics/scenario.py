@@ -172,7 +172,7 @@ class Vertices:
 def verify_cost_usd(inputs: DesignInputs) -> float:
     """One verification: re-execution at the compute price plus downloading the updates."""
     gb = workload.update_bytes(inputs.trainers, inputs.model_size) / 1e9
-    return inputs.reexec_seconds * inputs.compute_usd_per_hour / 3600.0 + gb * inputs.bandwidth_usd_per_gb
+    return inputs.reexec_seconds * inputs.compute_usd_per_hour / units.SECONDS_PER_HOUR + gb * inputs.bandwidth_usd_per_gb
 
 
 def download_seconds(inputs: DesignInputs) -> float:
@@ -190,7 +190,7 @@ def box_vertices(inputs: DesignInputs, dispute_gas: float, *, nominal: bool = Fa
     return Vertices(
         gas_price_gwei=gas, eth_price_usd=eth, value_at_stake_usd=val, censor_fraction=q,
         gain_eth=val / eth,
-        dispute_cost_eth=dispute_gas * gas * 1e-9,
+        dispute_cost_eth=units.gas_cost_eth(dispute_gas, gas),
         verify_cost_eth=vc_usd / eth,
-        claim_cost_eth=inputs.claim_gas * gas * 1e-9,
+        claim_cost_eth=units.gas_cost_eth(inputs.claim_gas, gas),
     )
