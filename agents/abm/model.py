@@ -51,7 +51,7 @@ class Pending:
     caught: bool = False
     bribe_eth: float = 0.0
     bribed: list[ChallengerAgent] = field(default_factory=list)
-    claim: Any = None  # full mode: (updates, honest trace, claimed trace) for the real game
+    claim: Any = None  # full mode: the sequencer's agents.protocol.sequencer.Claim, for the real game
 
 
 class RollupModel(mesa.Model):
@@ -163,10 +163,15 @@ class RollupModel(mesa.Model):
             self._round_profit[agent.unique_id] = self.profit_of(agent)
         poisoned, accuracy = self._train_round()
         cheat = seq.decide()
-        root, claim = (FRAUD_ROOT if cheat else HONEST_ROOT), None
-        if self.workload is not None:  # full mode: the real aggregate's trace, or a consistent lie
-            root, claim = self.workload.assertion(cheat, self.rng)
-        aid = self.ledger.post_assertion(seq.address, self.ledger.rollup.counter("next_round"), root)
+        roots, claim = {"output_root": FRAUD_ROOT if cheat else HONEST_ROOT}, None
+        if self.workload is not None:  # full mode: the protocol sequencer's assertion (real trace or a lie)
+            from agents.protocol.sequencer import aggregate
+
+            x = self.workload.encoded_updates()
+            claim = aggregate(x, cheat, self.rng, **self.workload.program(len(x)))
+            roots = {"output_root": claim.claim.output_root, "input_root": claim.claim.input_root,
+                     "stats_root": claim.claim.stats_root}
+        aid = self.ledger.post_assertion(seq.address, self.ledger.rollup.counter("next_round"), **roots)
         self._lock(seq.address, self.ledger.params.sequencer_bond_wei)
         seq.costs_eth += cfg.post_cost_eth
         self.assertions += 1
@@ -226,11 +231,11 @@ class RollupModel(mesa.Model):
         defender_right = not p.cheat
         rollup = ledger.rollup
         live = rollup.dispute(did)["status"] == ACTIVE and rollup.subject_live(rollup.dispute(did))
-        if p.claim is not None and live:  # full mode: the real bisection game decides
-            from mechanism.rollup.disputes import play_claim
+        if p.claim is not None and live:  # full mode: the protocol watcher re-executes and plays the real game
+            from agents.protocol.watcher import play_dispute
 
-            x, honest, claimed = p.claim
-            outcome = play_claim(x, honest, claimed, self.rng, None if p.cheat else "random_step")
+            outcome = play_dispute(p.claim, self.workload.program(len(p.claim.x)), self.rng,  # type: ignore[union-attr]
+                                   None if p.cheat else "random_step")
             defender_right = outcome.defender_wins
             self.games_played += 1
         res = ledger.play_dispute(did, block, defender_right=defender_right,

@@ -13,6 +13,8 @@
 * :mod:`~agents.protocol.sequencer` -- :class:`Sequencer` (honest or malicious) and
   :func:`aggregate`, the assertion from the real aggregation's trace program;
 * :mod:`~agents.protocol.watcher` -- :class:`Watcher`: re-executes, checks, challenges;
+  :func:`re_execute` and :func:`play_dispute` (the off-chain game the ABM's full mode
+  plays);
 * :mod:`~agents.protocol.updates` -- the update providers (synthetic, real local SGD);
 * :mod:`~agents.protocol.run` -- :class:`ProtocolRun` / :func:`run_protocol`.
 
@@ -24,10 +26,10 @@ from agents.protocol.actor import Actor, Outbox
 from agents.protocol.config import ProtocolConfig
 from agents.protocol.deployment import Deployment
 from agents.protocol.run import ProtocolRun, run_protocol
-from agents.protocol.sequencer import Claim, Sequencer, aggregate
+from agents.protocol.sequencer import Claim, Sequencer, aggregate, program_of
 from agents.protocol.trainer import Trainer, encode_update, pick_invalid
 from agents.protocol.updates import real_updates, synthetic_updates
-from agents.protocol.watcher import Watcher
+from agents.protocol.watcher import Watcher, play_dispute, re_execute
 
 __all__ = [
     "Actor",
@@ -42,6 +44,9 @@ __all__ = [
     "aggregate",
     "encode_update",
     "pick_invalid",
+    "play_dispute",
+    "program_of",
+    "re_execute",
     "real_updates",
     "run_protocol",
     "synthetic_updates",

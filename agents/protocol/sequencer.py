@@ -39,15 +39,22 @@ class Claim:
         return bool(self.claim.wrong)
 
 
-def aggregate(dep_or_cfg: Any, x: np.ndarray, lie: bool, rng: np.random.Generator) -> Claim:
+def aggregate(x: np.ndarray, lie: bool, rng: np.random.Generator, *, rule: str, chunk_size: int, arity: int,
+              **rule_params: Any) -> Claim:
     """The round's assertion from the (n, d) int64 inputs ``x``: the real aggregation's
-    trace program (honest), or a consistent lie; ``dep_or_cfg`` gives the game's
-    program (a :class:`Deployment` or an arbiter ``GameConfig``)."""
+    trace program of ``rule`` (honest), or a consistent lie
+    (:func:`mechanism.rollup.disputes.lying_trace`); commitments over ``chunk_size``
+    coordinates per leaf in ``arity``-ary trees."""
     from mechanism.rollup.disputes import assert_round_with
 
-    g = getattr(dep_or_cfg, "game_cfg", dep_or_cfg)
-    claim, _, honest, claimed = assert_round_with(g.rule, x, g.chunk, g.arity, lie, rng, **g.rule_params(len(x)))
+    claim, _, honest, claimed = assert_round_with(rule, x, chunk_size, arity, lie, rng, **rule_params)
     return Claim(claim, honest, claimed, x)
+
+
+def program_of(dep: Deployment, n: int) -> dict[str, Any]:
+    """:func:`aggregate`'s keyword arguments for ``n`` inputs: the arbiter's program."""
+    g = dep.game_cfg
+    return {"rule": g.rule, "chunk_size": g.chunk, "arity": g.arity, **g.rule_params(n)}
 
 
 class Sequencer(Actor):
@@ -88,7 +95,7 @@ class Sequencer(Actor):
         lie = self.malicious and self.attempt == 0 and bool(self.rng.random() < 0.5)
         self.attempt += 1
         self.frauds_attempted += int(lie)
-        c = aggregate(self.dep, x, lie, self.rng)
+        c = aggregate(x, lie, self.rng, **program_of(self.dep, len(x)))
         self.claims[-1] = c
         self.send("post_assertion", rnd, c.claim.input_root, c.claim.output_root, c.claim.stats_root,
                   c.claim.num_inputs, value=self.dep.params.sequencer_bond_wei)

@@ -25,12 +25,14 @@ from agents.protocol.actor import Actor
 INVALID_EVERY_ROUNDS = 3
 
 
-def encode_update(update: Any) -> np.ndarray:
-    """A float update in int64 fixed point (round half to even, ``DEFAULT_FRAC_BITS``)."""
+def encode_update(update: Any, frac_bits: int | None = None) -> np.ndarray:
+    """Float update(s) in int64 fixed point (round half to even; ``frac_bits`` default
+    ``DEFAULT_FRAC_BITS``): :func:`mechanism.fixedpoint.encode`."""
     from mechanism.fixedpoint import encode
     from mechanism.params import DEFAULT_FRAC_BITS
 
-    return np.asarray(encode(np.asarray(update, dtype=np.float64), DEFAULT_FRAC_BITS).numpy(), dtype=np.int64)
+    bits = DEFAULT_FRAC_BITS if frac_bits is None else frac_bits
+    return np.asarray(encode(np.asarray(update, dtype=np.float64), bits).numpy(), dtype=np.int64)
 
 
 def pick_invalid(rnd: int, alive: list[Trainer], rng: np.random.Generator) -> Trainer | None:

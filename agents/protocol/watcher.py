@@ -20,7 +20,25 @@ from typing import Any
 import numpy as np
 
 from agents.protocol.actor import Actor
-from agents.protocol.sequencer import Claim, aggregate
+from agents.protocol.sequencer import Claim, aggregate, program_of
+
+
+def re_execute(x: np.ndarray, **program: Any) -> Claim:
+    """The honest assertion of inputs ``x`` (:func:`~agents.protocol.sequencer.aggregate`'s
+    keyword arguments in ``program``): what a verifier computes from the published data."""
+    return aggregate(x, False, np.random.default_rng(0), **program)
+
+
+def play_dispute(posted: Claim, program: dict[str, Any], rng: np.random.Generator,
+                 challenger_strategy: str | None = None, clock_blocks: int = 20) -> Any:
+    """A challenger's dispute of ``posted`` in the real bisection game, off chain: it
+    re-executes the posted inputs itself and plays its own honest trace (or, griefing,
+    ``challenger_strategy``) against the proposer's posted trace; the
+    :class:`~mechanism.rollup.disputes.DisputeOutcome`."""
+    from mechanism.rollup.disputes import play_claim
+
+    mine = re_execute(posted.x, **program)
+    return play_claim(posted.x, mine.honest, posted.claimed, rng, challenger_strategy, clock_blocks)
 
 
 class Watcher(Actor):
@@ -39,7 +57,7 @@ class Watcher(Actor):
         if aid not in self.expected:
             rnd = self.dep.rollup.assertion(aid)["round"]
             x = np.stack([self.dep.update_of(t, rnd) for t in self.dep.round_inputs(rnd)])
-            self.expected[aid] = aggregate(self.dep, x, False, np.random.default_rng(0))
+            self.expected[aid] = re_execute(x, **program_of(self.dep, len(x)))
         return self.expected[aid]
 
     def is_wrong(self, aid: int) -> bool:
