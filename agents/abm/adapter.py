@@ -322,14 +322,14 @@ class FullWorkload:
             self.w = self.w + self._agg(deltas)
             return float(self.model.evaluate(self.w, self.data.x_test, self.data.y_test)[0])
 
-    #: Commitment shape of the assertions the full mode's sequencer posts.
-    CHUNK_SIZE, ARITY = 32, 4
+    #: Coordinates per commitment leaf of the assertions the full mode's sequencer posts.
+    CHUNK_SIZE = 32
 
     def program(self, n: int) -> dict[str, Any]:
         """Keyword arguments of :func:`agents.protocol.sequencer.aggregate` (and of the
         watcher's re-execution) for ``n`` inputs: ``cfg.rule`` with its integer
-        parameters, the commitment shape."""
-        return {"rule": self.cfg.rule, "chunk_size": self.CHUNK_SIZE, "arity": self.ARITY,
+        parameters, the commitment shape (``cfg.arity``-ary trees)."""
+        return {"rule": self.cfg.rule, "chunk_size": self.CHUNK_SIZE, "arity": self.cfg.arity,
                 **{k: int(v) for k, v in self.params.items() if isinstance(v, int | float)}}
 
     @property
