@@ -60,6 +60,7 @@ class ProtocolRun:
         self.finality: list[int] = []
         self.round = 0
         self.ledger_ok = True
+        self.started = False
 
     # ------------------------------------------------------------ events
     def _emit(self, block: int, name: str, text: str) -> None:
@@ -175,6 +176,7 @@ class ProtocolRun:
 
     def step(self) -> bool:
         """Mine one block and let every party act; True when the run is over."""
+        self.start()
         block = self.chain.step()
         self.dep.rollup.block = block.number
         self._include(block)
@@ -193,10 +195,16 @@ class ProtocolRun:
         self._disputes(n)
         return False
 
+    def start(self) -> None:
+        """The trainers send their registrations (once)."""
+        if not self.started:
+            self.started = True
+            for t in self.trainers:
+                t.register()
+
     def run(self) -> dict[str, Any]:
         """Run until ``rounds`` rounds are final and all funds withdrawn; the summary."""
-        for t in self.trainers:
-            t.register()
+        self.start()
         while self.chain.number < self.cfg.max_blocks:
             if self.step():
                 break

@@ -91,7 +91,10 @@ class Sequencer(Actor):
             return
         if not self.ready(rnd, trainers):
             return
-        x = np.stack([self.dep.update_of(t, rnd) for t in self.dep.round_inputs(rnd)])
+        inputs = self.dep.round_inputs(rnd)
+        if not inputs:
+            return
+        x = np.stack([self.dep.update_of(t, rnd) for t in inputs])
         lie = self.malicious and self.attempt == 0 and bool(self.rng.random() < 0.5)
         self.attempt += 1
         self.frauds_attempted += int(lie)

@@ -36,3 +36,18 @@ def test_economic_mode_fast_without_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert float(out.stdout.strip()) >= 20_000
+
+
+def test_full_mode_posts_the_protocol_sequencers_assertion() -> None:
+    """The assertion on the ledger is agents.protocol's aggregate of the round's encoded
+    updates; the watcher's re-execution of the same inputs agrees with an honest one."""
+    from agents.protocol import re_execute
+
+    model = RollupModel(ABMConfig(mode="full", blocks=1, trainers=6, challengers=1, seed=2,
+                                  sequencer_strategy="honest"))
+    model.run()
+    x = model.workload.encoded_updates()  # type: ignore[union-attr]
+    mine = re_execute(x, **model.workload.program(len(x)))  # type: ignore[union-attr]
+    a = model.ledger.rollup.assertion(1)
+    assert (a["input_root"], a["output_root"], a["stats_root"]) == (
+        mine.claim.input_root, mine.claim.output_root, mine.claim.stats_root)
