@@ -78,6 +78,10 @@ class ReportContext:
         return self.out_dir / "figures"
 
 
+#: A figure written by a section's ``plot``: (file stem under ``figures/``, caption).
+Figure = tuple[str, str]
+
+
 @dataclass
 class Section:
     """One report section: Markdown body plus its figures, tables, numbers and params."""
@@ -85,15 +89,11 @@ class Section:
     key: str
     title: str
     markdown: str
-    figures: list[tuple[str, str]] = field(default_factory=list)  # (stem, caption)
+    figures: list[Figure] = field(default_factory=list)  # (stem, caption)
     tables: dict[str, Any] = field(default_factory=dict)  # name -> pandas.DataFrame
     numbers: dict[str, Any] = field(default_factory=dict)  # macro name -> value
     params: dict[str, Any] = field(default_factory=dict)
     seeds: list[int] = field(default_factory=list)
-
-
-#: A figure written by a section's ``plot``: (file stem under ``figures/``, caption).
-Figure = tuple[str, str]
 
 
 class SectionResults:
@@ -124,7 +124,7 @@ class SectionResults:
 
 
 def sci(x: float) -> str:
-    """``x`` as a power of ten without padding, for prose: ``1e-9``, ``1e+6`` -> ``1e6``."""
+    """``x`` rounded to a power of ten and written without padding, for prose: ``1e-9``, ``1e6``."""
     mantissa, exponent = f"{x:.0e}".split("e")
     return f"{mantissa}e{int(exponent)}"
 
