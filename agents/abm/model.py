@@ -159,7 +159,8 @@ class RollupModel(mesa.Model):
     # ------------------------------------------------------------ events
     def _on_round(self, block: int, _: Any) -> None:
         cfg, seq = self.cfg, self.sequencer
-        for agent in [seq, *self.challengers]:
+        agents: list[Any] = [seq, *self.challengers]
+        for agent in agents:
             self._round_profit[agent.unique_id] = self.profit_of(agent)
         poisoned, accuracy = self._train_round()
         cheat = seq.decide()
