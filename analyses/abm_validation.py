@@ -13,13 +13,12 @@ period 20 % below.
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from analyses.report import Figure, ReportContext, Section, SectionResults, build_section
+from analyses.report import Figure, ReportContext, SectionResults
 from analyses.style import colors, new_figure, save_figure
 
 TITLE = "Agent-based validation"
@@ -273,8 +272,3 @@ censorship attack; the rest is the dispute clock and the response buffer, which 
 (resolved in a few blocks, finalisation waits for them) do not stress. Shrinking the censorship
 window itself by {cut} makes stuffing pay, so the stuffing bound is tight.
 """
-
-
-def build(ctx: ReportContext) -> Section:
-    """The assembled section, for callers that still use ``build``; the runner calls build_section."""
-    return build_section(sys.modules[__name__], ctx)

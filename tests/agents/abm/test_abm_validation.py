@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from analyses.report import ReportContext
+from analyses.report import ReportContext, build_section
 
 
 @pytest.mark.slow
 def test_abm_validation_section_quick(tmp_path: Path) -> None:
     from analyses import abm_validation
 
-    sec = abm_validation.build(ReportContext(out_dir=tmp_path, quick=True))
+    sec = build_section(abm_validation, ReportContext(out_dir=tmp_path, quick=True))
     assert sec.key == "abm_validation" and sec.title == abm_validation.TITLE
     for stem, _ in sec.figures:
         assert (tmp_path / "figures" / f"{stem}.png").is_file() and (tmp_path / "figures" / f"{stem}.pdf").is_file()
