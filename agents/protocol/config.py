@@ -14,6 +14,7 @@ from typing import Any
 from mechanism.design import Design
 from mechanism.errors import ParameterError
 from mechanism.rollup.params import MAX_PUBLISHERS
+from mechanism.units import TX_INTRINSIC_GAS
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class ProtocolConfig:
 
     def __post_init__(self) -> None:
         for name, low in (("rounds", 1), ("update_dim", 1), ("chunk_size", 1), ("norm_bound_fixed", 1),
-                          ("tx_gas_limit", 21_000), ("max_blocks", 1), ("seed", 0)):
+                          ("tx_gas_limit", TX_INTRINSIC_GAS), ("max_blocks", 1), ("seed", 0)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise ParameterError.bad(name, v, f"an integer >= {low}")

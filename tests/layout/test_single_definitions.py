@@ -34,7 +34,8 @@ def violations(source: str, filename: str = "<string>") -> list[str]:
                 and not isinstance(value.value, bool)
             for t in targets:
                 name = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else ""
-                if numeric and GUARDED_NAME.search(name):
+                # a transaction's own gas limit is a per-transaction choice, not the block's
+                if numeric and GUARDED_NAME.search(name) and not name.lower().startswith("tx_"):
                     out.append(f"{filename}:{node.lineno}: {name} = {value.value!r}")  # type: ignore[union-attr]
         elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
                 and not isinstance(node.value, bool) and node.value in GUARDED_LITERALS:
@@ -49,6 +50,8 @@ def test_checker_catches_a_second_definition() -> None:
     assert violations("x = 7200 / rounds_per_day\n")
     assert not violations("from mechanism.units import BLOCK_GAS_LIMIT\nGAS_LIMIT = BLOCK_GAS_LIMIT\n")
     assert not violations("n = 12\nchunk = 16\n")
+    assert not violations("class C:\n    tx_gas_limit: int = 200_000\n")
+    assert violations("class C:\n    block_gas_limit: int = 200_000\n")
 
 
 def test_block_time_gas_limit_and_intrinsic_gas_live_only_in_units() -> None:
