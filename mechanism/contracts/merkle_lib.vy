@@ -76,7 +76,9 @@ def _shift(m: int256, d: uint256) -> uint256:
 @pure
 def _climb(leaf: bytes32, j: uint256, sibs: DynArray[bytes32, MAX_PATH], off: uint256, k: uint256,
            dep: uint256) -> bytes32:
-    """Fold a leaf up its path (k - 1 siblings per level, bottom-up, from sibs[off])."""
+    """Fold a leaf up its path (k - 1 siblings per level, bottom-up, from sibs[off]).
+    Reverts ("index") unless j < k^dep: only j % k is read per level, so an index
+    j0 + k^dep would otherwise climb the path of node j0 (and pass for another slot)."""
     h: bytes32 = leaf
     p: uint256 = j
     for l: uint256 in range(MAX_DEPTH):
@@ -96,6 +98,7 @@ def _climb(leaf: bytes32, j: uint256, sibs: DynArray[bytes32, MAX_PATH], off: ui
                 ws[q] = sibs[s + q - 1]
         h = self._hash_node(ws, k)
         p = p // k
+    assert p == 0, "index"
     return h
 
 

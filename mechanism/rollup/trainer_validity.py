@@ -55,11 +55,15 @@ VALIDITY_GAS: dict[str, int] = {
 
 
 def _climb(h: bytes, j: int, sibs: list[bytes], k: int, depth: int) -> bytes:
+    """merkle_lib._climb: reverts ("index") unless j < k^depth (an index past the tree
+    would climb the path of j mod k^depth)."""
     for lvl in range(depth):
         s = sibs[lvl * (k - 1):(lvl + 1) * (k - 1)]
         at = j % k
         h = node_hash([*s[:at], h, *s[at:]])
         j //= k
+    if j != 0:
+        raise RollupRevert("index")
     return h
 
 
