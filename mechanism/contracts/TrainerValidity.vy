@@ -120,6 +120,7 @@ def __init__(_fold: address, _dim: uint256, _chunk: uint256, _arity: uint256, _n
     assert _chunk >= 1 and _chunk <= MAX_C, "chunk"
     assert _arity == 2 or _arity == 4 or _arity == 8 or _arity == 16, "arity"
     assert _dim >= 1 and _norm_bound >= 1 and _clock_blocks >= 1, "zero parameter"
+    assert _norm_bound < 2**63, "norm bound"  # FoldVerifier.sum_step takes tau as an int64 M
     deployer = msg.sender
     fold = _fold
     dim = _dim

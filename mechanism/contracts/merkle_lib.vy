@@ -39,7 +39,9 @@ def _le64(w: bytes32) -> int256:
 @internal
 @pure
 def _le8(v: int256) -> Bytes[8]:
-    """Little-endian int64 bytes of v (two's complement)."""
+    """Little-endian int64 bytes of v (two's complement); v must fit in int64, else
+    two values 2^64 apart would share their bytes."""
+    assert v >= -9223372036854775808 and v <= 9223372036854775807, "int64"
     u: uint256 = convert(convert(v, bytes32), uint256) & M64
     u = ((u & M8) << 8) | ((u >> 8) & M8)
     u = ((u & M16) << 16) | ((u >> 16) & M16)

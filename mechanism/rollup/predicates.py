@@ -41,6 +41,7 @@ from mechanism.commitment import (
     num_chunks,
     tree_depth,
 )
+from mechanism.errors import ParameterError
 from mechanism.fixedpoint import MAX_ABS_INT
 
 NON_FINITE, SHAPE, NORM, COMMITMENT = 1, 2, 3, 4
@@ -56,6 +57,10 @@ class ValidityConfig:
     arity: int
     norm_bound: int
     clock_blocks: int = 5
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.norm_bound < 1 << 63:  # TrainerValidity.vy: "norm bound"
+            raise ParameterError.bad("norm_bound", self.norm_bound, "1 <= tau < 2^63 (an int64 M of sum_step)")
 
     @property
     def leaves(self) -> int:
