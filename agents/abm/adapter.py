@@ -47,6 +47,10 @@ class Ledger:
         self.rollup = RollupState(params, arbiter="0x" + "ab" * 20)
         self.funded_wei = 0
         self.next_round = 0
+        # a stand-in for the round's trainers: the rollup takes an assertion only on a round
+        # with a published update; its stake is outside the agents' accounting (never slashed)
+        self.publisher = self.rollup.new_account(params.trainer_stake_wei)
+        self.rollup.transact(self.publisher, "register_trainer", value_wei=params.trainer_stake_wei)
 
     @property
     def params(self) -> RollupParams:
@@ -66,7 +70,13 @@ class Ledger:
     def register_trainer(self, addr: str) -> None:
         self.rollup.transact(addr, "register_trainer", value_wei=self.params.trainer_stake_wei)
 
+    def publication_closes_at(self) -> int:
+        """First block at which an assertion on the open round may be posted."""
+        return int(self.rollup.counter("round_open_block")) + self.params.publication_window_blocks
+
     def post_assertion(self, addr: str, rnd: int, output_root: bytes) -> int:
+        if self.rollup.get("update_root", self.publisher, rnd) == bytes(32):
+            self.rollup.transact(self.publisher, "publish_update", rnd, (rnd + 1).to_bytes(32, "big"), bytes(32))
         rec = self.rollup.transact(addr, "post_assertion", rnd, b"\x11" * 32, output_root, b"\x22" * 32,
                                    self.cfg.trainers, value_wei=self.params.sequencer_bond_wei)
         return int(rec.value)

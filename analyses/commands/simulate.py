@@ -277,7 +277,9 @@ def run(rounds: int, trainers: int, malicious: bool, q: float, period_blocks: in
         if bt is not None and not any(d["kind"] == KIND_TRAINER and d["subject"] == rnd and d["trainer"] == bt
                                       for d in trainer_disputes):
             settled_round = False  # the invalid update is not proven yet: wait for its dispute
-        if not state["posted"] and -1 not in claims and impl.counter("next_round") == rnd and settled_round:
+        window_over = n >= impl.counter("round_open_block") + params.publication_window_blocks
+        if not state["posted"] and -1 not in claims and impl.counter("next_round") == rnd and settled_round \
+                and window_over:
             # the inputs: published updates in order of publication, none proven invalid
             inputs = [t for t in impl.publishers(rnd) if not impl.invalid_from(t, rnd)]
             xi = np.stack([round_updates[rnd][t] for t in inputs])

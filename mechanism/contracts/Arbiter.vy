@@ -15,6 +15,9 @@
           posted ("published count", "unpublished input"). An assertion over inputs the
           trainers did not publish can therefore not be defended: its proposer loses
           once its clock runs out, however correctly it aggregated them.
+          The claimed column root must be the one posted with the assertion (its
+          `stats_root` slot: "column root"), so the game's stage-0 root is fixed before
+          any challenge.
         * the parties then move in the game contract itself (challenge, reveal, choose,
           reveal_column, onestep), each within the game's clock of `clock_blocks`;
         * `settle` (anyone): times the game out if its clock ran out, reads its winner
@@ -152,6 +155,7 @@ def open_game(did: uint256, input_roots: DynArray[bytes32, MAX_N], cols_root: by
         if i >= n:
             break
         assert input_roots[i] == published[i], "unpublished input"
+    assert cols_root == a.stats_root, "column root"
     f: uint256 = 0
     if rule == RULE_TRIMMED_MEAN:
         f = min(max(1, n * trim_bps // BPS), (n - 1) // 2)

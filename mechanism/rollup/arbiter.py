@@ -54,7 +54,7 @@ RULE_IDS = {"mean": 0, "median": 1, "trimmed_mean": 2}
 #: ``python -m mechanism.evm.arbiter --calibrate``): ``open_game`` as (a, b) of
 #: ``a + b * n``; ``settle:*`` excluding the rollup's ``resolve`` it calls.
 ARBITER_GAS: dict[str, tuple[int, int]] = {
-    "open_game": (2859209, 29678),  # ~2.8M: the game's code deposit (200 gas/byte, EIP-170)
+    "open_game": (2859241, 29678),  # ~2.8M: the game's code deposit (200 gas/byte, EIP-170)
     "open_game:excluded": (4773, 0),  # per publisher of the round that is no input
     "settle:done": (18898, 0),
     "settle:timeout": (48902, 0),
@@ -233,6 +233,7 @@ class ArbiterModel(ArbiterBase):
         published = r.round_inputs(d["subject"])
         self._require(len(published) == n, "published count")
         self._require(list(input_roots) == published, "unpublished input")
+        self._require(cols_root == a["stats_root"], "column root")
         self._new_game(did, list(input_roots), cols_root, a["output_root"], r.block)
         base, per_root = ARBITER_GAS["open_game"]
         excluded = len(r.publishers(a["round"])) - n
