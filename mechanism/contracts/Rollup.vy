@@ -19,10 +19,14 @@
       dispute on (trainer, round) lost by the trainer -- before assertion `aid` was
       posted (`invalid_from`: the first assertion id that excludes it). Publication of a
       round closes while an assertion on it is pending and once it is final ("round
-      closed"), so the input set of a posted assertion never changes; at most
-      MAX_PUBLISHERS updates per round. Trainers that did not publish, or whose update
-      was proven invalid in time, are not inputs; an honest sequencer posts once the
-      trainer disputes on the round's updates are over;
+      closed"), so the input set of a posted assertion never changes; only the current
+      round is open; at most MAX_PUBLISHERS (= a dispute game's inputs) updates per
+      round. Trainers that did not publish, or whose update was proven invalid in time,
+      are not inputs; an assertion waits for the round's trainer disputes and for
+      `publication_window_blocks` after the round opened (docs/protocol.md). A round
+      without live updates is asserted by the all-zero assertion with 0 inputs only,
+      which cannot be challenged. A trainer that asked to exit cannot publish, and it
+      cannot leave before every round it published for is final;
     * trainer disputes are resolved by `validity` when set (`TrainerValidity.vy`: deployed
       with `dispute_depth` 0, it runs the trainer-validity game and the on-chain check of
       the disputed predicate), else by `arbiter`;
