@@ -220,7 +220,11 @@ def commit_rows(matrix: object, chunk_size: int = 32, arity: int = 2, threads: i
 
 
 def root_from_path(leaf: bytes, opening: Opening, arity: int) -> bytes:
-    """Fold a leaf hash up its opening to the root it implies."""
+    """Fold a leaf hash up its opening to the root it implies.
+
+    The index must fit the path (``0 <= index < arity**levels``): only ``index % arity``
+    is read per level, so ``index + arity**levels`` would climb the same path and pass
+    for another leaf (a padding slot past the last chunk, say)."""
     h, pos = leaf, opening.index
     for sibs in opening.siblings:
         if len(sibs) != arity - 1:
@@ -229,6 +233,8 @@ def root_from_path(leaf: bytes, opening: Opening, arity: int) -> bytes:
         kids = [*sibs[:i], h, *sibs[i:]]
         h = node_hash(kids)
         pos //= arity
+    if pos != 0:
+        raise CommitmentError(f"leaf index {opening.index} outside a path of {len(opening.siblings)} levels")
     return h
 
 

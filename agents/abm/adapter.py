@@ -25,6 +25,7 @@ from agents.abm.config import DESIGN_FIELDS, ABMConfig
 from agents.store import TOLERANCE_TABLE_PATH
 from mechanism.economics.inspection import Equilibrium, InspectionGame, mixed_equilibrium
 from mechanism.economics.payoffs import censorship_probability
+from mechanism.errors import ParameterError
 from mechanism.rollup.state import ACTIVE, PENDING, RollupParams, RollupRevert, RollupState
 from mechanism.units import (
     BLOCKS_PER_DAY,
@@ -47,6 +48,10 @@ class Ledger:
         self.rollup = RollupState(params, arbiter="0x" + "ab" * 20)
         self.funded_wei = 0
         self.next_round = 0
+        # a stand-in for the round's trainers: the rollup takes an assertion only on a round
+        # with a published update; its stake is outside the agents' accounting (never slashed)
+        self.publisher = self.rollup.new_account(params.trainer_stake_wei)
+        self.rollup.transact(self.publisher, "register_trainer", value_wei=params.trainer_stake_wei)
 
     @property
     def params(self) -> RollupParams:
@@ -66,9 +71,15 @@ class Ledger:
     def register_trainer(self, addr: str) -> None:
         self.rollup.transact(addr, "register_trainer", value_wei=self.params.trainer_stake_wei)
 
+    def publication_closes_at(self) -> int:
+        """First block at which an assertion on the open round may be posted."""
+        return int(self.rollup.counter("round_open_block")) + self.params.publication_window_blocks
+
     def post_assertion(self, addr: str, rnd: int, output_root: bytes, input_root: bytes = b"\x11" * 32,
                        stats_root: bytes = b"\x22" * 32) -> int:
         """Post round ``rnd``'s assertion (full mode: the protocol sequencer's roots)."""
+        if self.rollup.get("update_root", self.publisher, rnd) == bytes(32):
+            self.rollup.transact(self.publisher, "publish_update", rnd, (rnd + 1).to_bytes(32, "big"), bytes(32))
         rec = self.rollup.transact(addr, "post_assertion", rnd, input_root, output_root, stats_root,
                                    self.cfg.trainers, value_wei=self.params.sequencer_bond_wei)
         return int(rec.value)
@@ -342,4 +353,6 @@ class FullWorkload:
         point (:func:`agents.protocol.trainer.encode_update`)."""
         from agents.protocol.trainer import encode_update
 
+        if self.last_updates is None:
+            raise ParameterError.bad("encoded_updates", None, "available after the first round")
         return encode_update(self.last_updates, self.fl.frac_bits)

@@ -187,7 +187,7 @@ class ProtocolRun:
         if rnd not in self.dep.data:
             self._open_round(rnd)
         self.watcher.check_updates(rnd, self.trainers)
-        self.sequencer.propose(rnd, self.trainers)
+        self.sequencer.propose(rnd, self.trainers, n)
         seq = self.sequencer
         if seq.posted and seq.aid in seq.claims:
             self.watcher.check_assertion(seq.aid, n)

@@ -85,9 +85,13 @@ class Sequencer(Actor):
         disputed = {d["trainer"] for d in mine}
         return all(t.address in disputed for t in roster if t.published(rnd) and dep.violation(t.address, rnd))
 
-    def propose(self, rnd: int, trainers: list[Any]) -> None:
-        """Post round ``rnd``'s assertion once the round is ready (one at a time)."""
-        if self.posted or -1 in self.claims or self.dep.rollup.counter("next_round") != rnd:
+    def propose(self, rnd: int, trainers: list[Any], block: int) -> None:
+        """Post round ``rnd``'s assertion once the round is ready (one at a time) and its
+        publication window is over at ``block`` (docs/protocol.md)."""
+        r = self.dep.rollup
+        if self.posted or -1 in self.claims or r.counter("next_round") != rnd:
+            return
+        if block < r.counter("round_open_block") + self.dep.params.publication_window_blocks:
             return
         if not self.ready(rnd, trainers):
             return

@@ -198,11 +198,14 @@ def sorted_by_coordinate(x: torch.Tensor) -> np.ndarray:
     (numpy's SIMD small-array sort), and row blocks are sorted in parallel threads
     (numpy releases the GIL). Sorting is exact, so the result is the same for any thread
     count. When every value fits in int32 the copy is int32 (half the memory traffic);
-    callers accumulate in int64 either way.
+    callers accumulate in int64 either way. The input is never modified.
     """
     xn = x.numpy()
     dtype = np.int32 if max_abs(x) < 1 << 31 else np.int64
-    out = np.ascontiguousarray(xn.T, dtype=dtype)
+    # always a fresh copy: for d == 1 (or n == 1) the transpose of a C-contiguous int64
+    # input is itself contiguous and ``ascontiguousarray`` would return a view, so the
+    # in-place sort below would reorder the caller's rows
+    out = np.array(xn.T, dtype=dtype, order="C", copy=True)
     d = out.shape[0]
     workers = max(1, min(torch.get_num_threads(), 8))
     if workers == 1 or d < 1 << 15:

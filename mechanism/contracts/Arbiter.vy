@@ -15,15 +15,21 @@
           posted ("published count", "unpublished input"). An assertion over inputs the
           trainers did not publish can therefore not be defended: its proposer loses
           once its clock runs out, however correctly it aggregated them.
+          The claimed column root must be the one posted with the assertion (its
+          `stats_root` slot: "column root"), so the game's stage-0 root is fixed before
+          any challenge.
         * the parties then move in the game contract itself (challenge, reveal, choose,
           reveal_column, onestep), each within the game's clock of `clock_blocks`;
         * `settle` (anyone): times the game out if its clock ran out, reads its winner
           and resolves the rollup dispute. A defender that never opened the game loses
           once its clock ran out.
-        Trimmed mean: f = max(1, n * trim_bps // 10^4) trainers are trimmed on each side.
-        The rollup's `verdict_clock_blocks` must exceed the longest game
-        ((2 * depth + 4) * clock_blocks + 1 blocks), else `Rollup.timeout` lets the
-        defender's claim stand first.
+        Trimmed mean: f = min(max(1, n * trim_bps // 10^4), (n - 1) // 2) trainers are
+        trimmed on each side, so n >= 2f + 1 for every n >= 1 (n = 1, 2: f = 0, the mean).
+        `bind` refuses a rollup whose `verdict_clock_blocks` is shorter than the longest
+        game ((2 * depth + 4) * clock_blocks + 1 blocks: else `Rollup.timeout` would let a
+        stalling defender's claim stand first) and a rollup without a trainer-validity
+        contract (this arbiter cannot judge trainer disputes: they would all go to the
+        trainer by `Rollup.timeout`).
 """
 
 struct Assertion:
@@ -58,6 +64,7 @@ interface IRollup:
     def round_inputs(aid: uint256) -> DynArray[bytes32, MAX_PUBLISHERS]: view
     def assertion_depth() -> uint256: view
     def verdict_clock_blocks() -> uint256: view
+    def validity() -> address: view
     def resolve(did: uint256, defender_wins: bool): nonpayable
 
 interface IGame:
@@ -66,7 +73,7 @@ interface IGame:
     def timeout(): nonpayable
 
 MAX_N: constant(uint256) = 64
-MAX_PUBLISHERS: constant(uint256) = 256
+MAX_PUBLISHERS: constant(uint256) = 64
 BPS: constant(uint256) = 10000
 KIND_ASSERTION: constant(uint256) = 1
 ACTIVE: constant(uint256) = 1
@@ -118,6 +125,8 @@ def bind(_rollup: address):
     assert msg.sender == deployer, "not deployer"
     assert self.rollup == empty(address), "already bound"
     assert staticcall IRollup(_rollup).assertion_depth() == 0, "rollup bisects itself"
+    assert staticcall IRollup(_rollup).verdict_clock_blocks() >= (2 * depth + 4) * clock_blocks + 1, "verdict clock"
+    assert staticcall IRollup(_rollup).validity() != empty(address), "no trainer validity"
     self.rollup = _rollup
 
 
@@ -146,9 +155,10 @@ def open_game(did: uint256, input_roots: DynArray[bytes32, MAX_N], cols_root: by
         if i >= n:
             break
         assert input_roots[i] == published[i], "unpublished input"
+    assert cols_root == a.stats_root, "column root"
     f: uint256 = 0
     if rule == RULE_TRIMMED_MEAN:
-        f = max(1, n * trim_bps // BPS)
+        f = min(max(1, n * trim_bps // BPS), (n - 1) // 2)
     game: address = create_from_blueprint(
         game_blueprint, dsp.defender, dsp.challenger, input_roots, cols_root, a.output_root,
         dim, chunk, arity, depth, rule, f, clock_blocks,

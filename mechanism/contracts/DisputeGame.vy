@@ -78,6 +78,7 @@ def __init__(proposer: address, challenger: address, input_roots: DynArray[bytes
     assert chunk >= 1 and chunk <= MAX_C, "chunk"
     assert rule <= 2, "rule"
     assert len(input_roots) >= 1, "inputs"
+    assert rule != 2 or 2 * f < len(input_roots), "trim"
     self.proposer = proposer
     self.challenger = challenger
     self.input_roots = input_roots

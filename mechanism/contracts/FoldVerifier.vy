@@ -8,7 +8,7 @@
         * sum_step: one chunk of an additive Fold (squared distances / norms of rescaled
           operands, mechanism/aggregation/_intmath.py); the n input chunks are proven by
           one opening of column leaf j, a centre vector chunk by its own opening, the
-          global scalar M by its one-leaf commitment; s = rescale_shift(M, d).
+          global scalar M (an int64) by its one-leaf commitment; s = rescale_shift(M, d).
           mode 0: item p = pair (a < b):  sum ((x_a >> s) - (x_b >> s))^2
           mode 1: item a, centre z:        sum ((x_a >> s) - (z >> s))^2
           mode 2: item a, centre v:        sum ((x_a - v) >> s)^2
@@ -31,6 +31,8 @@ MAX_VEC: constant(uint256) = 544
 M8: constant(uint256) = 71777214294589695
 M16: constant(uint256) = 281470681808895
 M64: constant(uint256) = 18446744073709551615
+MIN64: constant(int256) = -9223372036854775808
+MAX64: constant(int256) = 9223372036854775807
 
 
 struct Geo:
@@ -105,6 +107,9 @@ def sum_step(g: Geo, mode: uint256, item: uint256, j: uint256, m_val: int256, m_
     if j >= (g.d + g.chunk - 1) // g.chunk:
         return claimed_hash == empty(bytes32) and claimed_value == 0
     assert mode <= 3, "mode"
+    # M is committed as one int64 leaf: a wider m_val would match M's commitment by its
+    # low 64 bits while the shift below reads all of it
+    assert m_val >= MIN64 and m_val <= MAX64, "scalar"
     assert merkle_lib._scalar_root(m_val, g.arity) == m_root, "scalar"
     width: uint256 = self._width(g, j)
     nb: uint256 = 8 * width

@@ -3,11 +3,20 @@
 @title One-step verifier of Krum's selection (orfl)
 @notice krum_order checks that a submitted order of the n rows is the honest one --
         Krum scores (sum of the n - f - 2 smallest squared distances) from the committed
-        distance vector, equal scores ordered by row content (lexicographic, proven by
-        two Merkle openings with equal left siblings), identical rows by index -- and
-        returns the order's commitment root; the caller compares it with the claimed
-        stage root (mechanism/dispute/onestep.py: select_step). Stateless; reverts on a
-        malformed proof. Encodings: mechanism/commitment.py.
+        distance vector, equal scores ordered by row content (lexicographic), identical
+        rows by index -- and returns the order's commitment root; the caller compares it
+        with the claimed stage root (mechanism/dispute/onestep.py: select_step).
+        * Scores in linear time: the caller supplies, per row i, the keep-th smallest
+          distance t_i (keep = n - f - 2); with l_i / e_i the counts of row i's distances
+          below / equal to t_i, t_i is right iff l_i < keep <= l_i + e_i, and then
+          score_i = (sum of those below t_i) + (keep - l_i) t_i. O(n^2) for all rows,
+          no term in f (an insertion sort of the f + 1 largest costs n^2 f).
+        * Ties in any number: `prove_lex` records, one transaction per witness, that row
+          root `lo` is lexicographically smaller than row root `hi` (two Merkle openings
+          of the first differing chunk with equal left siblings); krum_order then reads
+          the record for every adjacent tie of distinct roots. A record is a fact about
+          two committed vectors (binding roots), so who proved it and when is immaterial.
+        Reverts on a malformed proof. Encodings: mechanism/commitment.py.
 """
 
 import merkle_lib
@@ -19,9 +28,8 @@ MAX_DEPTH: constant(uint256) = 40
 MAX_PATH: constant(uint256) = 160
 MAX_M: constant(uint256) = 2016
 MAX_SMALL: constant(uint256) = 16160
-MAX_LEX: constant(uint256) = 8
-MAX_LEX_DATA: constant(uint256) = 8224
-MAX_LEX_PATH: constant(uint256) = 640
+MAX_LEX_DATA: constant(uint256) = 1056
+MAX_LEX_PATH: constant(uint256) = 320
 M64: constant(uint256) = 18446744073709551615
 
 
@@ -31,6 +39,10 @@ struct Geo:
     chunk: uint256
     arity: uint256
     depth: uint256
+
+
+# keccak256(d, chunk, arity, lo, hi) -> proven: row root lo < row root hi lexicographically
+lex_less: HashMap[bytes32, bool]
 
 
 @internal
@@ -117,26 +129,26 @@ def small_root(vals: Bytes[MAX_SMALL], k: uint256) -> bytes32:
 
 @internal
 @pure
-def _lex_less(g: Geo, i: uint256, lo: bytes32, hi: bytes32, c: uint256, vals: Bytes[MAX_LEX_DATA],
+def _lex_less(g: Geo, lo: bytes32, hi: bytes32, c: uint256, vals: Bytes[MAX_LEX_DATA],
               sibs: DynArray[bytes32, MAX_LEX_PATH]) -> bool:
-    """Witness i proves row `lo` < row `hi` lexicographically: chunk c of both rows
+    """The witness proves row `lo` < row `hi` lexicographically: chunk c of both rows
     opened under their roots, equal left siblings on both paths (equal prefixes), and
     the first differing value of chunk c smaller in `lo`."""
     width: uint256 = self._width(g, c)
     nb: uint256 = 8 * width
     k: uint256 = g.arity
     per: uint256 = g.depth * (k - 1)
-    base: uint256 = 2 * i * 8 * g.chunk
+    assert len(vals) == 2 * nb + 32 and len(sibs) == 2 * per, "lex length"
     cb: bytes32 = convert(c, bytes32)
-    la: bytes32 = sha256(concat(b"\x00", cb, slice(vals, base, nb)))
-    lb: bytes32 = sha256(concat(b"\x00", cb, slice(vals, base + nb, nb)))
+    la: bytes32 = sha256(concat(b"\x00", cb, slice(vals, 0, nb)))
+    lb: bytes32 = sha256(concat(b"\x00", cb, slice(vals, nb, nb)))
     sa: DynArray[bytes32, MAX_PATH] = []
     sb: DynArray[bytes32, MAX_PATH] = []
     for q: uint256 in range(MAX_PATH):
         if q >= per:
             break
-        sa.append(sibs[2 * i * per + q])
-        sb.append(sibs[(2 * i + 1) * per + q])
+        sa.append(sibs[q])
+        sb.append(sibs[per + q])
     assert merkle_lib._climb(la, c, sa, 0, k, g.depth) == lo, "lex open"
     assert merkle_lib._climb(lb, c, sb, 0, k, g.depth) == hi, "lex open"
     p: uint256 = c
@@ -150,8 +162,8 @@ def _lex_less(g: Geo, i: uint256, lo: bytes32, hi: bytes32, c: uint256, vals: By
         p = p // k
     for q: uint256 in range(MAX_C):
         assert q < width, "lex equal"
-        u: int256 = merkle_lib._le64(extract32(vals, base + 8 * q, output_type=bytes32))
-        v: int256 = merkle_lib._le64(extract32(vals, base + nb + 8 * q, output_type=bytes32))
+        u: int256 = merkle_lib._le64(extract32(vals, 8 * q, output_type=bytes32))
+        v: int256 = merkle_lib._le64(extract32(vals, nb + 8 * q, output_type=bytes32))
         if u != v:
             return u < v
     return False
@@ -159,12 +171,41 @@ def _lex_less(g: Geo, i: uint256, lo: bytes32, hi: bytes32, c: uint256, vals: By
 
 @internal
 @pure
-def _score(row: int256[MAX_N], n: uint256, i: uint256, drop: uint256) -> int256:
-    """Sum of row t != i without its `drop` largest entries (Krum: the n - f - 2 nearest)."""
-    if drop >= n - 1:
+def _lex_key(g: Geo, lo: bytes32, hi: bytes32) -> bytes32:
+    return keccak256(abi_encode(g.d, g.chunk, g.arity, lo, hi))
+
+
+@external
+def prove_lex(g: Geo, lo: bytes32, hi: bytes32, c: uint256, vals: Bytes[MAX_LEX_DATA],
+              sibs: DynArray[bytes32, MAX_LEX_PATH]):
+    """
+    @notice Record that the vector committed by `lo` is lexicographically smaller than
+            the one committed by `hi` (same d, chunk, arity; depth from the geometry).
+    @param c the first chunk in which they differ
+    @param vals chunk c of `lo`, then of `hi` (little-endian int64) + 32 padding bytes
+    @param sibs the opening of chunk c under `lo`, then under `hi` (bottom-up)
+    """
+    assert lo != hi, "equal"
+    assert self._lex_less(g, lo, hi, c, vals, sibs), "order"
+    self.lex_less[self._lex_key(g, lo, hi)] = True
+
+
+@external
+@view
+def lex_proven(g: Geo, lo: bytes32, hi: bytes32) -> bool:
+    return self.lex_less[self._lex_key(g, lo, hi)]
+
+
+@internal
+@pure
+def _score(row: int256[MAX_N], n: uint256, i: uint256, keep: uint256, kth: int256) -> int256:
+    """Sum of the `keep` smallest entries of row t != i (Krum: the n - f - 2 nearest),
+    given `kth`, the keep-th smallest: it is right iff fewer than `keep` entries are
+    below it and at least `keep` are at or below it (reverts "score" otherwise)."""
+    if keep == 0:
         return 0
-    top: int256[MAX_N] = empty(int256[MAX_N])  # the largest so far, descending
-    cnt: uint256 = 0
+    below: uint256 = 0
+    at: uint256 = 0
     total: int256 = 0
     for t: uint256 in range(MAX_N):
         if t >= n:
@@ -172,45 +213,32 @@ def _score(row: int256[MAX_N], n: uint256, i: uint256, drop: uint256) -> int256:
         if t == i:
             continue
         v: int256 = row[t]
-        total += v
-        if cnt == drop and (drop == 0 or v <= top[drop - 1]):
-            continue
-        p: uint256 = cnt
-        if cnt < drop:
-            cnt += 1
-        else:
-            p = drop - 1
-        for r: uint256 in range(MAX_N):
-            if p == 0 or top[p - 1] >= v:
-                break
-            top[p] = top[p - 1]
-            p -= 1
-        top[p] = v
-    for r: uint256 in range(MAX_N):
-        if r >= cnt:
-            break
-        total -= top[r]
-    return total
+        if v < kth:
+            below += 1
+            total += v
+        elif v == kth:
+            at += 1
+    assert below < keep and keep <= below + at, "score"
+    return total + convert(keep - below, int256) * kth
 
 
 @external
-@pure
+@view
 def krum_order(g: Geo, f: uint256, dist: Bytes[MAX_SMALL], dist_root: bytes32, order: DynArray[uint256, MAX_N],
-               input_roots: DynArray[bytes32, MAX_N], lex_pos: DynArray[uint256, MAX_LEX],
-               lex_chunk: DynArray[uint256, MAX_LEX], lex_vals: Bytes[MAX_LEX_DATA],
-               lex_sibs: DynArray[bytes32, MAX_LEX_PATH]) -> bytes32:
+               input_roots: DynArray[bytes32, MAX_N], kth: DynArray[int256, MAX_N]) -> bytes32:
     """
     @notice Check that `order` is the honest Krum order of the n rows and return its
             commitment root (the caller compares it with the claimed stage root).
     @param dist the committed squared distances D_ab (a < b, row by row), packed
            little-endian int64, + 32 padding bytes
-    @param lex_pos positions p where order[p], order[p + 1] tie on score and differ in
-           content; lex_chunk / lex_vals / lex_sibs: the witness that row order[p] is
-           lexicographically smaller (chunk index, both chunks, both paths)
+    @param kth per row i, its (n - f - 2)-th smallest distance to the others (any value
+           when n < f + 3: the scores are then 0)
+    Adjacent positions of equal score and distinct roots must have been proven ordered
+    by `prove_lex` ("lex missing" otherwise).
     """
     n: uint256 = g.n
     m: uint256 = n * (n - 1) // 2
-    assert len(order) == n and len(input_roots) == n, "count"
+    assert len(order) == n and len(input_roots) == n and len(kth) == n, "count"
     assert len(dist) == 8 * m + 32, "dist"
     assert self._packed_root(dist, m, g.arity) == dist_root, "dist root"
     rows: int256[MAX_N][MAX_N] = empty(int256[MAX_N][MAX_N])
@@ -237,9 +265,8 @@ def krum_order(g: Geo, f: uint256, dist: Bytes[MAX_SMALL], dist_root: bytes32, o
     for i: uint256 in range(MAX_N):
         if i >= n:
             break
-        scores[i] = self._score(rows[i], n, i, n - 1 - keep)
+        scores[i] = self._score(rows[i], n, i, keep, kth[i])
     seen: uint256 = 0
-    w: uint256 = 0
     for p: uint256 in range(MAX_N):
         if p >= n:
             break
@@ -254,8 +281,5 @@ def krum_order(g: Geo, f: uint256, dist: Bytes[MAX_SMALL], dist_root: bytes32, o
                 if input_roots[o] == input_roots[q]:
                     assert o < q, "order"
                 else:
-                    assert w < len(lex_pos) and lex_pos[w] == p, "lex missing"
-                    assert self._lex_less(g, w, input_roots[o], input_roots[q], lex_chunk[w], lex_vals, lex_sibs), "order"
-                    w += 1
-    assert w == len(lex_pos), "lex extra"
+                    assert self.lex_less[self._lex_key(g, input_roots[o], input_roots[q])], "lex missing"
     return self._order_root(order, n, g.arity)

@@ -19,10 +19,14 @@
       dispute on (trainer, round) lost by the trainer -- before assertion `aid` was
       posted (`invalid_from`: the first assertion id that excludes it). Publication of a
       round closes while an assertion on it is pending and once it is final ("round
-      closed"), so the input set of a posted assertion never changes; at most
-      MAX_PUBLISHERS updates per round. Trainers that did not publish, or whose update
-      was proven invalid in time, are not inputs; an honest sequencer posts once the
-      trainer disputes on the round's updates are over;
+      closed"), so the input set of a posted assertion never changes; only the current
+      round is open; at most MAX_PUBLISHERS (= a dispute game's inputs) updates per
+      round. Trainers that did not publish, or whose update was proven invalid in time,
+      are not inputs; an assertion waits for the round's trainer disputes and for
+      `publication_window_blocks` after the round opened (docs/protocol.md). A round
+      without live updates is asserted by the all-zero assertion with 0 inputs only,
+      which cannot be challenged. A trainer that asked to exit cannot publish, and it
+      cannot leave before every round it published for is final;
     * trainer disputes are resolved by `validity` when set (`TrainerValidity.vy`: deployed
       with `dispute_depth` 0, it runs the trainer-validity game and the on-chain check of
       the disputed predicate), else by `arbiter`;
@@ -67,7 +71,12 @@ CHALLENGER_WON: constant(uint256) = 3
 CANCELLED: constant(uint256) = 4
 # trainer validity predicates (DESIGN.md): 1 non-finite encoding, 2 shape, 3 L2 norm, 4 commitment
 MAX_PREDICATE: constant(uint256) = 4
-MAX_PUBLISHERS: constant(uint256) = 256
+# updates per round = the inputs one dispute game accepts (DisputeGame.vy MAX_N), so every
+# round that can be published can also be defended
+MAX_PUBLISHERS: constant(uint256) = 64
+# a round stays open for publication at least this many blocks after it opened (the
+# previous round finalised), so no assertion can close it in the block it opened
+MIN_PUBLICATION_WINDOW_BLOCKS: constant(uint256) = 2
 
 struct Assertion:
     round: uint256
@@ -165,6 +174,7 @@ dispute_depth: public(immutable(uint256))
 assertion_depth: public(immutable(uint256))
 verdict_clock_blocks: public(immutable(uint256))
 arity: public(immutable(uint256))
+publication_window_blocks: public(immutable(uint256))
 arbiter: public(immutable(address))
 validity: public(immutable(address))
 
@@ -177,6 +187,10 @@ data_root: public(HashMap[address, HashMap[uint256, bytes32]])
 publishers: public(HashMap[uint256, HashMap[uint256, address]])
 publisher_count: public(HashMap[uint256, uint256])
 invalid_from: public(HashMap[address, HashMap[uint256, uint256]])
+excluded_count: public(HashMap[uint256, uint256])
+round_trainer_disputes: public(HashMap[uint256, uint256])
+published_until: public(HashMap[address, uint256])
+round_open_block: public(uint256)
 
 assertions: public(HashMap[uint256, Assertion])
 assertion_count: public(uint256)
@@ -205,12 +219,14 @@ def __init__(
     _assertion_depth: uint256,
     _verdict_clock_blocks: uint256,
     _arity: uint256,
+    _publication_window_blocks: uint256,
     _arbiter: address,
     _validity: address,
 ):
     assert _trainer_stake_wei > 0 and _sequencer_bond_wei > 0 and _challenger_bond_wei > 0, "zero bond"
     assert _reward_share_bps <= BPS, "reward share above 1"
     assert _challenge_period_blocks > 0 and _move_clock_blocks > 0 and _verdict_clock_blocks > 0, "zero period"
+    assert _publication_window_blocks >= MIN_PUBLICATION_WINDOW_BLOCKS, "publication window"
     assert _arity >= 2, "arity below 2"
     assert _arbiter != empty(address), "no arbiter"
     trainer_stake_wei = _trainer_stake_wei
@@ -223,8 +239,10 @@ def __init__(
     assertion_depth = _assertion_depth
     verdict_clock_blocks = _verdict_clock_blocks
     arity = _arity
+    publication_window_blocks = _publication_window_blocks
     arbiter = _arbiter
     validity = _validity
+    self.round_open_block = block.number
 
 
 # ---------------------------------------------------------------- trainers
@@ -246,15 +264,19 @@ def register_trainer():
 def publish_update(round: uint256, _update_root: bytes32, _data_root: bytes32):
     """Put the trainer's update root (mechanism/commitment.py) and the DA commitment of
     the published bytes (mechanism/rollup/predicates.py) for `round` on chain, once, while the
-    round is open; the trainer becomes the round's next publisher."""
+    round is open; the trainer becomes the round's next publisher. Only the current round
+    (`next_round`) is open, and not to a trainer that asked to exit: its stake stays
+    locked until the round is final (`complete_exit`)."""
     assert self.stake_of[msg.sender] > 0, "unknown trainer"
+    assert self.exit_block[msg.sender] == 0, "exit requested"
     assert _update_root != empty(bytes32), "empty root"
     assert self.update_root[msg.sender][round] == empty(bytes32), "already published"
-    assert round >= self.next_round and self.pending_assertion[round] == 0, "round closed"
+    assert round == self.next_round and self.pending_assertion[round] == 0, "round closed"
     i: uint256 = self.publisher_count[round]
     assert i < MAX_PUBLISHERS, "round full"
     self.publishers[round][i] = msg.sender
     self.publisher_count[round] = i + 1
+    self.published_until[msg.sender] = round + 1
     self.update_root[msg.sender][round] = _update_root
     self.data_root[msg.sender][round] = _data_root
     log UpdatePublished(trainer=msg.sender, round=round, update_root=_update_root, data_root=_data_root)
@@ -276,6 +298,7 @@ def complete_exit():
     assert self.exit_block[msg.sender] != 0, "exit not requested"
     assert block.number >= self.exit_block[msg.sender], "exit delay active"
     assert self.trainer_open_disputes[msg.sender] == 0, "disputes open"
+    assert self.published_until[msg.sender] <= self.next_round, "updates pending"
     self.stake_of[msg.sender] = 0
     self.exit_block[msg.sender] = 0
     self.balance_of[msg.sender] += stake
@@ -291,6 +314,12 @@ def post_assertion(
 ) -> uint256:
     assert round == self.next_round, "wrong round"
     assert self.pending_assertion[round] == 0, "round pending"
+    assert block.number >= self.round_open_block + publication_window_blocks, "publication window"
+    assert self.round_trainer_disputes[round] == 0, "trainer disputes open"
+    live: uint256 = self.publisher_count[round] - self.excluded_count[round]
+    if num_inputs == 0 or live == 0:
+        assert num_inputs == 0 and live == 0 and input_root == empty(bytes32) and \
+            output_root == empty(bytes32) and stats_root == empty(bytes32), "empty round"
     assert msg.value >= sequencer_bond_wei, "insufficient bond"
     assert msg.value == sequencer_bond_wei, "excess bond"
     aid: uint256 = self.assertion_count + 1
@@ -317,6 +346,7 @@ def finalise(aid: uint256):
     self.assertions[aid].status = FINALISED
     self.pending_assertion[a.round] = 0
     self.next_round = a.round + 1
+    self.round_open_block = block.number
     self.balance_of[a.proposer] += a.bond_wei
     log AssertionFinalised(assertion_id=aid, round=a.round)
 
@@ -375,6 +405,7 @@ def challenge_assertion(aid: uint256) -> uint256:
     assert a.status != 0, "unknown assertion"
     assert a.status == PENDING, "assertion not pending"
     assert block.number < a.posted_block + challenge_period_blocks, "challenge period over"
+    assert a.num_inputs > 0, "empty round"
     assert not self.assertion_challenged[aid][msg.sender], "already challenged"
     assert msg.value >= challenger_bond_wei, "insufficient bond"
     assert msg.value == challenger_bond_wei, "excess bond"
@@ -386,14 +417,18 @@ def challenge_assertion(aid: uint256) -> uint256:
 @external
 @payable
 def challenge_trainer(trainer: address, round: uint256, predicate: uint256) -> uint256:
-    assert self.stake_of[trainer] > 0, "unknown trainer"
+    """Dispute the update `trainer` published for `round`. Its subject is the update,
+    not the stake: it stays open (and can be opened) after the trainer was slashed in
+    another dispute, until the update is proven invalid."""
     assert predicate >= 1 and predicate <= MAX_PREDICATE, "unknown predicate"
     assert self.update_root[trainer][round] != empty(bytes32), "no update"
+    assert self.invalid_from[trainer][round] == 0, "proven invalid"
     assert not self.trainer_challenged[trainer][round][msg.sender], "already challenged"
     assert msg.value >= challenger_bond_wei, "insufficient bond"
     assert msg.value == challenger_bond_wei, "excess bond"
     self.trainer_challenged[trainer][round][msg.sender] = True
     self.trainer_open_disputes[trainer] += 1
+    self.round_trainer_disputes[round] += 1
     return self._open(KIND_TRAINER, round, trainer, trainer, predicate, msg.value)
 
 
@@ -402,7 +437,7 @@ def challenge_trainer(trainer: address, round: uint256, predicate: uint256) -> u
 def _subject_live(d: Dispute) -> bool:
     if d.kind == KIND_ASSERTION:
         return self.assertions[d.subject].status == PENDING
-    return self.stake_of[d.trainer] > 0
+    return self.invalid_from[d.trainer][d.subject] == 0
 
 
 @external
@@ -457,11 +492,12 @@ def _settle(did: uint256, d: Dispute, defender_wins: bool):
             log AssertionReverted(assertion_id=d.subject, round=self.assertions[d.subject].round)
     else:
         self.trainer_open_disputes[d.trainer] -= 1
+        self.round_trainer_disputes[d.subject] -= 1
         if not defender_wins:
             self.stake_of[d.trainer] = 0
             self.exit_block[d.trainer] = 0
-            if self.invalid_from[d.trainer][d.subject] == 0:
-                self.invalid_from[d.trainer][d.subject] = self.assertion_count + 1
+            self.invalid_from[d.trainer][d.subject] = self.assertion_count + 1
+            self.excluded_count[d.subject] += 1
     reward: uint256 = slashed * reward_share_bps // BPS
     burned: uint256 = slashed - reward
     self.balance_of[winner] += reward
@@ -506,7 +542,7 @@ def timeout(did: uint256):
 @external
 def cancel_dispute(did: uint256):
     """Refund a dispute whose subject is gone (assertion reverted by another challenger,
-    trainer already slashed): the challenger gets its whole bond back."""
+    update already proven invalid by another): the challenger gets its whole bond back."""
     d: Dispute = self.disputes[did]
     assert d.status != 0, "unknown dispute"
     assert d.status == ACTIVE, "dispute over"
@@ -516,6 +552,7 @@ def cancel_dispute(did: uint256):
         self.assertions[d.subject].open_disputes -= 1
     else:
         self.trainer_open_disputes[d.trainer] -= 1
+        self.round_trainer_disputes[d.subject] -= 1
     self.balance_of[d.challenger] += d.bond_wei
     log DisputeCancelled(dispute_id=did, refund_wei=d.bond_wei)
 

@@ -15,8 +15,12 @@
           word; at t == D, j < L a zero word or a preimage that is not the leaf
           0x00 || j || 8 w_j bytes; at t < D a zero word or a preimage that is not a node
           0x01 || k words;
-        * 4 commitment mismatch: `prove_mismatch` opens chunk j under the data root
-          (leaf 0x05 || j || bytes) and leaf j under the update root, and the two differ;
+        * 4 commitment mismatch: the data root (the DA layer's commitment to the bytes the
+          trainer published) is a tree of the SAME encoding as the update tree (leaves
+          0x00 || j || bytes, docs/protocol.md), so an update is what was published iff
+          the two roots are equal; `prove_mismatch` shows they differ, with no opening.
+          Whoever holds the published bytes can therefore rebuild the whole update tree
+          and open any node for the proofs 1, 2 and the norm game: nothing is withheld;
         * 3 L2 norm: the trainer must `defend_norm` with the root (hash, S) of the sum tree
           of its per-chunk sums of squares of x >> s, s = rescale_shift(norm_bound, d)
           (_intmath.py), with S < ((norm_bound >> s) + 1)^2 -- i.e. isqrt(S) << s <=
@@ -120,6 +124,7 @@ def __init__(_fold: address, _dim: uint256, _chunk: uint256, _arity: uint256, _n
     assert _chunk >= 1 and _chunk <= MAX_C, "chunk"
     assert _arity == 2 or _arity == 4 or _arity == 8 or _arity == 16, "arity"
     assert _dim >= 1 and _norm_bound >= 1 and _clock_blocks >= 1, "zero parameter"
+    assert _norm_bound < 2**63, "norm bound"  # FoldVerifier.sum_step takes tau as an int64 M
     deployer = msg.sender
     fold = _fold
     dim = _dim
@@ -237,20 +242,14 @@ def prove_shape(did: uint256, t: uint256, j: uint256, h: bytes32, sibs: DynArray
 
 
 @external
-def prove_mismatch(did: uint256, j: uint256, vals: Bytes[MAX_B], data_sibs: DynArray[bytes32, MAX_PATH],
-                   h: bytes32, sibs: DynArray[bytes32, MAX_PATH]):
-    """@notice Predicate 4: the published bytes of chunk j (under the data root) hash to a
-    different leaf than leaf j of the update root."""
+def prove_mismatch(did: uint256):
+    """@notice Predicate 4: the update root is not the data root, i.e. the committed update
+    is not the tree of the published bytes (both trees share one leaf encoding)."""
     dsp: Dispute = self._dispute(did, 4)
     assert block.number <= self._opened(dsp) + clock_blocks, "clock expired"
-    assert j < leaves, "index"
-    assert len(sibs) == depth * (arity - 1) and len(data_sibs) == len(sibs), "path"
     droot: bytes32 = staticcall IRollup(self.rollup).data_root(dsp.trainer, dsp.subject)
-    dleaf: bytes32 = sha256(concat(b"\x05", convert(j, bytes32), vals))
-    assert merkle_lib._climb(dleaf, j, data_sibs, 0, arity, depth) == droot, "data opening"
     root: bytes32 = staticcall IRollup(self.rollup).update_root(dsp.trainer, dsp.subject)
-    assert merkle_lib._climb(h, j, sibs, 0, arity, depth) == root, "opening"
-    assert h != sha256(concat(b"\x00", convert(j, bytes32), vals)), "no violation"
+    assert root != droot, "no violation"
     self._verdict(did, dsp, False)
 
 

@@ -39,7 +39,9 @@ def _le64(w: bytes32) -> int256:
 @internal
 @pure
 def _le8(v: int256) -> Bytes[8]:
-    """Little-endian int64 bytes of v (two's complement)."""
+    """Little-endian int64 bytes of v (two's complement); v must fit in int64, else
+    two values 2^64 apart would share their bytes."""
+    assert v >= -9223372036854775808 and v <= 9223372036854775807, "int64"
     u: uint256 = convert(convert(v, bytes32), uint256) & M64
     u = ((u & M8) << 8) | ((u >> 8) & M8)
     u = ((u & M16) << 16) | ((u >> 16) & M16)
@@ -76,7 +78,9 @@ def _shift(m: int256, d: uint256) -> uint256:
 @pure
 def _climb(leaf: bytes32, j: uint256, sibs: DynArray[bytes32, MAX_PATH], off: uint256, k: uint256,
            dep: uint256) -> bytes32:
-    """Fold a leaf up its path (k - 1 siblings per level, bottom-up, from sibs[off])."""
+    """Fold a leaf up its path (k - 1 siblings per level, bottom-up, from sibs[off]).
+    Reverts ("index") unless j < k^dep: only j % k is read per level, so an index
+    j0 + k^dep would otherwise climb the path of node j0 (and pass for another slot)."""
     h: bytes32 = leaf
     p: uint256 = j
     for l: uint256 in range(MAX_DEPTH):
@@ -96,6 +100,7 @@ def _climb(leaf: bytes32, j: uint256, sibs: DynArray[bytes32, MAX_PATH], off: ui
                 ws[q] = sibs[s + q - 1]
         h = self._hash_node(ws, k)
         p = p // k
+    assert p == 0, "index"
     return h
 
 

@@ -10,7 +10,11 @@ of :mod:`.gas` (the same challenge / reveal / choose code paths as ``DisputeGame
   ``s0 + s_row * n + s_val * n * C + s_sib * D * (k - 1)`` (total gas, calldata included);
 * ``max``    challenge, the claim, the witness one-step ``m0 + m_row * n + m_val * n * C
   + m_sib * D * (k - 1)``;
-* ``select`` Krum's order: challenge, ``o0 + o_pair * n (n - 1) / 2 + o_sq * n**2``;
+* ``select`` Krum's order: challenge, ``o0 + o_pair * P + o_sq * n**2 + o_keep * n (n - f - 2)
+  + o_node * P / (k - 1)`` with P = n (n - 1) / 2 distances: their packed commitment
+  (P leaves, about P / (k - 1) nodes), the n x n matrix, and the linear-time scores
+  (KrumVerifier.vy: each row's entries below its (n - f - 2)-th smallest are summed,
+  hence the f term); each tie of distinct rows adds its own ``prove_lex`` transaction;
 * ``map`` / ``column``: the coordinate game of :func:`.gas.dispute_cost` (the map
   one-step priced with the trimmed-mean per-value coefficient: a weighted or subset
   mean per coordinate, not executed on chain for these rules).
@@ -31,42 +35,47 @@ from mechanism.dispute.gas import DEFAULT, GameCost, GasCoefficients, _calldata,
 
 @dataclass(frozen=True)
 class FoldCoefficients:
-    sum0: float = 106_430.8
-    sum_row: float = 0.0
-    sum_val: float = 184.7
-    sum_sib: float = 0.0
-    max0: float = 81_138.7
-    max_row: float = 561.7
-    max_val: float = 976.8
-    max_sib: float = 824.1
-    order0: float = 301_643.6
+    sum0: float = 104_935.7
+    sum_row: float = 754.4
+    sum_val: float = 134.4
+    sum_sib: float = 682.9
+    max0: float = 80_549.7
+    max_row: float = 598.1
+    max_val: float = 987.4
+    max_sib: float = 859.4
+    order0: float = 236_755.1
     order_pair: float = 0.0
-    order_sq: float = 1_548.1
+    order_sq: float = 1_326.8
+    order_keep: float = 37.0
+    order_node: float = 1_149.0
 
 FOLD_DEFAULT = FoldCoefficients()
 
 
-def _features(kind: str, n: int, chunk: int, path: int) -> list[float]:
+def _features(kind: str, n: int, chunk: int, path: int, f: int = 1, arity: int = 2) -> list[float]:
     if kind == "order":
-        return [1.0, n * (n - 1) / 2, float(n * n)]
+        pairs = n * (n - 1) / 2
+        return [1.0, pairs, float(n * n), float(n * max(n - f - 2, 0)), pairs / (arity - 1)]
     return [1.0, float(n), float(n * chunk), float(path)]
 
 
-def onestep_gas(kind: str, n: int, d: int, chunk: int, arity: int, fc: FoldCoefficients = FOLD_DEFAULT) -> float:
-    """Total gas (execution + intrinsic) of one ``sum`` / ``max`` / ``order`` one-step."""
+def onestep_gas(kind: str, n: int, d: int, chunk: int, arity: int, fc: FoldCoefficients = FOLD_DEFAULT,
+                f: int = 1) -> float:
+    """Total gas (execution + intrinsic) of one ``sum`` / ``max`` / ``order`` one-step
+    (``f``: Krum's Byzantine count, used by ``order``)."""
     depth = tree_depth(num_chunks(d, chunk), arity)
-    x = _features(kind, n, min(chunk, d), depth * (arity - 1))
+    x = _features(kind, n, min(chunk, d), depth * (arity - 1), f, arity)
     if kind == "sum":
         w = [fc.sum0, fc.sum_row, fc.sum_val, fc.sum_sib]
     elif kind == "max":
         w = [fc.max0, fc.max_row, fc.max_val, fc.max_sib]
     else:
-        w = [fc.order0, fc.order_pair, fc.order_sq]
+        w = [fc.order0, fc.order_pair, fc.order_sq, fc.order_keep, fc.order_node]
     return float(np.dot(w, x))
 
 
 def stage_cost(kind: str, name: str, n: int, d: int, chunk: int, arity: int, items: int,
-               coef: GasCoefficients = DEFAULT, fc: FoldCoefficients = FOLD_DEFAULT) -> GameCost | None:
+               coef: GasCoefficients = DEFAULT, fc: FoldCoefficients = FOLD_DEFAULT, f: int = 1) -> GameCost | None:
     """Full-depth cost of a game ending in a stage of this kind (None: not modelled)."""
     k = arity
     moves: list[tuple[str, float]] = []
@@ -93,7 +102,7 @@ def stage_cost(kind: str, name: str, n: int, d: int, chunk: int, arity: int, ite
         tx("reveal_item", coef.reveal0, 4 + 32, 28)
         moves.append(("onestep", onestep_gas("max", n, d, chunk, arity, fc)))
     elif kind == "select" and name == "order":
-        moves.append(("onestep", onestep_gas("order", n, d, chunk, arity, fc)))
+        moves.append(("onestep", onestep_gas("order", n, d, chunk, arity, fc, f)))
     else:
         return None
     return GameCost(len(moves), moves, cd)
@@ -110,7 +119,8 @@ def program_worst_case(program: object, chunk: int, arity: int, coef: GasCoeffic
     moves = 0
     missing = []
     for st in program.stages:
-        c = stage_cost(st.kind, st.name, program.n, program.d, chunk, arity, len(st.items), coef, fc)
+        c = stage_cost(st.kind, st.name, program.n, program.d, chunk, arity, len(st.items), coef, fc,
+                       int(program.params.get("f", 1)))
         if c is None:
             missing.append(st.name)
             continue
@@ -121,12 +131,14 @@ def program_worst_case(program: object, chunk: int, arity: int, coef: GasCoeffic
     return GameCost(moves, best.gas_per_move, best.calldata_bytes), missing
 
 
-#: (n, d, chunk, arity) of the calibration one-steps
-GRID = ((5, 300, 4, 2), (9, 2000, 8, 4), (20, 4000, 16, 8), (33, 3000, 16, 16), (50, 4000, 16, 16), (12, 600, 32, 2))
+#: (n, d, chunk, arity[, f]) of the calibration one-steps (f = 1 when left out)
+GRID: tuple[tuple[int, ...], ...] = (
+    (5, 300, 4, 2), (9, 2000, 8, 4), (20, 4000, 16, 8), (33, 3000, 16, 16), (50, 4000, 16, 16), (12, 600, 32, 2),
+    (64, 128, 64, 2, 30), (64, 128, 64, 16, 1), (48, 64, 32, 4, 20), (40, 64, 16, 8, 10))
 
 
-def samples(grid: tuple[tuple[int, int, int, int], ...] = GRID) -> list[tuple[str, int, int, int, int, int]]:
-    """EVM one-steps: (kind, n, d, chunk, arity, total gas)."""
+def samples(grid: tuple[tuple[int, ...], ...] = GRID) -> list[tuple[str, int, int, int, int, int, int]]:
+    """EVM one-steps: (kind, n, d, chunk, arity, f, total gas)."""
     from mechanism.commitment import sum_leaf
     from mechanism.dispute import build_program, honest_trace
     from mechanism.dispute.onestep import VerifierContext
@@ -135,31 +147,34 @@ def samples(grid: tuple[tuple[int, int, int, int], ...] = GRID) -> list[tuple[st
     from mechanism.evm.fold_verifier import verdict
 
     out = []
-    for n, d, c, k in grid:
-        x = np.random.default_rng(n).integers(-(1 << 24), 1 << 24, size=(n, d), dtype=np.int64)
-        prog = build_program("krum", n, d, f=1)
+    for n, d, c, k, *rest in grid:
+        f = rest[0] if rest else 1
+        x = np.random.default_rng(n).integers(-(1 << 39), 1 << 39, size=(n, d), dtype=np.int64)  # full range
+        prog = build_program("krum", n, d, f=f)
         tr = honest_trace(prog, x, c, k)
         pv = Prover.build(x, tr)
         ctx = VerifierContext(prog, tuple(t.root for t in pv.input_trees), tuple(tr.roots), c, k)
         s = prog.index("dist")
         j = num_chunks(d, c) // 2
-        claimed = sum_leaf(j, item_deltas(tr, x, s, 0)[j])
-        out.append(("sum", n, d, c, k, verdict(ctx, s, pv.sum_proof(s, j), claimed, 0).total_gas))
+        last = len(prog.stages[s].items) - 1  # the last pair: the longest pair enumeration (worst case)
+        claimed = sum_leaf(j, item_deltas(tr, x, s, last)[j])
+        out.append(("sum", n, d, c, k, f, verdict(ctx, s, pv.sum_proof(s, j), claimed, last).total_gas))
         s = prog.index("M")
-        out.append(("max", n, d, c, k, verdict(ctx, s, pv.max_proof(s), max_value=int(tr.values[s][0]),
+        out.append(("max", n, d, c, k, f, verdict(ctx, s, pv.max_proof(s), max_value=int(tr.values[s][0]),
                                                attain=True).total_gas))
         s = prog.index("order")
-        out.append(("order", n, d, c, k, verdict(ctx, s, pv.select_proof(s)).total_gas))
+        out.append(("order", n, d, c, k, f, verdict(ctx, s, pv.select_proof(s)).total_gas))
     return out
 
 
-def calibrate_fold(data: list[tuple[str, int, int, int, int, int]]) -> FoldCoefficients:
+def calibrate_fold(data: list[tuple[str, int, int, int, int, int, int]]) -> FoldCoefficients:
     from scipy.optimize import nnls
 
     fit: dict[str, list[float]] = {}
     for kind in ("sum", "max", "order"):
-        rows = [(n, d, c, k, g) for kd, n, d, c, k, g in data if kd == kind]
-        a = np.array([_features(kind, n, min(c, d), tree_depth(num_chunks(d, c), k) * (k - 1)) for n, d, c, k, _ in rows])
+        rows = [(n, d, c, k, f, g) for kd, n, d, c, k, f, g in data if kd == kind]
+        a = np.array([_features(kind, n, min(c, d), tree_depth(num_chunks(d, c), k) * (k - 1), f, k)
+                      for n, d, c, k, f, _ in rows])
         y = np.array([g for *_, g in rows], dtype=float)
         fit[kind] = [float(v) for v in nnls(a, y)[0]]
     s, m, o = fit["sum"], fit["max"], fit["order"]

@@ -117,11 +117,21 @@ class VerifierContext:
 def _scalars(ctx: VerifierContext, st: Stage, proof: StepProof) -> dict[str, np.ndarray]:
     out = {}
     for name in st.scalars:
-        v = proof.scalars.get(name)
-        if v is None or commit(np.asarray(v, dtype=np.int64), 1, ctx.arity).root != ctx.stage_root(name):
+        v = _int64s(proof.scalars.get(name), name)
+        if v is None or commit(v, 1, ctx.arity).root != ctx.stage_root(name):
             raise CommitmentError(f"scalar vector {name!r} does not match its committed root")
-        out[name] = np.asarray(v, dtype=np.int64)
+        out[name] = v
     return out
+
+
+def _int64s(v: object, name: str) -> np.ndarray | None:
+    """``v`` as int64 values; a value outside int64 is a malformed proof (its low 64 bits
+    would match the commitment of another value, FoldVerifier.vy's "scalar")."""
+    if v is None:
+        return None
+    if any(not -(1 << 63) <= int(x) < 1 << 63 for x in np.asarray(v, dtype=object).reshape(-1)):
+        raise CommitmentError(f"scalar vector {name!r} holds a value outside int64")
+    return np.asarray(v, dtype=np.int64)
 
 
 def _sources(ctx: VerifierContext, st: Stage, proof: StepProof, j: int) -> dict[str, np.ndarray]:
@@ -186,7 +196,8 @@ def sum_step(ctx: VerifierContext, s: int, item: int, claimed: SumNode, proof: S
 
 def max_claim(ctx: VerifierContext, s: int, proof: StepProof) -> int:
     """The committed M, checked against the stage root."""
-    if proof.max_value is None or commit(np.array([proof.max_value]), 1, ctx.arity).root != ctx.stage_roots[s]:
+    if proof.max_value is None or not -(1 << 63) <= int(proof.max_value) < 1 << 63 \
+            or commit(np.array([proof.max_value], dtype=np.int64), 1, ctx.arity).root != ctx.stage_roots[s]:
         raise CommitmentError("max value does not match the committed stage root")
     return int(proof.max_value)
 

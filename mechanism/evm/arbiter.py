@@ -44,31 +44,29 @@ def _partial(path: Path) -> Any:
 
 
 class ArbiterEVM(ArbiterBase):
-    """The three contracts; ``rollup`` is a :class:`~mechanism.evm.rollup.RollupEVM`."""
+    """The contracts; ``rollup`` is a :class:`~mechanism.evm.rollup.RollupEVM`."""
 
-    def __init__(self, params: RollupParams, cfg: GameConfig, validity: ValidityConfig | None = None) -> None:
-        """``validity``: also deploy ``TrainerValidity.vy`` as the resolver of trainer
-        disputes (the rollup then needs ``dispute_depth`` 0); it is :attr:`validity`."""
+    def __init__(self, params: RollupParams, cfg: GameConfig, validity: ValidityConfig | None = None,
+                 with_validity: bool = True) -> None:
+        """``validity``: the ``TrainerValidity.vy`` deployed as the resolver of trainer
+        disputes (default :meth:`GameConfig.validity_config`; the rollup then needs
+        ``dispute_depth`` 0); it is :attr:`validity`. ``with_validity=False`` deploys
+        none -- a configuration ``Arbiter.bind`` refuses (raises :class:`RollupRevert`)."""
         super().__init__(cfg)
-        if params.assertion_levels != 0:
-            raise ValueError("an on-chain arbiter needs a rollup with assertion_depth=0")
         self.contract: Any = None
         self._deployer: Any = None
         self.last_exec_gas = 0
         self.exec_gas_of: dict[str, int] = {}  # last execution gas per arbiter function
         self.validity: ValidityEVM | None = None
-        if validity is not None:
-            self.validity = ValidityEVM(None, validity, rollup="deferred")
+        if with_validity:
+            self.validity = ValidityEVM(None, validity or cfg.validity_config(), rollup="deferred")
         self.rollup = RollupEVM(params, deploy_arbiter=self._deploy,
                                 deploy_validity=None if self.validity is None else self.validity.deploy)
         self.address = self.rollup.arbiter
         self._game_contracts: dict[int, Any] = {}
         self._children: dict[int, list[bytes]] = {}
-        import boa
-
-        contract: Any = self.contract
-        with boa.swap_env(self.rollup.env):
-            contract.bind(self.rollup.contract.address, sender=self._deployer)
+        deployer: Any = self._deployer
+        call_as_transaction(self.rollup.env, self.contract, "bind", (self.rollup.contract.address,), deployer)
         if self.validity is not None:
             self.validity.attach(self.rollup)
 
@@ -157,10 +155,14 @@ class PairedArbiter:
     def __init__(self, params: RollupParams, cfg: GameConfig) -> None:
         from mechanism.rollup.arbiter import ArbiterModel
         from mechanism.rollup.state import RollupState
+        from mechanism.rollup.trainer_validity import ValidityModel
 
         self.evm = ArbiterEVM(params, cfg)
-        self.sim_rollup = RollupState(params, arbiter=self.evm.address, block=self.evm.rollup.block)
+        assert self.evm.validity is not None
+        self.sim_rollup = RollupState(params, arbiter=self.evm.address, block=self.evm.rollup.block,
+                                      validity=self.evm.validity.address)
         self.sim = ArbiterModel(self.sim_rollup, cfg)
+        self.sim_validity = ValidityModel(self.sim_rollup, self.evm.validity.cfg, address=self.evm.validity.address)
 
     def new_account(self, wei: int) -> str:
         addr = self.evm.rollup.new_account(wei)
@@ -184,6 +186,11 @@ class PairedArbiter:
                 out.append(exc)
         return out[0], out[1]
 
+    def validity_tx(self, sender: str, fn: str, *args: Any) -> tuple[Receipt, Receipt]:
+        """One transaction to the trainer-validity contract on both backends."""
+        assert self.evm.validity is not None
+        return self.sim_validity.transact(sender, fn, *args), self.evm.validity.transact(sender, fn, *args)
+
     def act(self, did: int, sim_party: Any, evm_party: Any) -> tuple[list[Receipt], list[Receipt]]:
         """The same party (two copies with equal seeds) moves on both backends."""
         block = self.sim_rollup.block
@@ -196,13 +203,22 @@ class PairedArbiter:
 
 def publish_round(pr: PairedArbiter, roots: list[bytes], invalid: int = 0) -> list[str]:
     """Fresh trainers register and publish ``roots`` for the next round on both backends,
-    in this order; ``invalid`` more trainers publish an update and lose a trainer dispute
-    (rollup-side bisection, verdict by the arbiter's address) before the assertion, so
-    they are published but no input. Returns the trainers whose roots are the inputs."""
+    in this order; ``invalid`` more trainers first publish an update with a value out of
+    range and lose a trainer dispute (``TrainerValidity.prove_range``) before the
+    assertion, so they are published but no input. Then the chain waits out the round's
+    publication window. Returns the trainers whose roots are the inputs."""
+    from mechanism.commitment import commit
+    from mechanism.fixedpoint import MAX_ABS_INT
+    from mechanism.rollup.predicates import NON_FINITE, range_proof
+
     params = pr.sim_rollup.params
+    vcfg = pr.sim_validity.cfg
     rnd = pr.sim_rollup.counter("next_round")
+    bad = np.zeros(vcfg.d, dtype=np.int64)
+    bad[0] = MAX_ABS_INT + 1
+    bad_root = commit(bad, vcfg.chunk, vcfg.arity).root
     trainers = []
-    for i, root in enumerate([b"\x0b" * 32] * invalid + list(roots)):
+    for i, root in enumerate([bad_root] * invalid + list(roots)):
         t = pr.new_account(10**21)
         pr.rollup_tx(t, "register_trainer", value_wei=params.trainer_stake_wei)
         pr.rollup_tx(t, "publish_update", rnd, root, root)
@@ -210,11 +226,11 @@ def publish_round(pr: PairedArbiter, roots: list[bytes], invalid: int = 0) -> li
             trainers.append(t)
             continue
         chal = pr.new_account(10**21)
-        did = pr.rollup_tx(chal, "challenge_trainer", t, rnd, 3, value_wei=params.challenger_bond_wei)[1].value
-        for _ in range(params.dispute_depth):
-            pr.rollup_tx(t, "move", did, root)
-            pr.rollup_tx(chal, "move", did, (0).to_bytes(32, "big"))
-        pr.rollup_tx(pr.evm.address, "resolve", did, False)
+        did = pr.rollup_tx(chal, "challenge_trainer", t, rnd, NON_FINITE,
+                           value_wei=params.challenger_bond_wei)[1].value
+        pr.validity_tx(chal, "prove_range", did, *range_proof(bad, vcfg))
+    wait = pr.sim_rollup.counter("round_open_block") + params.publication_window_blocks - pr.sim_rollup.block
+    pr.advance(max(0, wait))
     return trainers
 
 
@@ -275,7 +291,7 @@ def calibrate() -> dict[str, tuple[int, int]]:
     is linear in n) and with 2 excluded publishers (per excluded one), settle after a
     finished game, after a timeout, and unopened."""
     cfg = GameConfig(dim=32, chunk=8, arity=4, clock_blocks=3)
-    params = cfg.rollup_params(challenge_period_blocks=6, move_clock_blocks=3, dispute_depth=1)
+    params = cfg.rollup_params(challenge_period_blocks=6, move_clock_blocks=3)
     rng = np.random.default_rng(0)
     opens: dict[int, int] = {}
     settle: dict[str, int] = {}

@@ -49,9 +49,13 @@ def _deployer() -> Any:
 
 
 def supports(program: Any, chunk_size: int = 1, arity: int = 2) -> bool:
-    """Whether the contract can replay games of this program (and chunking)."""
+    """Whether the contract can replay games of this program (and chunking): the
+    contract's rules take no parameter but the trimmed mean's f (with n >= 2f + 1), so a
+    weighted mean (or any other parameter) is refused, not judged as the unweighted one."""
+    allowed = {"f"} if program.rule == "trimmed_mean" else set()
+    f = int(program.params.get("f", 0))
     return (program.rule in RULE_IDS and [st.kind for st in program.stages] == ["column", "map"]
-            and "clip_norm" not in program.params and program.n <= 64 and program.d >= 1
+            and set(program.params) <= allowed and 2 * f < program.n and program.n <= 64 and program.d >= 1
             and chunk_size <= 64 and arity in (2, 4, 8, 16))
 
 

@@ -41,6 +41,10 @@ class StepCall:
     exec_gas: int
     total_gas: int
     calldata_bytes: int
+    #: Krum's order: the total gas of the ``prove_lex`` transactions sent before it
+    lex_gas: int = 0
+    #: the costliest single transaction of the step (the per-transaction cap applies to it)
+    max_tx_gas: int = 0
 
 
 def _env() -> Any:
@@ -62,6 +66,16 @@ def verifier(name: str = "FoldVerifier") -> Any:
         with boa.swap_env(_env()):
             _ENV[name] = boa.load(str(CONTRACTS / f"{name}.vy"))
     return _ENV[name]
+
+
+def fresh_krum_verifier() -> Any:
+    """A new ``KrumVerifier`` (empty lexicographic records) in the private environment."""
+    import boa
+
+    if "KrumVerifier:partial" not in _ENV:
+        _ENV["KrumVerifier:partial"] = boa.load_partial(str(CONTRACTS / "KrumVerifier.vy"))
+    with boa.swap_env(_env()):
+        return _ENV["KrumVerifier:partial"].deploy()
 
 
 def supports_stage(st: Stage) -> bool:
@@ -123,12 +137,11 @@ def _order(ctx: VerifierContext, st: Stage, proof: StepProof) -> list[int]:
         return [int(v) for v in st.select(scal, loose)]
 
 
-def _lex_args(ctx: VerifierContext, order: list[int], scores: list[int], lex: dict[tuple[int, int], LexWitness]
-              ) -> tuple[list[int], list[int], bytes, list[bytes]]:
-    pos: list[int] = []
-    chunks: list[int] = []
-    vals, sibs = b"", []
-    c = ctx.chunk_size
+def _lex_witnesses(ctx: VerifierContext, order: list[int], scores: list[int],
+                   lex: dict[tuple[int, int], LexWitness]) -> list[tuple[Any, ...]]:
+    """``KrumVerifier.prove_lex`` arguments, one transaction per adjacent tie of distinct
+    roots in ``order`` (lower row first): (geometry, lo, hi, chunk, both chunks, both paths)."""
+    out: list[tuple[Any, ...]] = []
     for p in range(len(order) - 1):
         o, q = order[p], order[p + 1]
         if scores[o] != scores[q] or ctx.input_roots[o] == ctx.input_roots[q]:
@@ -137,14 +150,26 @@ def _lex_args(ctx: VerifierContext, order: list[int], scores: list[int], lex: di
         if w is None or w.a is None or w.b is None:
             continue
         lo, hi = (w.a, w.b) if o < q else (w.b, w.a)
-        pos.append(p)
-        chunks.append(lo.opening.index)
-        vals += (chunk_bytes(lo.values) + chunk_bytes(hi.values)).ljust(16 * c, b"\0")
-        sibs += lo.opening.flat() + hi.opening.flat()
-    return pos, chunks, vals + bytes(32), sibs
+        vals = chunk_bytes(lo.values) + chunk_bytes(hi.values) + bytes(32)
+        out.append((_geo(ctx), ctx.input_roots[o], ctx.input_roots[q], lo.opening.index, vals,
+                    lo.opening.flat() + hi.opening.flat()))
+    return out
 
 
-def _order_args(ctx: VerifierContext, s: int, proof: StepProof) -> tuple[Any, ...]:
+def kth_smallest(dist: np.ndarray, n: int, f: int) -> list[int]:
+    """Per row i, its (n - f - 2)-th smallest distance to the others: the linear-time
+    score witness of ``KrumVerifier.krum_order`` (0 when the scores are 0)."""
+    from mechanism.dispute.programs import dist_matrix
+
+    keep = n - f - 2
+    if keep <= 0 or dist.size != n * (n - 1) // 2:
+        return [0] * n
+    dm = dist_matrix(dist, n)
+    return [int(sorted(int(dm[i][t]) for t in range(n) if t != i)[keep - 1]) for i in range(n)]
+
+
+def _order_args(ctx: VerifierContext, s: int, proof: StepProof) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """``krum_order`` arguments and the ``prove_lex`` transactions that precede it."""
     from mechanism.aggregation.krum import krum_scores
     from mechanism.dispute.programs import dist_matrix
 
@@ -154,9 +179,9 @@ def _order_args(ctx: VerifierContext, s: int, proof: StepProof) -> tuple[Any, ..
     dist = np.asarray(proof.scalars.get("dist", np.zeros(0)), dtype=np.int64)
     order = _order(ctx, st, proof)
     scores = krum_scores(dist_matrix(dist, n), list(range(n)), f) if dist.size == n * (n - 1) // 2 else [0] * n
-    pos, chunks, vals, sibs = _lex_args(ctx, order, scores, proof.lex)
-    return (_geo(ctx), f, chunk_bytes(dist) + bytes(32), ctx.stage_root("dist"), order, list(ctx.input_roots),
-            pos, chunks, vals, sibs)
+    args = (_geo(ctx), f, chunk_bytes(dist) + bytes(32), ctx.stage_root("dist"), order, list(ctx.input_roots),
+            kth_smallest(dist, n, f))
+    return args, _lex_witnesses(ctx, order, scores, proof.lex)
 
 
 def _call(method: Any, args: tuple[Any, ...], who: Any = None) -> tuple[Any, int, int, int]:
@@ -193,11 +218,19 @@ def verdict(ctx: VerifierContext, s: int, proof: StepProof, claimed: Any = None,
         if isinstance(out, int) and (out == max_value if attain else out > max_value):
             res = attain  # attained: the proposer is right; exceeded: it is wrong
     elif st.kind == "select" and st.name == "order":
-        out, e, t, b = _call(verifier("KrumVerifier").krum_order, _order_args(ctx, s, proof))
+        kv = fresh_krum_verifier()  # no records of earlier calls: the step stands on its own proof
+        args, lex_txs = _order_args(ctx, s, proof)
+        lex_gas, peak = 0, 0
+        for w in lex_txs:  # each tie witness is its own transaction (none is ever capped)
+            _o, _e, lt, _b = _call(kv.prove_lex, w)
+            lex_gas, peak = lex_gas + lt, max(peak, lt)
+        out, e, t, b = _call(kv.krum_order, args)
         res = out == ctx.stage_roots[s] if isinstance(out, bytes) else None
+        return StepCall("reject" if res is None else ("right" if res else "wrong"), e, t, b,
+                        lex_gas=lex_gas, max_tx_gas=max(peak, t))
     else:
         raise CommitmentError(f"stage {st.name!r} ({st.kind}) has no on-chain one-step")
-    return StepCall("reject" if res is None else ("right" if res else "wrong"), e, t, b)
+    return StepCall("reject" if res is None else ("right" if res else "wrong"), e, t, b, max_tx_gas=t)
 
 
 def python_verdict(ctx: VerifierContext, s: int, proof: StepProof, claimed: Any = None, item: int = -1,
@@ -219,4 +252,4 @@ def python_verdict(ctx: VerifierContext, s: int, proof: StepProof, claimed: Any 
     return "right" if ok else "wrong"
 
 
-__all__ = ["StepCall", "python_verdict", "sum_mode", "supports_stage", "verdict", "verifier"]
+__all__ = ["StepCall", "kth_smallest", "python_verdict", "sum_mode", "supports_stage", "verdict", "verifier"]

@@ -250,6 +250,9 @@ def _all_paths(params: RollupParams) -> list[tuple[str, int, int]]:
     sb, cb, ts = params.sequencer_bond_wei, params.challenger_bond_wei, params.trainer_stake_wei
     for t in (t1, t2, t3, t4):
         tx(t, "register_trainer", value_wei=ts)
+    for t in (t1, t2, t3):
+        tx(t, "publish_update", 0, root, root)
+    pr.advance(params.publication_window_blocks)
     aid = tx(seq, "post_assertion", 0, root, root, root, 4, value_wei=sb)
     d1, d2, d3 = (tx(c, "challenge_assertion", aid, value_wei=cb) for c in (c1, c2, c3))
     bisect(d1, seq, c1)
@@ -266,17 +269,16 @@ def _all_paths(params: RollupParams) -> list[tuple[str, int, int]]:
         tx(c2, "timeout", did)
     pr.advance(params.challenge_period_blocks)
     tx(c2, "finalise", aid)
-    for t in (t1, t2, t3):
-        for rnd in (1, 2):
-            tx(t, "publish_update", rnd, root, root)
-    e1, e2, e3 = (tx(c, "challenge_trainer", t1, 1, 3, value_wei=cb) for c in (c1, c2, c3))
+    pr.advance(params.publication_window_blocks)
+    tx(seq, "post_assertion", 1, bytes(32), bytes(32), bytes(32), 0, value_wei=sb)  # an empty round
+    e1, e2, e3 = (tx(c, "challenge_trainer", t1, 0, 3, value_wei=cb) for c in (c1, c2, c3))
     bisect(e1, t1, c1)
     tx(arb, "resolve", e1, True)
     bisect(e2, t1, c2)
     tx(arb, "resolve", e2, False)
     tx(c1, "cancel_dispute", e3)
     for t, defender_moves in ((t2, False), (t3, True)):
-        did = tx(c1, "challenge_trainer", t, 2, 1, value_wei=cb)
+        did = tx(c1, "challenge_trainer", t, 0, 1, value_wei=cb)
         if defender_moves:
             tx(t, "move", did, root)
         pr.advance(params.move_clock_blocks + 1)

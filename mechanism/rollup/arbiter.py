@@ -53,11 +53,11 @@ ARBITER_ADDRESS = "0x" + "ab" * 20
 #: ``python -m mechanism.evm.arbiter --calibrate``): ``open_game`` as (a, b) of
 #: ``a + b * n``; ``settle:*`` excluding the rollup's ``resolve`` it calls.
 ARBITER_GAS: dict[str, tuple[int, int]] = {
-    "open_game": (2862120, 29682),  # ~2.8M: the game's code deposit (200 gas/byte, EIP-170)
+    "open_game": (2859241, 29678),  # ~2.8M: the game's code deposit (200 gas/byte, EIP-170)
     "open_game:excluded": (4773, 0),  # per publisher of the round that is no input
     "settle:done": (18898, 0),
     "settle:timeout": (48902, 0),
-    "settle:unopened": (12132, 0),
+    "settle:unopened": (12086, 0),
 }
 
 
@@ -77,8 +77,9 @@ class GameConfig:
         return tree_depth(num_chunks(self.dim, self.chunk), self.arity)
 
     def f(self, n: int) -> int:
-        """Trimmed per side: ``max(1, n * trim_bps // 10^4)`` (trimmed mean), else 0."""
-        return max(1, n * self.trim_bps // BPS) if self.rule == "trimmed_mean" else 0
+        """Trimmed per side: ``min(max(1, n * trim_bps // 10^4), (n - 1) // 2)`` (trimmed
+        mean; so ``n >= 2f + 1`` for every ``n >= 1``), else 0."""
+        return min(max(1, n * self.trim_bps // BPS), (n - 1) // 2) if self.rule == "trimmed_mean" else 0
 
     def rule_params(self, n: int) -> dict[str, int]:
         return {"f": self.f(n)} if self.rule == "trimmed_mean" else {}
@@ -89,14 +90,45 @@ class GameConfig:
         return build_program(self.rule, n, self.dim, **self.rule_params(n))
 
     @property
+    def min_verdict_clock_blocks(self) -> int:
+        """Shortest rollup verdict clock ``Arbiter.bind`` accepts: the longest game
+        (open, challenge, 2 depth reveal/choose, column preimage, one-step: 2 depth + 4
+        clocks) plus the block of ``settle``."""
+        return (2 * self.depth + 4) * self.clock_blocks + 1
+
+    @property
     def verdict_clock_blocks(self) -> int:
         """Longest open + game + settle: ``(2 depth + 4) clock + 2`` blocks."""
-        return (2 * self.depth + 4) * self.clock_blocks + 2
+        return self.min_verdict_clock_blocks + 1
+
+    def validity_config(self, norm_bound: int = 1 << 40) -> Any:
+        """The trainer-validity contract deployed with this arbiter (same shape)."""
+        from mechanism.rollup.predicates import ValidityConfig
+
+        return ValidityConfig(d=self.dim, chunk=self.chunk, arity=self.arity, norm_bound=norm_bound,
+                              clock_blocks=self.clock_blocks)
 
     def rollup_params(self, **kw: Any) -> RollupParams:
-        """Rollup parameters for this arbiter: no rollup-side bisection of assertions."""
-        return RollupParams(assertion_depth=0, verdict_clock_blocks=self.verdict_clock_blocks,
-                            arity=self.arity, **kw)
+        """Rollup parameters for this arbiter and the trainer-validity contract it needs:
+        no rollup-side bisection; a verdict clock long enough for both kinds of game."""
+        kw.setdefault("verdict_clock_blocks", max(self.verdict_clock_blocks,
+                                                  self.validity_config().verdict_clock_blocks))
+        return RollupParams(assertion_depth=0, dispute_depth=0, arity=self.arity, **kw)
+
+
+def check_bind(params: RollupParams, cfg: GameConfig, validity: str) -> None:
+    """``Arbiter.bind``'s checks of the rollup (same order and reasons): an on-chain game
+    needs ``assertion_depth`` 0, a verdict clock that outlasts the longest game (else a
+    stalling defender wins by ``Rollup.timeout``) and a trainer-validity contract (this
+    arbiter cannot judge trainer disputes)."""
+    from mechanism.rollup.params import ZERO_ADDRESS
+
+    if params.assertion_levels != 0:
+        raise RollupRevert("rollup bisects itself")
+    if params.verdict_clock < cfg.min_verdict_clock_blocks:
+        raise RollupRevert("verdict clock")
+    if validity == ZERO_ADDRESS:
+        raise RollupRevert("no trainer validity")
 
 
 @functools.lru_cache(maxsize=256)
@@ -165,6 +197,7 @@ class ArbiterModel(ArbiterBase):
 
     def __init__(self, rollup: RollupState, cfg: GameConfig) -> None:
         super().__init__(cfg)
+        check_bind(rollup.params, cfg, rollup.validity)
         self.rollup = rollup
         self.address = rollup.arbiter
         self.last_inner_gas = 0
@@ -199,6 +232,7 @@ class ArbiterModel(ArbiterBase):
         published = r.round_inputs(d["subject"])
         self._require(len(published) == n, "published count")
         self._require(list(input_roots) == published, "unpublished input")
+        self._require(cols_root == a["stats_root"], "column root")
         self._new_game(did, list(input_roots), cols_root, a["output_root"], r.block)
         base, per_root = ARBITER_GAS["open_game"]
         excluded = len(r.publishers(a["round"])) - n

@@ -4,7 +4,9 @@ The rollup (contract and Python machine) owns money and clocks; the dispute game
 *who is right*. This module turns a round's data into what the rollup needs:
 
 * :func:`assert_round` -- the honest aggregate of the round and its commitments
-  (input root over the trainers' update roots, output root, claimed-statistics root),
+  (input root over the trainers' update roots, output root, and in the assertion's
+  ``stats_root`` slot the claimed column root -- stage 0 of the trace, which
+  ``Arbiter.open_game`` requires the game to be opened with),
   computed by the real aggregation core through the rule's trace program;
 * :func:`play_assertion_dispute` -- plays the real bisection game
   (:func:`mechanism.dispute.play`) between the proposer and one challenger and returns
@@ -39,7 +41,7 @@ class RoundClaim:
 
     input_root: bytes
     output_root: bytes
-    stats_root: bytes
+    stats_root: bytes  # the claimed column root (stage 0), checked when the game opens
     num_inputs: int
     output: np.ndarray
     honest_output_root: bytes
@@ -68,13 +70,6 @@ def rollup_depth(d: int, chunk_size: int, arity: int) -> int:
     return tree_depth(num_chunks(d, chunk_size), arity)
 
 
-def stats_root(output: np.ndarray) -> bytes:
-    """Commitment to the claimed statistics: the aggregate's squared L2 norm and length."""
-    sq = int((output.astype(object) ** 2).sum())
-    return hashlib.sha256(b"orfl-stats" + sq.to_bytes(64, "big", signed=True)
-                          + len(output).to_bytes(8, "big")).digest()
-
-
 def assert_round(rule: str, x: np.ndarray, chunk_size: int, arity: int, lie: bool,
                  **params: Any) -> tuple[RoundClaim, object, object]:
     """Run the rule's trace program on the (n, d) int64 updates ``x``.
@@ -89,7 +84,7 @@ def assert_round(rule: str, x: np.ndarray, chunk_size: int, arity: int, lie: boo
     input_root = node_hash(input_roots(trace))
     honest_root = trace.roots[-1]
     out_root = hashlib.sha256(b"wrong output" + honest_root).digest() if lie else honest_root
-    claim = RoundClaim(input_root, out_root, stats_root(trace.output), n, trace.output, honest_root)
+    claim = RoundClaim(input_root, out_root, trace.roots[0], n, trace.output, honest_root)
     return claim, program, trace
 
 
@@ -127,7 +122,7 @@ def assert_round_with(rule: str, x: np.ndarray, chunk_size: int, arity: int, lie
     if not lie:
         return claim, program, honest, honest
     claimed = lying_trace(program, x, honest, rng)
-    wrong = RoundClaim(claim.input_root, claimed.roots[-1], stats_root(claimed.output), claim.num_inputs,
+    wrong = RoundClaim(claim.input_root, claimed.roots[-1], claimed.roots[0], claim.num_inputs,
                        claimed.output, claim.honest_output_root)
     return wrong, program, honest, claimed
 

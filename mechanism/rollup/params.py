@@ -26,7 +26,15 @@ NON_FINITE, SHAPE, NORM, COMMITMENT = 1, 2, 3, 4
 PREDICATES = {NON_FINITE: "non-finite encoding", SHAPE: "shape", NORM: "L2 norm bound",
               COMMITMENT: "commitment mismatch"}
 MAX_PREDICATE = max(PREDICATES)
-MAX_PUBLISHERS = 256  # updates per round (Rollup.vy's bound of round_inputs)
+#: Updates per round (``Rollup.vy``): the inputs one dispute game accepts
+#: (``DisputeGame.vy`` MAX_N), so every publishable round can be defended.
+MAX_PUBLISHERS = 64
+#: Smallest publication window ``Rollup.vy`` accepts (blocks): no assertion can close a
+#: round in the block it opened.
+MIN_PUBLICATION_WINDOW_BLOCKS = 2
+#: Default publication window: an assertion on round r may be posted no earlier than
+#: this many blocks after r opened (round r-1 finalised, or deployment for r = 0).
+PUBLICATION_WINDOW_BLOCKS = 4
 
 ASSERTION_FIELDS = ("round", "proposer", "bond_wei", "input_root", "output_root", "stats_root",
                     "num_inputs", "posted_block", "status", "open_disputes")
@@ -70,6 +78,7 @@ class RollupParams:
     arity: int = _DEFAULT.arity
     assertion_depth: int | None = None
     verdict_clock_blocks: int | None = None
+    publication_window_blocks: int = PUBLICATION_WINDOW_BLOCKS
 
     def __post_init__(self) -> None:
         for name in ("trainer_stake_wei", "sequencer_bond_wei", "challenger_bond_wei"):
@@ -88,6 +97,9 @@ class RollupParams:
                 raise ParameterError.bad(name, v, "an integer >= 0")
         if self.arity < 2:
             raise ParameterError.bad("arity", self.arity, "an integer >= 2")
+        if self.publication_window_blocks < MIN_PUBLICATION_WINDOW_BLOCKS:
+            raise ParameterError.bad("publication_window_blocks", self.publication_window_blocks,
+                                     f"an integer >= {MIN_PUBLICATION_WINDOW_BLOCKS} (blocks)")
 
     @classmethod
     def from_design(cls, design: Design, **overrides: Any) -> RollupParams:
@@ -126,7 +138,8 @@ class RollupParams:
         """Arguments of ``Rollup.vy``'s constructor, in order, before the arbiter."""
         return (self.trainer_stake_wei, self.sequencer_bond_wei, self.challenger_bond_wei,
                 self.reward_share_bps, self.challenge_period_blocks, self.move_clock_blocks,
-                self.dispute_depth, self.assertion_levels, self.verdict_clock, self.arity)
+                self.dispute_depth, self.assertion_levels, self.verdict_clock, self.arity,
+                self.publication_window_blocks)
 
 
 Event = tuple[str, dict[str, Any]]

@@ -4,8 +4,11 @@ A trainer publishes, per round, two roots on chain (``Rollup.publish_update``):
 
 * the **update root** ``commit(q, C, k).root`` (:mod:`mechanism.commitment`) of its
   int64 update ``q``;
-* the **data root**: the DA layer's commitment to the bytes it published, a k-ary tree
-  of the same shape over leaves ``sha256(0x05 || uint256_be(j) || le64(chunk_j))``.
+* the **data root**: the DA layer's commitment to the bytes it published, in the update
+  tree's own encoding (:func:`data_commit`, docs/protocol.md "Data availability"), so an
+  honest trainer's two roots are equal and anyone holding the published bytes can
+  rebuild its update tree and open any node (no proof depends on data only the trainer
+  holds).
 
 The predicates (numbered as in ``Rollup.vy``); an update is valid iff none holds:
 
@@ -15,7 +18,8 @@ The predicates (numbered as in ``Rollup.vy``); an update is valid iff none holds
    and ``S = sum_i (q_i >> s)^2``, ``isqrt(S) << s > tau``, i.e. ``S >= ((tau >> s) + 1)^2``
    -- exactly when :func:`mechanism.aggregation.clipping.clip_rows` at radius ``tau`` with
    this shift would shrink the update;
-4. commitment mismatch: the published bytes of some chunk differ from the committed ones.
+4. commitment mismatch: the committed update is not the published one (update root !=
+   data root: proven by the two roots alone).
 
 Each violation has a proof the contract checks in one transaction (1, 2, 4) or a
 bisection over the sum tree of per-chunk ``S_j`` ending in ``FoldVerifier.sum_step`` (3).
@@ -23,7 +27,6 @@ bisection over the sum tree of per-chunk ``S_j`` ending in ``FoldVerifier.sum_st
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +36,6 @@ from mechanism.commitment import (
     ZERO,
     MerkleTree,
     SumTree,
-    _build_levels,
     chunk_bytes,
     commit,
     commit_sums,
@@ -41,10 +43,9 @@ from mechanism.commitment import (
     num_chunks,
     tree_depth,
 )
+from mechanism.errors import ParameterError
 from mechanism.fixedpoint import MAX_ABS_INT
 from mechanism.rollup.params import COMMITMENT, NON_FINITE, NORM, SHAPE
-
-DATA_TAG = b"\x05"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class ValidityConfig:
     arity: int
     norm_bound: int
     clock_blocks: int = 5
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.norm_bound < 1 << 63:  # TrainerValidity.vy: "norm bound"
+            raise ParameterError.bad("norm_bound", self.norm_bound, "1 <= tau < 2^63 (an int64 M of sum_step)")
 
     @property
     def leaves(self) -> int:
@@ -87,12 +92,10 @@ class ValidityConfig:
 
 
 def data_commit(values: np.ndarray, chunk: int, arity: int) -> MerkleTree:
-    """The DA commitment of published bytes: leaves ``sha256(0x05 || j || le64(chunk_j))``."""
-    v = np.ascontiguousarray(values, dtype="<i8")
-    leaves = [hashlib.sha256(DATA_TAG + int(j).to_bytes(32, "big") + chunk_bytes(v[j * chunk:(j + 1) * chunk]))
-              .digest() for j in range(num_chunks(len(v), chunk))]
-    levels = _build_levels(leaves, arity)
-    return MerkleTree(tuple(tuple(x) for x in levels), len(v), chunk, arity)
+    """The DA commitment of published bytes: the update tree's own encoding
+    (:func:`mechanism.commitment.commit`), so the data root of an honest trainer IS its
+    update root and anyone holding the published bytes can open any node of it."""
+    return commit(np.ascontiguousarray(values, dtype=np.int64), chunk, arity)
 
 
 def chunk_sums(values: np.ndarray, cfg: ValidityConfig) -> list[int]:
@@ -171,15 +174,11 @@ def shape_proof(committed: np.ndarray, cfg: ValidityConfig) -> tuple[int, int, b
     return D, j, tree.levels[0][j], node_path(tree, 0, j), _leaf_pre(j, c[j * cfg.chunk:])
 
 
-def mismatch_proof(committed: np.ndarray, published: np.ndarray,
-                   cfg: ValidityConfig) -> tuple[int, bytes, list[bytes], bytes, list[bytes]]:
-    """``prove_mismatch`` arguments (j, published bytes, data siblings, leaf, siblings)."""
-    c, p = np.asarray(committed, dtype=np.int64), np.asarray(published, dtype=np.int64)
-    tree, dtree = commit(c, cfg.chunk, cfg.arity), data_commit(p, cfg.chunk, cfg.arity)
-    j = next(j for j in range(cfg.leaves)
-             if chunk_bytes(c[j * cfg.chunk:(j + 1) * cfg.chunk]) != chunk_bytes(p[j * cfg.chunk:(j + 1) * cfg.chunk]))
-    vals = chunk_bytes(p[j * cfg.chunk:(j + 1) * cfg.chunk])
-    return j, vals, node_path(dtree, 0, j), tree.levels[0][j], node_path(tree, 0, j)
+def mismatch_proof(published: np.ndarray, cfg: ValidityConfig) -> tuple[()]:
+    """``prove_mismatch`` arguments besides the dispute id: none. The roots alone prove
+    it (the update root differs from the data root), so a challenger needs only what is
+    public -- the published bytes to know the update is not theirs, nothing withheld."""
+    return ()
 
 
 def chunk_opening(committed: np.ndarray, cfg: ValidityConfig, j: int) -> tuple[bytes, list[bytes]]:

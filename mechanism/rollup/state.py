@@ -38,6 +38,7 @@ from mechanism.rollup.params import (  # re-exported: constants, parameters, rec
     KIND_TRAINER,
     MAX_PREDICATE,
     MAX_PUBLISHERS,
+    MIN_PUBLICATION_WINDOW_BLOCKS,
     PENDING,
     PREDICATES,
     REVERTED,
@@ -49,7 +50,8 @@ from mechanism.rollup.params import (  # re-exported: constants, parameters, rec
 )
 
 __all__ = ["ACTIVE", "ASSERTION_FIELDS", "BPS", "BURN", "CANCELLED", "CHALLENGER_WON", "DEFENDER_WON",
-           "DISPUTE_FIELDS", "FINALISED", "KIND_ASSERTION", "KIND_TRAINER", "MAX_PREDICATE", "MAX_PUBLISHERS", "PENDING",
+           "DISPUTE_FIELDS", "FINALISED", "KIND_ASSERTION", "KIND_TRAINER", "MAX_PREDICATE", "MAX_PUBLISHERS",
+           "MIN_PUBLICATION_WINDOW_BLOCKS", "PENDING",
            "PREDICATES", "REVERTED", "ZERO_ADDRESS", "Event", "GasMeter", "Receipt", "RollupParams",
            "RollupRevert", "RollupState"]
 
@@ -70,6 +72,9 @@ class RollupState:
     last_path: str = ""
     last_storage_gas: int = 0
     _meter: GasMeter | None = None
+
+    def __post_init__(self) -> None:
+        self.slots[("round_open_block",)] = self.block  # set by the constructor
 
     def new_account(self, wei: int, name: str | None = None) -> str:
         """Fund a fresh deterministic address (the EVM driver generates real ones)."""
@@ -200,13 +205,15 @@ class RollupState:
 
     def _tx_publish_update(self, s: str, v: int, rnd: int, update_root: bytes, data_root: bytes) -> tuple[str, None]:
         self._require(self.get("stake_of", s) > 0, "unknown trainer")
+        self._require(self.get("exit_block", s) == 0, "exit requested")
         self._require(update_root != b"\x00" * 32, "empty root")
         self._require(self.get("update_root", s, rnd) == b"\x00" * 32, "already published")
-        self._require(rnd >= self.get("next_round") and self.get("pending_assertion", rnd) == 0, "round closed")
+        self._require(rnd == self.get("next_round") and self.get("pending_assertion", rnd) == 0, "round closed")
         i = self.get("publisher_count", rnd)
         self._require(i < MAX_PUBLISHERS, "round full")
         self._set(s, "publishers", rnd, i)
         self._set(i + 1, "publisher_count", rnd)
+        self._set(rnd + 1, "published_until", s)
         self._set(update_root, "update_root", s, rnd)
         self._set(data_root, "data_root", s, rnd)
         self._emit("UpdatePublished", trainer=s, round=rnd, update_root=update_root, data_root=data_root)
@@ -226,6 +233,7 @@ class RollupState:
         self._require(self.get("exit_block", s) != 0, "exit not requested")
         self._require(self.block >= self.get("exit_block", s), "exit delay active")
         self._require(self.get("trainer_open_disputes", s) == 0, "disputes open")
+        self._require(self.get("published_until", s) <= self.get("next_round"), "updates pending")
         self._set(0, "stake_of", s)
         self._set(0, "exit_block", s)
         self._set(self.get("balance_of", s) + stake, "balance_of", s)
@@ -238,6 +246,14 @@ class RollupState:
         p = self.params
         self._require(rnd == self.get("next_round"), "wrong round")
         self._require(self.get("pending_assertion", rnd) == 0, "round pending")
+        self._require(self.block >= self.get("round_open_block") + p.publication_window_blocks,
+                      "publication window")
+        self._require(self.get("round_trainer_disputes", rnd) == 0, "trainer disputes open")
+        live = self.get("publisher_count", rnd) - self.get("excluded_count", rnd)
+        if num_inputs == 0 or live == 0:
+            zero = b"\x00" * 32
+            self._require(num_inputs == 0 and live == 0 and input_root == zero and output_root == zero
+                          and stats_root == zero, "empty round")
         self._require(v >= p.sequencer_bond_wei, "insufficient bond")
         self._require(v == p.sequencer_bond_wei, "excess bond")
         aid = self.get("assertion_count") + 1
@@ -248,7 +264,7 @@ class RollupState:
         self._set(aid, "pending_assertion", rnd)
         self._set(self.get("total_deposited_wei") + v, "total_deposited_wei")
         self._emit("AssertionPosted", assertion_id=aid, round=rnd, proposer=s, output_root=output_root)
-        return "post_assertion", aid
+        return ("post_assertion:empty" if num_inputs == 0 else "post_assertion"), aid
 
     def _tx_finalise(self, s: str, v: int, aid: int) -> tuple[str, None]:
         a = self.assertion(aid)
@@ -261,6 +277,7 @@ class RollupState:
         self._set(FINALISED, "assertions", aid, "status")
         self._set(0, "pending_assertion", a["round"])
         self._set(a["round"] + 1, "next_round")
+        self._set(self.block, "round_open_block")
         self._set(self.get("balance_of", a["proposer"]) + a["bond_wei"], "balance_of", a["proposer"])
         self._emit("AssertionFinalised", assertion_id=aid, round=a["round"])
         return "finalise", None
@@ -286,6 +303,7 @@ class RollupState:
         self._require(a["status"] != 0, "unknown assertion")
         self._require(a["status"] == PENDING, "assertion not pending")
         self._require(self.block < a["posted_block"] + p.challenge_period_blocks, "challenge period over")
+        self._require(a["num_inputs"] > 0, "empty round")
         self._require(not self.get("assertion_challenged", aid, s), "already challenged")
         self._require(v >= p.challenger_bond_wei, "insufficient bond")
         self._require(v == p.challenger_bond_wei, "excess bond")
@@ -295,20 +313,21 @@ class RollupState:
 
     def _tx_challenge_trainer(self, s: str, v: int, trainer: str, rnd: int, predicate: int) -> tuple[str, int]:
         p = self.params
-        self._require(self.get("stake_of", trainer) > 0, "unknown trainer")
         self._require(1 <= predicate <= MAX_PREDICATE, "unknown predicate")
         self._require(self.get("update_root", trainer, rnd) != b"\x00" * 32, "no update")
+        self._require(self.get("invalid_from", trainer, rnd) == 0, "proven invalid")
         self._require(not self.get("trainer_challenged", trainer, rnd, s), "already challenged")
         self._require(v >= p.challenger_bond_wei, "insufficient bond")
         self._require(v == p.challenger_bond_wei, "excess bond")
         self._set(True, "trainer_challenged", trainer, rnd, s)
         self._set(self.get("trainer_open_disputes", trainer) + 1, "trainer_open_disputes", trainer)
+        self._set(self.get("round_trainer_disputes", rnd) + 1, "round_trainer_disputes", rnd)
         return "challenge_trainer", self._open(s, KIND_TRAINER, rnd, trainer, trainer, predicate, v)
 
     def subject_live(self, d: dict[str, Any]) -> bool:
         if d["kind"] == KIND_ASSERTION:
             return bool(self.get("assertions", d["subject"], "status") == PENDING)
-        return bool(self.get("stake_of", d["trainer"]) > 0)
+        return bool(self.get("invalid_from", d["trainer"], d["subject"]) == 0)
 
     def _check_active(self, d: dict[str, Any]) -> None:
         self._require(d["status"] != 0, "unknown dispute")
@@ -366,12 +385,14 @@ class RollupState:
                 self._emit("AssertionReverted", assertion_id=d["subject"], round=rnd)
         else:
             t = d["trainer"]
+            rnd = d["subject"]
             self._set(self.get("trainer_open_disputes", t) - 1, "trainer_open_disputes", t)
+            self._set(self.get("round_trainer_disputes", rnd) - 1, "round_trainer_disputes", rnd)
             if not defender_wins:
                 self._set(0, "stake_of", t)
                 self._set(0, "exit_block", t)
-                if self.get("invalid_from", t, d["subject"]) == 0:
-                    self._set(self.get("assertion_count") + 1, "invalid_from", t, d["subject"])
+                self._set(self.get("assertion_count") + 1, "invalid_from", t, rnd)
+                self._set(self.get("excluded_count", rnd) + 1, "excluded_count", rnd)
         reward = slashed * self.params.reward_share_bps // BPS
         burned = slashed - reward
         self._set(self.get("balance_of", winner) + reward, "balance_of", winner)
@@ -413,6 +434,8 @@ class RollupState:
         else:
             key = ("trainer_open_disputes", d["trainer"])
             kind = "trainer"
+            rkey = ("round_trainer_disputes", d["subject"])
+            self._set(self.get(*rkey) - 1, *rkey)
         self._set(self.get(*key) - 1, *key)
         c = d["challenger"]
         self._set(self.get("balance_of", c) + d["bond_wei"], "balance_of", c)

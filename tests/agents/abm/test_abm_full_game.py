@@ -8,6 +8,7 @@ import sys
 from agents.abm.adversary import scenario_overrides
 from agents.abm.config import ABMConfig
 from agents.abm.model import RollupModel
+from mechanism.rollup.params import PUBLICATION_WINDOW_BLOCKS
 
 
 def test_full_mode_fraud_reverted_by_real_game_honest_never_reverted() -> None:
@@ -43,7 +44,8 @@ def test_full_mode_posts_the_protocol_sequencers_assertion() -> None:
     updates; the watcher's re-execution of the same inputs agrees with an honest one."""
     from agents.protocol import re_execute
 
-    model = RollupModel(ABMConfig(mode="full", blocks=1, trainers=6, challengers=1, seed=2,
+    # the first round's assertion waits for the publication window (docs/protocol.md)
+    model = RollupModel(ABMConfig(mode="full", blocks=2 * PUBLICATION_WINDOW_BLOCKS, trainers=6, challengers=1, seed=2,
                                   sequencer_strategy="honest"))
     model.run()
     x = model.workload.encoded_updates()  # type: ignore[union-attr]

@@ -14,7 +14,7 @@ from mechanism.rollup.state import FINALISED, REVERTED, RollupRevert
 pytestmark = pytest.mark.evm
 
 CFG = GameConfig(dim=64, chunk=8, arity=4, clock_blocks=4)
-PARAMS = CFG.rollup_params(challenge_period_blocks=20, move_clock_blocks=4, dispute_depth=2)
+PARAMS = CFG.rollup_params(challenge_period_blocks=20, move_clock_blocks=4)  # trainer disputes: TrainerValidity
 
 
 @pytest.fixture

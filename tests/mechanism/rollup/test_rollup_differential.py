@@ -39,11 +39,16 @@ def random_tx(pr: Paired, rng: np.random.Generator, accounts: list[str]) -> tupl
         args = ()
     elif fn == "post_assertion":
         value = [p.sequencer_bond_wei, 1][int(rng.random() < 0.1)]
-        args = (pr.sim.counter("next_round") + int(rng.random() < 0.1), root, root, root, int(rng.integers(1, 50)))
+        rnd = pr.sim.counter("next_round") + int(rng.random() < 0.1)
+        if rng.random() < 0.2:  # the empty assertion (valid iff nothing is published)
+            args = (rnd, bytes(32), bytes(32), bytes(32), 0)
+        else:
+            args = (rnd, root, root, root, int(rng.integers(1, 50)))
     elif fn in ("finalise", "challenge_assertion"):
         args, value = (aid,), bond if fn == "challenge_assertion" else 0
     elif fn == "publish_update":
-        args = (int(rng.integers(0, 3)), root if rng.random() < 0.9 else bytes(32), root)
+        rnd = max(0, pr.sim.counter("next_round") + int(rng.integers(-1, 2)))
+        args = (rnd, root if rng.random() < 0.9 else bytes(32), root)
     elif fn == "challenge_trainer":
         args, value = (accounts[int(rng.integers(len(accounts)))], int(rng.integers(0, 3)), int(rng.integers(0, 6))), bond
     elif fn == "move":
@@ -87,6 +92,7 @@ def test_random_sequences_agree(seed: int) -> None:
     accounts = [pr.new_account(10**21) for _ in range(5)]
     ok = reverted = 0
     gaps = []
+    done: set[str] = set()
     for _ in range(140):
         if rng.random() < 0.25:
             pr.advance(int(rng.integers(1, 5)))
@@ -100,6 +106,7 @@ def test_random_sequences_agree(seed: int) -> None:
             assert a.value == b.value and a.events == b.events, (fn, args)
             gaps.append(abs(a.gas - b.gas) / b.gas)
             ok += 1
+            done.add(fn)
         assert_same(pr, accounts)
     assert ok >= 10 and reverted >= 20
     assert max(gaps) <= 0.05, f"simulator gas differs from the EVM by {max(gaps):.2%}"
@@ -112,9 +119,9 @@ def test_invalid_transactions_revert_with_same_reason() -> None:
     root = b"\x11" * 32
     cases: list[tuple[str, str, tuple, int, str]] = [
         (stranger, "request_exit", (), 0, "unknown trainer"),
-        (c1, "challenge_trainer", (stranger, 0, 3), p.challenger_bond_wei, "unknown trainer"),
+        (c1, "challenge_trainer", (stranger, 0, 3), p.challenger_bond_wei, "no update"),
         (stranger, "publish_update", (0, root, root), 0, "unknown trainer"),
-        (seq, "post_assertion", (0, root, root, root, 3), p.sequencer_bond_wei - 1, "insufficient bond"),
+        (seq, "post_assertion", (0, root, root, root, 3), p.sequencer_bond_wei, "publication window"),
         (seq, "post_assertion", (1, root, root, root, 3), p.sequencer_bond_wei, "wrong round"),
         (t1, "register_trainer", (), p.trainer_stake_wei - 1, "insufficient stake"),
     ]
@@ -127,9 +134,16 @@ def test_invalid_transactions_revert_with_same_reason() -> None:
     assert a.reason == b.reason == "no update"
     a, b = pr.transact(t1, "publish_update", 0, bytes(32), root)
     assert a.reason == b.reason == "empty root"
+    a, b = pr.transact(t1, "publish_update", 1, root, root)
+    assert a.reason == b.reason == "round closed"  # only the current round is open
+    pr.advance(p.publication_window_blocks)
+    a, b = pr.transact(seq, "post_assertion", 0, bytes(32), root, root, 3, value_wei=p.sequencer_bond_wei)
+    assert a.reason == b.reason == "empty round"  # nothing published: only the empty assertion
     pr.transact(t1, "publish_update", 0, root, root)
     a, b = pr.transact(t1, "publish_update", 0, root, root)
     assert a.reason == b.reason == "already published"
+    a, b = pr.transact(seq, "post_assertion", 0, root, root, root, 3, value_wei=p.sequencer_bond_wei - 1)
+    assert a.reason == b.reason == "insufficient bond"
     aid = pr.transact(seq, "post_assertion", 0, root, root, root, 3, value_wei=p.sequencer_bond_wei)[1].value
     t2 = pr.new_account(10**21)
     pr.transact(t2, "register_trainer", value_wei=p.trainer_stake_wei)

@@ -111,6 +111,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(["t_h1", "t_h2", "t_m"]), rnd=st.integers(0, 1))
     def publish(self, who: str, rnd: int) -> None:
+        rnd += self.r.counter("next_round")  # only the current round is open (rnd=1: refused)
         self.tx(self.acct[who], "publish_update", rnd, b"\x0a" * 32, b"\x0b" * 32)
         self.step_done()
 
@@ -118,8 +119,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def post(self, malicious: bool, wrong: bool) -> None:
         who = self.acct["seq_m" if malicious else "seq_h"]
         rnd = self.r.counter("next_round")
-        aid = self.tx(who, "post_assertion", rnd, b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, 3,
-                      value=self.p.sequencer_bond_wei)
+        roots = (b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, 3) if self.r.publishers(rnd) else (bytes(32),) * 3 + (0,)
+        aid = self.tx(who, "post_assertion", rnd, *roots, value=self.p.sequencer_bond_wei)
         if aid is not None:
             self.wrong[aid] = malicious and wrong
         self.step_done()
@@ -136,11 +137,13 @@ class LedgerMachine(RuleBasedStateMachine):
                 value=self.p.challenger_bond_wei)
         self.step_done()
 
-    @rule(honest=st.booleans(), who=st.sampled_from(["t_h1", "t_h2", "t_m"]), pred=st.integers(0, 5))
-    def slash_trainer(self, honest: bool, who: str, pred: int) -> None:
+    @rule(honest=st.booleans(), who=st.sampled_from(["t_h1", "t_h2", "t_m"]), pred=st.integers(0, 5),
+          current=st.booleans())
+    def slash_trainer(self, honest: bool, who: str, pred: int, current: bool) -> None:
         if honest and who != "t_m":
             return
-        self.tx(self.acct["ch_h" if honest else "ch_m"], "challenge_trainer", self.acct[who], 0, pred,
+        rnd = self.r.counter("next_round") if current else 0
+        self.tx(self.acct["ch_h" if honest else "ch_m"], "challenge_trainer", self.acct[who], rnd, pred,
                 value=self.p.challenger_bond_wei)
         self.step_done()
 

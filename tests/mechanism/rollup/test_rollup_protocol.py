@@ -16,6 +16,10 @@ def test_honest_challenger_not_starved_by_fake_challengers() -> None:
     r = RollupState(p, arbiter="0x" + "aa" * 20)
     seq, honest = r.new_account(10**22), r.new_account(10**22)
     fakes = [r.new_account(10**22) for _ in range(30)]
+    trainer = r.new_account(10**22)  # a round needs a published update and its publication window
+    r.transact(trainer, "register_trainer", value_wei=p.trainer_stake_wei)
+    r.transact(trainer, "publish_update", 0, ROOT, ROOT)
+    r.block += p.publication_window_blocks
     aid = r.transact(seq, "post_assertion", 0, ROOT, ROOT, ROOT, 3, value_wei=p.sequencer_bond_wei).value
     for f in fakes:
         r.transact(f, "challenge_assertion", aid, value_wei=p.challenger_bond_wei)
