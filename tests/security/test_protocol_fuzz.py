@@ -173,15 +173,19 @@ class ProtocolFuzz(RuleBasedStateMachine):
         if now:
             front()
             return
-        p = self.p
+        self.wait_until_postable()
+        self.next_block(front)
+
+    def wait_until_postable(self) -> None:
+        """Advance (honest actors online) until an assertion can be posted in the next block."""
+        w, p = self.w, self.p
         for _ in range(3 * (p.challenge_period_blocks + p.verdict_clock)):
             sim = w.sim
             rnd = sim.counter("next_round")
             if sim.get("pending_assertion", rnd) == 0 and sim.get("round_trainer_disputes", rnd) == 0 \
                     and w.block + 1 >= sim.counter("round_open_block") + p.publication_window_blocks:
-                break
+                return
             self.next_block()
-        self.next_block(front)
 
     @rule(j=st.integers(0, 2), pick=st.integers(0, 50), policy=st.sampled_from(CHALLENGER_POLICIES))
     def challenge_assertion(self, j: int, pick: int, policy: str | None) -> None:
@@ -314,6 +318,8 @@ class ProtocolFuzz(RuleBasedStateMachine):
                 committed, published, root = w.sybil_update(kind)
                 w.publish(w.sybils[i % len(w.sybils)], committed, published, root=root)
 
+        if action in ("post_honest", "post_lie", "publish") and i % 2 == 0:
+            self.wait_until_postable()  # the block the honest sequencer posts in
         self.next_block(front)
 
     @rule(i=st.integers(0, 2))
