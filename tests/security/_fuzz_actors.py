@@ -307,8 +307,9 @@ class World:
             if claim is None or claim.policy == "silent" or claimed is not claim.claimed:
                 prop = None
             elif claim.policy == "stall":
+                stall_at = 1 + int(self.rng.integers(4))  # the same for both copies
                 for p in prop:
-                    p.strategy, p.stall_at = "stall", 1 + int(self.rng.integers(4))
+                    p.strategy, p.stall_at = "stall", stall_at
         chal = None if strat == "silent" else (copies[0][1], copies[1][1])
         self.parties[did] = {"proposer": prop, "challenger": chal}
 
@@ -391,16 +392,8 @@ class World:
         # the honest sequencer
         if is_open and self.block >= sim.counter("round_open_block") + p.publication_window_blocks \
                 and sim.get("round_trainer_disputes", rnd) == 0:
-            inputs = self.expected_inputs(rnd)
-            if not inputs:
-                plan.append(lambda: self.post(self.seq_h, rnd, (ZERO, ZERO, ZERO, 0), None))
-            else:
-                t = self.truth(inputs)
-                if t is not None:
-                    claim, honest, x = t
-                    plan.append(lambda: self.post(self.seq_h, rnd, (claim.input_root, claim.output_root,
-                                                                    claim.stats_root, len(inputs)),
-                                                  Claim(x, honest, honest, "honest")))
+            stale = self.expected_inputs(rnd)
+            plan.append(lambda: self._sequencer_post(rnd, stale))
         # the watcher: invalid updates of the open round
         for (tr, r), upd in list(self.updates.items()):
             if r == rnd and not upd.valid and (tr, r) not in self.watch_trainer and sim.invalid_from(tr, r) == 0:
@@ -432,6 +425,21 @@ class World:
             if sim.balance_of(acct) > 0:
                 plan.append(lambda acct=acct: self.rollup(acct, "withdraw"))
         return plan
+
+    def _sequencer_post(self, rnd: int, stale: list[bytes]) -> None:
+        """The honest sequencer's assertion over the inputs it sees. With the open
+        findings the inputs are those seen when the block began (a publication ordered
+        before the assertion in the block changes them: finding B); without, those of
+        the moment it lands."""
+        inputs = stale if self.open_findings else self.expected_inputs(rnd)
+        if not inputs:
+            self.post(self.seq_h, rnd, (ZERO, ZERO, ZERO, 0), None)
+            return
+        t = self.truth(inputs)
+        if t is not None:
+            claim, honest, x = t
+            self.post(self.seq_h, rnd, (claim.input_root, claim.output_root, claim.stats_root, len(inputs)),
+                      Claim(x, honest, honest, "honest"))
 
     def _complete_exit(self, t: str) -> None:
         if self.rollup(t, "complete_exit") is not None:
