@@ -8,17 +8,10 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mechanism._lazy import lazy_exports
 
 _EXPORTS = {
     "ResultsStore": "agents.store",
     "config_key": "agents.store",
 }
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'agents' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

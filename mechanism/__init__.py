@@ -12,8 +12,7 @@ Nothing heavy is imported here: names are resolved on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mechanism._lazy import lazy_exports
 
 _EXPORTS = {
     "Design": "mechanism.design",
@@ -23,10 +22,4 @@ _EXPORTS = {
     "decode": "mechanism.fixedpoint",
     "aggregate": "mechanism.aggregation",
 }
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'mechanism' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -11,8 +11,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mechanism._lazy import lazy_exports
 
 _EXPORTS = {
     "RollupModel": "agents.abm.model",
@@ -21,10 +20,4 @@ _EXPORTS = {
     "run_sweep": "agents.abm.sweep",
     "load_sweep": "agents.abm.sweep",
 }
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'agents.abm' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -9,8 +9,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mechanism._lazy import lazy_exports
 
 _EXPORTS = {
     "FLConfig": "agents.fl.training",
@@ -20,10 +19,4 @@ _EXPORTS = {
     "get_attack": "agents.fl.poisoning",
     "tolerance_table": "agents.fl.tolerance",
 }
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'agents.fl' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -13,8 +13,9 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mechanism._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from mechanism.dispute.programs import build_program
@@ -36,10 +37,6 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'mechanism.dispute' has no attribute {name!r}")
-
+__getattr__, _ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = ["LIARS", "STRATEGIES", "GameResult", "Program", "Stage", "Trace", "build_program", "honest_trace", "play"]

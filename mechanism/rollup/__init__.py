@@ -14,8 +14,7 @@ Their EVM twins are in :mod:`mechanism.evm`.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mechanism._lazy import lazy_exports
 
 _EXPORTS = {
     "RollupState": "mechanism.rollup.state",
@@ -27,10 +26,4 @@ _EXPORTS = {
     "ValidityModel": "mechanism.rollup.trainer_validity",
     "ValidityConfig": "mechanism.rollup.predicates",
 }
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'mechanism.rollup' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)
