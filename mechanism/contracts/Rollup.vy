@@ -77,6 +77,10 @@ MAX_PUBLISHERS: constant(uint256) = 64
 # a round stays open for publication at least this many blocks after it opened (the
 # previous round finalised), so no assertion can close it in the block it opened
 MIN_PUBLICATION_WINDOW_BLOCKS: constant(uint256) = 2
+# after the publication window, the round's updates can be disputed for at least this many
+# more blocks before an assertion on the round is accepted (an update published in the
+# window's last block can be disputed in the block after it)
+MIN_TRAINER_CHALLENGE_WINDOW_BLOCKS: constant(uint256) = 1
 
 struct Assertion:
     round: uint256
@@ -175,6 +179,7 @@ assertion_depth: public(immutable(uint256))
 verdict_clock_blocks: public(immutable(uint256))
 arity: public(immutable(uint256))
 publication_window_blocks: public(immutable(uint256))
+trainer_challenge_window_blocks: public(immutable(uint256))
 arbiter: public(immutable(address))
 validity: public(immutable(address))
 
@@ -191,6 +196,8 @@ excluded_count: public(HashMap[uint256, uint256])
 round_trainer_disputes: public(HashMap[uint256, uint256])
 published_until: public(HashMap[address, uint256])
 round_open_block: public(uint256)
+trainer_count: public(uint256)
+slashed_publishers: public(HashMap[uint256, uint256])
 
 assertions: public(HashMap[uint256, Assertion])
 assertion_count: public(uint256)
@@ -220,6 +227,7 @@ def __init__(
     _verdict_clock_blocks: uint256,
     _arity: uint256,
     _publication_window_blocks: uint256,
+    _trainer_challenge_window_blocks: uint256,
     _arbiter: address,
     _validity: address,
 ):
@@ -227,6 +235,7 @@ def __init__(
     assert _reward_share_bps <= BPS, "reward share above 1"
     assert _challenge_period_blocks > 0 and _move_clock_blocks > 0 and _verdict_clock_blocks > 0, "zero period"
     assert _publication_window_blocks >= MIN_PUBLICATION_WINDOW_BLOCKS, "publication window"
+    assert _trainer_challenge_window_blocks >= MIN_TRAINER_CHALLENGE_WINDOW_BLOCKS, "trainer challenge window"
     assert _arity >= 2, "arity below 2"
     assert _arbiter != empty(address), "no arbiter"
     trainer_stake_wei = _trainer_stake_wei
@@ -240,6 +249,7 @@ def __init__(
     verdict_clock_blocks = _verdict_clock_blocks
     arity = _arity
     publication_window_blocks = _publication_window_blocks
+    trainer_challenge_window_blocks = _trainer_challenge_window_blocks
     arbiter = _arbiter
     validity = _validity
     self.round_open_block = block.number
@@ -252,8 +262,11 @@ def __init__(
 def register_trainer():
     assert self.stake_of[msg.sender] == 0, "already registered"
     assert self.trainer_open_disputes[msg.sender] == 0, "disputes open"
+    n: uint256 = self.trainer_count
+    assert n + self.slashed_publishers[self.next_round] < MAX_PUBLISHERS, "trainer set full"
     assert msg.value >= trainer_stake_wei, "insufficient stake"
     assert msg.value == trainer_stake_wei, "excess stake"
+    self.trainer_count = n + 1
     self.stake_of[msg.sender] = msg.value
     self.exit_block[msg.sender] = 0
     self.total_deposited_wei += msg.value
@@ -272,6 +285,7 @@ def publish_update(round: uint256, _update_root: bytes32, _data_root: bytes32):
     assert _update_root != empty(bytes32), "empty root"
     assert self.update_root[msg.sender][round] == empty(bytes32), "already published"
     assert round == self.next_round and self.pending_assertion[round] == 0, "round closed"
+    assert block.number < self.round_open_block + publication_window_blocks, "publication closed"
     i: uint256 = self.publisher_count[round]
     assert i < MAX_PUBLISHERS, "round full"
     self.publishers[round][i] = msg.sender
@@ -301,6 +315,7 @@ def complete_exit():
     assert self.published_until[msg.sender] <= self.next_round, "updates pending"
     self.stake_of[msg.sender] = 0
     self.exit_block[msg.sender] = 0
+    self.trainer_count -= 1
     self.balance_of[msg.sender] += stake
     log TrainerExited(trainer=msg.sender, stake_wei=stake)
 
@@ -314,12 +329,14 @@ def post_assertion(
 ) -> uint256:
     assert round == self.next_round, "wrong round"
     assert self.pending_assertion[round] == 0, "round pending"
-    assert block.number >= self.round_open_block + publication_window_blocks, "publication window"
+    assert block.number >= self.round_open_block + publication_window_blocks + trainer_challenge_window_blocks, \
+        "trainer challenge window"
     assert self.round_trainer_disputes[round] == 0, "trainer disputes open"
     live: uint256 = self.publisher_count[round] - self.excluded_count[round]
     if num_inputs == 0 or live == 0:
         assert num_inputs == 0 and live == 0 and input_root == empty(bytes32) and \
             output_root == empty(bytes32) and stats_root == empty(bytes32), "empty round"
+    assert num_inputs == live, "inputs changed"
     assert msg.value >= sequencer_bond_wei, "insufficient bond"
     assert msg.value == sequencer_bond_wei, "excess bond"
     aid: uint256 = self.assertion_count + 1
@@ -423,6 +440,9 @@ def challenge_trainer(trainer: address, round: uint256, predicate: uint256) -> u
     assert predicate >= 1 and predicate <= MAX_PREDICATE, "unknown predicate"
     assert self.update_root[trainer][round] != empty(bytes32), "no update"
     assert self.invalid_from[trainer][round] == 0, "proven invalid"
+    assert round < self.next_round or \
+        block.number < self.round_open_block + publication_window_blocks + trainer_challenge_window_blocks, \
+        "challenge window over"
     assert not self.trainer_challenged[trainer][round][msg.sender], "already challenged"
     assert msg.value >= challenger_bond_wei, "insufficient bond"
     assert msg.value == challenger_bond_wei, "excess bond"
@@ -494,6 +514,18 @@ def _settle(did: uint256, d: Dispute, defender_wins: bool):
         self.trainer_open_disputes[d.trainer] -= 1
         self.round_trainer_disputes[d.subject] -= 1
         if not defender_wins:
+            # a slashed trainer leaves the trainer set; if it published for the open round,
+            # its publication keeps its slot there (slashed_publishers), so the slot is not
+            # handed to a new registrant in the same round. Reads first: the same gas on
+            # every branch.
+            nr: uint256 = self.next_round
+            n: uint256 = self.trainer_count
+            sp: uint256 = self.slashed_publishers[nr]
+            published_now: bool = self.update_root[d.trainer][nr] != empty(bytes32)
+            if self.stake_of[d.trainer] > 0:
+                self.trainer_count = n - 1
+                if published_now:
+                    self.slashed_publishers[nr] = sp + 1
             self.stake_of[d.trainer] = 0
             self.exit_block[d.trainer] = 0
             self.invalid_from[d.trainer][d.subject] = self.assertion_count + 1

@@ -229,7 +229,7 @@ def publish_round(pr: PairedArbiter, roots: list[bytes], invalid: int = 0) -> li
         did = pr.rollup_tx(chal, "challenge_trainer", t, rnd, NON_FINITE,
                            value_wei=params.challenger_bond_wei)[1].value
         pr.validity_tx(chal, "prove_range", did, *range_proof(bad, vcfg))
-    wait = pr.sim_rollup.counter("round_open_block") + params.publication_window_blocks - pr.sim_rollup.block
+    wait = pr.sim_rollup.counter("round_open_block") + params.assertion_delay_blocks - pr.sim_rollup.block
     pr.advance(max(0, wait))
     return trainers
 

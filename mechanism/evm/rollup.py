@@ -252,8 +252,8 @@ def _all_paths(params: RollupParams) -> list[tuple[str, int, int]]:
         tx(t, "register_trainer", value_wei=ts)
     for t in (t1, t2, t3):
         tx(t, "publish_update", 0, root, root)
-    pr.advance(params.publication_window_blocks)
-    aid = tx(seq, "post_assertion", 0, root, root, root, 4, value_wei=sb)
+    pr.advance(params.assertion_delay_blocks)
+    aid = tx(seq, "post_assertion", 0, root, root, root, 3, value_wei=sb)
     d1, d2, d3 = (tx(c, "challenge_assertion", aid, value_wei=cb) for c in (c1, c2, c3))
     bisect(d1, seq, c1)
     tx(arb, "resolve", d1, True)
@@ -261,7 +261,7 @@ def _all_paths(params: RollupParams) -> list[tuple[str, int, int]]:
     tx(arb, "resolve", d2, False)
     tx(c3, "cancel_dispute", d3)
     for defender_moves in (False, True):
-        aid = tx(seq, "post_assertion", 0, root, root, root, 4, value_wei=sb)
+        aid = tx(seq, "post_assertion", 0, root, root, root, 3, value_wei=sb)
         did = tx(c1, "challenge_assertion", aid, value_wei=cb)
         if defender_moves:
             tx(seq, "move", did, root)
@@ -269,7 +269,7 @@ def _all_paths(params: RollupParams) -> list[tuple[str, int, int]]:
         tx(c2, "timeout", did)
     pr.advance(params.challenge_period_blocks)
     tx(c2, "finalise", aid)
-    pr.advance(params.publication_window_blocks)
+    pr.advance(params.assertion_delay_blocks)
     tx(seq, "post_assertion", 1, bytes(32), bytes(32), bytes(32), 0, value_wei=sb)  # an empty round
     e1, e2, e3 = (tx(c, "challenge_trainer", t1, 0, 3, value_wei=cb) for c in (c1, c2, c3))
     bisect(e1, t1, c1)

@@ -35,6 +35,14 @@ MIN_PUBLICATION_WINDOW_BLOCKS = 2
 #: Default publication window: an assertion on round r may be posted no earlier than
 #: this many blocks after r opened (round r-1 finalised, or deployment for r = 0).
 PUBLICATION_WINDOW_BLOCKS = 4
+#: Smallest trainer-challenge window ``Rollup.vy`` accepts (blocks): an update published in
+#: the publication window's last block can still be disputed in the block after it.
+MIN_TRAINER_CHALLENGE_WINDOW_BLOCKS = 1
+#: Default trainer-challenge window: after round r's publication window closes, its updates
+#: can be disputed for this many more blocks; an assertion on r is accepted only after it
+#: (docs/protocol.md "Publication and trainer-challenge windows"). Against a censor holding
+#: a share q of the blocks, an invalid update escapes its dispute with probability q^T.
+TRAINER_CHALLENGE_WINDOW_BLOCKS = 4
 
 ASSERTION_FIELDS = ("round", "proposer", "bond_wei", "input_root", "output_root", "stats_root",
                     "num_inputs", "posted_block", "status", "open_disputes")
@@ -79,6 +87,7 @@ class RollupParams:
     assertion_depth: int | None = None
     verdict_clock_blocks: int | None = None
     publication_window_blocks: int = PUBLICATION_WINDOW_BLOCKS
+    trainer_challenge_window_blocks: int = TRAINER_CHALLENGE_WINDOW_BLOCKS
 
     def __post_init__(self) -> None:
         for name in ("trainer_stake_wei", "sequencer_bond_wei", "challenger_bond_wei"):
@@ -100,6 +109,9 @@ class RollupParams:
         if self.publication_window_blocks < MIN_PUBLICATION_WINDOW_BLOCKS:
             raise ParameterError.bad("publication_window_blocks", self.publication_window_blocks,
                                      f"an integer >= {MIN_PUBLICATION_WINDOW_BLOCKS} (blocks)")
+        if self.trainer_challenge_window_blocks < MIN_TRAINER_CHALLENGE_WINDOW_BLOCKS:
+            raise ParameterError.bad("trainer_challenge_window_blocks", self.trainer_challenge_window_blocks,
+                                     f"an integer >= {MIN_TRAINER_CHALLENGE_WINDOW_BLOCKS} (blocks)")
 
     @classmethod
     def from_design(cls, design: Design, **overrides: Any) -> RollupParams:
@@ -121,6 +133,12 @@ class RollupParams:
         return cls(**kw)
 
     @property
+    def assertion_delay_blocks(self) -> int:
+        """Blocks from a round's opening to the first block an assertion on it is accepted:
+        the publication window plus the trainer-challenge window (``Rollup.vy``)."""
+        return self.publication_window_blocks + self.trainer_challenge_window_blocks
+
+    @property
     def assertion_levels(self) -> int:
         """Bisection levels the rollup runs for an assertion dispute."""
         return self.dispute_depth if self.assertion_depth is None else self.assertion_depth
@@ -139,7 +157,7 @@ class RollupParams:
         return (self.trainer_stake_wei, self.sequencer_bond_wei, self.challenger_bond_wei,
                 self.reward_share_bps, self.challenge_period_blocks, self.move_clock_blocks,
                 self.dispute_depth, self.assertion_levels, self.verdict_clock, self.arity,
-                self.publication_window_blocks)
+                self.publication_window_blocks, self.trainer_challenge_window_blocks)
 
 
 Event = tuple[str, dict[str, Any]]

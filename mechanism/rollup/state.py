@@ -39,6 +39,7 @@ from mechanism.rollup.params import (  # re-exported: constants, parameters, rec
     MAX_PREDICATE,
     MAX_PUBLISHERS,
     MIN_PUBLICATION_WINDOW_BLOCKS,
+    MIN_TRAINER_CHALLENGE_WINDOW_BLOCKS,
     PENDING,
     PREDICATES,
     REVERTED,
@@ -51,7 +52,7 @@ from mechanism.rollup.params import (  # re-exported: constants, parameters, rec
 
 __all__ = ["ACTIVE", "ASSERTION_FIELDS", "BPS", "BURN", "CANCELLED", "CHALLENGER_WON", "DEFENDER_WON",
            "DISPUTE_FIELDS", "FINALISED", "KIND_ASSERTION", "KIND_TRAINER", "MAX_PREDICATE", "MAX_PUBLISHERS",
-           "MIN_PUBLICATION_WINDOW_BLOCKS", "PENDING",
+           "MIN_PUBLICATION_WINDOW_BLOCKS", "MIN_TRAINER_CHALLENGE_WINDOW_BLOCKS", "PENDING",
            "PREDICATES", "REVERTED", "ZERO_ADDRESS", "Event", "GasMeter", "Receipt", "RollupParams",
            "RollupRevert", "RollupState"]
 
@@ -195,8 +196,12 @@ class RollupState:
         p = self.params
         self._require(self.get("stake_of", s) == 0, "already registered")
         self._require(self.get("trainer_open_disputes", s) == 0, "disputes open")
+        n = self.get("trainer_count")
+        self._require(n + self.get("slashed_publishers", self.get("next_round")) < MAX_PUBLISHERS,
+                      "trainer set full")
         self._require(v >= p.trainer_stake_wei, "insufficient stake")
         self._require(v == p.trainer_stake_wei, "excess stake")
+        self._set(n + 1, "trainer_count")
         self._set(v, "stake_of", s)
         self._set(0, "exit_block", s)
         self._set(self.get("total_deposited_wei") + v, "total_deposited_wei")
@@ -209,6 +214,8 @@ class RollupState:
         self._require(update_root != b"\x00" * 32, "empty root")
         self._require(self.get("update_root", s, rnd) == b"\x00" * 32, "already published")
         self._require(rnd == self.get("next_round") and self.get("pending_assertion", rnd) == 0, "round closed")
+        self._require(self.block < self.get("round_open_block") + self.params.publication_window_blocks,
+                      "publication closed")
         i = self.get("publisher_count", rnd)
         self._require(i < MAX_PUBLISHERS, "round full")
         self._set(s, "publishers", rnd, i)
@@ -236,6 +243,7 @@ class RollupState:
         self._require(self.get("published_until", s) <= self.get("next_round"), "updates pending")
         self._set(0, "stake_of", s)
         self._set(0, "exit_block", s)
+        self._set(self.get("trainer_count") - 1, "trainer_count")
         self._set(self.get("balance_of", s) + stake, "balance_of", s)
         self._emit("TrainerExited", trainer=s, stake_wei=stake)
         return "complete_exit", None
@@ -246,14 +254,15 @@ class RollupState:
         p = self.params
         self._require(rnd == self.get("next_round"), "wrong round")
         self._require(self.get("pending_assertion", rnd) == 0, "round pending")
-        self._require(self.block >= self.get("round_open_block") + p.publication_window_blocks,
-                      "publication window")
+        self._require(self.block >= self.get("round_open_block") + p.assertion_delay_blocks,
+                      "trainer challenge window")
         self._require(self.get("round_trainer_disputes", rnd) == 0, "trainer disputes open")
         live = self.get("publisher_count", rnd) - self.get("excluded_count", rnd)
         if num_inputs == 0 or live == 0:
             zero = b"\x00" * 32
             self._require(num_inputs == 0 and live == 0 and input_root == zero and output_root == zero
                           and stats_root == zero, "empty round")
+        self._require(num_inputs == live, "inputs changed")
         self._require(v >= p.sequencer_bond_wei, "insufficient bond")
         self._require(v == p.sequencer_bond_wei, "excess bond")
         aid = self.get("assertion_count") + 1
@@ -316,6 +325,9 @@ class RollupState:
         self._require(1 <= predicate <= MAX_PREDICATE, "unknown predicate")
         self._require(self.get("update_root", trainer, rnd) != b"\x00" * 32, "no update")
         self._require(self.get("invalid_from", trainer, rnd) == 0, "proven invalid")
+        self._require(rnd < self.get("next_round")
+                      or self.block < self.get("round_open_block") + p.assertion_delay_blocks,
+                      "challenge window over")
         self._require(not self.get("trainer_challenged", trainer, rnd, s), "already challenged")
         self._require(v >= p.challenger_bond_wei, "insufficient bond")
         self._require(v == p.challenger_bond_wei, "excess bond")
@@ -389,6 +401,11 @@ class RollupState:
             self._set(self.get("trainer_open_disputes", t) - 1, "trainer_open_disputes", t)
             self._set(self.get("round_trainer_disputes", rnd) - 1, "round_trainer_disputes", rnd)
             if not defender_wins:
+                nr = self.get("next_round")
+                if self.get("stake_of", t) > 0:
+                    self._set(self.get("trainer_count") - 1, "trainer_count")
+                    if self.get("update_root", t, nr) != b"\x00" * 32:
+                        self._set(self.get("slashed_publishers", nr) + 1, "slashed_publishers", nr)
                 self._set(0, "stake_of", t)
                 self._set(0, "exit_block", t)
                 self._set(self.get("assertion_count") + 1, "invalid_from", t, rnd)

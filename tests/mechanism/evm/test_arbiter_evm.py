@@ -88,7 +88,9 @@ def test_unpublished_inputs_lose_the_dispute(paired: PairedArbiter, swap: str, l
     (or with a wrong output as well): it cannot open the game with the roots its input
     root commits to ("unpublished input" / "published count"), nor with the published
     ones ("input roots"), so it loses on its clock: bond slashed, assertion reverted, the
-    same on both backends."""
+    same on both backends. A dropped input with the matching count is refused when posted
+    ("inputs changed": the count must be the round's live count), so a drop is posted with
+    the live count and an input root over one root fewer ("input count")."""
     from mechanism.rollup.disputes import assert_round_with, input_roots
 
     pr = paired
@@ -109,14 +111,20 @@ def test_unpublished_inputs_lose_the_dispute(paired: PairedArbiter, swap: str, l
     used = input_roots(used_tr)
     seq, chal = pr.new_account(10**21), pr.new_account(10**21)
     rnd = pr.sim_rollup.counter("next_round")
+    if swap == "drop":
+        for impl in (pr.sim_rollup, pr.evm.rollup):
+            with pytest.raises(RollupRevert, match="inputs changed"):
+                impl.transact(seq, "post_assertion", rnd, claim.input_root, claim.output_root, claim.stats_root, n,
+                              value_wei=PARAMS.sequencer_bond_wei)
+        n += 1
     aid = pr.rollup_tx(seq, "post_assertion", rnd, claim.input_root, claim.output_root, claim.stats_root, n,
                        value_wei=PARAMS.sequencer_bond_wei)[1].value
     assert pr.sim_rollup.round_inputs(aid) == pr.evm.rollup.round_inputs(aid) == published
     pr.advance(1)
     did = pr.rollup_tx(chal, "challenge_assertion", aid, value_wei=PARAMS.challenger_bond_wei)[1].value
     pr.advance(1)
-    want = "published count" if swap == "drop" else "unpublished input"
-    for roots, reason in ((used, want), (published, "input count" if swap == "drop" else "input roots")):
+    want = "input count" if swap == "drop" else "unpublished input"
+    for roots, reason in ((used, want), (published, "input roots")):
         a, b = pr.arbiter_tx(seq, "open_game", did, roots, used_tr.roots[0])
         assert isinstance(a, RollupRevert) and isinstance(b, RollupRevert)
         assert a.reason == b.reason == reason

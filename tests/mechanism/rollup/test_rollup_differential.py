@@ -40,13 +40,18 @@ def random_tx(pr: Paired, rng: np.random.Generator, accounts: list[str]) -> tupl
     elif fn == "post_assertion":
         value = [p.sequencer_bond_wei, 1][int(rng.random() < 0.1)]
         rnd = pr.sim.counter("next_round") + int(rng.random() < 0.1)
-        if rng.random() < 0.2:  # the empty assertion (valid iff nothing is published)
+        live = pr.sim.get("publisher_count", rnd) - pr.sim.get("excluded_count", rnd)
+        if rng.random() < (0.7 if live == 0 else 0.1):  # the empty assertion (valid iff no live update)
             args = (rnd, bytes(32), bytes(32), bytes(32), 0)
         else:
-            args = (rnd, root, root, root, int(rng.integers(1, 50)))
+            n = live if live and rng.random() < 0.7 else int(rng.integers(1, 50))  # mostly the live count
+            args = (rnd, root, root, root, n)
     elif fn in ("finalise", "challenge_assertion"):
         args, value = (aid,), bond if fn == "challenge_assertion" else 0
     elif fn == "publish_update":
+        staked = [a for a in accounts if pr.sim.stake_of(a) > 0 and pr.sim.exit_block_of(a) == 0]
+        if staked and rng.random() < 0.8:  # usually a trainer that may publish
+            who = staked[int(rng.integers(len(staked)))]
         rnd = max(0, pr.sim.counter("next_round") + int(rng.integers(-1, 2)))
         args = (rnd, root if rng.random() < 0.9 else bytes(32), root)
     elif fn == "challenge_trainer":
@@ -87,7 +92,8 @@ def test_random_sequences_agree(seed: int) -> None:
     rng = np.random.default_rng(seed)
     params = RollupParams(challenge_period_blocks=8, move_clock_blocks=3, dispute_depth=int(rng.integers(0, 3)),
                           arity=2, reward_share_bps=int(rng.choice([0, 5000, 10000])),
-                          assertion_depth=int(rng.integers(0, 3)), verdict_clock_blocks=int(rng.integers(2, 6)))
+                          assertion_depth=int(rng.integers(0, 3)), verdict_clock_blocks=int(rng.integers(2, 6)),
+                          publication_window_blocks=10, trainer_challenge_window_blocks=3)
     pr = Paired(params)
     accounts = [pr.new_account(10**21) for _ in range(5)]
     ok = reverted = 0
@@ -121,7 +127,7 @@ def test_invalid_transactions_revert_with_same_reason() -> None:
         (stranger, "request_exit", (), 0, "unknown trainer"),
         (c1, "challenge_trainer", (stranger, 0, 3), p.challenger_bond_wei, "no update"),
         (stranger, "publish_update", (0, root, root), 0, "unknown trainer"),
-        (seq, "post_assertion", (0, root, root, root, 3), p.sequencer_bond_wei, "publication window"),
+        (seq, "post_assertion", (0, root, root, root, 3), p.sequencer_bond_wei, "trainer challenge window"),
         (seq, "post_assertion", (1, root, root, root, 3), p.sequencer_bond_wei, "wrong round"),
         (t1, "register_trainer", (), p.trainer_stake_wei - 1, "insufficient stake"),
     ]
@@ -136,15 +142,26 @@ def test_invalid_transactions_revert_with_same_reason() -> None:
     assert a.reason == b.reason == "empty root"
     a, b = pr.transact(t1, "publish_update", 1, root, root)
     assert a.reason == b.reason == "round closed"  # only the current round is open
-    pr.advance(p.publication_window_blocks)
-    a, b = pr.transact(seq, "post_assertion", 0, bytes(32), root, root, 3, value_wei=p.sequencer_bond_wei)
-    assert a.reason == b.reason == "empty round"  # nothing published: only the empty assertion
     pr.transact(t1, "publish_update", 0, root, root)
     a, b = pr.transact(t1, "publish_update", 0, root, root)
     assert a.reason == b.reason == "already published"
-    a, b = pr.transact(seq, "post_assertion", 0, root, root, root, 3, value_wei=p.sequencer_bond_wei - 1)
+    t3 = pr.new_account(10**21)
+    pr.transact(t3, "register_trainer", value_wei=p.trainer_stake_wei)
+    pr.advance(p.publication_window_blocks)
+    a, b = pr.transact(t3, "publish_update", 0, root, root)
+    assert a.reason == b.reason == "publication closed"  # the window of round 0 is over
+    a, b = pr.transact(seq, "post_assertion", 0, root, root, root, 1, value_wei=p.sequencer_bond_wei)
+    assert a.reason == b.reason == "trainer challenge window"  # its updates can still be disputed
+    pr.advance(p.trainer_challenge_window_blocks)
+    a, b = pr.transact(c1, "challenge_trainer", t1, 0, 3, value_wei=p.challenger_bond_wei)
+    assert a.reason == b.reason == "challenge window over"
+    a, b = pr.transact(seq, "post_assertion", 0, bytes(32), bytes(32), bytes(32), 0, value_wei=p.sequencer_bond_wei)
+    assert a.reason == b.reason == "empty round"  # an update is live: the empty assertion is refused
+    a, b = pr.transact(seq, "post_assertion", 0, root, root, root, 3, value_wei=p.sequencer_bond_wei)
+    assert a.reason == b.reason == "inputs changed"  # 1 live input, not 3
+    a, b = pr.transact(seq, "post_assertion", 0, root, root, root, 1, value_wei=p.sequencer_bond_wei - 1)
     assert a.reason == b.reason == "insufficient bond"
-    aid = pr.transact(seq, "post_assertion", 0, root, root, root, 3, value_wei=p.sequencer_bond_wei)[1].value
+    aid = pr.transact(seq, "post_assertion", 0, root, root, root, 1, value_wei=p.sequencer_bond_wei)[1].value
     t2 = pr.new_account(10**21)
     pr.transact(t2, "register_trainer", value_wei=p.trainer_stake_wei)
     a, b = pr.transact(t2, "publish_update", 0, root, root)
@@ -169,4 +186,4 @@ def test_invalid_transactions_revert_with_same_reason() -> None:
     assert a.reason == b.reason == "assertion reverted"
     a, b = pr.transact(seq, "withdraw")
     assert a.reason == b.reason == "nothing to withdraw"  # slashed bond is not withdrawable
-    assert_same(pr, [seq, c1, t1, t2, stranger])
+    assert_same(pr, [seq, c1, t1, t2, t3, stranger])

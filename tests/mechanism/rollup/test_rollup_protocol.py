@@ -19,8 +19,8 @@ def test_honest_challenger_not_starved_by_fake_challengers() -> None:
     trainer = r.new_account(10**22)  # a round needs a published update and its publication window
     r.transact(trainer, "register_trainer", value_wei=p.trainer_stake_wei)
     r.transact(trainer, "publish_update", 0, ROOT, ROOT)
-    r.block += p.publication_window_blocks
-    aid = r.transact(seq, "post_assertion", 0, ROOT, ROOT, ROOT, 3, value_wei=p.sequencer_bond_wei).value
+    r.block += p.assertion_delay_blocks
+    aid = r.transact(seq, "post_assertion", 0, ROOT, ROOT, ROOT, 1, value_wei=p.sequencer_bond_wei).value
     for f in fakes:
         r.transact(f, "challenge_assertion", aid, value_wei=p.challenger_bond_wei)
     r.block += p.challenge_period_blocks - 1  # the honest challenge arrives at the last moment
