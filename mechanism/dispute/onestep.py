@@ -17,7 +17,10 @@ is malformed (a tampered opening is rejected; the submitter keeps its clock runn
   challenger says M is too large, a witness with ``max|v| == M`` (proposer wins);
 * select stage:       recompute it whole from earlier small vectors, ties ordered by
   lexicographic row content proven by :class:`LexWitness` (prefix equality from equal
-  left siblings of two Merkle paths at the first differing chunk).
+  left siblings of two Merkle paths at the first differing chunk). Krum's order is
+  ``KrumVerifier.vy``; clip factors, Weiszfeld weights and Bulyan's selection are
+  ``SelectVerifier.vy`` (:func:`clip_factors`, :func:`weiszfeld_weights`,
+  :func:`bulyan_picks` mirror it, including what it rejects).
 
 Earlier stages' roots are *agreed* (the challenger names the first stage it disputes),
 so they are the anchors for openings of earlier vectors.
@@ -26,6 +29,7 @@ so they are the anchors for openings of earlier vectors.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,6 +88,9 @@ class StepProof:
     col: Opening | None = None
     #: column one-step: a trainer's true leaf differing from the revealed column preimage
     column: ColumnWitness | None = None
+    #: Bulyan's selection: rows in increasing content order (identical rows by index),
+    #: each adjacent pair of distinct rows proven by a witness in ``lex``
+    rank: tuple[int, ...] = ()
 
     def calldata_bytes(self) -> int:
         """Bytes of this proof as calldata (values 8 B, hashes 32 B, indices 32 B)."""
@@ -94,7 +101,7 @@ class StepProof:
             b += 32 * len(self.col.flat())
         if self.column is not None:
             b += 64 + 32 * len(self.column.opening.flat())
-        b += sum(8 * len(v) for v in self.scalars.values())
+        b += sum(8 * len(v) for v in self.scalars.values()) + 32 * len(self.rank)
         for w in self.lex.values():
             for half in (w.a, w.b):
                 if half is not None:
@@ -252,8 +259,146 @@ def verifier_order_fn(ctx: VerifierContext, lex: dict[tuple[int, int], LexWitnes
     return order_fn
 
 
-def select_step(ctx: VerifierContext, s: int, proof: StepProof) -> bool:
+def select_kind(st: Stage) -> str:
+    """Which selection a ``select`` stage is (each has its own on-chain one-step):
+    ``krum_order`` (KrumVerifier.vy), ``bulyan``, ``clip`` or ``weights`` (SelectVerifier.vy)."""
+    if st.name == "order":
+        return "krum_order"
+    if st.name == "chosen":
+        return "bulyan"
+    if st.name.startswith("clip"):
+        return "clip"
+    if st.name.startswith("w"):
+        return "weights"
+    raise CommitmentError(f"stage {st.name!r} is not a known selection")
+
+
+def rule_param(program: Program, name: str) -> int:
+    """A parameter of the program's rule with the rule's default (``tau``, ``nu``, ``f``);
+    clipping by norm reads its radius from ``clip_norm``."""
+    from mechanism.aggregation.registry import get_rule
+
+    params = dict(program.params)
+    if name == "tau" and "clip_norm" in params:
+        return int(params["clip_norm"])
+    params.pop("clip_norm", None)
+    return int(getattr(get_rule(program.rule, **params), name))
+
+
+def _small_vector(ctx: VerifierContext, scal: dict[str, np.ndarray], name: str, m: int) -> list[int]:
+    v = scal[name]
+    if len(v) != m:
+        raise CommitmentError(f"scalar vector {name!r} must hold {m} values, got {len(v)}")
+    return [int(u) for u in v]
+
+
+def _radius(v: int, shift: int) -> int:
+    """``isqrt(v) << shift`` of a squared norm; a negative one is a malformed vector."""
+    if v < 0:
+        raise CommitmentError(f"squared norm {v} is negative")
+    return math.isqrt(v) << shift
+
+
+def clip_factors(ctx: VerifierContext, s: int, proof: StepProof) -> list[int]:
+    """SelectVerifier.clip_select: the clip factors of the n agreed squared norms
+    (:func:`mechanism.aggregation._intmath.clip_factor`)."""
+    from mechanism.aggregation._intmath import clip_factor, rescale_shift
+
     st = ctx.program.stages[s]
+    scal = _scalars(ctx, st, proof)
+    m, q = st.scalars
+    shift = rescale_shift(int(scal[m][0]), ctx.program.d)
+    tau = rule_param(ctx.program, "tau")
+    return [clip_factor(_radius(v, shift), tau) for v in _small_vector(ctx, scal, q, ctx.program.n)]
+
+
+def weiszfeld_weights(ctx: VerifierContext, s: int, proof: StepProof) -> list[int]:
+    """SelectVerifier.weights_select: the Weiszfeld weights of the n agreed squared
+    distances to z_t (:func:`mechanism.aggregation.geometric_median.weiszfeld_weights`)."""
+    from mechanism.aggregation._intmath import ceil_log2, rescale_shift
+
+    st = ctx.program.stages[s]
+    scal = _scalars(ctx, st, proof)
+    m, dn = st.scalars
+    n = ctx.program.n
+    shift = rescale_shift(int(scal[m][0]), ctx.program.d)
+    nu = rule_param(ctx.program, "nu")
+    radii = [max(_radius(v, shift), nu) for v in _small_vector(ctx, scal, dn, n)]
+    lo, p = min(radii), 22 - ceil_log2(n)
+    return [(lo << p) // r for r in radii]
+
+
+def lex_rank(ctx: VerifierContext, rank: tuple[int, ...], lex: dict[tuple[int, int], LexWitness]) -> dict[int, int]:
+    """Position of each ranked row, after checking the chain: distinct rows, each
+    adjacent pair either identical (by index) or proven in content order by a valid
+    witness (SelectVerifier.bulyan_select's ``rank``; a malformed chain is rejected)."""
+    pos: dict[int, int] = {}
+    for p, a in enumerate(rank):
+        if not 0 <= a < ctx.program.n or a in pos:
+            raise CommitmentError(f"rank entry {a} is not a new row index")
+        pos[a] = p
+        if p == 0:
+            continue
+        b = rank[p - 1]
+        if ctx.input_roots[a] == ctx.input_roots[b]:
+            if b > a:
+                raise CommitmentError(f"identical rows {b}, {a} ranked out of index order")
+            continue
+        w = lex.get((min(a, b), max(a, b)))
+        if w is None or verify_lex(ctx, min(a, b), max(a, b), w) != (-1 if b < a else 1):
+            raise CommitmentError(f"rank pair ({b}, {a}) needs a lexicographic witness of that order")
+    return pos
+
+
+def bulyan_picks(ctx: VerifierContext, s: int, proof: StepProof) -> list[int]:
+    """SelectVerifier.bulyan_select: the winner of each of Bulyan's n - 2f Krum rounds.
+    A winner has the least score among the remaining rows and precedes every other row
+    of that score: identical rows by index, distinct ones by their positions in the
+    proven content ranking ``proof.rank`` (a tie it does not cover is a malformed proof,
+    as on chain)."""
+    from mechanism.aggregation.krum import krum_scores
+    from mechanism.dispute.programs import dist_matrix
+
+    st = ctx.program.stages[s]
+    n, f = ctx.program.n, rule_param(ctx.program, "f")
+    scal = _scalars(ctx, st, proof)
+    dm = dist_matrix(np.array(_small_vector(ctx, scal, "dist", n * (n - 1) // 2)), n)
+    pos = lex_rank(ctx, proof.rank, proof.lex)
+
+    def before(a: int, b: int) -> bool:
+        if ctx.input_roots[a] == ctx.input_roots[b]:
+            return a < b
+        if a not in pos or b not in pos:
+            raise CommitmentError(f"tie of rows {a} and {b} is not ranked")
+        return pos[a] < pos[b]
+
+    remaining, picks = list(range(n)), []
+    for _ in range(n - 2 * f):
+        scores = dict(zip(remaining, krum_scores(dm, remaining, f), strict=True))
+        low = min(scores.values())
+        tied = [i for i in remaining if scores[i] == low]
+        win = tied[0]
+        for o in tied[1:]:
+            win = win if before(win, o) else o
+        picks.append(win)
+        remaining.remove(win)
+    return picks
+
+
+def select_values(ctx: VerifierContext, s: int, proof: StepProof) -> list[int]:
+    """The selection stage s recomputed from the proof (what its on-chain one-step commits)."""
+    st = ctx.program.stages[s]
+    kind = select_kind(st)
+    if kind == "clip":
+        return clip_factors(ctx, s, proof)
+    if kind == "weights":
+        return weiszfeld_weights(ctx, s, proof)
+    if kind == "bulyan":
+        return sorted(bulyan_picks(ctx, s, proof))
     assert st.select is not None
-    out = st.select(_scalars(ctx, st, proof), verifier_order_fn(ctx, proof.lex))
+    return [int(v) for v in st.select(_scalars(ctx, st, proof), verifier_order_fn(ctx, proof.lex))]
+
+
+def select_step(ctx: VerifierContext, s: int, proof: StepProof) -> bool:
+    out = select_values(ctx, s, proof)
     return commit(np.array(out, dtype=np.int64), 1, ctx.arity).root == ctx.stage_roots[s]

@@ -7,6 +7,7 @@ the committed roots, so a proof can only ever report the truth about a step.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -106,11 +107,40 @@ class Prover:
 
             return honest_order_fn(xs)(scores, members)
 
+        base = self._base(s, -1)
+        if st.name == "chosen":  # Bulyan: one content ranking of the tied rows
+            rank = self.bulyan_rank(s)
+            lex = {(min(a, b), max(a, b)): self.lex_witness(min(a, b), max(a, b))
+                   for a, b in itertools.pairwise(rank)}
+            return StepProof(j=-1, scalars=base.scalars, lex=lex, rank=rank)
         if st.lex:
             st.select(self.trace.scalars_for(s), recording)
-        base = self._base(s, -1)
         lex = {p: self.lex_witness(*p) for p in sorted(pairs)}
         return StepProof(j=-1, scalars=base.scalars, lex=lex)
+
+    def bulyan_rank(self, s: int) -> tuple[int, ...]:
+        """The rows tied at the least score in some round of Bulyan's selection, in
+        increasing content order (identical rows by index)."""
+        from mechanism.aggregation._intmath import lexicographic_key
+        from mechanism.aggregation.krum import krum_scores
+        from mechanism.dispute.programs import dist_matrix, honest_order_fn
+
+        prog = self.trace.program
+        n, f = prog.n, int(prog.params.get("f", 1))
+        dm = dist_matrix(self.trace.scalars_for(s)["dist"], n)
+        order_fn = honest_order_fn(self.x)
+        remaining, tied = list(range(n)), set()
+        for _ in range(n - 2 * f):
+            scores = krum_scores(dm, remaining, f)
+            low = min(scores)
+            group = [remaining[p] for p, sc in enumerate(scores) if sc == low]
+            if len(group) > 1:
+                tied.update(group)
+            remaining.pop(order_fn(scores, remaining)[0])
+        import torch
+
+        key = lexicographic_key(torch.from_numpy(np.ascontiguousarray(self.x)))
+        return tuple(sorted(sorted(tied), key=key))
 
     def order_fn(self) -> OrderFn:
         from mechanism.dispute.programs import honest_order_fn
