@@ -30,7 +30,7 @@
         A proof that shows no violation reverts ("no violation"), a tampered opening
         reverts ("opening"). `settle` (anyone) after a clock ran out: the party to move
         loses; the challenger bears the burden of the proofs 1, 2, 4 and of the final
-        one-step. The rollup's `verdict_clock_blocks` must exceed (2 D + 2) clock + 1.
+        one-step. `bind` requires the rollup's `verdict_clock_blocks` >= (2 D + 2) clock + 1.
 """
 
 import merkle_lib
@@ -149,6 +149,9 @@ def bind(_rollup: address):
     assert msg.sender == deployer, "not deployer"
     assert self.rollup == empty(address), "already bound"
     assert staticcall IRollup(_rollup).dispute_depth() == 0, "rollup bisects itself"
+    # the longest game: defend_norm, depth x (reveal, choose), onestep, each within a clock,
+    # then settle one block later; a shorter verdict clock would let Rollup.timeout decide
+    assert staticcall IRollup(_rollup).verdict_clock_blocks() >= (2 * depth + 2) * clock_blocks + 1, "verdict clock"
     self.rollup = _rollup
 
 

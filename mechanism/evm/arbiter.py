@@ -155,6 +155,7 @@ class PairedArbiter:
     def __init__(self, params: RollupParams, cfg: GameConfig) -> None:
         from mechanism.rollup.arbiter import ArbiterModel
         from mechanism.rollup.state import RollupState
+        from mechanism.evm.trainer_validity import check_bind
         from mechanism.rollup.trainer_validity import ValidityModel
 
         self.evm = ArbiterEVM(params, cfg)
@@ -162,6 +163,7 @@ class PairedArbiter:
         self.sim_rollup = RollupState(params, arbiter=self.evm.address, block=self.evm.rollup.block,
                                       validity=self.evm.validity.address)
         self.sim = ArbiterModel(self.sim_rollup, cfg)
+        check_bind(params, self.evm.validity.cfg)  # TrainerValidity.bind's checks, on the mirror
         self.sim_validity = ValidityModel(self.sim_rollup, self.evm.validity.cfg, address=self.evm.validity.address)
 
     def new_account(self, wei: int) -> str:

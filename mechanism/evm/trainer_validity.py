@@ -32,6 +32,25 @@ def rollup_params(cfg: ValidityConfig, **kw: Any) -> RollupParams:
     return RollupParams(dispute_depth=0, verdict_clock_blocks=cfg.verdict_clock_blocks, arity=cfg.arity, **kw)
 
 
+def min_verdict_clock_blocks(cfg: ValidityConfig) -> int:
+    """Shortest rollup verdict clock ``TrainerValidity.bind`` accepts: the longest game
+    (defend_norm, D x (reveal, choose), onestep: 2 D + 2 clocks) plus the block of
+    ``settle`` (``ValidityConfig.verdict_clock_blocks`` keeps one block more)."""
+    return (2 * cfg.depth + 2) * cfg.clock_blocks + 1
+
+
+def check_bind(params: RollupParams, cfg: ValidityConfig) -> None:
+    """``TrainerValidity.bind``'s checks of the rollup (same order and reasons), for the
+    Python mirror: no rollup-side bisection of trainer disputes, and a verdict clock that
+    outlasts the longest validity game."""
+    from mechanism.rollup.params import RollupRevert
+
+    if params.dispute_depth != 0:
+        raise RollupRevert("rollup bisects itself")
+    if params.verdict_clock < min_verdict_clock_blocks(cfg):
+        raise RollupRevert("verdict clock")
+
+
 class ValidityEVM:
     """``TrainerValidity.vy`` + ``FoldVerifier.vy`` bound to a ``Rollup.vy``.
 
@@ -61,12 +80,10 @@ class ValidityEVM:
     _deploy = deploy
 
     def attach(self, rollup: RollupEVM) -> None:
-        """Bind the deployed contract to ``rollup`` (deployed with this one as ``validity``)."""
-        import boa
-
+        """Bind the deployed contract to ``rollup`` (deployed with this one as ``validity``);
+        raises :class:`RollupRevert` with the contract's reason if ``bind`` refuses it."""
         self.rollup = rollup
-        with boa.swap_env(rollup.env):
-            self.contract.bind(rollup.contract.address, sender=self._deployer)
+        call_as_transaction(rollup.env, self.contract, "bind", (rollup.contract.address,), self._deployer)
 
     @property
     def address(self) -> str:
