@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analyses.report import Figure, ReportContext, SectionResults
+from analyses.report import Figure, ReportContext, SectionResults, Verdict
 
 TITLE = "Aggregation core: rules, breakdown conditions, determinism and speed"
 
@@ -35,6 +35,8 @@ CHECK_PARAMS: dict[str, dict[str, Any]] = {
     "centered_clipping": {"tau": 1 << 21, "iterations": 2},
     "bulyan": {"f": 1},
 }
+#: The three determinism checks, as columns of the checks table.
+CHECKS = ("fast_equals_reference", "permutation_invariant", "threads_1_vs_default")
 
 
 def random_rows(rng: Any, n: int, d: int) -> list[list[int]]:
@@ -87,7 +89,6 @@ class AggregationCoreResults(SectionResults):
     max_abs_bits: int
     rules: Any  # DataFrame: rule, breakdown condition, min n, source
     checks: Any  # DataFrame: one row per rule
-    all_ok: bool
     n: int  # benchmark trainers
     d: int  # benchmark parameters
     bench: Any  # DataFrame: every timed path
@@ -99,13 +100,46 @@ class AggregationCoreResults(SectionResults):
         """Benchmark rows of the rules (the float baselines left out)."""
         return self.bench[self.bench["kind"] != "float baseline"]
 
+    @property
+    def failed_checks(self) -> list[tuple[str, str, int, int]]:
+        """(rule, check, passed trials, trials) of every check that failed some trial."""
+        return [(row["rule"], c, int(row[c]), int(row["trials"])) for _, row in self.checks.iterrows()
+                for c in CHECKS if int(row[c]) != int(row["trials"])]
+
+    @property
+    def all_ok(self) -> bool:
+        return not self.failed_checks
+
+    @property
+    def determinism(self) -> Verdict:
+        total = len(self.checks) * len(CHECKS)
+        failed = self.failed_checks
+        detail = (f"{total} checks x {int(self.checks['trials'].iloc[0])} seeded trials, all equal" if not failed else
+                  f"{len(failed)} of {total} checks failed: " +
+                  ", ".join(f"{r} {c} {k}/{n}" for r, c, k, n in failed))
+        return Verdict("bit-exact aggregation: fast path = reference, permutation- and thread-invariant",
+                       not failed, detail)
+
     def tables(self) -> dict[str, Any]:
-        return {"aggregation_rules": self.rules, "determinism_checks": self.checks, "aggregation_benchmark": self.bench}
+        return {"aggregation_rules": self.rules, "determinism_checks": self.checks,
+                "aggregation_benchmark": self.bench_table}
+
+    @property
+    def bench_table(self) -> Any:
+        """The benchmark as shown: a baseline is its own reference (ratio 1), units in the headers."""
+        b = self.bench.copy()
+        base = b["kind"] == "float baseline"
+        b.loc[base, "baseline"] = b.loc[base, "name"]
+        b.loc[base, "ratio"] = 1.0
+        return b.rename(columns={"name": "path", "seconds": "time [s]", "ratio": "time / baseline time [1]"})
 
     def numbers(self) -> dict[str, Any]:
         rows = self.rule_rows
         return {"n": self.n, "d": self.d, "determinism_ok": "yes" if self.all_ok else "no",
                 **{f"ratio_{r}": float(v) for r, v in zip(rows["name"], rows["ratio"], strict=True)}}
+
+    def verdicts(self) -> list[Verdict]:
+        return [self.determinism]
 
     def params(self) -> dict[str, Any]:
         return {"frac_bits": self.frac_bits, "bench_n": self.n, "bench_d": self.d,
@@ -131,14 +165,12 @@ def run(ctx: ReportContext) -> AggregationCoreResults:
 
     ctx.progress("determinism checks")
     checks = pd.DataFrame(determinism_checks(ctx.seed, 3 if ctx.quick else 10))
-    all_ok = bool((checks[["fast_equals_reference", "permutation_invariant", "threads_1_vs_default"]]
-                   .eq(checks["trials"], axis=0)).all().all())
 
     n, d = (30, 100_000) if ctx.quick else (50, 1_000_000)
     ctx.progress(f"benchmark n={n} d={d}")
     bench = pd.DataFrame(bench_aggregation.run(n, d, repeats=1 if ctx.quick else 3, seed=ctx.seed))
     return AggregationCoreResults(
-        frac_bits=DEFAULT_FRAC_BITS, max_abs_bits=MAX_ABS_BITS, rules=rules_df, checks=checks, all_ok=all_ok,
+        frac_bits=DEFAULT_FRAC_BITS, max_abs_bits=MAX_ABS_BITS, rules=rules_df, checks=checks,
         n=n, d=d, bench=bench, bench_params=bench_aggregation.DEFAULT_PARAMS, seed=ctx.seed,
     )
 
@@ -169,7 +201,8 @@ and ties are broken by score then by the rows' content. Each rule below has a pu
 integer reference that is its specification; the torch fast path equals it bit for bit.
 
 **Determinism checks that ran for this report** (seeded random inputs with duplicates,
-partial ties and values near the 2^{r.max_abs_bits} bound): {"all passed" if r.all_ok else "SOME FAILED — see table"}.
+partial ties and values near the 2^{r.max_abs_bits} bound): {r.determinism.said("all passed", "**FAILED**")}
+({r.determinism.detail}).
 
 **Speed** (n={r.n}, d={r.d:,}; ratios are measured in the same run against float baselines;
 absolute seconds are machine-dependent).

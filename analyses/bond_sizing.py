@@ -7,10 +7,21 @@ from typing import Any
 
 import numpy as np
 
-from analyses.report import Figure, ReportContext, SectionResults
+from analyses.report import (
+    Figure,
+    Measurement,
+    ReportContext,
+    SectionResults,
+    Verdict,
+    recommendation_inputs,
+)
 from analyses.style import colors, new_figure, save_figure
 
 TITLE = "Bond sizing"
+#: The BoLD recursion reproduces Arbitrum One's published bonds if every level is within
+#: this relative error (its gas price and resource ratio are fitted, so this is a check of
+#: the recursion and the gas tables, not of the fit).
+BOLD_REL_TOL = 0.01
 
 
 def recommended_table(rec: object) -> object:
@@ -21,7 +32,8 @@ def recommended_table(rec: object) -> object:
              "alt value": p["alt_value"], "alt unit": p["alt_unit"], "binding constraint": p["binding_constraint"]}
             for p in d["parameters"]]
     rows.append({"parameter": "aggregation_rule", "value": d["aggregation_rule"], "unit": "",
-                 "alt value": d["aggregation"]["tolerance"], "alt unit": "tolerance", "binding constraint": "lowest dispute gas covering f"})
+                 "alt value": d["aggregation"]["tolerance"], "alt unit": "tolerance beta* [1]",
+                 "binding constraint": "lowest dispute gas covering f"})
     return pd.DataFrame(rows)
 
 
@@ -47,6 +59,47 @@ class BondSizingResults(SectionResults):
     bold: Any  # DataFrame: BoLD recursion vs Arbitrum One's published bonds
     recommended: Any  # DataFrame
 
+    @property
+    def bribery(self) -> Verdict:
+        b = self.rec.bribery
+        return Verdict("bribery: bribing every challenger costs more than the largest gain",
+                       b["bribe_all_cost_eth"] >= b["max_gain_eth"],
+                       f"{b['challengers']} challengers x {b['bribe_per_challenger_eth']:.4g} ETH = "
+                       f"{b['bribe_all_cost_eth']:.4g} ETH vs G = {b['max_gain_eth']:.4g} ETH")
+
+    @property
+    def sybil(self) -> Verdict:
+        sy = self.rec.sybil
+        return Verdict("Sybil poisoning: identities above the tolerance cost at least the poisoning gain",
+                       sy["attack_cost_eth"] >= sy["poisoning_gain_eth"],
+                       f"{sy['identities_needed']:g} identities cost {sy['attack_cost_eth']:.4g} ETH vs gain "
+                       f"{sy['poisoning_gain_eth']:.4g} ETH")
+
+    @property
+    def bold_error(self) -> float:
+        """Largest relative error of the BoLD recursion against Arbitrum One's published bonds."""
+        cols = list(self.bold.columns)
+        ours, theirs = self.bold[cols[1]].to_numpy(float), self.bold[cols[2]].to_numpy(float)
+        return float(np.max(np.abs(ours - theirs) / theirs))
+
+    @property
+    def bold_reproduced(self) -> Verdict:
+        return Verdict("BoLD stake recursion reproduces Arbitrum One's published bonds",
+                       self.bold_error <= BOLD_REL_TOL,
+                       f"largest relative error {self.bold_error:.2%} over {self.bold_levels} levels "
+                       f"(tolerance {BOLD_REL_TOL:.0%})")
+
+    @property
+    def bribery_binds(self) -> bool:
+        """The sequencer bond is set by the bribery bound (not by dispute resources)."""
+        return "brib" in str(self.rec_dict["binding_constraints"]["sequencer_bond_eth"])
+
+    def verdicts(self) -> list[Verdict]:
+        return [self.bribery, self.sybil, self.bold_reproduced]
+
+    def measurements(self) -> list[Measurement]:
+        return recommendation_inputs(self.rec)
+
     def tables(self) -> dict[str, Any]:
         return {"recommended_parameters": self.recommended, "bold_stakes": self.bold}
 
@@ -64,13 +117,12 @@ class BondSizingResults(SectionResults):
 def run(ctx: ReportContext) -> BondSizingResults:
     import pandas as pd
 
+    from analyses.report import recommendation
     from mechanism.economics import bounds
     from mechanism.economics.payoffs import censorship_probability, fraud_success_probability
-    from mechanism.economics.recommend import recommend
-    from mechanism.economics.scenario import DesignInputs
 
     n = 40 if ctx.quick else 200
-    rec = recommend(DesignInputs(), with_sensitivity=not ctx.quick)
+    rec = recommendation()
     m, v, t_eff = 10, 0.75, 20
     gains = np.geomspace(1, 1e5, n)
     by_gain = {}
@@ -122,31 +174,48 @@ def text(results: BondSizingResults) -> str:
     rec, d = r.rec, r.rec_dict
     levels = {2: "two", 3: "three", 4: "four"}.get(r.bold_levels, str(r.bold_levels))
     edge_gas = float(f"{r.bold_edge_gas:.1g}")  # one significant figure
+    gas = {m.name: m for m in r.measurements()}.get("dispute gas per side")
+    gas_src = f"{gas.source}: {gas.detail}" if gas else "source not stated"
+    binding_seq = d["binding_constraints"]["sequencer_bond_eth"]
+    what = ("**bribery**" if r.bribery_binds else f"**`{binding_seq}`** (not bribery)")
+    capped = rec.reward_share >= rec.inputs.max_reward_share * (1 - 1e-9)
+    bribe = r.bribery.said(
+        f"Bribing every challenger at these bonds costs {rec.bribery['bribe_all_cost_eth']:.4g} ETH, more than the "
+        f"largest gain of {rec.bribery['max_gain_eth']:.4g} ETH: the bribery check passes.",
+        f"**Bribing every challenger at these bonds costs only {rec.bribery['bribe_all_cost_eth']:.4g} ETH, less than "
+        f"the largest gain of {rec.bribery['max_gain_eth']:.4g} ETH: the bribery check fails.**")
+    sybil = r.sybil.said("must cost at least the poisoning gain, and they do:",
+                         "must cost at least the poisoning gain, **but they do not** "
+                         f"({rec.sybil['attack_cost_eth']:.4g} < {rec.sybil['poisoning_gain_eth']:.4g} ETH);")
+    bold = r.bold_reproduced.said("reproduces", "**does not reproduce**")
+    resources = ("the bribery bound, not dispute resources, sizes the sequencer bond" if r.bribery_binds
+                 else f"the sequencer bond is bound by `{binding_seq}`")
     return f"""
-The deterrence bound of ECONOMICS.md §2, ``B >= P_s G / (1 - P_s)``, grows linearly in the
+The deterrence bound of docs/economics.md §2, ``B >= P_s G / (1 - P_s)``, grows linearly in the
 attacker's gain and explodes as censorship makes a fraud likely to survive (left: m = {r.challengers}
 challengers verifying with v = {r.verify_prob}, T' = {r.window_blocks} blocks). With honest verification sustained
 by forced errors, P_s is pinned at the target ({rec.inputs.target_fraud_probability:g}), so
-deterrence needs only ``G x eps``. What sizes the bonds in the default scenario is
-**bribery**: an attacker who bribes all m = {rec.inputs.challengers} potential challengers must pay each
+deterrence needs only ``G x eps``. What sizes the sequencer bond in the default scenario is {what}:
+an attacker who bribes all m = {rec.inputs.challengers} potential challengers must pay each
 what a defector would earn, so fraud is unprofitable only if
 ``m [(1 - Q)(alpha B_s - c_d - r B_c t_d) - c_v] >= G`` (and the partial-bribery rows for
 k < m challengers; `mechanism.economics.payoffs.bribery_profit_eth`): the reward must exceed
-G / m = {rec.bribery['max_gain_eth'] / rec.inputs.challengers:.4g} ETH at the worst vertex, and with the reward share
-capped at {rec.inputs.max_reward_share:g} the sequencer bond follows. The recommended sequencer bond is
-**{rec.sequencer_bond_eth:g} ETH** (binding: `{d['binding_constraints']['sequencer_bond_eth']}`), the
-challenger bond **{rec.challenger_bond_eth:g} ETH** (BoLD resource ratio rho = {rec.inputs.resource_ratio:g} x the
-dispute cost at the highest gas price), reward share **{rec.reward_share:g}**, trainer stake
-**{rec.trainer_stake_eth:g} ETH** and a burned registration fee **{rec.registration_fee_eth:g} ETH** per trainer
-(binding: `{d['binding_constraints']['registration_fee_eth']}`: {rec.sybil['identities_needed']:g} Sybil identities
-above the tolerance must cost at least the poisoning gain, and stake that is never slashed costs
-them only {rec.sybil['stake_capital_cost_eth']:.3g} ETH of capital). Bribing every challenger at these bonds costs
-{rec.bribery['bribe_all_cost_eth']:.4g} ETH against a largest gain of {rec.bribery['max_gain_eth']:.4g} ETH.
+G / m = {rec.bribery['max_gain_eth'] / rec.inputs.challengers:.4g} ETH at the worst vertex, with the reward share
+{"at its cap" if capped else "below its cap"} of {rec.inputs.max_reward_share:g}. The recommended sequencer bond is
+**{rec.sequencer_bond_eth:g} ETH** (binding: `{binding_seq}`), the
+challenger bond **{rec.challenger_bond_eth:g} ETH** (binding: `{d['binding_constraints']['challenger_bond_eth']}`;
+BoLD resource ratio rho = {rec.inputs.resource_ratio:g} x the dispute cost at the highest gas price), reward share
+**{rec.reward_share:g}**, trainer stake **{rec.trainer_stake_eth:g} ETH** and a burned registration fee
+**{rec.registration_fee_eth:g} ETH** per trainer (binding: `{d['binding_constraints']['registration_fee_eth']}`:
+{rec.sybil['identities_needed']:g} Sybil identities above the tolerance {sybil} {rec.sybil['attack_cost_eth']:.4g} ETH
+against {rec.sybil['poisoning_gain_eth']:.4g} ETH; stake that is never slashed costs them only
+{rec.sybil['stake_capital_cost_eth']:.3g} ETH of capital). {bribe}
 Arbitrum's {r.arbitrum_assertion_bond_eth:,.0f} ETH assertion bond is sized by BoLD's {levels}-level ~{edge_gas / 1e6:.0f}M-gas-per-edge game at
-{r.bold_gas_price_gwei:g} gwei; an FL aggregation dispute costs ~{rec.rule.dispute_gas_per_side / 1e6:.2g}M gas per side (placeholder until
-the dispute gas model lands), so here it is the bribery bound, not dispute resources, that matters.
+{r.bold_gas_price_gwei:g} gwei; an FL aggregation dispute of rule {rec.rule.name} costs {rec.rule.dispute_gas_per_side / 1e6:.3g}M gas
+per side ({gas_src}), {rec.rule.dispute_gas_per_side / r.bold_edge_gas:.2g} x a BoLD edge, and {resources}.
 
-The BoLD stake recursion (bounds.bold_stakes_eth) reproduces Arbitrum One's published bonds
-with the calculator's gas tables, a {r.bold_gas_price_gwei:g} gwei gas price and resource ratio {r.bold_resource_ratio:g} (both fitted
-by us, not quoted). Warnings of the default scenario: {'; '.join(rec.warnings) or 'none'}.
+The BoLD stake recursion (bounds.bold_stakes_eth) {bold} Arbitrum One's published bonds
+({r.bold_reproduced.detail}) with the calculator's gas tables, a {r.bold_gas_price_gwei:g} gwei gas price and
+resource ratio {r.bold_resource_ratio:g} (both fitted by us, not quoted). Warnings of the default scenario:
+{'; '.join(rec.warnings) or 'none'}.
 """

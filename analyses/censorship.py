@@ -15,11 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analyses.report import Figure, ReportContext, SectionResults, sci
+from analyses.report import Figure, Measurement, ReportContext, SectionResults, Verdict, sci
 
 TITLE = "Censorship and block stuffing: measured miss probability vs q^T, stuffing cost vs EIP-1559"
 #: Confidence level of the Clopper-Pearson intervals.
 CONFIDENCE = 0.95
+#: q^T agrees with the simulation if the cells whose interval misses it are no more than
+#: this quantile of Binomial(cells, 1 - CONFIDENCE) (Clopper-Pearson covers >= CONFIDENCE).
+AGREEMENT_QUANTILE = 0.99
+#: The simulated stuffing cost matches the closed form if the relative gap is at most this
+#: (the integer base-fee update floors once per block: a relative 1/b_0 per block).
+STUFFING_REL_TOL = 1e-6
 
 
 def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
@@ -60,14 +66,59 @@ class CensorshipResults(SectionResults):
     base_fee_growth: float  # per full block
     stuffing: Any  # DataFrame: one row per number of stuffed blocks
     worst_gap: float
+    max_gain_eth: float  # largest attacker gain of the recommendation's scenario
     seed: int
+
+    @property
+    def cells_outside(self) -> int:
+        """Cells whose Clopper-Pearson interval does not contain q^T."""
+        return round((1.0 - self.agreement) * len(self.grid))
+
+    @property
+    def outside_allowed(self) -> int:
+        """Most cells that may miss q^T by chance (:data:`AGREEMENT_QUANTILE` of the binomial)."""
+        from scipy.stats import binom
+
+        return int(binom.ppf(AGREEMENT_QUANTILE, len(self.grid), 1.0 - CONFIDENCE))
+
+    @property
+    def felten(self) -> Verdict:
+        n, out, ok = len(self.grid), self.cells_outside, self.cells_outside <= self.outside_allowed
+        return Verdict("censorship: simulated miss probability agrees with Felten's q^T", ok,
+                       f"q^T outside the {CONFIDENCE:.0%} interval in {out} of {n} cells "
+                       f"(at most {self.outside_allowed} expected by chance; {self.trials} trials per cell)")
+
+    @property
+    def stuffing_matches(self) -> Verdict:
+        ok = self.worst_gap <= STUFFING_REL_TOL
+        return Verdict("block stuffing: simulated cost matches the EIP-1559 closed form", ok,
+                       f"largest relative gap {self.worst_gap:.1e} (tolerance {STUFFING_REL_TOL:.0e})")
+
+    @property
+    def stuffing_cost_max_eth(self) -> float:
+        return float(self.stuffing["simulated_cost_eth"].iloc[-1])
+
+    @property
+    def stuffing_exceeds_gain(self) -> bool:
+        """Stuffing the longest simulated run costs more than the scenario's largest gain."""
+        return self.stuffing_cost_max_eth > self.max_gain_eth
+
+    def verdicts(self) -> list[Verdict]:
+        return [self.felten, self.stuffing_matches]
+
+    def measurements(self) -> list[Measurement]:
+        return [Measurement("censorship cells agreeing with q^T", f"{len(self.grid) - self.cells_outside}/{len(self.grid)}",
+                            "cells", "measured", f"simulated L1, {self.trials} trials per cell, seed {self.seed}"),
+                Measurement(f"cost of stuffing {int(self.stuffing['blocks'].iloc[-1])} blocks", self.stuffing_cost_max_eth,
+                            "ETH", "measured", f"simulated L1 (integer EIP-1559) from {self.base_fee_gwei:g} gwei")]
 
     def tables(self) -> dict[str, Any]:
         return {"censorship_grid": self.grid, "stuffing_cost": self.stuffing}
 
     def numbers(self) -> dict[str, Any]:
         return {"agreement": self.agreement, "trials": self.trials, "stuffing_gap": self.worst_gap,
-                "stuffing_cost_eth_max": float(self.stuffing["simulated_cost_eth"].iloc[-1])}
+                "stuffing_cost_eth_max": self.stuffing_cost_max_eth, "cells_outside": self.cells_outside,
+                "felten_agrees": "yes" if self.felten.passed else "no"}
 
     def params(self) -> dict[str, Any]:
         return {"q": self.qs, "T_blocks": self.windows, "base_fee_gwei": self.base_fee_gwei,
@@ -81,6 +132,7 @@ def run(ctx: ReportContext) -> CensorshipResults:
     import numpy as np
     import pandas as pd
 
+    from analyses.report import recommendation
     from mechanism.chain import (
         BLOCK_SECONDS,
         GAS_LIMIT,
@@ -113,7 +165,8 @@ def run(ctx: ReportContext) -> CensorshipResults:
         qs=qs, windows=windows, trials=trials, grid=grid, agreement=agree, example_q=example_q,
         example_eps=example_eps, example_blocks=int(np.ceil(np.log(example_eps) / np.log(example_q))),
         block_seconds=BLOCK_SECONDS, base_fee_gwei=base_fee / GWEI, tip_gwei=tip // GWEI, gas_limit=GAS_LIMIT,
-        base_fee_growth=0.125, stuffing=stuff, worst_gap=float(stuff["relative_gap"].max()), seed=ctx.seed,
+        base_fee_growth=0.125, stuffing=stuff, worst_gap=float(stuff["relative_gap"].max()),
+        max_gain_eth=float(recommendation().bribery["max_gain_eth"]), seed=ctx.seed,
     )
 
 
@@ -157,19 +210,26 @@ def plot(results: CensorshipResults, ctx: ReportContext) -> list[Figure]:
 def text(results: CensorshipResults) -> str:
     r = results
     k_max = int(r.stuffing["blocks"].iloc[-1])
+    n = len(r.grid)
+    agree = r.felten.said(
+        "agrees with Felten's q^T", f"**does not agree** with Felten's q^T (more than the {r.outside_allowed} cells "
+        "expected by chance miss it)")
+    match = r.stuffing_matches.said("matches the closed form", "**does not match** the closed form")
+    then = r.felten.said("Hence for", "Were it to hold, for")
+    gain = ("more than" if r.stuffing_exceeds_gain else "**less than**")
     return f"""
 A challenger submits its challenge at the start of a window of T blocks; every block's
 proposer is adversarial with probability q and then omits it (stake-weighted random
-selection, independent blocks). The measured miss probability on the simulated L1 agrees
-with Felten's q^T: q^T lies inside the {CONFIDENCE:.0%} Clopper-Pearson interval in
-**{r.agreement:.0%}** of the {len(r.grid)} cells ({r.trials} trials each; about {CONFIDENCE:.0%} is expected by
-chance). Hence for a target eps the censorship part of the period is
+selection, independent blocks). The measured miss probability on the simulated L1 {agree}:
+q^T lies inside the {CONFIDENCE:.0%} Clopper-Pearson interval in
+**{r.agreement:.0%}** of the {n} cells ({r.trials} trials each; {r.cells_outside} outside, at most
+{r.outside_allowed} expected by chance at the {AGREEMENT_QUANTILE:.0%} level). {then} a target eps the censorship part of the period is
 T_censor = ceil(log eps / log q): e.g. q = {r.example_q:g}, eps = {sci(r.example_eps)} needs {r.example_blocks} blocks.
 
 Block stuffing instead must buy every block at the EIP-1559 price; each full block raises
 the base fee by {r.base_fee_growth:.1%}, so k blocks cost sum_(i<k) gas_limit (b0 {1 + r.base_fee_growth:g}^i + tip). The
-simulator, which applies the spec's integer update each block, matches the closed form
-within a relative {r.worst_gap:.1e}; stuffing {k_max} blocks ({k_max * r.block_seconds / 60:.0f} min) from
-{r.base_fee_gwei:.0f} gwei costs {r.stuffing["simulated_cost_eth"].iloc[-1]:,.0f} ETH, so stuffing
-a multi-day window is irrational for any realistic gain G (gas limit {r.gas_limit:,}).
+simulator, which applies the spec's integer update each block, {match}
+(largest relative gap {r.worst_gap:.1e}, tolerance {STUFFING_REL_TOL:.0e}); stuffing {k_max} blocks ({k_max * r.block_seconds / 60:,.0f} min) from
+{r.base_fee_gwei:.0f} gwei costs {r.stuffing_cost_max_eth:,.0f} ETH, {gain} the largest gain of the
+recommendation's scenario (G = {r.max_gain_eth:,.4g} ETH; gas limit {r.gas_limit:,}).
 """

@@ -21,22 +21,36 @@ The results object also says what the report keeps from it: :meth:`SectionResult
 (name -> DataFrame, written to ``tables/`` and shown in the page), :meth:`~SectionResults.numbers`
 (macros for ``numbers.tex``, prefixed by the section key), :meth:`~SectionResults.params`
 and :meth:`~SectionResults.seeds` (``params.json``), and :meth:`~SectionResults.files`
-(extra files under the report folder). :func:`build_section` is the one function that
-assembles a :class:`Section` from the three; sections carry no other boilerplate. A
-section's key is its module's last name (``analyses.censorship`` -> ``censorship``).
+(extra files under the report folder). A section states its checks as :class:`Verdict`
+objects (:meth:`~SectionResults.verdicts`: name, passed, the numbers it rests on) and its
+headline numbers as :class:`Measurement` objects (:meth:`~SectionResults.measurements`,
+each with its source: measured, user or cited); its prose about a check is a function of
+the verdict. :func:`build_section` is the one function that assembles a :class:`Section`
+from the three; sections carry no other boilerplate. A section's key is its module's last
+name (``analyses.censorship`` -> ``censorship``).
+
+A module that sets ``RUN_AFTER_OTHERS = True`` (the summary) is built after every other
+section, reads their results from :attr:`ReportContext.results`, and is still placed where
+:data:`SECTIONS` lists it. Every section that needs the recommended design reads it from
+:func:`recommendation` (one ``recommend`` call per process).
 
 The report runner builds each section in order and writes, atomically (into a temporary
 folder that replaces ``reports/NAME`` only when everything succeeded)::
 
     reports/NAME/index.md, index.html (self-contained, figures inlined)
                  figures/*.png|pdf, tables/*.csv|tex, numbers.tex, params.json,
-                 provenance.json (git commit, config, seeds, versions, timings)
+                 design.json (the design every section used), provenance.json
+                 (git commit, config, seeds, versions, timings)
+
+Tables are shown through :func:`analyses.style.display_table` (readable numbers, units in
+the headers); the CSVs keep the raw values.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import importlib
 import json
 import platform
@@ -53,6 +67,7 @@ from typing import Any
 
 #: Section modules, in report order. Each later issue appends its analysis here.
 SECTIONS: list[str] = [
+    "analyses.summary",
     "analyses.aggregation_core",
     "analyses.dispute_cost",
     "analyses.censorship",
@@ -72,6 +87,8 @@ class ReportContext:
     seed: int = 20261125
     quick: bool = False
     progress: Callable[[str], None] = lambda msg: None
+    #: Results of the sections built so far, by section key (the summary reads them).
+    results: dict[str, Any] = field(default_factory=dict)
 
     @property
     def figures_dir(self) -> Path:
@@ -80,6 +97,43 @@ class ReportContext:
 
 #: A figure written by a section's ``plot``: (file stem under ``figures/``, caption).
 Figure = tuple[str, str]
+
+#: Where a number comes from (the project's rule: every input is one of these).
+SOURCES = ("measured", "user", "cited")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check a section ran: its name, whether it passed, and the numbers it rests on."""
+
+    name: str
+    passed: bool
+    detail: str
+
+    @property
+    def mark(self) -> str:
+        return "✓ pass" if self.passed else "✗ FAIL"
+
+    def said(self, passed: str, failed: str) -> str:
+        """``passed`` if the check passed, else ``failed`` (prose as a function of the result)."""
+        return passed if self.passed else failed
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A headline number: value, unit, source (measured, user or cited) and where from."""
+
+    name: str
+    value: Any
+    unit: str
+    source: str
+    detail: str
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            from mechanism.errors import ParameterError
+
+            raise ParameterError.bad("source", self.source, "one of " + ", ".join(SOURCES))
 
 
 @dataclass
@@ -94,6 +148,8 @@ class Section:
     numbers: dict[str, Any] = field(default_factory=dict)  # macro name -> value
     params: dict[str, Any] = field(default_factory=dict)
     seeds: list[int] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+    measurements: list[Measurement] = field(default_factory=list)
 
 
 class SectionResults:
@@ -122,6 +178,85 @@ class SectionResults:
         """Extra files, path relative to the report folder -> text."""
         return {}
 
+    def verdicts(self) -> list[Verdict]:
+        """The section's checks, each computed from the results (the summary lists them)."""
+        return []
+
+    def measurements(self) -> list[Measurement]:
+        """The section's headline numbers with their sources (the summary lists them)."""
+        return []
+
+
+@functools.lru_cache(maxsize=1)
+def recommendation() -> Any:
+    """The recommendation of the default scenario that every section reads (bond sizing,
+    challenge period, ABM validation, summary): one ``recommend`` call per process, so
+    all of them quote the same design (:meth:`Recommendation.as_design`)."""
+    from mechanism.economics.recommend import recommend
+    from mechanism.economics.scenario import DesignInputs
+
+    return recommend(DesignInputs(), with_sensitivity=False)
+
+
+def recommended_design() -> Any:
+    """The :class:`mechanism.design.Design` of :func:`recommendation`."""
+    return recommendation().as_design()
+
+
+#: Names of the two measured inputs of a recommendation, as :func:`recommendation_inputs` gives them.
+TOLERANCE_INPUT = "tolerance beta* of the chosen rule"
+DISPUTE_GAS_INPUT = "dispute gas per side"
+
+
+def _declared_source(rec_dict: dict[str, Any], *keys: str) -> dict[str, Any] | None:
+    """``{value, unit, source, ...}`` of an input if the recommendation declares it
+    (``inputs.<key>`` as an object with a ``source``), else None."""
+    inputs = rec_dict.get("inputs", {})
+    for k in keys:
+        v = inputs.get(k) if isinstance(inputs, dict) else None
+        if isinstance(v, dict) and v.get("source") in SOURCES:
+            return v
+    return None
+
+
+def _detail(entry: dict[str, Any]) -> str:
+    parts = [str(entry[k]) for k in ("file", "reference", "detail") if entry.get(k)]
+    if entry.get("sha256"):
+        parts.append(f"SHA-256 {str(entry['sha256'])[:12]}")
+    return "; ".join(parts) or str(entry["source"])
+
+
+def recommendation_inputs(rec: Any) -> list[Measurement]:
+    """The two inputs a recommendation rests on that this toolkit measures: the chosen
+    rule's tolerance and its dispute gas per side, each with its source. Read from the
+    recommendation's declared ``inputs`` (value, unit, source) when it declares them;
+    otherwise from its rule choice, classified by what produced the number."""
+    d = rec.to_dict()
+    out = []
+    tol = _declared_source(d, "tolerance")
+    if tol is not None:
+        out.append(Measurement(TOLERANCE_INPUT, rec.rule.tolerance, "1", tol["source"], _detail(tol)))
+    else:
+        src = str(rec.rule.tolerance_source)
+        out.append(Measurement(TOLERANCE_INPUT, rec.rule.tolerance, "1",
+                               "measured" if src.startswith("measured") else "cited", src))
+    gas = _declared_source(d, "dispute_gas_per_side", "dispute_gas")
+    if gas is not None:
+        out.append(Measurement(DISPUTE_GAS_INPUT, rec.rule.dispute_gas_per_side, "gas", gas["source"], _detail(gas)))
+    elif rec.inputs.dispute_gas_per_side is not None:
+        out.append(Measurement(DISPUTE_GAS_INPUT, rec.rule.dispute_gas_per_side, "gas", "user", "given as an input"))
+    else:
+        from mechanism.economics import workload
+
+        onchain = getattr(workload, "ONCHAIN_RULES", None)
+        if onchain is None or rec.rule.name in onchain:
+            out.append(Measurement(DISPUTE_GAS_INPUT, rec.rule.dispute_gas_per_side, "gas", "measured",
+                                   f"EVM-calibrated model of the {rec.rule.name} game (mechanism.dispute.gas)"))
+        else:
+            out.append(Measurement(DISPUTE_GAS_INPUT, rec.rule.dispute_gas_per_side, "gas", "user",
+                                   "typed-in factor x the mean's measured game (not measured)"))
+    return out
+
 
 def sci(x: float) -> str:
     """``x`` rounded to a power of ten and written without padding, for prose: ``1e-9``, ``1e6``."""
@@ -137,6 +272,7 @@ def section_key(module: ModuleType) -> str:
 def build_section(module: ModuleType, ctx: ReportContext) -> Section:
     """Assemble a section from its module's ``run``, ``plot`` and ``text``."""
     results = module.run(ctx)
+    ctx.results[section_key(module)] = results
     figures = list(module.plot(results, ctx))
     markdown = module.text(results)
     for rel, content in results.files().items():
@@ -146,6 +282,7 @@ def build_section(module: ModuleType, ctx: ReportContext) -> Section:
     return Section(
         key=section_key(module), title=module.TITLE, markdown=markdown, figures=figures,
         tables=results.tables(), numbers=results.numbers(), params=results.params(), seeds=results.seeds(),
+        verdicts=list(results.verdicts()), measurements=list(results.measurements()),
     )
 
 
@@ -169,23 +306,37 @@ def _macro_name(key: str) -> str:
     return "orfl" + "".join(w[:1].upper() + w[1:] for w in words if w)
 
 
+#: LaTeX for the characters a cell or a macro may hold.
+_LATEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#",
+          "$": r"\$", "^": r"\^{}", "~": r"\~{}", "–": "--", "∞": r"$\infty$", "✓": r"\checkmark{}", "✗": "x"}
+
+
 def _latex_escape(v: Any) -> str:
-    s = f"{v:.6g}" if isinstance(v, float) else str(v)
-    return s.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+    """``v`` formatted by :func:`analyses.style.format_number`, safe in LaTeX text."""
+    from analyses.style import format_number
+
+    return "".join(_LATEX.get(ch, ch) for ch in format_number(v))
 
 
 def _table_markdown(df: Any) -> str:
-    cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        cells = []
-        for v in row:
-            if isinstance(v, float):
-                cells.append(f"{v:.4g}")
-            else:
-                cells.append(str(v))
-        lines.append("| " + " | ".join(cells) + " |")
+    """The Markdown (and so HTML) table: cells and headers from :func:`analyses.style.display_table`."""
+    from analyses.style import display_table
+
+    shown = display_table(df)
+    esc = lambda x: str(x).replace("|", "\\|")  # noqa: E731
+    lines = ["| " + " | ".join(esc(c) for c in shown.columns) + " |", "|" + "---|" * shown.shape[1]]
+    for row in shown.itertuples(index=False):
+        lines.append("| " + " | ".join(esc(v) for v in row) + " |")
     return "\n".join(lines)
+
+
+def _table_latex(df: Any) -> str:
+    """The LaTeX table: the same cells as the Markdown one, escaped."""
+    from analyses.style import display_table
+
+    shown = display_table(df)
+    shown = shown.apply(lambda col: col.map(_latex_escape)).set_axis([_latex_escape(c) for c in shown.columns], axis=1)
+    return str(shown.to_latex(index=False, escape=False))
 
 
 HTML_CSS = """
@@ -235,15 +386,17 @@ def write_report(
         ctx = ReportContext(out_dir=tmp, seed=seed, quick=quick, progress=progress)
         (tmp / "figures").mkdir()
         (tmp / "tables").mkdir()
-        built: list[Section] = []
+        order = list(sections or SECTIONS)
+        modules = {m: importlib.import_module(m) for m in order}
+        last = [m for m in order if getattr(modules[m], "RUN_AFTER_OTHERS", False)]
+        by_name: dict[str, Section] = {}
         timings: dict[str, float] = {}
-        for mod_name in sections or SECTIONS:
+        for mod_name in [m for m in order if m not in last] + last:
             progress(f"section {mod_name}")
             t0 = time.perf_counter()
-            module = importlib.import_module(mod_name)
-            built.append(build_section(module, ctx))
+            by_name[mod_name] = build_section(modules[mod_name], ctx)
             timings[mod_name] = round(time.perf_counter() - t0, 3)
-        _write_outputs(tmp, name, built, ctx, timings)
+        _write_outputs(tmp, name, [by_name[m] for m in order], ctx, timings)
         final = root / name
         if final.exists():
             shutil.rmtree(final)
@@ -276,7 +429,7 @@ def _write_outputs(out: Path, name: str, built: list[Section], ctx: ReportContex
             parts += [f"![{caption}](figures/{stem}.png)", "", f"*Figure: {caption}* ([PDF](figures/{stem}.pdf))", ""]
         for tname, df in s.tables.items():
             df.to_csv(out / "tables" / f"{tname}.csv", index=False)
-            (out / "tables" / f"{tname}.tex").write_text(df.to_latex(index=False, float_format="%.4g"))
+            (out / "tables" / f"{tname}.tex").write_text(_table_latex(df))
             parts += [f"**Table `{tname}`** ([CSV](tables/{tname}.csv), [LaTeX](tables/{tname}.tex))", "", _table_markdown(df), ""]
         numbers.update({f"{s.key}_{k}": v for k, v in s.numbers.items()})
         params[s.key] = {"params": s.params, "seeds": s.seeds}

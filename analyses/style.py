@@ -56,3 +56,77 @@ def save_figure(fig: Any, directory: Path, stem: str) -> list[Path]:
     fig.savefig(paths[1])
     plt.close(fig)
     return paths
+
+
+# --------------------------------------------------------------------------- tables
+#: Significant digits of a number in a displayed table or in ``numbers.tex``.
+SIG_DIGITS = 4
+#: What a missing value (None, NaN) prints as.
+DASH = "–"
+#: Column-name suffix -> unit shown in the header (longest suffix first).
+UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("_usd_per_assertion", "USD/assertion"), ("_eth_per_assertion", "ETH/assertion"), ("_usd_per_year", "USD/year"),
+    ("_per_side", "per side"), ("_eth", "ETH"), ("_usd", "USD"), ("_gwei", "gwei"), ("_wei", "wei"),
+    ("_blocks", "blocks"), ("_hours", "h"), ("_seconds", "s"), ("_gas", "gas"), ("_bps", "bp"), ("_pct", "%"),
+)
+
+
+def format_number(v: Any, sig: int = SIG_DIGITS) -> str:
+    """A value as a table cell or a ``numbers.tex`` macro: thousands separators, ``sig``
+    significant digits, no exponent between 1e-3 and 1e15, a dash for a missing value.
+
+    ``1519234.7 -> "1,519,235"``, ``0.012345 -> "0.01235"``, ``3.0 -> "3"``,
+    ``2.5e-9 -> "2.5e-9"``, ``nan -> "–"``, ``True -> "yes"``; strings pass unchanged.
+    """
+    import math
+    import numbers
+
+    if v is None:
+        return DASH
+    if isinstance(v, bool) or type(v).__name__ == "bool_":
+        return "yes" if v else "no"
+    if isinstance(v, numbers.Integral):
+        return f"{int(v):,}"
+    if isinstance(v, numbers.Real):
+        x = float(v)
+        if math.isnan(x):
+            return DASH
+        if math.isinf(x):
+            return "∞" if x > 0 else "-∞"
+        if x == 0:
+            return "0"
+        mag = math.floor(math.log10(abs(x)))
+        if mag >= 15 or mag < -3:
+            mant, exp = f"{x:.{sig - 1}e}".split("e")
+            mant = mant.rstrip("0").rstrip(".") if "." in mant else mant
+            return f"{mant}e{int(exp)}"
+        decimals = max(0, sig - 1 - mag)
+        s = f"{round(x, decimals):,.{decimals}f}"
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        return "0" if s in ("-0", "") else s
+    return str(v)
+
+
+def column_header(name: Any) -> str:
+    """A column name for display: ``simulated_cost_eth -> "simulated cost [ETH]"``; a name
+    that already carries a unit in brackets is only de-underscored."""
+    s = str(name)
+    if "[" in s:
+        return s
+    unit = ""
+    for suffix, u in UNIT_SUFFIXES:
+        if s.endswith(suffix) and len(s) > len(suffix):
+            s, unit = s[: -len(suffix)], u
+            break
+    s = s.replace("_", " ")
+    return f"{s} [{unit}]" if unit else s
+
+
+def display_table(df: Any) -> Any:
+    """The table as shown in Markdown, HTML and LaTeX: every cell through
+    :func:`format_number`, headers through :func:`column_header`. The CSV keeps ``df``."""
+    import pandas as pd
+
+    cells = {i: [format_number(v) for v in df.iloc[:, i].tolist()] for i in range(df.shape[1])}
+    return pd.DataFrame(cells, index=range(len(df))).set_axis([column_header(c) for c in df.columns], axis=1)

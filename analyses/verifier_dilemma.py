@@ -7,10 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from analyses.report import Figure, ReportContext, SectionResults
+from analyses.report import Figure, ReportContext, SectionResults, Verdict
 from analyses.style import colors, new_figure, save_figure
 
 TITLE = "Verifier's dilemma"
+#: QRE has converged to Nash if both probabilities at the largest precision are this close.
+QRE_TOL = 1e-3
+#: (p, v) counts as the pure equilibrium (0, 1) within this distance.
+PURE_TOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,54 @@ class VerifierDilemmaResults(SectionResults):
     pure_equilibria: int
     jackpot_rate_needed: float
     remedy_costs: Any  # DataFrame
+
+    @property
+    def no_pure_equilibrium(self) -> Verdict:
+        return Verdict("inspection game: no pure equilibrium without outside rewards (Mamageishvili & Felten 2023)",
+                       self.pure_equilibria == 0, f"{self.pure_equilibria} pure equilibria found")
+
+    @property
+    def qre_gap(self) -> float:
+        q = self.qre[-1]
+        return float(max(abs(q.fraud_prob - self.nash.fraud_prob), abs(q.verify_prob - self.nash.verify_prob)))
+
+    @property
+    def qre_converges(self) -> Verdict:
+        return Verdict("logit QRE converges to the mixed Nash equilibrium", self.qre_gap <= QRE_TOL,
+                       f"largest |QRE - Nash| at lambda = {float(self.lambdas[-1]):,.0f}/ETH: {self.qre_gap:.2g} "
+                       f"(tolerance {QRE_TOL:g})")
+
+    @property
+    def jackpot_threshold(self) -> float:
+        """phi at which ``phi J = m c_v``."""
+        return self.challengers * self.verify_cost_eth / self.jackpot_eth
+
+    @property
+    def jackpot_points(self) -> list[Any]:
+        """Equilibria of the jackpot grid past the threshold."""
+        return [e for p, e in zip(self.phis, self.eq_jackpot, strict=True) if p >= self.jackpot_threshold]
+
+    @property
+    def jackpot_pure(self) -> Verdict:
+        pts = self.jackpot_points
+        ok = bool(pts) and all(e.fraud_prob <= PURE_TOL and e.verify_prob >= 1 - PURE_TOL for e in pts)
+        worst = max((max(e.fraud_prob, 1 - e.verify_prob) for e in pts), default=float("nan"))
+        return Verdict("forced errors: past phi J >= m c_v, (p, v) = (0, 1) is the equilibrium", ok,
+                       f"{len(pts)} grid point(s) past phi = {self.jackpot_threshold:.3g}; largest distance from "
+                       f"(0, 1): {worst:.2g}")
+
+    @property
+    def fraud_min_alpha(self) -> float:
+        """Reward share at which the equilibrium fraud probability is smallest on the grid."""
+        return float(self.alphas[int(np.argmin([e.fraud_prob for e in self.eq_alpha]))])
+
+    @property
+    def fraud_falls_with_alpha(self) -> bool:
+        p = np.array([e.fraud_prob for e in self.eq_alpha])
+        return bool(np.all(np.diff(p) <= 0))
+
+    def verdicts(self) -> list[Verdict]:
+        return [self.no_pure_equilibrium, self.qre_converges, self.jackpot_pure]
 
     def tables(self) -> dict[str, Any]:
         return {"remedy_costs": self.remedy_costs}
@@ -115,12 +167,21 @@ def plot(results: VerifierDilemmaResults, ctx: ReportContext) -> list[Figure]:
 
 def text(results: VerifierDilemmaResults) -> str:
     r = results
+    pure = r.no_pure_equilibrium.said("as Mamageishvili & Felten 2023 find without outside rewards",
+                                      "**unlike** Mamageishvili & Felten 2023, who find none without outside rewards")
+    falls = ("p* falls as the reward alpha B_s grows over the whole grid (left)" if r.fraud_falls_with_alpha else
+             f"p* falls as the reward alpha B_s grows up to alpha = {r.fraud_min_alpha:.2f} and rises slightly beyond "
+             "(left)")
+    jackpot = r.jackpot_pure.said(
+        "(p, v) = (0, 1) is the pure equilibrium (right",
+        "**(p, v) does not reach (0, 1)** on the grid (right")
+    qre = r.qre_converges.said("converges to", "**does not converge** to")
     return f"""
 With m = {r.challengers} challengers, verification cost c_v = {r.verify_cost_eth} ETH, dispute cost {r.dispute_cost_eth} ETH and a {r.bond_eth} ETH bond, the game
-has **{r.pure_equilibria} pure equilibria** (Mamageishvili & Felten 2023: none without outside rewards) and a mixed
-equilibrium with fraud probability p* = {r.nash.fraud_prob:.3g}: p* falls only as the reward alpha B_s grows
-(left), and the verification rate v* is set by the *sequencer's* indifference, not by the reward. Forced errors
-(TrueBit) give verifiers income without fraud: past ``phi J >= m c_v`` (dashed), (p, v) = (0, 1) is the pure
-equilibrium (right). Logit QRE converges to the Nash equilibrium as precision grows. The table prices the two
-remedies; the design uses jackpots because their cost is explicit in the LP.
+has **{r.pure_equilibria} pure equilibria** ({pure}) and a mixed
+equilibrium with fraud probability p* = {r.nash.fraud_prob:.3g}: {falls}, and the verification rate v* is set by the
+*sequencer's* indifference, not by the reward. Forced errors (TrueBit) give verifiers income without fraud: past
+``phi J >= m c_v`` (dashed, phi = {r.jackpot_threshold:.3g}), {jackpot}; {r.jackpot_pure.detail}). Logit QRE {qre} the Nash
+equilibrium as precision grows ({r.qre_converges.detail}). The table prices the two remedies; the design uses
+jackpots because their cost is explicit in the LP.
 """

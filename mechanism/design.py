@@ -18,6 +18,7 @@ simulate`` and ``orfl abm`` (``design`` object), so a script can compare them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -102,6 +103,13 @@ class Design:
     # ----------------------------------------------------------------- I/O
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def sha256(self) -> str:
+        """SHA-256 (hex) of the canonical JSON of :meth:`to_dict`: sorted keys, no
+        whitespace, ASCII, Python's shortest round-trip float repr. Two runs used the same
+        design exactly when their hashes are equal (the report quotes it)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+        return hashlib.sha256(text.encode("ascii")).hexdigest()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str | None = None) -> Design:
