@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agents.fl.convergence import CONVERGED_ROUNDS
 from agents.fl.poisoning import ATTACKS, attack_names
 from agents.fl.training import FLConfig
 from agents.store import RESULTS_DIR, TOLERANCE_TABLE_PATH, ResultsStore, config_key
@@ -46,16 +47,25 @@ DEFAULT_CACHE_DIR = RESULTS_DIR / "cache" / "tolerance"
 DEFAULT_TABLE_PATH = TOLERANCE_TABLE_PATH
 DEFAULT_DELTA = 0.05
 #: Bump when the meaning of a cached run changes (training, attacks, evaluation).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DEFAULT_RULES = ("mean", "median", "trimmed_mean", "krum", "geometric_median", "centered_clipping", "bulyan")
 DEFAULT_ALPHAS = (0.1, 100.0)
-DEFAULT_FRACTIONS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4)
+DEFAULT_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4)
+#: Trainers per run: the default scenario of ``orfl recommend`` (``DesignInputs.trainers``).
+DEFAULT_TRAINERS = 50
+
+
+def _default_base() -> FLConfig:
+    return FLConfig(n_trainers=DEFAULT_TRAINERS)
 
 
 @dataclass(frozen=True)
 class Grid:
-    """A tolerance grid; ``base`` holds every other :class:`FLConfig` setting."""
+    """A tolerance grid; ``base`` holds every other :class:`FLConfig` setting.
+
+    ``models`` pairs each model with its number of rounds (default: the rounds to
+    convergence measured by :mod:`agents.fl.convergence`, :data:`CONVERGED_ROUNDS`)."""
 
     rules: tuple[str, ...] = DEFAULT_RULES
     attacks: tuple[str, ...] = tuple(attack_names())
@@ -63,9 +73,11 @@ class Grid:
     fractions: tuple[float, ...] = DEFAULT_FRACTIONS
     seeds: int = 3
     seed: int = 0
-    base: FLConfig = field(default_factory=FLConfig)
+    models: tuple[tuple[str, int], ...] = CONVERGED_ROUNDS
+    base: FLConfig = field(default_factory=_default_base)
 
     def __post_init__(self) -> None:
+        from agents.fl.networks import MODELS
         from mechanism.aggregation import RULES
 
         for r in self.rules:
@@ -80,28 +92,44 @@ class Grid:
         for f in self.fractions:
             if not (isinstance(f, (int, float)) and 0.0 <= f < 1.0):
                 raise ParameterError.bad("fractions", f, "malicious fractions in [0, 1)")
-        if not self.rules or not self.attacks or not self.alphas or not self.fractions:
-            raise ParameterError.bad("grid", "empty axis", "at least one rule, attack, alpha and fraction")
+        if not self.rules or not self.attacks or not self.alphas or not self.fractions or not self.models:
+            raise ParameterError.bad("grid", "empty axis", "at least one rule, attack, alpha, fraction and model")
         if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or not 1 <= self.seeds <= 100:
             raise ParameterError.bad("seeds", self.seeds, "an integer in [1, 100]")
+        for m in self.models:
+            if not (isinstance(m, tuple) and len(m) == 2 and m[0] in MODELS and isinstance(m[1], int) and m[1] >= 1):
+                raise ParameterError.bad("models", m, f"(model, rounds) pairs, model one of {', '.join(MODELS)}, rounds >= 1")
+
+    @property
+    def model_names(self) -> tuple[str, ...]:
+        return tuple(m for m, _ in self.models)
 
     def configs(self) -> list[FLConfig]:
         """Every run of the grid: attacks at f > 0, clean runs at every f, FedAvg baseline."""
         out: dict[str, FLConfig] = {}
         fractions = sorted(set(self.fractions) | {0.0})
-        for alpha in self.alphas:
-            for s in range(self.seeds):
-                seed = self.seed + s
-                base = dataclasses.replace(self.base, alpha=float(alpha), seed=seed, attack="none", fraction=0.0)
-                runs = [dataclasses.replace(base, rule="mean")]
-                for rule in self.rules:
-                    for f in fractions:
-                        runs.append(dataclasses.replace(base, rule=rule, fraction=float(f)))
-                        if f > 0:
-                            runs += [dataclasses.replace(base, rule=rule, fraction=float(f), attack=a) for a in self.attacks]
-                for c in runs:
-                    out.setdefault(run_key(c), c)
+        for model, rounds in self.models:
+            for alpha in self.alphas:
+                for s in range(self.seeds):
+                    seed = self.seed + s
+                    base = dataclasses.replace(self.base, model=model, rounds=rounds, alpha=float(alpha), seed=seed,
+                                               attack="none", fraction=0.0)
+                    runs = [dataclasses.replace(base, rule="mean")]
+                    for rule in self.rules:
+                        for f in fractions:
+                            runs.append(dataclasses.replace(base, rule=rule, fraction=float(f)))
+                            if f > 0:
+                                runs += [dataclasses.replace(base, rule=rule, fraction=float(f), attack=a)
+                                         for a in self.attacks]
+                    for c in runs:
+                        out.setdefault(run_key(c), c)
         return list(out.values())
+
+    def describe(self) -> dict[str, Any]:
+        """The grid's axes and base configuration as plain JSON values (provenance)."""
+        axes = {k: v for k, v in dataclasses.asdict(self).items() if k != "base"}
+        axes["models"] = [list(m) for m in self.models]
+        return {**axes, "base": dataclasses.asdict(self.base)}
 
 
 def run_key(cfg: FLConfig) -> str:
@@ -118,6 +146,7 @@ def run_one(cfg: FLConfig) -> dict[str, Any]:
     from mechanism.errors import BreakdownError
 
     row: dict[str, Any] = {
+        "model": cfg.model, "rounds": cfg.rounds, "norm_predicate": cfg.norm_predicate,
         "rule": cfg.rule, "attack": cfg.attack, "alpha": cfg.alpha, "fraction": cfg.fraction,
         "seed": cfg.seed, "n_trainers": cfg.n_trainers, "n_malicious": cfg.n_malicious,
         "config": json.dumps(dataclasses.asdict(cfg), sort_keys=True, default=str),
@@ -126,9 +155,10 @@ def run_one(cfg: FLConfig) -> dict[str, Any]:
         r = run_federated(cfg)
     except BreakdownError:
         return {**row, "applicable": False, "accuracy": math.nan, "loss": math.nan,
-                "backdoor": math.nan, "rejected": 0, "seconds": 0.0}
+                "backdoor": math.nan, "rejected": 0, "seconds": 0.0, "curve": "[]"}
     return {**row, "applicable": True, "accuracy": r.accuracy, "loss": r.loss,
-            "backdoor": r.backdoor, "rejected": r.rejected, "seconds": r.seconds}
+            "backdoor": r.backdoor, "rejected": r.rejected, "seconds": r.seconds,
+            "curve": json.dumps([round(a, 6) for a in r.curve])}
 
 
 def run_grid(
@@ -138,7 +168,18 @@ def run_grid(
     workers: int = 1,
     flush_seconds: float = 10.0,
 ) -> pd.DataFrame:
-    """Run (or load from the cache) every config of ``grid``; one row per run.
+    """Run (or load from the cache) every config of ``grid``; one row per run."""
+    return run_configs(grid.configs(), cache_dir, progress, workers, flush_seconds)
+
+
+def run_configs(
+    configs: Sequence[FLConfig],
+    cache_dir: Path | str | None = DEFAULT_CACHE_DIR,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
+    flush_seconds: float = 10.0,
+) -> pd.DataFrame:
+    """Run (or load from the cache) every config; one row per config.
 
     ``workers > 1`` runs the missing configs in that many spawned processes (each
     single-threaded; results do not depend on the worker count). Finished runs are
@@ -149,7 +190,6 @@ def run_grid(
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ParameterError.bad("workers", workers, "a positive integer")
     cache = ResultsStore(cache_dir)
-    configs = grid.configs()
     keys = [run_key(c) for c in configs]
     todo = [(k, c) for k, c in zip(keys, configs, strict=True) if k not in cache]
     done, last = len(configs) - len(todo), time.monotonic()
@@ -199,17 +239,19 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
 
 
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per (rule, attack, alpha, fraction): accuracy mean and 95% CI over seeds.
+    """Per (model, rule, attack, alpha, fraction): accuracy mean and 95% CI over seeds.
 
     The t-interval is clipped to [0, 1], the range of an accuracy."""
     import pandas as pd
 
     out = []
-    for (rule, attack, alpha, frac), g in runs.groupby(["rule", "attack", "alpha", "fraction"], sort=True):
+    keys = ["model", "rule", "attack", "alpha", "fraction"]
+    for (model, rule, attack, alpha, frac), g in runs.groupby(keys, sort=True):
         mean, lo, hi = t_interval(g["accuracy"].tolist())
         out.append({
-            "rule": rule, "attack": attack, "alpha": alpha, "fraction": frac,
-            "applicable": bool(g["applicable"].all()), "accuracy_mean": mean, "accuracy_ci_low": max(lo, 0.0) if lo == lo else lo,
+            "model": model, "rule": rule, "attack": attack, "alpha": alpha, "fraction": frac,
+            "applicable": bool(g["applicable"].all()), "accuracy_mean": mean,
+            "accuracy_ci_low": max(lo, 0.0) if lo == lo else lo,
             "accuracy_ci_high": min(hi, 1.0) if hi == hi else hi, "loss_mean": float(g["loss"].mean()),
             "backdoor_mean": float(g["backdoor"].mean()), "seeds": sorted(int(s) for s in g["seed"]),
         })
@@ -226,31 +268,48 @@ def _beta_star(fractions: list[float], ok: dict[float, bool]) -> float:
 
 
 def tolerances(summary: pd.DataFrame, grid: Grid, delta: float = DEFAULT_DELTA) -> pd.DataFrame:
-    """beta* per (rule, attack, alpha) plus a ``worst_case`` row per (rule, alpha)."""
+    """beta* per (model, rule, attack, alpha) plus a ``worst_case`` row per (model, rule, alpha).
+
+    ``tolerance`` compares the attacked mean accuracy with the clean mean; the conservative
+    ``tolerance_ci_low`` compares the *lower end* of the attacked accuracy's 95% interval
+    with the clean mean (a fraction counts as tolerated only if the whole interval of its
+    mean stays at or above ``clean - delta``). The table's consumers use the conservative
+    column (:mod:`mechanism.economics.tolerance`)."""
     import pandas as pd
 
-    idx = {(r.rule, r.attack, r.alpha, r.fraction): r for r in summary.itertuples(index=False)}
+    idx = {(r.model, r.rule, r.attack, r.alpha, r.fraction): r for r in summary.itertuples(index=False)}
     fractions = sorted(set(grid.fractions) | {0.0})
     out = []
-    for alpha in grid.alphas:
-        fedavg = idx[("mean", "none", float(alpha), 0.0)].accuracy_mean
-        for rule in grid.rules:
-            clean = {f: idx[(rule, "none", float(alpha), f)] for f in fractions}
-            rows = []
-            for attack in grid.attacks:
-                cell = {f: (clean[f] if f == 0 else idx[(rule, attack, float(alpha), f)]) for f in fractions}
-                ok = {f: c.applicable and c.accuracy_mean >= clean[f].accuracy_mean - delta for f, c in cell.items()}
-                ok_abs = {f: c.applicable and c.accuracy_mean >= fedavg - delta for f, c in cell.items()}
-                rows.append({"rule": rule, "attack": attack, "alpha": float(alpha),
-                             "tolerance": _beta_star(fractions, ok),
-                             "tolerance_vs_fedavg": _beta_star(fractions, ok_abs),
-                             "clean_accuracy": clean[0.0].accuracy_mean, "fedavg_accuracy": fedavg,
-                             "delta": delta})
-            worst = {**rows[0], "attack": "worst_case",
-                     "tolerance": min(r["tolerance"] for r in rows),
-                     "tolerance_vs_fedavg": min(r["tolerance_vs_fedavg"] for r in rows)}
-            out += [*rows, worst]
+    for model in grid.model_names:
+        for alpha in grid.alphas:
+            fedavg = idx[(model, "mean", "none", float(alpha), 0.0)].accuracy_mean
+            for rule in grid.rules:
+                clean = {f: idx[(model, rule, "none", float(alpha), f)] for f in fractions}
+                rows = []
+                for attack in grid.attacks:
+                    cell = {f: (clean[f] if f == 0 else idx[(model, rule, attack, float(alpha), f)]) for f in fractions}
+                    ok = {f: c.applicable and c.accuracy_mean >= clean[f].accuracy_mean - delta for f, c in cell.items()}
+                    ok_low = {f: c.applicable and (f == 0 or _lower(c) >= clean[f].accuracy_mean - delta)
+                              for f, c in cell.items()}
+                    ok_abs = {f: c.applicable and c.accuracy_mean >= fedavg - delta for f, c in cell.items()}
+                    rows.append({"model": model, "rule": rule, "attack": attack, "alpha": float(alpha),
+                                 "tolerance": _beta_star(fractions, ok),
+                                 "tolerance_ci_low": _beta_star(fractions, ok_low),
+                                 "tolerance_vs_fedavg": _beta_star(fractions, ok_abs),
+                                 "clean_accuracy": clean[0.0].accuracy_mean, "fedavg_accuracy": fedavg,
+                                 "delta": delta})
+                worst = {**rows[0], "attack": "worst_case",
+                         "tolerance": min(r["tolerance"] for r in rows),
+                         "tolerance_ci_low": min(r["tolerance_ci_low"] for r in rows),
+                         "tolerance_vs_fedavg": min(r["tolerance_vs_fedavg"] for r in rows)}
+                out += [*rows, worst]
     return pd.DataFrame(out)
+
+
+def _lower(cell: Any) -> float:
+    """Lower end of a cell's 95% interval (its mean when the interval is undefined)."""
+    lo = cell.accuracy_ci_low
+    return float(cell.accuracy_mean if lo != lo else lo)
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -261,6 +320,84 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+#: Paths (relative to the repository) whose uncommitted edits would change a measured run.
+RESULT_SOURCES = ("agents/fl", "mechanism/aggregation", "mechanism/fixedpoint.py", "mechanism/params.py")
+
+
+def git_provenance(root: Path | None = None) -> dict[str, Any]:
+    """The commit the runs' code is at and whether the code that makes results is edited."""
+    import subprocess
+
+    root = root or Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20, check=True)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout
+
+    commit = (git("rev-parse", "HEAD") or "").strip()
+    dirty = git("status", "--porcelain", "--", *RESULT_SOURCES)
+    return {"git_commit": commit or "unknown",
+            "result_sources_modified": None if dirty is None else sorted(line[3:] for line in dirty.splitlines() if line)}
+
+
+def content_sha256(table: dict[str, Any]) -> str:
+    """SHA-256 of the measured content (everything but the provenance), canonical JSON."""
+    import hashlib
+
+    body = {k: v for k, v in table.items() if k != "provenance"}
+    text = json.dumps(json_safe(body), sort_keys=True, default=str, allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def build_table(grid: Grid, runs: pd.DataFrame, delta: float = DEFAULT_DELTA) -> dict[str, Any]:
+    """The machine-readable table of ``runs`` (deterministic: no timings, no clock).
+
+    Layout (schema 2): ``{"schema", "delta", "grid", "convergence", "rows": [summary rows],
+    "tolerances": [{"model", "rule", "attack", "alpha", "tolerance", "tolerance_ci_low",
+    "tolerance_vs_fedavg", "clean_accuracy", "fedavg_accuracy", "delta"}, ...],
+    "provenance": {"git_commit", "result_sources_modified", "seeds", "command",
+    "content_sha256"}}``. Fractions are malicious shares of trainers; -1 means none tolerated.
+    """
+    from agents.fl.convergence import TOLERANCE_PP, WINDOW_ROUNDS
+
+    if not 0 < delta < 1:
+        raise ParameterError.bad("delta", delta, "an accuracy drop in (0, 1)")
+    summary = summarise(runs)
+    tol = tolerances(summary, grid, delta)
+    table: dict[str, Any] = {
+        "schema": 2, "delta": delta, "grid": grid.describe(),
+        "convergence": {"criterion": f"clean FedAvg accuracy (mean over seeds) within {TOLERANCE_PP:g} pp over the "
+                                     f"last {WINDOW_ROUNDS} rounds, largest round over the alphas",
+                        "rounds": dict(grid.models)},
+        "rows": json_safe(summary.to_dict(orient="records")), "tolerances": json_safe(tol.to_dict(orient="records")),
+    }
+    table = json.loads(json.dumps(json_safe(table), default=str, allow_nan=False))  # canonical plain values
+    table["provenance"] = {
+        **git_provenance(), "seeds": list(range(grid.seed, grid.seed + grid.seeds)),
+        "command": "orfl tolerance", "content_sha256": content_sha256(table),
+    }
+    return table
+
+
+def write_table(table: dict[str, Any], path: Path | str) -> str:
+    """Write ``table`` (JSON, a ``.csv`` twin of the tolerances and a ``.sha256`` file
+    holding the SHA-256 of the JSON's bytes); return that SHA-256."""
+    import hashlib
+
+    import pandas as pd
+
+    path = Path(path)
+    text = json.dumps(table, indent=1, allow_nan=False) + "\n"
+    _atomic_write(path, text)
+    _atomic_write(path.with_suffix(".csv"), pd.DataFrame(table["tolerances"]).to_csv(index=False))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    _atomic_write(path.with_name(path.name + ".sha256"), f"{digest}  {path.name}\n")
+    return digest
+
+
 def tolerance_table(
     grid: Grid | None = None,
     cache_dir: Path | str | None = DEFAULT_CACHE_DIR,
@@ -269,27 +406,13 @@ def tolerance_table(
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
 ) -> dict[str, Any]:
-    """Run/load ``grid`` and return (and write to ``path``, JSON + ``.csv`` twin) the table.
-
-    JSON layout: ``{"schema": 1, "delta": .., "grid": {...}, "rows": [summary rows],
-    "tolerances": [{"rule", "attack", "alpha", "tolerance", "tolerance_vs_fedavg",
-    "clean_accuracy", "fedavg_accuracy", "delta"}, ...]}``; the CSV holds the tolerances.
-    Fractions are malicious shares of trainers; tolerance -1 means none tolerated.
-    """
+    """Run/load ``grid`` and return (and write to ``path``, see :func:`write_table`) the
+    table of :func:`build_table`."""
     if not 0 < delta < 1:
         raise ParameterError.bad("delta", delta, "an accuracy drop in (0, 1)")
     grid = grid or Grid()
     runs = run_grid(grid, cache_dir, progress, workers=workers)
-    summary = summarise(runs)
-    tol = tolerances(summary, grid, delta)
-    grid_info = {k: v for k, v in dataclasses.asdict(grid).items() if k != "base"}
-    table = {
-        "schema": 1, "delta": delta, "grid": grid_info, "base_config": dataclasses.asdict(grid.base),
-        "rows": summary.to_dict(orient="records"), "tolerances": tol.to_dict(orient="records"),
-        "seconds": float(runs["seconds"].sum()),
-    }
+    table = build_table(grid, runs, delta)
     if path is not None:
-        path = Path(path)
-        _atomic_write(path, json.dumps(json_safe(table), indent=1, default=str, allow_nan=False))
-        _atomic_write(path.with_suffix(".csv"), tol.to_csv(index=False))
+        write_table(table, path)
     return table

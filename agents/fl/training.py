@@ -132,6 +132,11 @@ class FLConfig:
     units (encoded to fixed point with ``frac_bits``); ``alpha = inf`` is IID; the
     ``fraction`` of trainers that is malicious is ``m = floor(fraction * n_trainers)``.
     ``assumed_f`` is the f given to the rule (``None``: the true m, the rule's best case).
+    ``norm_predicate`` switches the protocol's L2 validity predicate (docs/protocol.md):
+    on, malicious rows are scaled into the ball (``bound_aware``) or rejected; off (a
+    controlled experiment only, the unbounded setting of the Byzantine-FL papers), crafted
+    rows go to the rule as they are. Honest trainers clip themselves either way, so the
+    predicate is the only difference between the two settings.
     """
 
     dataset: str = "digits"
@@ -151,6 +156,7 @@ class FLConfig:
     bound_aware: bool = True
     cc_tau: float = 0.5
     assumed_f: int | None = None
+    norm_predicate: bool = True
     frac_bits: int = DEFAULT_FRAC_BITS
     generated_samples: int = 20_000
     generated_features: int = 100
@@ -250,13 +256,15 @@ def run_federated(cfg: FLConfig) -> RunResult:
             if m:
                 view = RoundView(deltas[honest], deltas[mal], n, cfg.norm_bound, attack_gen, agg)
                 crafted = attack.craft(view)
-                if cfg.bound_aware:
+                if cfg.bound_aware and cfg.norm_predicate:
                     crafted = project_to_ball(crafted, cfg.norm_bound, margin)
                 deltas[mal] = crafted
             sane = torch.isfinite(deltas).all(dim=1) & (deltas.abs() < limit).all(dim=1)
             q = encode(torch.where(sane.unsqueeze(1), deltas, 0.0), cfg.frac_bits)
             sq, s = row_sqnorms_shifted(q, q.shape[1])
-            valid = sane & torch.tensor([(math.isqrt(v) << s) <= tau_int for v in sq])
+            valid = sane
+            if cfg.norm_predicate:
+                valid = sane & torch.tensor([(math.isqrt(v) << s) <= tau_int for v in sq])
             rejected += int((~valid).sum())
             w = w + decode(aggregate(cfg.rule, q[valid], **params), cfg.frac_bits)
             curve.append(model.evaluate(w, data.x_test, data.y_test)[0])

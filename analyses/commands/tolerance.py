@@ -35,12 +35,13 @@ def register(app: typer.Typer) -> None:
             help="Comma-separated attacks.",
         ),
         alphas: str = typer.Option("0.1,100", help="Dirichlet concentrations (inf = IID)."),
-        fractions: str = typer.Option("0,0.05,0.1,0.2,0.3,0.4", help="Malicious fractions in [0, 1)."),
+        fractions: str = typer.Option("0,0.1,0.2,0.3,0.4", help="Malicious fractions in [0, 1)."),
         seeds: int = typer.Option(3, help="Seeds per grid cell (95% t-intervals need >= 2)."),
         seed: int = typer.Option(0, help="First seed."),
-        trainers: int = typer.Option(100, help="Trainers per run."),
-        rounds: int = typer.Option(10, help="Federated rounds per run."),
-        model: str = typer.Option("logreg", help="logreg, mlp or cnn."),
+        trainers: int = typer.Option(50, help="Trainers per run."),
+        rounds: int | None = typer.Option(
+            None, help="Federated rounds per run (default: each model's measured rounds to convergence)."),
+        models: str = typer.Option("logreg,mlp", help="Comma-separated models: logreg, mlp, cnn."),
         dataset: str = typer.Option("digits", help="digits or generated."),
         norm_bound: float = typer.Option(2.0, help="L2 validity bound on an update [model units]."),
         delta: float = typer.Option(0.05, help="Tolerated accuracy drop (0.05 = 5 pp)."),
@@ -73,16 +74,29 @@ def register(app: typer.Typer) -> None:
             bad_input("seeds", seeds, "an integer in [1, 100]")
         if not 0 < delta < 1:
             bad_input("delta", delta, "an accuracy drop in (0, 1)")
+        from agents.fl.convergence import CONVERGED_ROUNDS
+        from agents.fl.networks import MODELS
+
+        measured = dict(CONVERGED_ROUNDS)
+        model_list = parse_csv("models", models)
+        for m in model_list:
+            if m not in MODELS:
+                bad_input("models", m, f"one of {', '.join(MODELS)}")
+        if rounds is not None and not 1 <= rounds <= 10_000:
+            bad_input("rounds", rounds, "an integer in [1, 10000]")
+        if rounds is None and any(m not in measured for m in model_list):
+            bad_input("rounds", None, f"a number of rounds (no measured convergence for {', '.join(m for m in model_list if m not in measured)})")
+        model_rounds = tuple((m, rounds if rounds is not None else measured[m]) for m in model_list)
         if not 1 <= workers <= 64:
             bad_input("workers", workers, "an integer in [1, 64]")
 
         from agents.fl.tolerance import DEFAULT_CACHE_DIR, DEFAULT_TABLE_PATH, Grid
         from agents.fl.training import FLConfig
 
-        base = FLConfig(n_trainers=trainers, rounds=rounds, model=model, dataset=dataset, norm_bound=norm_bound)
+        base = FLConfig(n_trainers=trainers, dataset=dataset, norm_bound=norm_bound)
         grid = Grid(
             rules=tuple(rule_list), attacks=tuple(attack_list), alphas=tuple(alpha_list),
-            fractions=tuple(fraction_list), seeds=seeds, seed=seed, base=base,
+            fractions=tuple(fraction_list), seeds=seeds, seed=seed, models=model_rounds, base=base,
         )
         path = out or DEFAULT_TABLE_PATH
         table = _run(grid, cache_dir or DEFAULT_CACHE_DIR, path, delta, workers)
