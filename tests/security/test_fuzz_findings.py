@@ -1,9 +1,9 @@
-"""Open findings of the protocol fuzzer (test_protocol_fuzz.py), each reduced to a minimal
-reproduction through the project's drivers. Every test asserts the property the
-protocol promises (docs/protocol.md, "Safety and liveness properties") and is expected
-to fail until the contracts are fixed (``xfail(strict=True)``: a fix makes it pass and
-the marker must then go -- together with the ordering the fuzzer masks for it, see
-``ORFL_FUZZ_OPEN_FINDINGS`` in test_protocol_fuzz.py)."""
+"""Findings A-C of the protocol fuzzer (test_protocol_fuzz.py), each reduced to a minimal
+reproduction through the project's drivers, kept as regression tests. Every test asserts
+the property the protocol promises (docs/protocol.md, "Safety and liveness properties");
+each failed on the contracts before the fix (publication and trainer-challenge windows,
+the live input count checked by ``post_assertion``, the trainer set capped at the
+per-round publisher limit)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from mechanism.commitment import commit
 from mechanism.fixedpoint import MAX_ABS_INT
 from mechanism.rollup.arbiter import GameConfig
 from mechanism.rollup.predicates import NON_FINITE, range_proof
-from mechanism.rollup.state import FINALISED, REVERTED, RollupParams, RollupRevert, RollupState
+from mechanism.rollup.state import FINALISED, MAX_PUBLISHERS, REVERTED, RollupParams, RollupRevert, RollupState
 
 FUND = 10**22
 CFG = GameConfig(dim=8, chunk=4, arity=2, rule="median", clock_blocks=2)
@@ -28,6 +28,11 @@ def _arbiter() -> Any:
 
     params = CFG.rollup_params(challenge_period_blocks=8, move_clock_blocks=2, publication_window_blocks=2)
     return ArbiterEVM(params, CFG)
+
+
+def _challenge_window(p: Any) -> int:
+    """Trainer-challenge window (0 on a deployment without one)."""
+    return int(getattr(p, "trainer_challenge_window_blocks", 0))
 
 
 def _root(x: np.ndarray) -> bytes:
@@ -41,16 +46,17 @@ def _claim(rows: list[np.ndarray]) -> Any:
 
 
 @pytest.mark.evm
-@pytest.mark.xfail(strict=True, reason="open finding A: an update published in the block of the assertion "
-                                      "is an input before anyone can prove it invalid")
-def test_invalid_update_published_in_the_assertions_block_is_aggregated() -> None:
-    """A Sybil publishes an out-of-range update and, in the same block, the attacker's
-    sequencer posts the (correct) aggregate over the round's inputs, which now include
-    it. The watcher proves the update invalid in the next block, but the exclusion only
-    applies to later assertions (``invalid_from = assertion_count + 1``) and no game can
-    refute an assertion that aggregates exactly ``round_inputs``: the poisoned aggregate
-    finalises. Publication is open until the assertion lands, so the watcher has no
-    block in which to challenge."""
+@pytest.mark.parametrize("last_block", [False, True])
+def test_invalid_update_published_in_the_assertions_block_is_not_aggregated(last_block: bool) -> None:
+    """Finding A. A Sybil publishes an out-of-range update and, in the same block, the
+    attacker's sequencer posts the (correct) aggregate over the round's inputs including
+    it; the watcher proves the update invalid in the next block. Before the fix the
+    exclusion applied only to later assertions (``invalid_from = assertion_count + 1``)
+    and the poisoned aggregate finalised. Now publication closes at ``round_open + W``
+    ("publication closed") and assertions wait T more blocks: the Sybil's best is the
+    window's last block (``last_block``), where the watcher proves the update invalid
+    inside the trainer-challenge window, before any assertion; the assertion that
+    finalises excludes it."""
     arb = _arbiter()
     r, p = arb.rollup, arb.rollup.params
     honest, sybil, seq, watcher = (r.new_account(FUND) for _ in range(4))
@@ -60,33 +66,54 @@ def test_invalid_update_published_in_the_assertions_block_is_aggregated() -> Non
     for t in (honest, sybil):
         r.transact(t, "register_trainer", value_wei=p.trainer_stake_wei)
     r.transact(honest, "publish_update", 0, _root(x), _root(x))
-    r.block = r.block + p.publication_window_blocks
-    # one block: the Sybil's publication, then the assertion
-    r.transact(sybil, "publish_update", 0, _root(bad), _root(bad))
-    claim, _, _, _ = _claim([x, bad])
-    aid = r.transact(seq, "post_assertion", 0, claim.input_root, claim.output_root, claim.stats_root, 2,
-                     value_wei=p.sequencer_bond_wei).value
-    r.block = r.block + 1
-    did = r.transact(watcher, "challenge_trainer", sybil, 0, NON_FINITE, value_wei=p.challenger_bond_wei).value
-    assert arb.validity is not None
-    arb.validity.transact(watcher, "prove_range", did, *range_proof(bad, arb.validity.cfg))
-    assert r.invalid_from(sybil, 0) > 0  # proven invalid ...
+    opened = r.counter("round_open_block")
+    if last_block:
+        r.block = opened + p.publication_window_blocks - 1
+    else:  # the first block an assertion is accepted: the Sybil's publication, then the assertion
+        r.block = opened + p.publication_window_blocks + _challenge_window(p)
+    published = True
+    try:
+        r.transact(sybil, "publish_update", 0, _root(bad), _root(bad))
+    except RollupRevert as exc:
+        assert exc.reason == "publication closed"
+        published = False
+    assert published == last_block or _challenge_window(p) == 0
+    if last_block:  # the watcher proves it in the trainer-challenge window
+        r.block = r.block + 1
+        did = r.transact(watcher, "challenge_trainer", sybil, 0, NON_FINITE, value_wei=p.challenger_bond_wei).value
+        assert arb.validity is not None
+        arb.validity.transact(watcher, "prove_range", did, *range_proof(bad, arb.validity.cfg))
+        r.block = opened + p.publication_window_blocks + _challenge_window(p)
+    rows = [x, bad] if published else [x]
+    claim, _, _, _ = _claim(rows)
+    try:  # the attacker's aggregate over every published update
+        aid = r.transact(seq, "post_assertion", 0, claim.input_root, claim.output_root, claim.stats_root,
+                         len(rows), value_wei=p.sequencer_bond_wei).value
+    except RollupRevert as exc:  # the live count excludes the proven-invalid update
+        assert exc.reason == "inputs changed" and last_block
+        claim, _, _, _ = _claim([x])
+        aid = r.transact(seq, "post_assertion", 0, claim.input_root, claim.output_root, claim.stats_root, 1,
+                         value_wei=p.sequencer_bond_wei).value
+    if published and r.invalid_from(sybil, 0) == 0:  # the old contract: proven only after the assertion
+        r.block = r.block + 1
+        did = r.transact(watcher, "challenge_trainer", sybil, 0, NON_FINITE, value_wei=p.challenger_bond_wei).value
+        assert arb.validity is not None
+        arb.validity.transact(watcher, "prove_range", did, *range_proof(bad, arb.validity.cfg))
     r.block = r.block + p.challenge_period_blocks
     r.transact(watcher, "finalise", aid)
     assert r.assertion(aid)["status"] == FINALISED
-    assert _root(bad) not in r.round_inputs(aid), "a finalised aggregate includes an update proven invalid"
+    assert _root(bad) not in r.round_inputs(aid), "a finalised aggregate includes an invalid update"
+    assert r.round_inputs(aid) == [_root(x)]
 
 
 @pytest.mark.evm
-@pytest.mark.xfail(strict=True, reason="open finding B: a publication ordered before the honest sequencer's "
-                                      "assertion in its block makes the assertion undefendable")
-def test_publication_front_running_the_honest_assertion_slashes_the_sequencer() -> None:
-    """The honest sequencer posts the correct aggregate over the n updates it sees; a
-    Sybil's (valid) publication is ordered before it in the same block, so the
-    assertion's inputs are n + 1 updates. ``post_assertion`` does not check the count,
-    and ``open_game`` accepts only the published inputs: the sequencer cannot open the
-    game, the attacker's challenge wins on the clock and takes ``reward_share`` of the
-    honest bond. Repeatable every round, at no cost (the Sybil's update is valid)."""
+def test_publication_front_running_the_honest_assertion_does_not_slash_the_sequencer() -> None:
+    """Finding B. The honest sequencer posts the correct aggregate over the n updates it
+    sees; a Sybil's (valid) publication is ordered before it in the same block. Before the
+    fix the assertion's inputs became n + 1 updates, the sequencer could not open the game
+    and lost its bond on the clock. Now the publication is refused ("publication closed":
+    assertions come after the windows) -- and had the inputs changed, ``post_assertion``
+    would refuse the stale count ("inputs changed") and the sequencer keep its bond."""
     arb = _arbiter()
     r, p = arb.rollup, arb.rollup.params
     honest, sybil, seq, attacker = (r.new_account(FUND) for _ in range(4))
@@ -95,8 +122,10 @@ def test_publication_front_running_the_honest_assertion_slashes_the_sequencer() 
         r.transact(t, "register_trainer", value_wei=p.trainer_stake_wei)
     r.transact(honest, "publish_update", 0, _root(x), _root(x))
     r.block = r.block + p.publication_window_blocks
+    r.block = r.block + _challenge_window(p)
     claim, _, trace, _ = _claim([x])  # what the honest sequencer sees and signs
-    r.transact(sybil, "publish_update", 0, _root(y), _root(y))  # ordered first in the block
+    with contextlib.suppress(RollupRevert):
+        r.transact(sybil, "publish_update", 0, _root(y), _root(y))  # ordered first in the block
     rec: Any = None
     try:
         rec = r.transact(seq, "post_assertion", 0, claim.input_root, claim.output_root, claim.stats_root, 1,
@@ -115,21 +144,71 @@ def test_publication_front_running_the_honest_assertion_slashes_the_sequencer() 
     with contextlib.suppress(RollupRevert):
         arb.transact(attacker, "settle", did)
     assert r.assertion(aid)["status"] != REVERTED, "the honest sequencer's assertion was reverted"
+    assert r.round_inputs(aid) == [_root(x)]
 
 
-@pytest.mark.xfail(strict=True, reason="open finding C: 64 Sybil publications fill a round before an honest "
-                                      "trainer publishes (round full)")
-def test_sybils_filling_the_round_exclude_the_honest_update() -> None:
-    """MAX_PUBLISHERS = 64 publications per round, first come first served: Sybils
-    ordered first in the block that opens a round (or simply first) fill it with valid
-    updates at no loss -- their stakes come back -- and every honest update of the round
-    is refused "round full", round after round."""
+def _sybil_root(i: int) -> bytes:
+    return bytes([1 + i % 250, 1 + i // 250]) * 16
+
+
+def test_sybils_cannot_fill_the_round_before_a_registered_trainer() -> None:
+    """Finding C. MAX_PUBLISHERS = 64 publications per round, first come first served:
+    before the fix 64 Sybils published first and the honest update was refused "round
+    full", at no loss to them. Now the registered trainer set is capped at 64 ("trainer
+    set full"), so a registered trainer always has a slot in every round: the Sybils
+    can only keep others from registering, which locks 64 stakes for as long as they
+    stay."""
     r = RollupState(RollupParams(), arbiter="0x" + "aa" * 20)
     p = r.params
     honest = r.new_account(FUND)
     r.transact(honest, "register_trainer", value_wei=p.trainer_stake_wei)
-    for i in range(64):
+    refused = 0
+    for i in range(MAX_PUBLISHERS):
         s = r.new_account(FUND)
-        r.transact(s, "register_trainer", value_wei=p.trainer_stake_wei)
-        r.transact(s, "publish_update", 0, bytes([1 + i % 250, 1 + i // 250]) * 16, bytes(32))
+        try:
+            r.transact(s, "register_trainer", value_wei=p.trainer_stake_wei)
+        except RollupRevert as exc:
+            assert exc.reason == "trainer set full"
+            refused += 1
+            continue
+        r.transact(s, "publish_update", 0, _sybil_root(i), bytes(32))
     r.transact(honest, "publish_update", 0, b"\x99" * 32, b"\x99" * 32)  # the honest update
+    assert r.publishers(0)[-1] == honest and len(r.publishers(0)) == MAX_PUBLISHERS
+    assert refused == 1
+
+
+def test_a_slashed_publisher_keeps_its_slot_in_the_open_round() -> None:
+    """A Sybil that published for the open round and is slashed leaves the trainer set
+    but not the round: its slot is not handed to a new registrant (``slashed_publishers``),
+    so slashing Sybils and re-registering others cannot push a registered trainer out of
+    the round either. A trainer slashed for an older round's update frees its seat."""
+    r = RollupState(RollupParams(dispute_depth=0, assertion_depth=0), arbiter="0x" + "aa" * 20)
+    p = r.params
+    honest, watcher = r.new_account(FUND), r.new_account(FUND)
+    r.transact(honest, "register_trainer", value_wei=p.trainer_stake_wei)
+    sybils = [r.new_account(FUND) for _ in range(MAX_PUBLISHERS - 1)]
+    for i, s in enumerate(sybils):
+        r.transact(s, "register_trainer", value_wei=p.trainer_stake_wei)
+        r.transact(s, "publish_update", 0, _sybil_root(i), bytes(32))
+    did = r.transact(watcher, "challenge_trainer", sybils[0], 0, NON_FINITE, value_wei=p.challenger_bond_wei).value
+    r.transact(r.arbiter, "resolve", did, False)  # the Sybil's update proven invalid, its stake slashed
+    assert r.stake_of(sybils[0]) == 0 and r.counter("trainer_count") == MAX_PUBLISHERS - 1
+    newcomer = r.new_account(FUND)
+    with pytest.raises(RollupRevert, match="trainer set full"):
+        r.transact(newcomer, "register_trainer", value_wei=p.trainer_stake_wei)
+    r.transact(honest, "publish_update", 0, b"\x99" * 32, b"\x99" * 32)
+    assert len(r.publishers(0)) == MAX_PUBLISHERS
+    # the next round: every seat but the slashed Sybil's is held; it is free again
+    r.block = r.block + p.assertion_delay_blocks
+    r.transact(watcher, "post_assertion", 0, b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, MAX_PUBLISHERS - 1,
+               value_wei=p.sequencer_bond_wei)
+    r.block = r.block + p.challenge_period_blocks
+    r.transact(watcher, "finalise", 1)
+    r.transact(newcomer, "register_trainer", value_wei=p.trainer_stake_wei)
+    late = r.new_account(FUND)
+    with pytest.raises(RollupRevert, match="trainer set full"):
+        r.transact(late, "register_trainer", value_wei=p.trainer_stake_wei)
+    did = r.transact(watcher, "challenge_trainer", sybils[1], 0, NON_FINITE, value_wei=p.challenger_bond_wei).value
+    r.transact(r.arbiter, "resolve", did, False)  # slashed for round 0: no update in round 1
+    r.transact(late, "register_trainer", value_wei=p.trainer_stake_wei)
+    assert r.counter("trainer_count") == MAX_PUBLISHERS
