@@ -90,10 +90,13 @@ def weak_window_blocks(eps: float, q: float, burst_blocks: float = 0.0, *, timed
     if base <= 0.0:
         return 2
     w = max(1, math.ceil(1.0 + math.log(eps / (pi0 * h)) / math.log(base) - 1e-9))
-    kw = {"timed": timed, "inclusion_lists": inclusion_lists, "committee": committee}
-    while w > 1 and float(miss_probability(w - 1, q, burst_blocks, **kw)) <= eps:
+    def miss(n: int) -> float:
+        return float(miss_probability(n, q, burst_blocks, timed=timed, inclusion_lists=inclusion_lists,
+                                      committee=committee))
+
+    while w > 1 and miss(w - 1) <= eps:
         w -= 1
-    while float(miss_probability(w, q, burst_blocks, **kw)) > eps:
+    while miss(w) > eps:
         w += 1
     return w
 

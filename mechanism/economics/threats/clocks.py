@@ -36,7 +36,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from mechanism.economics.threats.censorship import miss_probability, move_delay_pmf, weak_window_blocks
+from mechanism.economics.threats.censorship import (
+    miss_probability,
+    move_delay_pmf,
+    weak_window_blocks,
+)
 from mechanism.economics.threats.episodes import Episodes
 from mechanism.economics.threats.model import ThreatModel
 from mechanism.errors import ParameterError
