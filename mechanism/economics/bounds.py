@@ -3,7 +3,10 @@
 Every function states its formula and source; all broadcast over numpy arrays.
 Contents: the sequencer, challenger, reward, bribery, Sybil and registration-fee bounds
 (``min_*``, :func:`resource_ratio_bond_eth`, :func:`sybil_identities_needed`), BoLD's
-multi-level stakes (:func:`bold_stakes_eth`, :func:`fit_bold_inputs`), the OP Stack bond
+multi-level stakes (:func:`bold_stakes_eth` from Offchain Labs' published inputs,
+:func:`bold_published_stakes_eth` and its gap to the deployed stakes, :func:`fit_bold_inputs`),
+BoLD's own sizing of the assertion bond by the cost of delaying withdrawals
+(:func:`delay_cost_bond_eth`, :func:`arbitrum_delay_cost_bond_eth`), the OP Stack bond
 schedule (:func:`op_stack_bond_eth`), :func:`capital_cost_eth`,
 :func:`sybil_attack_cost_eth`, and the Arbitrum and OP Stack anchor constants
 (docs/economics.md, 'Anchors').
@@ -22,14 +25,21 @@ from mechanism.errors import ParameterError
 
 __all__ = [
     "ARBITRUM_ASSERTION_BOND_ETH",
+    "ARBITRUM_DELAY_COST_USD_PER_WEEK",
     "ARBITRUM_SUBCHALLENGE_BONDS_ETH",
     "BOLD_G_GAS",
+    "BOLD_PUBLISHED_GAS_PRICE_GWEI",
+    "BOLD_PUBLISHED_RESOURCE_RATIO",
     "BOLD_W_GAS",
     "OP_BOND_BASE_GAS",
     "OP_BOND_GAS_PRICE_GWEI",
     "OP_BOND_MULTIPLIER",
+    "arbitrum_delay_cost_bond_eth",
+    "bold_published_gap",
+    "bold_published_stakes_eth",
     "bold_stakes_eth",
     "capital_cost_eth",
+    "delay_cost_bond_eth",
     "fit_bold_inputs",
     "min_bribery_reward_eth",
     "min_challenge_reward_eth",
@@ -54,6 +64,17 @@ ARBITRUM_SUBCHALLENGE_BONDS_ETH = (555.0, 79.0)
 #: sides spend per edge at level l, W[l] extra gas the honest side spends per edge.
 BOLD_G_GAS = (12_481_326.0, 12_319_809.0, 15_210_544.0)
 BOLD_W_GAS = (3_589_135.0, 5_221_231.0, 11_884_552.0)
+
+#: Offchain Labs' published inputs of the stake calculator (Arbitrum docs, "Economics of
+#: disputes in Arbitrum BoLD", 2025): gas price 500 gwei and resource ratio 6.46. Used as
+#: published, not fitted (:func:`bold_published_stakes_eth`).
+BOLD_PUBLISHED_GAS_PRICE_GWEI = 500.0
+BOLD_PUBLISHED_RESOURCE_RATIO = 6.46
+
+#: BoLD's own sizing of the assertion bond: the opportunity cost a delay attack imposes on
+#: Arbitrum One's users, ~3.27M USD per week of delay (Arbitrum docs, "BoLD" pros and cons
+#: of the Arbitrum chain feature guide, 2025).
+ARBITRUM_DELAY_COST_USD_PER_WEEK = 3.27e6
 
 #: OP Stack fault dispute game bond schedule (specs.optimism.io, "Bond incentives",
 #: ``getRequiredBond``): ``200 gwei * 400,000 gas * 1.09493**depth`` (docs/economics.md, 'Anchors').
@@ -106,9 +127,11 @@ def bold_stakes_eth(
     arXiv 2404.10491, §3.4.5 "Staking" and §6 "resource ratio"). The calculator also
     subtracts a layer-zero cost term that we omit.
 
-    With the published gas tables, ``p_g = 500 gwei`` and ``a = 6.4`` it gives
-    3,605 / 556 / 79 ETH, within 0.2 % of Arbitrum One's 3,600 / 555 / 79 ETH. Those two
-    inputs are *fitted* by us to the published bonds, not quoted from Offchain Labs.
+    With Offchain Labs' published inputs, ``p_g = 500 gwei`` and ``a = 6.46``
+    (:func:`bold_published_stakes_eth`), it gives 3,707 / 567 / 79.9 ETH against Arbitrum
+    One's 3,600 / 555 / 79 ETH (+3.0 %, +2.1 %, +1.2 %; the omitted layer-zero term and the
+    deployment's rounding account for the gap). ``a = 6.4`` (fitted, :func:`fit_bold_inputs`)
+    gives 3,605 / 556 / 79.
     """
     if len(g_gas) != len(w_gas) or not g_gas:
         raise ParameterError.bad("g_gas/w_gas", (len(g_gas), len(w_gas)), "two non-empty tables of equal length")
@@ -119,6 +142,36 @@ def bold_stakes_eth(
     for lvl in range(len(g_gas) - 1, -1, -1):
         stakes[lvl] = p * ((resource_ratio - 1.0) * g_gas[lvl] + resource_ratio * w_gas[lvl]) + resource_ratio * stakes[lvl + 1]
     return stakes[:-1]
+
+
+def bold_published_stakes_eth() -> list[float]:
+    """:func:`bold_stakes_eth` at the published inputs (500 gwei, resource ratio 6.46), no fitting."""
+    return bold_stakes_eth(BOLD_PUBLISHED_GAS_PRICE_GWEI, BOLD_PUBLISHED_RESOURCE_RATIO)
+
+
+def bold_published_gap() -> list[float]:
+    """Relative gap of :func:`bold_published_stakes_eth` to the deployed stakes,
+    ``s / s_published - 1`` per level (assertion, big step, small step)."""
+    published = [ARBITRUM_ASSERTION_BOND_ETH, *ARBITRUM_SUBCHALLENGE_BONDS_ETH]
+    return [s / p - 1.0 for s, p in zip(bold_published_stakes_eth(), published, strict=True)]
+
+
+def delay_cost_bond_eth(delayed_value_eth: ArrayLike, interest_rate_per_year: ArrayLike, delay_years: ArrayLike) -> F:
+    """BoLD's alternative sizing of the assertion bond: the bond must cover the cost its
+    delay attack imposes, ``B >= V r t_delay`` (the value held back, its interest, the
+    longest delay one losing assertion buys; Arbitrum docs, "Economics of disputes in
+    Arbitrum BoLD"). With parallel disputes (docs/protocol.md) ``t_delay`` is the game
+    bound V; in BoLD one challenge period."""
+    return capital_cost_eth(delayed_value_eth, interest_rate_per_year, delay_years)
+
+
+def arbitrum_delay_cost_bond_eth(eth_price_usd: float, delay_blocks: float) -> float:
+    """The delay-cost bound at Arbitrum One's published opportunity cost:
+    ``3.27M USD/week x delay / ETH price`` (delay of ``delay_blocks`` 12 s blocks)."""
+    if eth_price_usd <= 0:
+        raise ParameterError.bad("eth_price_usd", eth_price_usd, "a price > 0")
+    weeks = float(units.blocks_to_days(delay_blocks)) / 7.0
+    return ARBITRUM_DELAY_COST_USD_PER_WEEK * weeks / eth_price_usd
 
 
 def op_stack_bond_eth(depth: ArrayLike) -> F:
