@@ -186,7 +186,7 @@ class ProtocolRun:
         rnd = self.round
         if rnd not in self.dep.data:
             self._open_round(rnd)
-        self.watcher.check_updates(rnd, self.trainers)
+        self.watcher.check_updates(rnd, self.trainers, n)
         self.sequencer.propose(rnd, self.trainers, n)
         seq = self.sequencer
         if seq.posted and seq.aid in seq.claims:

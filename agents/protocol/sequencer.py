@@ -1,8 +1,8 @@
 """The sequencer: aggregates each round's published inputs and posts the assertion.
 
-It waits until the round's trainer disputes are over (every staked trainer published,
-no validity dispute of the round active, every invalid update it can see disputed),
-then aggregates the round's inputs -- the published updates in order of publication,
+It waits until the round's publication and trainer-challenge windows are over (the first
+block ``Rollup.post_assertion`` accepts: the inputs are then fixed but for the round's
+open validity disputes) and no validity dispute of the round is active, then aggregates the round's inputs -- the published updates in order of publication,
 without those proven invalid -- with the real aggregation core (the trace program of
 the configured rule, :func:`mechanism.rollup.disputes.assert_round_with`) and posts the
 assertion with its bond. A malicious sequencer lies, on the first attempt of a round
@@ -70,28 +70,17 @@ class Sequencer(Actor):
 
     # ------------------------------------------------------------ the round
     def ready(self, rnd: int, trainers: list[Any]) -> bool:
-        """The round's trainer disputes are over: every staked trainer published, none of
-        the round's validity disputes is active, and every invalid update is disputed."""
-        from mechanism.rollup.params import ACTIVE, KIND_TRAINER
-
-        r, dep = self.dep.rollup, self.dep
-        roster = [t for t in trainers if t.address in dep.data.get(rnd, {})]
-        if not all(not t.staked or t.published(rnd) for t in roster):
-            return False
-        disputes = [r.dispute(i) for i in range(1, r.counter("dispute_count") + 1)]
-        mine = [d for d in disputes if d["kind"] == KIND_TRAINER and d["subject"] == rnd]
-        if any(d["status"] == ACTIVE for d in mine):
-            return False
-        disputed = {d["trainer"] for d in mine}
-        return all(t.address in disputed for t in roster if t.published(rnd) and dep.violation(t.address, rnd))
+        """None of the round's validity disputes is active (after the trainer-challenge
+        window no new one can be opened, so the round's inputs are then final)."""
+        return int(self.dep.rollup.get("round_trainer_disputes", rnd)) == 0
 
     def propose(self, rnd: int, trainers: list[Any], block: int) -> None:
         """Post round ``rnd``'s assertion once the round is ready (one at a time) and its
-        publication window is over at ``block`` (docs/protocol.md)."""
+        publication and trainer-challenge windows are over at ``block`` (docs/protocol.md)."""
         r = self.dep.rollup
         if self.posted or -1 in self.claims or r.counter("next_round") != rnd:
             return
-        if block < r.counter("round_open_block") + self.dep.params.publication_window_blocks:
+        if block < r.counter("round_open_block") + self.dep.params.assertion_delay_blocks:
             return
         if not self.ready(rnd, trainers):
             return

@@ -77,8 +77,14 @@ class Watcher(Actor):
         self.parties[did] = game_parties(c.x, c.honest, c.honest, np.random.default_rng([self.dep.cfg.seed, did]))[1]
 
     # ------------------------------------------------------------ updates
-    def check_updates(self, rnd: int, trainers: list[Any]) -> None:
-        """Dispute every published, still staked, invalid update of round ``rnd``."""
+    def check_updates(self, rnd: int, trainers: list[Any], block: int | None = None) -> None:
+        """Dispute every published, still staked, invalid update of round ``rnd`` -- while
+        the round's trainer-challenge window is open at ``block`` (``Rollup.challenge_trainer``
+        refuses it afterwards: "challenge window over")."""
+        r = self.dep.rollup
+        if block is not None and rnd == r.counter("next_round") \
+                and block >= r.counter("round_open_block") + self.dep.params.assertion_delay_blocks:
+            return
         published = sorted(t.address for t in trainers if t.address in self.dep.data.get(rnd, {}) and t.published(rnd))
         for t in published:
             pred = self.dep.violation(t, rnd)

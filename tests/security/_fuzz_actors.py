@@ -7,12 +7,15 @@ value and events); a divergence is recorded in :attr:`World.mismatches`.
 
 Honest actors (they act at every block, :meth:`World.honest_round`):
 
-* honest trainers publish a valid update as soon as a round opens, defend every norm
-  dispute against them with their true sum tree and settle their disputes;
-* the honest sequencer posts the correct assertion over the round's inputs as soon as
-  the contract lets it (publication window over, no trainer dispute of the round open)
-  and defends it in every game;
-* the honest watcher proves every invalid update of the open round, re-executes every
+* honest trainers publish a valid update as soon as a round opens (inside its
+  publication window), defend every norm dispute against them with their true sum tree
+  and settle their disputes;
+* the honest sequencer posts the correct assertion over the round's inputs as it sees
+  them at the start of the block, as soon as the contract lets it (publication and
+  trainer-challenge windows over, no trainer dispute of the round open) and defends it
+  in every game;
+* the honest watcher proves every invalid update of the open round (inside the
+  trainer-challenge window), re-executes every
   pending assertion and challenges every wrong one within the challenge period, plays
   its games honestly, settles every dispute whose clock ran out, cancels its disputes
   whose subject is gone, and finalises what can be finalised.
@@ -97,15 +100,14 @@ class Claim:
 class World:
     """The paired deployment, the identities and the honest actors."""
 
-    def __init__(self, cfg: GameConfig, params: Any, n_honest: int, n_sybils: int, seed: int,
-                 open_findings: bool) -> None:
+    def __init__(self, cfg: GameConfig, params: Any, n_honest: int, n_sybils: int, seed: int) -> None:
         from mechanism.evm.arbiter import PairedArbiter
 
         self.cfg, self.params = cfg, params
         self.pr = PairedArbiter(params, cfg)
         self.vcfg: ValidityConfig = self.pr.sim_validity.cfg
         self.rng = np.random.default_rng(seed)
-        self.open_findings = open_findings
+        self.max_trainers = 0  # largest registered trainer set seen
         acct = self.pr.new_account
         self.honest_trainers = [acct(FUND) for _ in range(n_honest)]
         self.seq_h, self.watcher = acct(FUND), acct(FUND)
@@ -185,6 +187,8 @@ class World:
         rec = self._compare(f"Rollup.{fn}{args!r}", a, b)
         if rec is not None:
             self._observe(rec)
+            if fn == "register_trainer":
+                self.max_trainers = max(self.max_trainers, int(self.sim.counter("trainer_count")))
         return rec
 
     def arbiter(self, sender: str, fn: str, *args: Any) -> Receipt | None:
@@ -374,6 +378,8 @@ class World:
         plan: list[Any] = []
         rnd = sim.counter("next_round")
         is_open = sim.get("pending_assertion", rnd) == 0
+        opened = sim.counter("round_open_block")
+        publishing = is_open and self.block < opened + p.publication_window_blocks
         # trainers
         for t in self.honest_trainers:
             if sim.stake_of(t) == 0 and t not in self.exiting:
@@ -386,12 +392,11 @@ class World:
                         and sim.get("trainer_open_disputes", t) == 0:
                     plan.append(lambda t=t: self._complete_exit(t))
                 continue
-            if is_open and (t, rnd) not in self.updates and sim.stake_of(t) > 0 and sim.exit_block_of(t) == 0:
+            if publishing and (t, rnd) not in self.updates and sim.stake_of(t) > 0 and sim.exit_block_of(t) == 0:
                 x = self.honest_vector()
                 plan.append(lambda t=t, x=x, rnd=rnd: self.publish(t, x, x, rnd=rnd))
         # the honest sequencer
-        if is_open and self.block >= sim.counter("round_open_block") + p.publication_window_blocks \
-                and sim.get("round_trainer_disputes", rnd) == 0:
+        if is_open and self.block >= opened + p.assertion_delay_blocks and sim.get("round_trainer_disputes", rnd) == 0:
             stale = self.expected_inputs(rnd)
             plan.append(lambda: self._sequencer_post(rnd, stale))
         # the watcher: invalid updates of the open round
@@ -427,11 +432,10 @@ class World:
         return plan
 
     def _sequencer_post(self, rnd: int, stale: list[bytes]) -> None:
-        """The honest sequencer's assertion over the inputs it sees. With the open
-        findings the inputs are those seen when the block began (a publication ordered
-        before the assertion in the block changes them: finding B); without, those of
-        the moment it lands."""
-        inputs = stale if self.open_findings else self.expected_inputs(rnd)
+        """The honest sequencer's assertion over the inputs it saw when the block began
+        (a transaction ordered before it in the block could change them: finding B; the
+        windows and the live-count check of ``post_assertion`` make that harmless)."""
+        inputs = stale
         if not inputs:
             self.post(self.seq_h, rnd, (ZERO, ZERO, ZERO, 0), None)
             return

@@ -3,9 +3,11 @@ run side by side (docs/protocol.md, "Safety and liveness properties").
 
 Rollup.vy + Arbiter.vy + DisputeGame.vy + TrainerValidity.vy are deployed per run with a
 sampled rule (mean, median, trimmed mean), trim share, clocks, challenge period,
-publication window and reward share; n and f follow from who publishes. Honest actors
-(trainers, a sequencer, a watcher: ``_fuzz_actors.World``) act at every block. The
-attacker controls two sequencers, three challengers and up to six Sybil trainers: it
+publication and trainer-challenge windows and reward share; n and f follow from who
+publishes. Honest actors (trainers, a sequencer, a watcher: ``_fuzz_actors.World``) act at
+every block. The attacker controls two sequencers, three challengers and up to eight Sybil
+trainers (``ORFL_FUZZ_SYBILS`` more in the dedicated capacity test, enough to reach the
+64-publisher cap): it
 registers, publishes valid and invalid updates (out of range, norm above the bound,
 wrong shape, committed vector other than the published bytes, a root without a
 preimage), posts wrong assertions (consistent output lies played, stalled or never
@@ -21,9 +23,10 @@ wrong aggregate finalises; every dispute and assertion ends within its clock bou
 every round within the budget bound of docs/protocol.md.
 
 Steps: ``ORFL_FUZZ_STEPS`` (default 300, the fast suite); the slow test runs at least
-``ORFL_FUZZ_SLOW_STEPS`` (default 10,000). ``ORFL_FUZZ_SEED`` picks the seeds.
-``ORFL_FUZZ_OPEN_FINDINGS=1`` also lets the attacker use the orderings of the open
-findings (tests/security/test_fuzz_findings.py), which the invariants then flag.
+``ORFL_FUZZ_SLOW_STEPS`` (default 10,000). ``ORFL_FUZZ_SEED`` picks the seeds. The
+attacker may order a publication before the honest sequencer's assertion in its block,
+and the honest sequencer signs the inputs it saw at the start of the block (the
+orderings of findings A and B, tests/security/test_fuzz_findings.py).
 """
 
 from __future__ import annotations
@@ -67,7 +70,8 @@ CALLS: Counter[str] = Counter()  # transactions by function and outcome
 FAST_STEPS = int(os.environ.get("ORFL_FUZZ_STEPS", "300"))
 SLOW_STEPS = int(os.environ.get("ORFL_FUZZ_SLOW_STEPS", "10000"))
 SEED = int(os.environ.get("ORFL_FUZZ_SEED", "20240601"))
-OPEN_FINDINGS = os.environ.get("ORFL_FUZZ_OPEN_FINDINGS", "0") == "1"
+#: Sybil identities of the capacity test (with the honest trainers: past the 64-trainer cap)
+CAP_SYBILS = int(os.environ.get("ORFL_FUZZ_SYBILS", "66"))
 SYBIL_KINDS = ("valid", "valid", "range", "norm", "mismatch", "garbage", "shape")
 LIES = ("honest", "stats", "output", "output", "output_stall", "output_silent", "drop", "reorder", "count",
         "junk")
@@ -82,16 +86,20 @@ class ProtocolFuzz(RuleBasedStateMachine):
         self.w: Any = None
         self.finalised_checked: set[int] = set()
 
+    n_sybils_max = 8
+
     @initialize(rule_=st.sampled_from(["mean", "median", "trimmed_mean"]), trim=st.integers(0, 4_999),
                 chunk=st.sampled_from([2, 4]), clock=st.integers(1, 3), period=st.integers(2, 12),
-                window=st.integers(2, 5), share=st.sampled_from([0, 5_000, 10_000]),
-                n_honest=st.integers(1, 3), n_sybils=st.integers(0, 6), seed=st.integers(0, 2**31))
-    def deploy(self, rule_: str, trim: int, chunk: int, clock: int, period: int, window: int, share: int,
-               n_honest: int, n_sybils: int, seed: int) -> None:
+                window=st.integers(2, 5), tcw=st.integers(1, 4), share=st.sampled_from([0, 5_000, 10_000]),
+                n_honest=st.integers(1, 3), sybil_share=st.integers(0, 8), seed=st.integers(0, 2**31))
+    def deploy(self, rule_: str, trim: int, chunk: int, clock: int, period: int, window: int, tcw: int,
+               share: int, n_honest: int, sybil_share: int, seed: int) -> None:
         cfg = GameConfig(dim=8, chunk=chunk, arity=2, rule=rule_, trim_bps=trim, clock_blocks=clock)
         params = cfg.rollup_params(challenge_period_blocks=period, move_clock_blocks=clock,
-                                   publication_window_blocks=window, reward_share_bps=share)
-        self.w = World(cfg, params, n_honest, n_sybils, seed, OPEN_FINDINGS)
+                                   publication_window_blocks=window, trainer_challenge_window_blocks=tcw,
+                                   reward_share_bps=share)
+        n_sybils = sybil_share * self.n_sybils_max // 8
+        self.w = World(cfg, params, n_honest, n_sybils, seed)
         self.p = params
         for s in self.w.sybils[: max(0, n_sybils - 1)]:
             self.w.rollup(s, "register_trainer", value=params.trainer_stake_wei)
@@ -117,21 +125,15 @@ class ProtocolFuzz(RuleBasedStateMachine):
     def _pick(self, seq: list[Any], i: int) -> Any:
         return seq[i % len(seq)] if seq else None
 
-    def _backrun(self) -> None:
-        """Without the open findings, the watcher's reaction to a publication lands in the
-        same block before any later transaction (see test_fuzz_findings.py)."""
-        if not OPEN_FINDINGS:
-            self.w.honest_round()
-
     # ------------------------------------------------------------------ attacker: trainers
-    @rule(i=st.integers(0, 5), delta=st.sampled_from([0, 0, 0, -1, 1]))
+    @rule(i=st.integers(0, 99), delta=st.sampled_from([0, 0, 0, -1, 1]))
     def register_sybil(self, i: int, delta: int) -> None:
         self._count()
         s = self._pick(self.w.sybils, i)
         if s is not None:
             self.w.rollup(s, "register_trainer", value=self.p.trainer_stake_wei + delta)
 
-    @rule(i=st.integers(0, 5), kind=st.sampled_from(SYBIL_KINDS), ahead=st.sampled_from([0, 0, 0, 1, -1]))
+    @rule(i=st.integers(0, 99), kind=st.sampled_from(SYBIL_KINDS), ahead=st.sampled_from([0, 0, 0, 1, -1]))
     def sybil_publish(self, i: int, kind: str, ahead: int) -> None:
         self._count()
         w = self.w
@@ -140,7 +142,6 @@ class ProtocolFuzz(RuleBasedStateMachine):
             return
         committed, published, root = w.sybil_update(kind)
         w.publish(s, committed, published, root=root, rnd=max(0, w.sim.counter("next_round") + ahead))
-        self._backrun()
 
     @rule(i=st.integers(0, 5), complete=st.booleans())
     def sybil_exit(self, i: int, complete: bool) -> None:
@@ -183,7 +184,7 @@ class ProtocolFuzz(RuleBasedStateMachine):
             sim = w.sim
             rnd = sim.counter("next_round")
             if sim.get("pending_assertion", rnd) == 0 and sim.get("round_trainer_disputes", rnd) == 0 \
-                    and w.block + 1 >= sim.counter("round_open_block") + p.publication_window_blocks:
+                    and w.block + 1 >= sim.counter("round_open_block") + p.assertion_delay_blocks:
                 return
             self.next_block()
 
@@ -314,7 +315,7 @@ class ProtocolFuzz(RuleBasedStateMachine):
                     w.chal_policy[int(rec.value)] = CHALLENGER_POLICIES[i % len(CHALLENGER_POLICIES)]
             elif action == "exit" and w.sybils:
                 w.rollup(w.sybils[i % len(w.sybils)], "complete_exit")
-            elif action == "publish" and w.sybils and OPEN_FINDINGS:
+            elif action == "publish" and w.sybils:
                 committed, published, root = w.sybil_update(kind)
                 w.publish(w.sybils[i % len(w.sybils)], committed, published, root=root)
 
@@ -428,7 +429,8 @@ class ProtocolFuzz(RuleBasedStateMachine):
         if w is None:
             return
         sim, p = w.sim, self.p
-        b, V, P, W = w.block, p.verdict_clock, p.challenge_period_blocks, p.publication_window_blocks
+        b, V, P = w.block, p.verdict_clock, p.challenge_period_blocks
+        W, T = p.publication_window_blocks, p.trainer_challenge_window_blocks
         for did in range(1, sim.counter("dispute_count") + 1):
             d = sim.dispute(did)
             if d["status"] == ACTIVE:
@@ -442,7 +444,8 @@ class ProtocolFuzz(RuleBasedStateMachine):
             if a["status"] == REVERTED:
                 reverted[a["round"]] = reverted.get(a["round"], 0) + 1
         r = sim.counter("next_round")
-        bound = w.round_open[r] + W + (P + V + 1) * (1 + reverted.get(r, 0)) + (V + 1) * w.round_disputes.get(r, 0)
+        bound = w.round_open[r] + W + T + (V + 1) * min(1, w.round_disputes.get(r, 0)) \
+            + (P + V + 1) * (1 + reverted.get(r, 0))
         assert b <= bound, f"round {r} open since {w.round_open[r]} not final at block {b} (bound {bound})"
 
     def teardown(self) -> None:
@@ -467,16 +470,40 @@ class ProtocolFuzz(RuleBasedStateMachine):
         STATS["games ended by one-step"] += sum(1 for g in w.pr.sim.games.values() if g.reason == "one-step verifier")
         STATS["max inputs"] = max(STATS["max inputs"], max([len(sim.round_inputs(a)) for a in
                                                              range(1, sim.counter("assertion_count") + 1)] or [0]))
+        STATS["max publishers"] = max(STATS["max publishers"], max(len(sim.publishers(r)) for r in
+                                                                   range(sim.counter("next_round") + 1)))
+        STATS["max trainers"] = max(STATS["max trainers"], w.max_trainers)
         self.w = None  # free the EVM environment
 
 
-def _run(total: int, per_run: int, seed: int) -> tuple[int, float]:
+class CapacityFuzz(ProtocolFuzz):
+    """The same machine with ``CAP_SYBILS`` Sybils, enough to reach the 64-trainer cap and
+    the 64-publisher round (a rule that registers and publishes with many at once)."""
+
+    n_sybils_max = CAP_SYBILS
+
+    @rule(start=st.integers(0, 99), count=st.integers(1, 70), kind=st.sampled_from(["valid", "valid", "range"]))
+    def sybil_swarm(self, start: int, count: int, kind: str) -> None:
+        """Many Sybils register and publish in one block, ordered before the honest ones."""
+        self._count()
+        w = self.w
+        if not w.sybils:
+            return
+        for k in range(count):
+            s = w.sybils[(start + k) % len(w.sybils)]
+            if w.sim.stake_of(s) == 0:
+                w.rollup(s, "register_trainer", value=self.p.trainer_stake_wei)
+            committed, published, root = w.sybil_update(kind)
+            w.publish(s, committed, published, root=root)
+
+
+def _run(total: int, per_run: int, seed: int, machine: type[ProtocolFuzz] = ProtocolFuzz) -> tuple[int, float]:
     """Run state-machine examples of ``per_run`` steps until ``total`` rules executed."""
     start, t0 = STEPS, time.time()
     batch = 0
     while STEPS - start < total:
         runs = max(1, -(-(total - (STEPS - start)) // per_run))
-        factory = hseed(seed + batch)(ProtocolFuzz)
+        factory = hseed(seed + batch)(machine)
         run_state_machine_as_test(factory, settings=settings(
             max_examples=runs, stateful_step_count=per_run, deadline=None, database=None,
             phases=[Phase.generate], suppress_health_check=list(HealthCheck), print_blob=True))
@@ -489,6 +516,18 @@ def test_protocol_fuzz_fast() -> None:
     print(f"protocol fuzz: {steps} steps in {secs:.1f} s; {dict(sorted(STATS.items()))}")
     print(dict(sorted(CALLS.items())))
     assert steps >= FAST_STEPS
+
+
+@pytest.mark.slow
+def test_protocol_fuzz_capacity() -> None:
+    """Sybils enough to fill the trainer set: the cap is reached, honest trainers still
+    publish in every round (the invariants), and some round has 64 publishers."""
+    STATS["max publishers"] = STATS["max trainers"] = 0
+    steps, secs = _run(FAST_STEPS, 50, SEED + 7, CapacityFuzz)
+    print(f"protocol fuzz (capacity): {steps} steps in {secs:.1f} s; {dict(sorted(STATS.items()))}")
+    assert steps >= FAST_STEPS
+    assert STATS["max trainers"] == 64, STATS["max trainers"]
+    assert CALLS["Rollup.register_trainer reverted"] > 0
 
 
 @pytest.mark.slow

@@ -88,6 +88,39 @@ def test_invalid_update_proven_by_watcher_and_trainer_slashed() -> None:
     assert all(t.wallet_wei == t.initial_wei for t in run.trainers if t.address != bad)
 
 
+def test_actors_keep_to_the_publication_and_trainer_challenge_windows() -> None:
+    """Trainers publish inside the round's publication window, the watcher disputes the
+    invalid update inside the trainer-challenge window, and the sequencer posts only once
+    both are over (``Rollup.vy`` refuses anything else, so a stray actor shows up as a
+    reverted transaction)."""
+    from mechanism.rollup.params import KIND_TRAINER
+
+    log: list[tuple[int, str, str]] = []
+    run = ProtocolRun(DESIGN, ProtocolConfig(rounds=3, trainers=5, seed=2),
+                      on_event=lambda b, n, t: log.append((b, n, t)))
+    opened = {0: run.dep.rollup.counter("round_open_block")}  # round 0 opens at deployment
+    s = run.run()
+    p = run.dep.params
+    assert s["rounds_finalised"] == 3 and s["reverted_txs"] == 0 and s["trainer_proofs"] == 1
+    for b, n, t in log:
+        if n == "AssertionFinalised":
+            rnd = int(t.split("round=")[1].split(",")[0])
+            opened[rnd + 1] = b
+    seen = {"UpdatePublished": 0, "AssertionPosted": 0, "Challenged": 0}
+    for b, n, t in log:
+        rnd = max(r for r, o in opened.items() if o <= b)
+        if n == "UpdatePublished":
+            assert b < opened[rnd] + p.publication_window_blocks
+        elif n == "AssertionPosted":
+            assert b >= opened[rnd] + p.assertion_delay_blocks
+        elif n == "Challenged" and f"kind={KIND_TRAINER}," in t:
+            assert b < opened[rnd] + p.assertion_delay_blocks
+        else:
+            continue
+        seen[n] += 1
+    assert seen["UpdatePublished"] == 15 and seen["AssertionPosted"] >= 3 and seen["Challenged"] == 1
+
+
 @pytest.mark.parametrize("malicious,q", [(False, 0.0), (True, 0.0), (True, 0.3)])
 def test_run_conserves_funds(malicious: bool, q: float) -> None:
     run = ProtocolRun(DESIGN, ProtocolConfig(rounds=3, trainers=6, malicious_sequencer=malicious, censor_fraction=q,
