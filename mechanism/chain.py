@@ -22,6 +22,17 @@
   block, so k blocks cost ``sum_{i<k} gas_limit * (b_0 * 1.125^i + tip)`` (approximately;
   the simulator applies the exact integer updates).
 
+* Threat processes (docs/economics.md, 'Threat model'; all off by default): censoring
+  proposers in runs (``burst_blocks``: a two-state Markov chain with stationary share q
+  and mean run length L), inclusion lists (``il_committee`` includers per slot, each in
+  the coalition with probability q; a block leaves a listed transaction out only if all
+  are), strong censorship (every block up to ``strong_until`` censors), an outage (no
+  censored transaction lands in blocks up to ``outage_until``, blocks still count) and
+  an attacker that opens a window in its own slot (:meth:`Chain.time_censor_next`).
+  :func:`challenge_lands` and :func:`moves_in_time` are the Monte Carlo trials of
+  :mod:`mechanism.economics.threats`; :func:`watcher_outage_blocks` draws watcher
+  availability.
+
 Deterministic from a seed: all randomness comes from one ``numpy.random.Generator``.
 """
 
@@ -128,11 +139,22 @@ class Chain:
     mempool: list[Tx] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     stuffing_spent_wei: int = 0
+    burst_blocks: float = 0.0
+    il_committee: int = 0
+    strong_until: int = 0
+    outage_until: int = 0
     _seq: int = 0
+    _censoring: bool | None = None
+    _force_next: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.censor_fraction <= 1.0:
             raise ParameterError.bad("censor_fraction", self.censor_fraction, "a number in [0, 1]")
+        q = self.censor_fraction
+        if self.burst_blocks != 0.0 and (q >= 1.0 or self.burst_blocks < max(1.0, q / (1.0 - q))):
+            raise ParameterError.bad("burst_blocks", self.burst_blocks, "0 or >= max(1, q / (1 - q)) with q < 1")
+        if self.il_committee < 0:
+            raise ParameterError.bad("il_committee", self.il_committee, "an integer >= 0")
         if not 0 < self.gas_target <= self.gas_limit:
             raise ParameterError.bad("gas_target", self.gas_target, f"in (0, gas_limit={self.gas_limit}]")
         if self.base_fee_wei <= 0:
@@ -159,10 +181,29 @@ class Chain:
         return [Tx("background", total // n, 10 * self.base_fee_wei + int(t), int(t), seq=-1)
                 for t in tips.tolist()]
 
+    def time_censor_next(self) -> None:
+        """The attacker opens a window just before one of its own slots: the next block's
+        proposer is the coalition's (the Markov chain continues from there)."""
+        self._force_next = True
+
+    def _draw_adversarial(self) -> bool:
+        q = self.censor_fraction
+        if self._force_next:
+            self._force_next, state = False, q > 0.0
+        elif self.burst_blocks == 0.0 or self._censoring is None:
+            state = bool(self.rng.random() < q)
+        else:
+            p = 1.0 - 1.0 / self.burst_blocks if self._censoring else q / ((1.0 - q) * self.burst_blocks)
+            state = bool(self.rng.random() < p)
+        self._censoring = state
+        if state and self.il_committee:
+            state = bool(np.all(self.rng.random(self.il_committee) < q))
+        return state or self.number <= self.strong_until
+
     def step(self) -> Block:
         """Mine block ``number`` and advance; return it (included rollup txs in ``txs``)."""
         base = self.base_fee_wei
-        adversarial = bool(self.rng.random() < self.censor_fraction)
+        adversarial = self._draw_adversarial()
         if self.stuff and adversarial:
             # the adversary buys the whole block: it pays gas_limit * (base + tip) and
             # outbids every victim tip, so nothing else is included
@@ -170,7 +211,7 @@ class Chain:
             block = Block(self.number, base, self.gas_limit, True, True, [])
         else:
             candidates = [t for t in self.mempool if t.max_fee_wei >= base]
-            if adversarial:
+            if adversarial or self.number <= self.outage_until:
                 candidates = [t for t in candidates if not t.censored]
             candidates += self._background()
             candidates.sort(key=lambda t: (-t.tip_wei(base), t.seq))
@@ -205,3 +246,68 @@ def stuffing_run(blocks: int, base_fee_wei: int, tip_wei: int = GWEI) -> tuple[i
     for _ in range(blocks):
         fees.append(chain.step().base_fee_wei)
     return chain.stuffing_spent_wei, fees
+
+
+def _episode_blocks(prob: float, mean_blocks: float, rng: np.random.Generator) -> int:
+    """With probability ``prob`` an episode of D blocks, ``P(D >= d) = exp(-d / mean)``; else 0."""
+    if prob <= 0.0 or mean_blocks <= 0.0 or rng.random() >= prob:
+        return 0
+    rho = float(np.exp(-1.0 / mean_blocks))
+    return int(rng.geometric(1.0 - rho)) - 1
+
+
+def watcher_outage_blocks(watchers: int, online_prob: float, common_prob: float, common_mean_blocks: float,
+                          rng: np.random.Generator) -> int | None:
+    """Blocks before some watcher can act: None if all m are offline (each online with
+    probability a), else the length of a common-mode outage (probability c) or 0."""
+    if int(rng.binomial(watchers, online_prob)) == 0:
+        return None
+    return _episode_blocks(common_prob, common_mean_blocks, rng)
+
+
+def _threat_chain(rng: np.random.Generator, q: float, burst_blocks: float, il_committee: int, strong_blocks: int,
+                  outage_blocks: int) -> Chain:
+    return Chain(seed=int(rng.integers(2**63)), censor_fraction=q, background_gas_mean=0, burst_blocks=burst_blocks,
+                 il_committee=il_committee, strong_until=strong_blocks, outage_until=outage_blocks)
+
+
+def challenge_lands(window_blocks: int, rng: np.random.Generator, *, q: float = 0.0, burst_blocks: float = 0.0,
+                    il_committee: int = 0, timed: bool = False, strong_blocks: int = 0, outage_prob: float = 0.0,
+                    outage_mean_blocks: float = 0.0, watchers: int = 1, watcher_online_prob: float = 1.0,
+                    common_prob: float = 0.0, common_mean_blocks: float = 0.0) -> bool:
+    """One fraud: True if an honest challenge, submitted at the window's start by a watcher
+    that is online, lands within ``window_blocks`` blocks of the simulated L1 under every
+    threat given (censoring proposers, strong censorship, an L1 outage, a common-mode
+    watcher outage; the block after the window opens is the attacker's if ``timed``)."""
+    wait = watcher_outage_blocks(watchers, watcher_online_prob, common_prob, common_mean_blocks, rng)
+    if wait is None:
+        return False
+    outage = max(_episode_blocks(outage_prob, outage_mean_blocks, rng), wait)
+    chain = _threat_chain(rng, q, burst_blocks, il_committee, strong_blocks, outage)
+    chain.submit(Tx("challenger", 200_000, 100 * GWEI, 2 * GWEI, censored=True))
+    if timed:
+        chain.time_censor_next()
+    return any(chain.step().txs for _ in range(window_blocks))
+
+
+def moves_in_time(moves: int, clock_blocks: int, rng: np.random.Generator, *, chess: bool = False, q: float = 0.0,
+                  burst_blocks: float = 0.0, il_committee: int = 0, timed: bool = False,
+                  strong_blocks: int = 0) -> bool:
+    """One dispute game: the honest side makes ``moves`` moves on the simulated L1, each
+    submitted when its turn starts; True if every move lands within its per-move clock
+    (or, with ``chess``, if their total time stays within the chess clock). A strong
+    censorship episode of ``strong_blocks`` starts at the first move."""
+    chain = _threat_chain(rng, q, burst_blocks, il_committee, strong_blocks, 0)
+    used = 0
+    for _ in range(moves):
+        chain.submit(Tx("honest-move", 200_000, 100 * GWEI, 2 * GWEI, censored=True))
+        if timed:
+            chain.time_censor_next()
+        limit = clock_blocks - used if chess else clock_blocks
+        for k in range(1, limit + 1):
+            if chain.step().txs:
+                used += k
+                break
+        else:
+            return False
+    return True
