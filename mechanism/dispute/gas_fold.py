@@ -48,35 +48,69 @@ class FoldCoefficients:
     order_sq: float = 1_326.8
     order_keep: float = 37.0
     order_node: float = 1_149.0
+    clip0: float = 227_972.2
+    clip_row: float = 4_014.2
+    clip_node: float = 2_363.2
+    weights0: float = 231_543.3
+    weights_row: float = 4_265.2
+    weights_node: float = 2_363.3
+    bulyan0: float = 994_873.9
+    bulyan_sq: float = 2_029.5
+    bulyan_round: float = 506.5
+    bulyan_node: float = 1_145.2
+
 
 FOLD_DEFAULT = FoldCoefficients()
 
 
+#: one-step kinds of the select stages and the coefficient prefix of each
+SELECT_KINDS = ("clip", "weights", "bulyan")
+
+
 def _features(kind: str, n: int, chunk: int, path: int, f: int = 1, arity: int = 2) -> list[float]:
+    pairs = n * (n - 1) / 2
     if kind == "order":
-        pairs = n * (n - 1) / 2
         return [1.0, pairs, float(n * n), float(n * max(n - f - 2, 0)), pairs / (arity - 1)]
+    if kind in ("clip", "weights"):  # two packed small vectors of n values: read and commit
+        return [1.0, float(n), n / (arity - 1)]
+    if kind == "bulyan":  # the distance matrix and sorted rows (n^2), n - 2f rounds over n rows
+        return [1.0, float(n * n), float(n * max(n - 2 * f, 0)), pairs / (arity - 1)]
     return [1.0, float(n), float(n * chunk), float(path)]
+
+
+def _weights(kind: str, fc: FoldCoefficients) -> list[float]:
+    names = {"sum": ("sum0", "sum_row", "sum_val", "sum_sib"), "max": ("max0", "max_row", "max_val", "max_sib"),
+             "order": ("order0", "order_pair", "order_sq", "order_keep", "order_node"),
+             "clip": ("clip0", "clip_row", "clip_node"), "weights": ("weights0", "weights_row", "weights_node"),
+             "bulyan": ("bulyan0", "bulyan_sq", "bulyan_round", "bulyan_node")}[kind]
+    return [float(getattr(fc, a)) for a in names]
 
 
 def onestep_gas(kind: str, n: int, d: int, chunk: int, arity: int, fc: FoldCoefficients = FOLD_DEFAULT,
                 f: int = 1) -> float:
-    """Total gas (execution + intrinsic) of one ``sum`` / ``max`` / ``order`` one-step
-    (``f``: Krum's Byzantine count, used by ``order``)."""
+    """Total gas (execution + intrinsic) of one ``sum`` / ``max`` / ``order`` / ``clip`` /
+    ``weights`` / ``bulyan`` one-step (``f``: Krum's or Bulyan's Byzantine count)."""
     depth = tree_depth(num_chunks(d, chunk), arity)
     x = _features(kind, n, min(chunk, d), depth * (arity - 1), f, arity)
-    if kind == "sum":
-        w = [fc.sum0, fc.sum_row, fc.sum_val, fc.sum_sib]
-    elif kind == "max":
-        w = [fc.max0, fc.max_row, fc.max_val, fc.max_sib]
-    else:
-        w = [fc.order0, fc.order_pair, fc.order_sq, fc.order_keep, fc.order_node]
-    return float(np.dot(w, x))
+    return float(np.dot(_weights(kind, fc), x))
+
+
+def select_onestep(name: str) -> str:
+    """The one-step kind of a select stage by its name (programs.py): Krum's ``order``,
+    Bulyan's ``chosen``, clip factors ``clip*``, Weiszfeld weights ``w*``."""
+    if name == "order":
+        return "order"
+    if name == "chosen":
+        return "bulyan"
+    return "clip" if name.startswith("clip") else "weights"
 
 
 def stage_cost(kind: str, name: str, n: int, d: int, chunk: int, arity: int, items: int,
-               coef: GasCoefficients = DEFAULT, fc: FoldCoefficients = FOLD_DEFAULT, f: int = 1) -> GameCost | None:
-    """Full-depth cost of a game ending in a stage of this kind (None: not modelled)."""
+               coef: GasCoefficients = DEFAULT, fc: FoldCoefficients = FOLD_DEFAULT, f: int = 1,
+               map_rule: str = "trimmed_mean") -> GameCost | None:
+    """Full-depth cost of a game ending in a stage of this kind (None: not modelled).
+    ``map_rule``: the DisputeGame.vy Map one-step a ``map`` stage is priced with (the
+    rule's own for mean / median / trimmed mean, the trimmed mean's otherwise)."""
     k = arity
     moves: list[tuple[str, float]] = []
     cd = 0.0
@@ -87,7 +121,7 @@ def stage_cost(kind: str, name: str, n: int, d: int, chunk: int, arity: int, ite
         cd += nbytes
 
     if kind in ("map", "column"):
-        return dispute_cost("trimmed_mean", n, d, chunk, arity, coef, stage="cols" if kind == "column" else "out")
+        return dispute_cost(map_rule, n, d, chunk, arity, coef, stage="cols" if kind == "column" else "out")
     tx("challenge", coef.challenge, 36, 35)
     if kind == "sum":
         for _ in range(tree_depth(items, k)):
@@ -101,34 +135,170 @@ def stage_cost(kind: str, name: str, n: int, d: int, chunk: int, arity: int, ite
     elif kind == "max":
         tx("reveal_item", coef.reveal0, 4 + 32, 28)
         moves.append(("onestep", onestep_gas("max", n, d, chunk, arity, fc)))
-    elif kind == "select" and name == "order":
-        moves.append(("onestep", onestep_gas("order", n, d, chunk, arity, fc, f)))
+    elif kind == "select":
+        moves.append(("onestep", onestep_gas(select_onestep(name), n, d, chunk, arity, fc, f)))
     else:
         return None
     return GameCost(len(moves), moves, cd)
 
 
-def program_worst_case(program: object, chunk: int, arity: int, coef: GasCoefficients = DEFAULT,
-                       fc: FoldCoefficients = FOLD_DEFAULT) -> tuple[GameCost, list[str]]:
-    """The costliest modelled stage game of a program, and the stages left unmodelled
-    (selections other than Krum's order: Bulyan's, Weiszfeld's weights, clip factors)."""
+def _map_rule(program: object) -> str:
+    from mechanism.dispute.gas import RULES
+
+    return str(getattr(program, "rule", "")) if getattr(program, "rule", "") in RULES else "trimmed_mean"
+
+
+def program_stage_costs(program: object, chunk: int, arity: int, coef: GasCoefficients = DEFAULT,
+                        fc: FoldCoefficients = FOLD_DEFAULT) -> list[tuple[str, str, GameCost]]:
+    """(stage name, stage kind, full-depth cost of a game ending there) for every stage."""
     from mechanism.dispute.trace import Program
 
     assert isinstance(program, Program)
-    best: GameCost | None = None
-    moves = 0
-    missing = []
+    f = int(program.params.get("f", 1))
+    out = []
     for st in program.stages:
-        c = stage_cost(st.kind, st.name, program.n, program.d, chunk, arity, len(st.items), coef, fc,
-                       int(program.params.get("f", 1)))
+        c = stage_cost(st.kind, st.name, program.n, program.d, chunk, arity, len(st.items), coef, fc, f,
+                       _map_rule(program))
         if c is None:
-            missing.append(st.name)
-            continue
-        moves = max(moves, c.moves)
-        if best is None or c.gas_total > best.gas_total:
-            best = c
-    assert best is not None
-    return GameCost(moves, best.gas_per_move, best.calldata_bytes), missing
+            raise KeyError(f"stage {st.name!r} of kind {st.kind!r} has no gas model")
+        out.append((st.name, st.kind, c))
+    return out
+
+
+def program_worst_case(program: object, chunk: int, arity: int, coef: GasCoefficients = DEFAULT,
+                       fc: FoldCoefficients = FOLD_DEFAULT) -> tuple[GameCost, list[str]]:
+    """The costliest stage game of a program (with the largest move count over stages),
+    and the stages left unmodelled (none: every stage kind has an on-chain one-step)."""
+    costs = program_stage_costs(program, chunk, arity, coef, fc)
+    best = max((c for _, _, c in costs), key=lambda c: c.gas_total)
+    return GameCost(max(c.moves for _, _, c in costs), best.gas_per_move, best.calldata_bytes), []
+
+
+#: moves of the challenger / the proposer (a one-step may be sent by either side)
+CHALLENGER_MOVES = ("challenge", "choose")
+PROPOSER_MOVES = ("reveal", "reveal_item", "reveal_column")
+
+
+def per_side_gas(cost: GameCost) -> float:
+    """Gas one side may spend on this game: the larger side's moves plus every one-step
+    transaction (either side may have to submit it; docs/economics.md, c_d)."""
+    ch = sum(g for k, g in cost.gas_per_move if k in CHALLENGER_MOVES)
+    pr = sum(g for k, g in cost.gas_per_move if k in PROPOSER_MOVES)
+    return max(ch, pr) + sum(g for k, g in cost.gas_per_move if k not in CHALLENGER_MOVES + PROPOSER_MOVES)
+
+
+def per_side_moves(cost: GameCost) -> int:
+    """Moves one side may make in this game (the larger side's, plus the one-steps)."""
+    ch = sum(1 for k, _ in cost.gas_per_move if k in CHALLENGER_MOVES)
+    pr = sum(1 for k, _ in cost.gas_per_move if k in PROPOSER_MOVES)
+    return max(ch, pr) + sum(1 for k, _ in cost.gas_per_move if k not in CHALLENGER_MOVES + PROPOSER_MOVES)
+
+
+@dataclass(frozen=True)
+class RuleGameCost:
+    """Per-stage dispute cost of one rule's own trace program at one geometry."""
+
+    rule: str
+    n: int
+    d: int
+    chunk: int
+    arity: int
+    #: (stage, kind, one-step kind, gas per side, moves per side, largest transaction gas)
+    stages: tuple[tuple[str, str, str, float, int, float], ...]
+
+    @property
+    def gas_per_side(self) -> float:
+        return max(s[3] for s in self.stages)
+
+    @property
+    def moves_per_side(self) -> int:
+        return max(s[4] for s in self.stages)
+
+    @property
+    def worst_stage(self) -> str:
+        return max(self.stages, key=lambda s: s[3])[0]
+
+    @property
+    def max_tx_gas(self) -> float:
+        return max(s[5] for s in self.stages)
+
+
+def rule_program(rule: str, n: int, d: int) -> object:
+    """The rule's trace program with the rule's default parameters (Byzantine count f = 1
+    where the rule takes one: the trimmed mean, Krum, Multi-Krum and Bulyan)."""
+    from mechanism.dispute import build_program
+
+    params = {"f": 1} if rule in ("trimmed_mean", "krum", "multi_krum", "bulyan") else {}
+    return build_program(rule, n, d, **params)
+
+
+def onestep_kind(kind: str, name: str, rule: str) -> str:
+    """The on-chain one-step that decides a game ending in this stage."""
+    if kind == "select":
+        return select_onestep(name)
+    if kind == "map":
+        return f"map ({rule if rule in ('mean', 'median', 'trimmed_mean') else 'trimmed_mean'})"
+    return kind
+
+
+def rule_game_cost(rule: str, n: int, d: int, chunk: int, arity: int, coef: GasCoefficients = DEFAULT,
+                   fc: FoldCoefficients = FOLD_DEFAULT) -> RuleGameCost:
+    """Every stage game of the rule's own program, priced by the EVM-calibrated model."""
+    prog = rule_program(rule, n, d)
+    rows = []
+    for name, kind, c in program_stage_costs(prog, chunk, arity, coef, fc):
+        rows.append((name, kind, onestep_kind(kind, name, rule), per_side_gas(c), per_side_moves(c),
+                     max(g for _, g in c.gas_per_move)))
+    return RuleGameCost(rule, n, d, chunk, arity, tuple(rows))
+
+
+#: every rule with a trace program, hence a modelled dispute game
+GAME_RULES = ("mean", "median", "trimmed_mean", "krum", "multi_krum", "bulyan", "geometric_median",
+              "centered_clipping")
+#: geometries the contracts accept (DisputeGame.vy / FoldVerifier.vy: chunk <= 64, arity <= 16)
+CHUNKS = (4, 8, 16, 32, 64)
+ARITIES = (2, 4, 8, 16)
+
+
+@dataclass(frozen=True)
+class GeometryChoice:
+    """The (chunk, arity) of the dispute game and why: the least worst-case gas per side
+    over the rules, then the fewest moves per side, then the least total gas."""
+
+    chunk: int
+    arity: int
+    n: int
+    d: int
+    worst_gas_per_side: float
+    moves_per_side: int
+    total_gas_per_side: float
+    #: (chunk, arity, worst gas per side, moves per side, total gas per side, fits the cap)
+    grid: tuple[tuple[int, int, float, int, float, bool], ...]
+
+
+def choose_geometry(n: int, d: int, rules: tuple[str, ...] = GAME_RULES, chunks: tuple[int, ...] = CHUNKS,
+                    arities: tuple[int, ...] = ARITIES, coef: GasCoefficients = DEFAULT,
+                    fc: FoldCoefficients = FOLD_DEFAULT) -> GeometryChoice:
+    """The dispute geometry for (n, d): among the pairs whose every transaction fits
+    EIP-7825's per-transaction cap (:data:`mechanism.units.MAX_TX_GAS`), the one with
+    the least worst-case (over ``rules``) gas per side, ties broken by fewer moves per
+    side (a shorter dispute, docs/economics.md t_dispute) and then by the least total
+    gas per side over the rules."""
+    from mechanism.units import MAX_TX_GAS
+
+    grid = []
+    for c in chunks:
+        for k in arities:
+            costs = [rule_game_cost(r, n, d, c, k, coef, fc) for r in rules]
+            grid.append((c, k, max(x.gas_per_side for x in costs), max(x.moves_per_side for x in costs),
+                         sum(x.gas_per_side for x in costs), all(x.max_tx_gas <= MAX_TX_GAS for x in costs)))
+    ok = [g for g in grid if g[5]]
+    if not ok:
+        from mechanism.errors import ParameterError
+
+        raise ParameterError.bad("n", n, f"a size whose dispute one-steps fit {MAX_TX_GAS:,} gas at d={d}")
+    best = min(ok, key=lambda g: (round(g[2]), g[3], g[4]))
+    return GeometryChoice(best[0], best[1], n, d, best[2], best[3], best[4], tuple(grid))
 
 
 #: (n, d, chunk, arity[, f]) of the calibration one-steps (f = 1 when left out)
@@ -167,21 +337,65 @@ def samples(grid: tuple[tuple[int, ...], ...] = GRID) -> list[tuple[str, int, in
     return out
 
 
-def calibrate_fold(data: list[tuple[str, int, int, int, int, int, int]]) -> FoldCoefficients:
+#: (n, d, chunk, arity, f) of the selection one-steps (Bulyan needs n >= 4f + 3)
+SELECT_GRID: tuple[tuple[int, int, int, int, int], ...] = (
+    (7, 64, 4, 2, 1), (12, 600, 32, 2, 2), (20, 400, 16, 8, 1), (33, 300, 16, 16, 4), (48, 64, 32, 4, 11),
+    (40, 64, 16, 8, 5), (64, 128, 64, 2, 1), (64, 128, 64, 16, 15))
+
+
+def select_samples(grid: tuple[tuple[int, int, int, int, int], ...] = SELECT_GRID,
+                   kinds: tuple[str, ...] = SELECT_KINDS) -> list[tuple[str, int, int, int, int, int, int]]:
+    """EVM selection one-steps (SelectVerifier.vy) on full-range random rows:
+    (kind, n, d, chunk, arity, f, total gas of the one-step transaction)."""
+    from mechanism.dispute import build_program, honest_trace
+    from mechanism.dispute.onestep import VerifierContext
+    from mechanism.dispute.proofs import Prover
+    from mechanism.evm.select_verifier import verdict
+
+    rules = {"clip": ("median", {"clip_norm": 1 << 30}, "clip"), "weights": ("geometric_median", {"iterations": 1}, "w0"),
+             "bulyan": ("bulyan", {}, "chosen")}
+    out = []
+    for n, d, c, k, f in grid:
+        x = np.random.default_rng(n + f).integers(-(1 << 39), 1 << 39, size=(n, d), dtype=np.int64)
+        for kind in kinds:
+            rule, params, stage = rules[kind]
+            params = {**params, "f": f} if kind == "bulyan" else params
+            prog = build_program(rule, n, d, **params)
+            tr = honest_trace(prog, x, c, k)
+            pv = Prover.build(x, tr)
+            ctx = VerifierContext(prog, tuple(t.root for t in pv.input_trees), tuple(tr.roots), c, k)
+            s = prog.index(stage)
+            ev = verdict(ctx, s, pv.select_proof(s))
+            assert ev.verdict == "right", (kind, n, d, c, k, f)
+            out.append((kind, n, d, c, k, f, ev.total_gas))
+    return out
+
+
+def calibrate_fold(data: list[tuple[str, int, int, int, int, int, int]],
+                   base: FoldCoefficients = FOLD_DEFAULT) -> FoldCoefficients:
+    """Non-negative least squares per one-step kind present in ``data`` (the others keep
+    ``base``'s coefficients)."""
+    from dataclasses import fields, replace
+
     from scipy.optimize import nnls
 
-    fit: dict[str, list[float]] = {}
-    for kind in ("sum", "max", "order"):
+    names = [fl.name for fl in fields(FoldCoefficients)]
+    fitted: dict[str, float] = {}
+    for kind in ("sum", "max", "order", *SELECT_KINDS):
         rows = [(n, d, c, k, f, g) for kd, n, d, c, k, f, g in data if kd == kind]
+        if not rows:
+            continue
         a = np.array([_features(kind, n, min(c, d), tree_depth(num_chunks(d, c), k) * (k - 1), f, k)
                       for n, d, c, k, f, _ in rows])
         y = np.array([g for *_, g in rows], dtype=float)
-        fit[kind] = [float(v) for v in nnls(a, y)[0]]
-    s, m, o = fit["sum"], fit["max"], fit["order"]
-    return FoldCoefficients(*s, *m, *o)
+        coef = nnls(a, y)[0]
+        keys = {"sum": names[0:4], "max": names[4:8], "order": names[8:13]}.get(kind)
+        keys = keys or [nm for nm in names if nm.startswith(kind)]
+        fitted.update({key: float(v) for key, v in zip(keys, coef, strict=True)})
+    return replace(base, **fitted)
 
 
 if __name__ == "__main__":
-    fc = calibrate_fold(samples())
+    fc = calibrate_fold(samples() + select_samples())
     for name, value in vars(fc).items():
         print(f"    {name}: float = {value:,.1f}".replace(",", "_"))

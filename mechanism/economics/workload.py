@@ -3,8 +3,10 @@
 Three numbers come from other parts of the project and do not exist yet when this
 module is written; each has a default here that is **a placeholder to be replaced**:
 
-* dispute gas per side: now computed by ``mechanism/dispute/gas.py`` (the EVM-calibrated
-  model of the bisection game) for the on-chain rules, extrapolated for the others;
+* dispute gas per side: the EVM-calibrated model of each rule's own dispute game
+  (:func:`mechanism.dispute.gas_fold.rule_game_cost`: every stage of its trace program,
+  each decided by an on-chain one-step), at the (chunk, arity) chosen by
+  :func:`mechanism.dispute.gas_fold.choose_geometry` for the reference size;
 * off-chain re-execution time of one aggregation (measured by the aggregation benchmark):
   default 5 s;
 * the measured malicious device tolerance of each rule (``orfl tolerance``): default the
@@ -17,6 +19,7 @@ requires touching the formulas.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 from pathlib import Path
@@ -59,27 +62,6 @@ PLACEHOLDER_TOLERANCE: Final = MappingProxyType(
     }
 )
 
-#: Placeholder ratio of a rule's dispute gas to the mean's. Coordinate-separable rules
-#: (mean, median, trimmed mean) are one Map stage whose one-step proof opens n chunk
-#: values; centered clipping adds a norm Fold; Krum, Bulyan and the geometric median add
-#: pairwise-distance or Weiszfeld Folds, i.e. more stages to bisect and heavier steps.
-PLACEHOLDER_RULE_GAS_FACTOR: Final = MappingProxyType(
-    {
-        "mean": 1.0,
-        "median": 1.15,
-        "trimmed_mean": 1.2,
-        "centered_clipping": 1.6,
-        "krum": 2.5,
-        "bulyan": 3.0,
-        "geometric_median": 3.5,
-    }
-)
-
-#: Bisection geometry assumed for the move count (docs/design.md, "The verification game": k-ary tree over chunks).
-DEFAULT_CHUNK_COORDINATES: Final = 1024
-DEFAULT_ARITY: Final = 16
-
-
 def _check_size(n_trainers: int, model_size: int) -> None:
     if n_trainers < 1:
         raise ParameterError.bad("trainers", n_trainers, "an integer >= 1")
@@ -87,57 +69,103 @@ def _check_size(n_trainers: int, model_size: int) -> None:
         raise ParameterError.bad("model_size", model_size, "an integer >= 1")
 
 
-#: Dispute geometry chosen by the ``dispute_cost`` analysis (chunk, arity): with the
-#: column commitment, chunk 16 / arity 16 keeps both stage games within 11 moves.
-DISPUTE_CHUNK: Final = 16
-DISPUTE_ARITY: Final = 16
-#: Rules whose one-step verifier runs in the EVM (DisputeGame.vy); the others are
-#: extrapolated from the mean's measured game by :data:`PLACEHOLDER_RULE_GAS_FACTOR`.
-ONCHAIN_RULES: Final = ("mean", "median", "trimmed_mean")
+#: Rules whose dispute game is modelled: every rule with a trace program, each stage's
+#: one-step executed in the EVM (DisputeGame.vy, FoldVerifier.vy, KrumVerifier.vy,
+#: SelectVerifier.vy) and the model calibrated on those runs.
+RULES_WITH_DISPUTE_GAS: Final = ("mean", "median", "trimmed_mean", "krum", "multi_krum", "bulyan",
+                                 "geometric_median", "centered_clipping")
+
+
+@functools.cache
+def dispute_geometry() -> tuple[int, int]:
+    """(chunk coordinates, arity) of the dispute game: chosen by the cost analysis,
+    :func:`mechanism.dispute.gas_fold.choose_geometry` at the reference size (least
+    worst-case gas per side over :data:`RULES_WITH_DISPUTE_GAS` within EIP-7825's
+    per-transaction cap, then fewest moves). Moves and gas both use it."""
+    from mechanism.dispute.gas_fold import choose_geometry
+
+    g = choose_geometry(REFERENCE_TRAINERS, REFERENCE_MODEL_SIZE, RULES_WITH_DISPUTE_GAS)
+    return g.chunk, g.arity
+
+
+def __getattr__(name: str) -> int:
+    """``DISPUTE_CHUNK`` / ``DISPUTE_ARITY``: :func:`dispute_geometry`, computed on first use."""
+    if name == "DISPUTE_CHUNK":
+        return dispute_geometry()[0]
+    if name == "DISPUTE_ARITY":
+        return dispute_geometry()[1]
+    if name == "PLACEHOLDER_RULE_GAS_FACTOR":  # transitional: the rule list for recommend.py until it
+        return RULES_WITH_DISPUTE_GAS  # type: ignore[return-value]  # reads RULES_WITH_DISPUTE_GAS; delete then
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _check_rule(rule: str) -> None:
+    if rule not in RULES_WITH_DISPUTE_GAS:
+        raise ParameterError.bad("rule", rule, f"one of {', '.join(RULES_WITH_DISPUTE_GAS)}")
+
+
+@functools.cache
+def _game(rule: str, n_trainers: int, model_size: int, chunk: int, arity: int) -> object:
+    from mechanism.dispute.gas_fold import rule_game_cost
+
+    return rule_game_cost(rule, n_trainers, model_size, chunk, arity)
 
 
 def dispute_gas_per_side(rule: str, n_trainers: int, model_size: int) -> float:
     """Gas one side may have to spend on a whole dispute, gas.
 
-    From the EVM-calibrated model :func:`mechanism.dispute.gas.worst_case` (the costlier
-    of the output-stage and column-stage games; chunk 16, arity 16): the larger of the
-    two sides' move totals plus every one-step transaction (either side may have to
-    submit them), i.e. a conservative per-side cost. Coordinate-wise rules
-    are executed on chain; for Krum, Bulyan, the geometric median and centered clipping
-    the mean's game is scaled by :data:`PLACEHOLDER_RULE_GAS_FACTOR` (their Fold stages are
-    verified by the Python one-step only; an extrapolation, stated as such).
+    The EVM-calibrated model of the rule's own game
+    (:func:`mechanism.dispute.gas_fold.rule_game_cost`, docs/design.md "The verification
+    game"): for every stage of the rule's trace program, a full-depth game ending in
+    that stage's on-chain one-step; per side, the larger of the two sides' move totals
+    plus the one-step transaction (either side may have to submit it); the costliest
+    stage is the rule's worst case. Geometry: :func:`dispute_geometry`.
     """
-    from mechanism.dispute.gas import worst_case
-
     _check_size(n_trainers, model_size)
-    if rule not in PLACEHOLDER_RULE_GAS_FACTOR:
-        raise ParameterError.bad("rule", rule, f"one of {', '.join(PLACEHOLDER_RULE_GAS_FACTOR)}")
-    base_rule = rule if rule in ONCHAIN_RULES else "mean"
-    cost = worst_case(base_rule, n_trainers, model_size, DISPUTE_CHUNK, DISPUTE_ARITY)
-    challenger = sum(g for kind, g in cost.gas_per_move if kind in ("challenge", "choose"))
-    proposer = sum(g for kind, g in cost.gas_per_move if kind in ("reveal", "reveal_column"))
-    onestep = sum(g for kind, g in cost.gas_per_move if kind == "onestep")
-    per_side = max(challenger, proposer) + onestep
-    factor = 1.0 if rule in ONCHAIN_RULES else PLACEHOLDER_RULE_GAS_FACTOR[rule]
-    return per_side * factor
+    _check_rule(rule)
+    chunk, arity = dispute_geometry()
+    return float(_game(rule, n_trainers, model_size, chunk, arity).gas_per_side)  # type: ignore[attr-defined]
+
+
+def dispute_gas_source(rule: str) -> str:
+    """Where :func:`dispute_gas_per_side` comes from: the calibrated model, its geometry,
+    and the file holding the fitted coefficients with its SHA-256."""
+    import hashlib
+
+    from mechanism.dispute import gas, gas_fold
+
+    _check_rule(rule)
+    chunk, arity = dispute_geometry()
+    files = []
+    for mod in (gas, gas_fold):
+        path = Path(str(mod.__file__))
+        files.append(f"mechanism/dispute/{path.name} sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}")
+    return (f"EVM-calibrated model of the {rule} game (every stage's one-step run in the EVM), chunk {chunk}, "
+            f"arity {arity}, calibration " + "; ".join(files))
 
 
 def dispute_moves_per_side(
     n_trainers: int,
     model_size: int,
-    chunk_coordinates: int = DEFAULT_CHUNK_COORDINATES,
-    arity: int = DEFAULT_ARITY,
+    chunk_coordinates: int | None = None,
+    arity: int | None = None,
+    rule: str | None = None,
 ) -> int:
-    """Moves one side makes in a dispute: ``1 + ceil(log_k(n * ceil(d / chunk)))``.
+    """Moves one side may make in a dispute, from the same model and geometry as the gas.
 
-    One stage-selection move plus the depth of a k-ary tree over the n * ceil(d/chunk)
-    committed chunks (docs/design.md, "The verification game": stage -> item -> chunk). The one-step proof is the last
-    move of the tree.
+    The largest, over the stages of the rule's program (over every rule of
+    :data:`RULES_WITH_DISPUTE_GAS` when ``rule`` is None), of the larger side's move count
+    plus the one-step: a Fold stage descends items then chunks, a Map stage the chunk
+    tree (docs/design.md, "The verification game"). Geometry: :func:`dispute_geometry`
+    unless given.
     """
     _check_size(n_trainers, model_size)
-    leaves = n_trainers * math.ceil(model_size / chunk_coordinates)
-    depth = math.ceil(math.log(leaves) / math.log(arity) - 1e-12) if leaves > 1 else 1
-    return 1 + max(1, depth)
+    c0, k0 = dispute_geometry()
+    chunk, k = chunk_coordinates or c0, arity or k0
+    rules = RULES_WITH_DISPUTE_GAS if rule is None else (rule,)
+    for r in rules:
+        _check_rule(r)
+    return max(int(_game(r, n_trainers, model_size, chunk, k).moves_per_side) for r in rules)  # type: ignore[attr-defined]
 
 
 def update_bytes(n_trainers: int, model_size: int) -> int:
