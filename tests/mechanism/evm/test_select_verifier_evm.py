@@ -115,3 +115,11 @@ def test_python_mirror_equals_the_rule() -> None:
         for s, stage in enumerate(prog.stages):
             if supports_stage(stage):
                 assert select_values(ctx, s, pv.select_proof(s)) == [int(v) for v in tr.values[s]]
+
+
+def test_select_gas_model_tracks_the_evm() -> None:
+    """The calibrated selection one-steps are within 5% of EVM runs off their grid."""
+    from mechanism.dispute.gas_fold import onestep_gas, select_samples
+
+    for kind, n, d, c, k, f, gas in select_samples(((15, 200, 8, 4, 2), (27, 100, 16, 16, 6), (36, 64, 32, 2, 3))):
+        assert abs(onestep_gas(kind, n, d, c, k, f=f) / gas - 1) < 0.05, (kind, n, d, c, k, f, gas)
