@@ -191,7 +191,7 @@ def text(results: BondSizingResults) -> str:
     resources = ("the bribery bound, not dispute resources, sizes the sequencer bond" if r.bribery_binds
                  else f"the sequencer bond is bound by `{binding_seq}`")
     return f"""
-The deterrence bound of docs/economics.md §2, ``B >= P_s G / (1 - P_s)``, grows linearly in the
+The deterrence bound of docs/economics.md ('Sequencer deterrence'), ``B >= P_s G / (1 - P_s)``, grows linearly in the
 attacker's gain and explodes as censorship makes a fraud likely to survive (left: m = {r.challengers}
 challengers verifying with v = {r.verify_prob}, T' = {r.window_blocks} blocks). With honest verification sustained
 by forced errors, P_s is pinned at the target ({rec.inputs.target_fraud_probability:g}), so

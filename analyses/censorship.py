@@ -3,7 +3,7 @@
 A challenge submitted at the start of a window of T blocks is lost if every proposer in
 the window censors it. With a fraction q of proposers adversarial (independently per
 block), P(miss) = q^T (Felten, "Why is the challenge period seven days?", Offchain Labs
-2022; ECONOMICS.md section 1). We measure it on the simulated L1
+2022; docs/economics.md, 'Censorship'). We measure it on the simulated L1
 (:func:`mechanism.chain.censorship_trial`, real mempool and proposer draws) with exact
 Clopper-Pearson 95% intervals. Block stuffing instead pays the EIP-1559 price of every
 full block, sum_{i<k} gas_limit * (b_0 * 1.125^i + tip), which the simulator charges
@@ -208,6 +208,8 @@ def plot(results: CensorshipResults, ctx: ReportContext) -> list[Figure]:
 
 
 def text(results: CensorshipResults) -> str:
+    from analyses.style import format_number
+
     r = results
     k_max = int(r.stuffing["blocks"].iloc[-1])
     n = len(r.grid)
@@ -231,5 +233,5 @@ the base fee by {r.base_fee_growth:.1%}, so k blocks cost sum_(i<k) gas_limit (b
 simulator, which applies the spec's integer update each block, {match}
 (largest relative gap {r.worst_gap:.1e}, tolerance {STUFFING_REL_TOL:.0e}); stuffing {k_max} blocks ({k_max * r.block_seconds / 60:,.0f} min) from
 {r.base_fee_gwei:.0f} gwei costs {r.stuffing_cost_max_eth:,.0f} ETH, {gain} the largest gain of the
-recommendation's scenario (G = {r.max_gain_eth:,.4g} ETH; gas limit {r.gas_limit:,}).
+recommendation's scenario (G = {format_number(r.max_gain_eth)} ETH; gas limit {r.gas_limit:,}).
 """

@@ -200,7 +200,7 @@ def text(results: ChallengePeriodResults) -> str:
             "; the period still holds that dispute only thanks to its other terms", ""))
     window = r.window_holds.said("holds", "**does not hold**")
     return f"""
-``T = t_detect + t_dispute + T_censor + t_buffer`` (docs/economics.md §6). Under Felten's independent
+``T = t_detect + t_dispute + T_censor + t_buffer`` (docs/economics.md, 'Period decomposition'). Under Felten's independent
 censorship the censorship window is short: ``ceil(ln eps / ln q)`` blocks, {r.example_censor_blocks} blocks for q = {r.example_q:g} at
 eps = {sci(r.example_eps)}; EIP-1559 block stuffing costs grow by {100 * r.base_fee_growth:g} % per block, so a gain of G buys only
 ``log_{1 + r.base_fee_growth:g}(1 + G / ({1 / r.base_fee_growth:g} L b_0))`` blocks. In the default scenario the period is

@@ -98,8 +98,11 @@ class ReportContext:
 #: A figure written by a section's ``plot``: (file stem under ``figures/``, caption).
 Figure = tuple[str, str]
 
-#: Where a number comes from (the project's rule: every input is one of these).
-SOURCES = ("measured", "user", "cited")
+#: Where a number comes from: the project's rule is that every input is ``measured`` (by
+#: this toolkit), ``user`` or ``cited``; the recommendation labels a scenario default that
+#: is none of these ``assumed`` and a number derived from another rule's measurement
+#: ``extrapolated``, and the report shows those labels as they are.
+SOURCES = ("measured", "user", "cited", "assumed", "extrapolated")
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,22 @@ def _detail(entry: dict[str, Any]) -> str:
     return "; ".join(parts) or str(entry["source"])
 
 
+def declared_inputs(rec: Any) -> list[Measurement]:
+    """Every input the recommendation declares with a source (``inputs`` of its JSON:
+    ``{name: {value, unit, source, ...}}``), in its order; empty if it declares none."""
+    inputs = rec.to_dict().get("inputs", {})
+    out = []
+    for name, entry in (inputs.items() if isinstance(inputs, dict) else ()):
+        if isinstance(entry, dict) and entry.get("source") in SOURCES:
+            value = entry.get("value")
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v}" for k, v in value.items())
+            elif isinstance(value, (list, tuple)):
+                value = ", ".join(str(v) for v in value)
+            out.append(Measurement(name, value, str(entry.get("unit", "")), entry["source"], _detail(entry)))
+    return out
+
+
 def recommendation_inputs(rec: Any) -> list[Measurement]:
     """The two inputs a recommendation rests on that this toolkit measures: the chosen
     rule's tolerance and its dispute gas per side, each with its source. Read from the
@@ -253,7 +272,7 @@ def recommendation_inputs(rec: Any) -> list[Measurement]:
             out.append(Measurement(DISPUTE_GAS_INPUT, rec.rule.dispute_gas_per_side, "gas", "measured",
                                    f"EVM-calibrated model of the {rec.rule.name} game (mechanism.dispute.gas)"))
         else:
-            out.append(Measurement(DISPUTE_GAS_INPUT, rec.rule.dispute_gas_per_side, "gas", "user",
+            out.append(Measurement(DISPUTE_GAS_INPUT, rec.rule.dispute_gas_per_side, "gas", "extrapolated",
                                    "typed-in factor x the mean's measured game (not measured)"))
     return out
 

@@ -83,7 +83,7 @@ def format_number(v: Any, sig: int = SIG_DIGITS) -> str:
 
     if v is None:
         return DASH
-    if isinstance(v, bool) or type(v).__name__ == "bool_":
+    if isinstance(v, bool) or type(v).__name__ in ("bool", "bool_"):  # also numpy's bool
         return "yes" if v else "no"
     if isinstance(v, numbers.Integral):
         return f"{int(v):,}"

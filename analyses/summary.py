@@ -22,6 +22,7 @@ from analyses.report import (
     ReportContext,
     SectionResults,
     Verdict,
+    declared_inputs,
     recommendation_inputs,
 )
 
@@ -49,6 +50,7 @@ class SummaryResults(SectionResults):
     design_sha256: str
     parameters: Any  # DataFrame: parameter, value, unit, binding constraint
     headline: list[Measurement]
+    inputs: list[Measurement]  # every input the recommendation declares, with its source
     checks: list[tuple[str, Verdict]]  # (section key, verdict), in report order
     sections_run: list[str]
 
@@ -82,7 +84,11 @@ class SummaryResults(SectionResults):
                             "where from": m.detail} for m in self.headline])
         vs = pd.DataFrame([{"result": v.mark, "check": v.name, "section": k, "numbers": v.detail}
                            for k, v in self.all_checks])
-        return {"summary_design": self.parameters, "summary_measurements": ms, "summary_checks": vs}
+        out = {"summary_design": self.parameters, "summary_measurements": ms, "summary_checks": vs}
+        if self.inputs:
+            out["summary_inputs"] = pd.DataFrame([{"input": m.name, "value": m.value, "unit": m.unit, "source": m.source,
+                                                   "where from": m.detail} for m in self.inputs])
+        return out
 
     def numbers(self) -> dict[str, Any]:
         d = self.design
@@ -136,7 +142,7 @@ def run(ctx: ReportContext) -> SummaryResults:
         if key != "bond_sizing":  # the bond section restates the recommendation's inputs
             headline += list(res.measurements())
     return SummaryResults(rec=rec, design=design, design_sha256=design.sha256(), parameters=design_table(rec),
-                          headline=headline, checks=checks, sections_run=[k for k in ctx.results if k != "summary"])
+                          headline=headline, inputs=declared_inputs(rec), checks=checks, sections_run=[k for k in ctx.results if k != "summary"])
 
 
 def plot(results: SummaryResults, ctx: ReportContext) -> list[Figure]:
@@ -156,6 +162,9 @@ def text(results: SummaryResults) -> str:
         "Both inputs the toolkit measures for a recommendation are measured here",
         "**The recommendation is not yet grounded in this toolkit's measurements**: " +
         "; ".join(f"{m.name} is {m.source}" for m in (tol, gas) if m is not None and m.source != "measured"))
+    counts = {src: sum(m.source == src for m in r.inputs) for src in dict.fromkeys(m.source for m in r.inputs)}
+    inputs = ("" if not r.inputs else "\n\nThe recommendation's inputs by source (table `summary_inputs`): " +
+              ", ".join(f"{n} {src}" for src, n in counts.items()) + ".")
     return f"""
 The recommended design for the default scenario: challenge period **{d.challenge_period_blocks:,} blocks**
 (binding: `{rec.design.binding['challenge_period_blocks']}`), sequencer bond **{d.sequencer_bond_eth:g} ETH**,
@@ -167,5 +176,5 @@ challenger bond **{d.challenger_bond_eth:g} ETH**, reward share **{d.reward_shar
 {grounded}. Its SHA-256 (canonical JSON of `Design.to_dict()`) is `{r.design_sha256}`; the design
 is in `design.json`; the ABM validation and the protocol runs quote this hash.
 
-{status} Sections summarised: {', '.join(r.sections_run) or 'none'}.
+{status} Sections summarised: {', '.join(r.sections_run) or 'none'}.{inputs}
 """

@@ -34,18 +34,39 @@ def test_prose_is_formatted_from_results(censorship_results: censorship.Censorsh
     r = censorship_results
     md = censorship.text(r)
     assert f"**{r.agreement:.0%}** of the {len(r.grid)} cells ({r.trials} trials each" in md
-    assert f"within a relative {r.worst_gap:.1e}" in md
+    assert f"largest relative gap {r.worst_gap:.1e}" in md
     assert f"needs {r.example_blocks} blocks" in md
 
-    changed = dataclasses.replace(r, agreement=0.123, trials=777, worst_gap=4.5e-7, example_blocks=99,
+    changed = dataclasses.replace(r, agreement=0.88, trials=777, worst_gap=4.5e-8, example_blocks=99,
                                   base_fee_gwei=37.0, gas_limit=12_345_678)
     md2 = censorship.text(changed)
     assert md2 != md
-    for s in ("**12%**", "(777 trials each", "within a relative 4.5e-07", "needs 99 blocks", "from\n37 gwei",
+    for s in ("**88%**", "(777 trials each", "largest relative gap 4.5e-08", "needs 99 blocks", "from\n37 gwei",
               "gas limit 12,345,678"):
         assert s in md2 and s not in md, s
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.trials = 1  # type: ignore[misc]
+
+
+def test_censorship_verdicts_follow_the_results(censorship_results: censorship.CensorshipResults) -> None:
+    r = dataclasses.replace(censorship_results, agreement=1.0, worst_gap=1e-10)
+    assert r.felten.passed and r.stuffing_matches.passed
+    md = censorship.text(r)
+    assert "agrees with Felten's q^T" in md and "matches the closed form" in md and "does not" not in md
+    # half the cells miss q^T: far more than 95 % intervals allow
+    bad = dataclasses.replace(r, agreement=0.48)
+    assert not bad.felten.passed and "13 of 25 cells" in bad.felten.detail
+    md_bad = censorship.text(bad)
+    assert "**does not agree** with Felten's q^T" in md_bad and "agrees with Felten" not in md_bad
+    assert "Were it to hold" in md_bad and "Hence for" in md
+    gap = dataclasses.replace(r, worst_gap=0.02)
+    assert not gap.stuffing_matches.passed and "**does not match** the closed form" in censorship.text(gap)
+    rich = dataclasses.replace(r, max_gain_eth=1e9)
+    poor = dataclasses.replace(r, max_gain_eth=1.0)
+    assert not rich.stuffing_exceeds_gain and poor.stuffing_exceeds_gain
+    assert "**less than** the largest gain" in censorship.text(rich) and "G = 1,000,000,000 ETH" in censorship.text(rich)
+    assert "more than the largest gain" in censorship.text(poor) and "less than" not in censorship.text(poor)
+    assert [v.passed for v in bad.verdicts()] == [False, True]
 
 
 def test_build_section_assembles_from_results(censorship_results: censorship.CensorshipResults,
