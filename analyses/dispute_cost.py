@@ -32,25 +32,27 @@ def _executed(rule: str, n: int, d: int, chunk: int, arity: int, seed: int) -> d
             "offchain_s": r["offchain_seconds"]}
 
 
-ROBUST_RULES = ("krum", "multi_krum", "geometric_median", "centered_clipping")
+ROBUST_RULES = ("krum", "multi_krum", "bulyan", "geometric_median", "centered_clipping")
 
 
 def _robust_rules(ctx: Any, n: int, chunk: int, arity: int, ds: list[int]) -> Any:
-    """Worst modelled stage game of each Fold-based rule next to the median's, per d."""
+    """Every Fold-based rule's own game (all stages, EVM-calibrated one-steps) next to the
+    median's, per d: gas and moves per side of its costliest stage."""
     import pandas as pd
 
     from analyses.commands.dispute import run
-    from mechanism.dispute.gas import worst_case
+    from mechanism.dispute.gas_fold import rule_game_cost
 
     rows = []
     for d in ds:
-        median = worst_case("median", n, d, chunk, arity).gas_total
+        median = rule_game_cost("median", n, d, chunk, arity).gas_per_side
         for rule in ROBUST_RULES:
             ctx.progress(f"dispute {rule} d={d}")
             r = run(rule, n, d, "proposer", "random_step", chunk, arity, ctx.seed, False)
-            rows.append({"rule": rule, "n": n, "d": d, "gas": r["gas_total"], "moves": r["model_moves"],
-                         "vs_median": r["gas_total"] / median, "offchain_s": r["offchain_seconds"],
-                         "unmodelled": ",".join(r["unmodelled_stages"]) or "-"})
+            cost = rule_game_cost(rule, n, d, chunk, arity)
+            rows.append({"rule": rule, "n": n, "d": d, "gas": cost.gas_per_side, "moves": cost.moves_per_side,
+                         "vs_median": cost.gas_per_side / median, "worst_stage": cost.worst_stage,
+                         "stages": len(r["gas_per_stage"]), "offchain_s": r["offchain_seconds"]})
     return pd.DataFrame(rows)
 
 
@@ -72,6 +74,7 @@ class DisputeCostResults(SectionResults):
     max_moves: int  # move budget of the default
     best: Any  # row of pareto: the default (chunk, arity)
     robust: Any  # DataFrame: Fold/Krum rules against the median
+    geometry: Any  # GeometryChoice: the (chunk, arity) the economics uses
     gap: float  # largest |model / EVM - 1| over executed games
     seconds: float  # wall time of run
     seed: int
@@ -138,10 +141,13 @@ def run(ctx: ReportContext) -> DisputeCostResults:
     feasible = pareto[pareto.moves <= max_moves]
     best = (feasible if len(feasible) else pareto).sort_values("gas").iloc[0]
     robust = _robust_rules(ctx, n0, c0, k0, [10**4] if ctx.quick else [10**4, 10**5])
+    from mechanism.dispute.gas_fold import choose_geometry
+
+    geometry = choose_geometry(n0, grid_d)
     gap = float(pd.concat([exe.gap, by_n.gap]).abs().max())
     return DisputeCostResults(
         n=n0, chunk=c0, arity=k0, tx_intrinsic_gas=TX_INTRINSIC_GAS, executed=exe, by_n=by_n, by_n_d=by_n_d,
-        model=model, grid=g, grid_d=grid_d, pareto=pareto, max_moves=max_moves, best=best, robust=robust, gap=gap,
+        model=model, grid=g, grid_d=grid_d, pareto=pareto, max_moves=max_moves, best=best, robust=robust, geometry=geometry, gap=gap,
         seconds=time.perf_counter() - t0, seed=ctx.seed,
     )
 
@@ -184,11 +190,18 @@ def text(results: DisputeCostResults) -> str:
             for m in at_grid_d.itertuples()) + ".",
         f"Time and gas against n (median, d={sci(r.by_n_d)}, executed): " + ", ".join(
             f"n={int(m.n)}: {m.gas_evm:,.0f} gas, {m.offchain_s:.2f} s" for m in r.by_n.itertuples()) + ".",
-        "Robust rules (worst modelled stage game, EVM-calibrated Fold/Krum one-steps): " + ", ".join(
-            f"{m.rule} d={int(m.d)}: {m.gas:,.0f} gas ({m.vs_median:.1f}x median), {int(m.moves)} moves"
+        "Robust rules, each rule's own game over all its stages (gas per side of the costliest stage; "
+        "Fold, max and selection one-steps calibrated on EVM runs of FoldVerifier.vy, KrumVerifier.vy and "
+        "SelectVerifier.vy, Map stages on DisputeGame.vy games): " + ", ".join(
+            f"{m.rule} d={int(m.d)}: {m.gas:,.0f} gas per side ({m.vs_median:.1f}x median), {int(m.moves)} moves, "
+            f"costliest stage {m.worst_stage} of {int(m.stages)}"
             for m in r.robust.itertuples()) + ".",
         f"Pareto defaults (median, n={r.n}, d={sci(r.grid_d)}, <= {r.max_moves} moves): chunk={int(best.chunk)}, "
         f"arity={int(best.arity)}, {int(best.moves)} moves, {best.gas:,.0f} gas.",
+        f"Geometry of the economics (least worst-case gas per side over every rule's own game within the "
+        f"per-transaction cap, then fewest moves; n={r.geometry.n}, d={sci(r.geometry.d)}): "
+        f"chunk={r.geometry.chunk}, arity={r.geometry.arity}, {r.geometry.worst_gas_per_side:,.0f} gas per side "
+        f"in the costliest game, {r.geometry.moves_per_side} moves per side.",
         f"Section time {r.seconds:.0f} s.",
     ]
     return "\n\n".join(md)
