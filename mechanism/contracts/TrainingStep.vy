@@ -1,0 +1,442 @@
+# pragma version ~=0.4.3
+"""
+@title Training dispute with a one-step verifier for fixed-point logistic regression (orfl)
+@notice A trainer (proposer) posted the roots of every stage of its local SGD run
+        (mechanism/training_proof/trace.py): per local step t the output errors e_t
+        (B*C values, one per leaf) and the weights w_t (d values in chunks), then the
+        update u = w_S - w_0. A challenger names the first stage it disputes; k-ary
+        bisection descends that stage's tree to one leaf; the one-step re-executes it:
+        * e leaf (b, c): row c of w_{t-1} (its chunks opened under the previous state
+          root) times example b of the public schedule (opened under its feature root
+          and the data root), shifted by 8 bits, the PLAN sigmoid (Amin et al. 1997),
+          minus the one-hot label;
+        * w chunk j: the chunk of w_{t-1}, the B errors e_t[b, row] and the B examples'
+          feature chunks; w' = clamp(w - floor(((sum_b e_b x_b) >> 8) lr_q / (B 2^16)));
+        * u chunk j: w_S - w_0.
+        Encodings are mechanism/commitment.py's (leaves 0x00, nodes 0x01) and
+        mechanism/training_proof/commit.py's (example leaves 0x05); values are
+        little-endian int64; shifts are arithmetic (floor), divisions floor.
+        Size bounds are compile-time constants (the driver sets them to fit a model).
+"""
+
+import merkle_lib
+
+MAX_K: constant(uint256) = 16
+MAX_DEPTH: constant(uint256) = 40
+MAX_STAGES: constant(uint256) = 512
+MAX_PATH: constant(uint256) = 2048
+MAX_DATA: constant(uint256) = 8224
+MAX_VALS: constant(uint256) = 1024
+MAX_B: constant(uint256) = 64
+MAX_C: constant(uint256) = 64
+
+OPEN: constant(uint256) = 0
+REVEAL: constant(uint256) = 1
+CHOOSE: constant(uint256) = 2
+ONESTEP: constant(uint256) = 3
+DONE: constant(uint256) = 4
+
+ONE: constant(int256) = 1048576
+WMAX: constant(int256) = 33554431
+
+event Finished:
+    winner: address
+    reason: String[32]
+
+proposer: public(address)
+challenger: public(address)
+stage_roots: public(DynArray[bytes32, MAX_STAGES])
+start_root: public(bytes32)
+data_root: public(bytes32)
+seed: public(bytes32)
+m: public(uint256)
+classes: public(uint256)
+row: public(uint256)
+d: public(uint256)
+chunk: public(uint256)
+arity: public(uint256)
+batch: public(uint256)
+steps: public(uint256)
+lr_q: public(int256)
+clock: public(uint256)
+
+phase: public(uint256)
+stage: public(uint256)
+node: public(bytes32)
+level: public(uint256)
+pos: public(uint256)
+deadline: public(uint256)
+winner: public(address)
+
+
+@deploy
+def __init__(proposer: address, challenger: address, stage_roots: DynArray[bytes32, MAX_STAGES],
+             start_root: bytes32, data_root: bytes32, seed: bytes32, m: uint256, classes: uint256,
+             row: uint256, chunk: uint256, arity: uint256, batch: uint256, steps: uint256, lr_q: int256,
+             clock: uint256):
+    assert arity in [2, 4, 8, 16], "arity"
+    assert chunk >= 1 and chunk <= MAX_C and row % chunk == 0, "chunk"
+    assert len(stage_roots) == 2 * steps + 1, "stages"
+    assert batch >= 1 and batch <= MAX_B and m >= 1, "batch"
+    self.proposer = proposer
+    self.challenger = challenger
+    self.stage_roots = stage_roots
+    self.start_root = start_root
+    self.data_root = data_root
+    self.seed = seed
+    self.m = m
+    self.classes = classes
+    self.row = row
+    self.d = classes * row
+    self.chunk = chunk
+    self.arity = arity
+    self.batch = batch
+    self.steps = steps
+    self.lr_q = lr_q
+    self.clock = clock
+    self.phase = OPEN
+    self.deadline = block.number + clock
+
+
+# ------------------------------------------------------------------ helpers
+
+@internal
+@pure
+def _depth(leaves: uint256, k: uint256) -> uint256:
+    dep: uint256 = 1
+    cap: uint256 = k
+    for i: uint256 in range(MAX_DEPTH):
+        if cap >= leaves:
+            break
+        dep += 1
+        cap *= k
+    return dep
+
+
+@internal
+@view
+def _leaves(s: uint256) -> uint256:
+    if s < 2 * self.steps and s % 2 == 0:
+        return self.batch * self.classes
+    return (self.d + self.chunk - 1) // self.chunk
+
+
+@internal
+@pure
+def _climb(leaf: bytes32, j: uint256, sibs: DynArray[bytes32, MAX_PATH], off: uint256, k: uint256,
+           dep: uint256) -> bytes32:
+    assert off + dep * (k - 1) <= len(sibs), "path"
+    h: bytes32 = leaf
+    p: uint256 = j
+    for l: uint256 in range(MAX_DEPTH):
+        if l >= dep:
+            break
+        ws: bytes32[MAX_K] = empty(bytes32[MAX_K])
+        at: uint256 = p % k
+        s: uint256 = off + l * (k - 1)
+        for q: uint256 in range(MAX_K):
+            if q >= k:
+                break
+            if q < at:
+                ws[q] = sibs[s + q]
+            elif q == at:
+                ws[q] = h
+            else:
+                ws[q] = sibs[s + q - 1]
+        h = merkle_lib._hash_node(ws, k)
+        p = p // k
+    assert p == 0, "index"
+    return h
+
+
+@internal
+@pure
+def _val(buf: Bytes[MAX_DATA], i: uint256) -> int256:
+    return merkle_lib._le64(extract32(buf, 8 * i, output_type=bytes32))
+
+
+@internal
+@pure
+def _sigmoid(z: int256) -> int256:
+    a: int256 = abs(z)
+    y: int256 = 0
+    if a >= 5 * ONE:
+        y = ONE
+    elif a >= 2490368:
+        y = (a >> 5) + 884736
+    elif a >= ONE:
+        y = (a >> 3) + 655360
+    else:
+        y = (a >> 2) + 524288
+    if z < 0:
+        return ONE - y
+    return y
+
+
+@internal
+@pure
+def _floordiv(a: int256, b: int256) -> int256:
+    q: int256 = a // b
+    if a % b != 0 and a < 0:
+        q -= 1
+    return q
+
+
+@internal
+@view
+def _example_pos(t: uint256, b: uint256) -> uint256:
+    return convert(sha256(concat(self.seed, convert(t, bytes32), convert(b, bytes32))), uint256) % self.m
+
+
+@internal
+@view
+def _prev_root(s: uint256) -> bytes32:
+    """Root of w_{t-1} for stage s of step t (the start root for step 1)."""
+    if s < 2:
+        return self.start_root
+    return self.stage_roots[2 * (s // 2) - 1]
+
+
+@internal
+@view
+def _open_example(pos: uint256, label: int256, froot: bytes32, dsibs: DynArray[bytes32, MAX_PATH],
+                  off: uint256):
+    leaf: bytes32 = sha256(concat(b"\x05", convert(pos, bytes32), merkle_lib._le8(label), froot))
+    dd: uint256 = self._depth(self.m, self.arity)
+    assert self._climb(leaf, pos, dsibs, off, self.arity, dd) == self.data_root, "example"
+
+
+@internal
+def _move(nxt: uint256):
+    self.phase = nxt
+    self.deadline = block.number + self.clock
+
+
+@internal
+def _finish(who: address, reason: String[32]):
+    self.winner = who
+    self.phase = DONE
+    log Finished(winner=who, reason=reason)
+
+
+@internal
+def _verdict(leaf: bytes32):
+    if leaf == self.node:
+        self._finish(self.proposer, "one-step: claim correct")
+    else:
+        self._finish(self.challenger, "one-step: claim wrong")
+
+
+@internal
+@view
+def _check_turn(who: address, ph: uint256):
+    assert self.phase == ph, "phase"
+    assert msg.sender == who, "turn"
+    assert block.number <= self.deadline, "late"
+
+
+@internal
+def _padding() -> bool:
+    if self.pos < self._leaves(self.stage):
+        return False
+    if self.node == empty(bytes32):
+        self._finish(self.proposer, "one-step: padding")
+    else:
+        self._finish(self.challenger, "one-step: padding")
+    return True
+
+
+# ------------------------------------------------------------------ bisection
+
+@external
+def challenge(s: uint256):
+    """@notice Dispute stage s (every earlier stage root is agreed)."""
+    self._check_turn(self.challenger, OPEN)
+    assert s < len(self.stage_roots), "stage"
+    self.stage = s
+    self.node = self.stage_roots[s]
+    self.level = self._depth(self._leaves(s), self.arity)
+    self.pos = 0
+    self._move(REVEAL)
+
+
+@internal
+@view
+def _children_hash(children: DynArray[bytes32, MAX_K]) -> bytes32:
+    k: uint256 = self.arity
+    assert len(children) == k, "arity"
+    ws: bytes32[MAX_K] = empty(bytes32[MAX_K])
+    for q: uint256 in range(MAX_K):
+        if q >= k:
+            break
+        ws[q] = children[q]
+    return merkle_lib._hash_node(ws, k)
+
+
+@external
+def reveal(children: DynArray[bytes32, MAX_K]):
+    self._check_turn(self.proposer, REVEAL)
+    assert self._children_hash(children) == self.node, "children"
+    self._move(CHOOSE)
+
+
+@external
+def choose(i: uint256, children: DynArray[bytes32, MAX_K]):
+    self._check_turn(self.challenger, CHOOSE)
+    assert i < self.arity, "index"
+    assert self._children_hash(children) == self.node, "children"
+    self.node = children[i]
+    self.pos = self.pos * self.arity + i
+    self.level -= 1
+    if self.level > 0:
+        self._move(REVEAL)
+    else:
+        self._move(ONESTEP)
+
+
+@external
+def timeout():
+    assert self.phase != DONE, "done"
+    assert block.number > self.deadline, "early"
+    if self.phase == REVEAL:
+        self._finish(self.challenger, "proposer timeout")
+    else:
+        self._finish(self.proposer, "challenger timeout")
+
+
+# ------------------------------------------------------------------ one-steps
+
+@external
+def onestep_e(wrow: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], ex: Bytes[MAX_DATA],
+              xsibs: DynArray[bytes32, MAX_PATH], label: int256, froot: bytes32,
+              dsibs: DynArray[bytes32, MAX_PATH]):
+    """
+    @notice Error leaf (b, c) of step t: row c of w_{t-1} and example b (P values each,
+            little-endian, + 32 padding bytes); wsibs / xsibs: the openings of the row's
+            R = P / chunk chunks (state tree, feature tree), R paths back to back;
+            dsibs: the example leaf's opening under the data root.
+    """
+    self._check_turn(self.challenger, ONESTEP)
+    s: uint256 = self.stage
+    assert s < 2 * self.steps and s % 2 == 0, "stage"
+    if self._padding():
+        return
+    j: uint256 = self.pos
+    b: uint256 = j // self.classes
+    c: uint256 = j % self.classes
+    t: uint256 = s // 2 + 1
+    P: uint256 = self.row
+    ch: uint256 = self.chunk
+    k: uint256 = self.arity
+    nb: uint256 = 8 * ch
+    R: uint256 = P // ch
+    assert len(wrow) == 8 * P + 32 and len(ex) == 8 * P + 32, "row"
+    dw: uint256 = self._depth((self.d + ch - 1) // ch, k)
+    dx: uint256 = self._depth(R, k)
+    prev: bytes32 = self._prev_root(s)
+    pos: uint256 = self._example_pos(t, b)
+    self._open_example(pos, label, froot, dsibs, 0)
+    for q: uint256 in range(MAX_VALS):
+        if q >= R:
+            break
+        wl: bytes32 = sha256(concat(b"\x00", convert(c * R + q, bytes32), slice(wrow, q * nb, nb)))
+        assert self._climb(wl, c * R + q, wsibs, q * dw * (k - 1), k, dw) == prev, "weights"
+        xl: bytes32 = sha256(concat(b"\x00", convert(q, bytes32), slice(ex, q * nb, nb)))
+        assert self._climb(xl, q, xsibs, q * dx * (k - 1), k, dx) == froot, "features"
+    acc: int256 = 0
+    for i: uint256 in range(MAX_VALS):
+        if i >= P:
+            break
+        acc += self._val(wrow, i) * self._val(ex, i)
+    e: int256 = self._sigmoid(acc >> 8)
+    if convert(c, int256) == label:
+        e -= ONE
+    self._verdict(sha256(concat(b"\x00", convert(j, bytes32), merkle_lib._le8(e))))
+
+
+@external
+def onestep_w(old: Bytes[MAX_DATA], osibs: DynArray[bytes32, MAX_PATH], es: Bytes[MAX_DATA],
+              esibs: DynArray[bytes32, MAX_PATH], xs: Bytes[MAX_DATA], xsibs: DynArray[bytes32, MAX_PATH],
+              labels: Bytes[MAX_DATA], froots: DynArray[bytes32, MAX_B], dsibs: DynArray[bytes32, MAX_PATH]):
+    """
+    @notice Weight chunk j of step t: the chunk of w_{t-1}; the B errors e_t[b, row]
+            (8 bytes each) with their openings; the B examples' feature chunks (each
+            the chunk's width), their labels and feature roots, each opened back to back.
+    """
+    self._check_turn(self.challenger, ONESTEP)
+    s: uint256 = self.stage
+    assert s < 2 * self.steps and s % 2 == 1, "stage"
+    if self._padding():
+        return
+    j: uint256 = self.pos
+    t: uint256 = s // 2 + 1
+    ch: uint256 = self.chunk
+    k: uint256 = self.arity
+    B: uint256 = self.batch
+    C: uint256 = self.classes
+    lo: uint256 = j * ch
+    width: uint256 = min(ch, self.d - lo)
+    r: uint256 = lo // self.row
+    q: uint256 = (lo % self.row) // ch
+    nb: uint256 = 8 * width
+    assert len(old) == nb + 32 and len(es) == 8 * B + 32 and len(xs) == B * nb + 32, "sizes"
+    assert len(labels) == 8 * B + 32 and len(froots) == B, "sizes"
+    dw: uint256 = self._depth((self.d + ch - 1) // ch, k)
+    de: uint256 = self._depth(B * C, k)
+    dx: uint256 = self._depth(self.row // ch, k)
+    dd: uint256 = self._depth(self.m, k)
+    ol: bytes32 = sha256(concat(b"\x00", convert(j, bytes32), slice(old, 0, nb)))
+    assert self._climb(ol, j, osibs, 0, k, dw) == self._prev_root(s), "weights"
+    eroot: bytes32 = self.stage_roots[s - 1]
+    for b: uint256 in range(MAX_B):
+        if b >= B:
+            break
+        el: bytes32 = sha256(concat(b"\x00", convert(b * C + r, bytes32), slice(es, 8 * b, 8)))
+        assert self._climb(el, b * C + r, esibs, b * de * (k - 1), k, de) == eroot, "errors"
+        pos: uint256 = self._example_pos(t, b)
+        self._open_example(pos, self._val(labels, b), froots[b], dsibs, b * dd * (k - 1))
+        xl: bytes32 = sha256(concat(b"\x00", convert(q, bytes32), slice(xs, b * nb, nb)))
+        assert self._climb(xl, q, xsibs, b * dx * (k - 1), k, dx) == froots[b], "features"
+    out: uint256[16] = empty(uint256[16])
+    den: int256 = convert(B << 16, int256)
+    for i: uint256 in range(MAX_C):
+        if i >= width:
+            break
+        g: int256 = 0
+        for b: uint256 in range(MAX_B):
+            if b >= B:
+                break
+            g += self._val(es, b) * self._val(xs, b * width + i)
+        w: int256 = self._val(old, i) - self._floordiv((g >> 8) * self.lr_q, den)
+        w = min(max(w, -WMAX), WMAX)
+        out[i // 4] |= convert(merkle_lib._le8(w), uint256) << (192 - 64 * (i % 4))
+    self._verdict(sha256(concat(b"\x00", convert(j, bytes32), slice(abi_encode(out), 0, nb))))
+
+
+@external
+def onestep_u(ws: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], w0: Bytes[MAX_DATA],
+              w0sibs: DynArray[bytes32, MAX_PATH]):
+    """@notice Update chunk j: chunk j of w_S minus chunk j of w_0."""
+    self._check_turn(self.challenger, ONESTEP)
+    s: uint256 = self.stage
+    assert s == 2 * self.steps, "stage"
+    if self._padding():
+        return
+    j: uint256 = self.pos
+    ch: uint256 = self.chunk
+    k: uint256 = self.arity
+    width: uint256 = min(ch, self.d - j * ch)
+    nb: uint256 = 8 * width
+    assert len(ws) == nb + 32 and len(w0) == nb + 32, "sizes"
+    dw: uint256 = self._depth((self.d + ch - 1) // ch, k)
+    hs: bytes32 = sha256(concat(b"\x00", convert(j, bytes32), slice(ws, 0, nb)))
+    assert self._climb(hs, j, wsibs, 0, k, dw) == self.stage_roots[s - 1], "weights"
+    h0: bytes32 = sha256(concat(b"\x00", convert(j, bytes32), slice(w0, 0, nb)))
+    assert self._climb(h0, j, w0sibs, 0, k, dw) == self.start_root, "start"
+    out: uint256[16] = empty(uint256[16])
+    for i: uint256 in range(MAX_C):
+        if i >= width:
+            break
+        v: int256 = self._val(ws, i) - self._val(w0, i)
+        out[i // 4] |= convert(merkle_lib._le8(v), uint256) << (192 - 64 * (i % 4))
+    self._verdict(sha256(concat(b"\x00", convert(j, bytes32), slice(abi_encode(out), 0, nb))))

@@ -1,0 +1,175 @@
+"""Titanoboa driver of ``TrainingStep.vy``: replay a Python training dispute in the EVM.
+
+Scope on chain: logistic regression (stages ``e{t}``, ``w{t}``, ``u``). Every attempted
+move of the Python game (accepted or rejected) is one transaction; accepted moves must
+succeed on chain and rejected ones revert (else :class:`DisputeError`). The contract's
+size bounds are compile-time constants; :func:`replay` compiles a copy whose bounds fit
+the model (cached per bounds), so the measured gas includes no memory for larger models.
+Gas per transaction: execution + intrinsic (:func:`mechanism.units.intrinsic_gas`).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mechanism.commitment import chunk_bytes, num_chunks, tree_depth
+from mechanism.errors import DisputeError, ParameterError
+from mechanism.evm import CONTRACTS_DIR
+from mechanism.evm.dispute_game import EvmResult
+from mechanism.evm.tx import begin_transaction
+from mechanism.training_proof.game import TrainingGame, TrainingProof
+from mechanism.training_proof.trace import START, Setting
+from mechanism.units import intrinsic_gas
+
+CONTRACT = CONTRACTS_DIR / "TrainingStep.vy"
+_COMPILED: dict[tuple[int, ...], Any] = {}
+
+
+def supports(st: Setting) -> bool:
+    return st.spec.kind == "logreg" and st.spec.chunk_size <= 64 and st.arity in (2, 4, 8, 16)
+
+
+def bounds(st: Setting) -> dict[str, int]:
+    """Size bounds of the contract for this setting (module doc)."""
+    sp, hy, k = st.spec, st.hyper, st.arity
+    P, ch, B = sp.row_len, sp.chunk_size, hy.batch
+    R = P // ch
+    dw = tree_depth(num_chunks(sp.d, ch), k)
+    dx, dd, de = tree_depth(R, k), tree_depth(st.data_size, k), tree_depth(B * sp.classes, k)
+    path = (k - 1) * max(R * max(dw, dx), B * max(dd, de, dx), dw)
+    data = 32 + 8 * max(P, B, B * ch)
+    return {"MAX_STAGES": 2 * hy.steps + 1, "MAX_PATH": path, "MAX_DATA": -(-data // 32) * 32,
+            "MAX_VALS": max(P, R), "MAX_B": B}
+
+
+def _deployer(st: Setting) -> Any:
+    import boa
+
+    bd = bounds(st)
+    key = tuple(bd.values())
+    if key not in _COMPILED:
+        src = CONTRACT.read_text()
+        for name, v in bd.items():
+            src, n = re.subn(rf"^{name}: constant\(uint256\) = \d+$", f"{name}: constant(uint256) = {v}", src, flags=re.M)
+            assert n == 1, name
+        tmp = Path(tempfile.mkdtemp(prefix="orfl-training-step-"))
+        shutil.copy(CONTRACTS_DIR / "merkle_lib.vy", tmp / "merkle_lib.vy")
+        (tmp / "TrainingStep.vy").write_text(src)
+        _COMPILED[key] = boa.load_partial(str(tmp / "TrainingStep.vy"))
+    return _COMPILED[key]
+
+
+def _cat(proof: TrainingProof, keys: list[str]) -> tuple[bytes, list[bytes]]:
+    vals = b"".join(chunk_bytes(np.asarray(proof.scalars[k], dtype=np.int64)) for k in keys)
+    return vals + bytes(32), [h for k in keys for h in proof.paths[k].flat()]
+
+
+def onestep_call(st: Setting, s: int, j: int, proof: TrainingProof) -> tuple[str, tuple[Any, ...]]:
+    """Function name and ABI arguments of the one-step of leaf j of stage s."""
+    sp, S = st.spec, st.hyper.steps
+    fn = "onestep_u" if s == 2 * S else ("onestep_e" if s % 2 == 0 else "onestep_w")
+    if j >= st.leaves(s) or not proof.scalars:
+        empty: dict[str, tuple[Any, ...]] = {
+            "onestep_u": (b"", [], b"", []), "onestep_e": (b"", [], b"", [], 0, bytes(32), []),
+            "onestep_w": (b"", [], b"", [], b"", [], b"", [], [])}
+        return fn, empty[fn]
+    if fn == "onestep_u":
+        ws, wsib = _cat(proof, [f"s{s - 1}:{j}"])
+        w0, w0sib = _cat(proof, [f"s{START}:{j}"])
+        return fn, (ws, wsib, w0, w0sib)
+    t = s // 2 + 1
+    prev = st.prev_tree(t)
+    batch, C, ch = st.batch(t), sp.classes, sp.chunk_size
+    R = sp.row_len // ch
+    if fn == "onestep_e":
+        b, c = divmod(j, C)
+        pos = batch[b]
+        wrow, wsib = _cat(proof, [f"s{prev}:{c * R + q}" for q in range(R)])
+        ex, xsib = _cat(proof, [f"x{pos}:{q}" for q in range(R)])
+        label = int(proof.scalars[f"d{pos}"][0])
+        return fn, (wrow, wsib, ex, xsib, label, proof.feature_roots[pos], proof.paths[f"d{pos}"].flat())
+    lo = j * ch
+    r, q = lo // sp.row_len, (lo % sp.row_len) // ch
+    old, osib = _cat(proof, [f"s{prev}:{j}"])
+    es, esib = _cat(proof, [f"s{s - 1}:{b * C + r}" for b in range(len(batch))])
+    xs, xsib = _cat(proof, [f"x{p}:{q}" for p in batch])
+    labels, _ = _cat(proof, [f"d{p}" for p in batch])
+    froots = [proof.feature_roots[p] for p in batch]
+    dsib = [h for p in batch for h in proof.paths[f"d{p}"].flat()]
+    return fn, (old, osib, es, esib, xs, xsib, labels, froots, dsib)
+
+
+def replay(g: TrainingGame, eip7623: bool = False) -> EvmResult:
+    """Replay ``g.attempts`` on a fresh contract in a private environment."""
+    import boa
+
+    st = g.setting
+    assert st is not None
+    if not supports(st):
+        raise ParameterError.bad("model", st.spec.kind, "logreg (the on-chain one-step re-executes logistic regression)")
+    env = boa.Env()
+    env.evm.patch.block_number = 1
+    with boa.swap_env(env):
+        return _replay(g, st, eip7623)
+
+
+def _replay(g: TrainingGame, st: Setting, eip7623: bool) -> EvmResult:
+    import boa
+
+    sp, hy, ctx = st.spec, st.hyper, g.ctx
+    prop, chal = boa.env.generate_address("trainer"), boa.env.generate_address("challenger")
+    c = _deployer(st).deploy(prop, chal, list(ctx.stage_roots), ctx.input_roots[1], ctx.input_roots[0], st.seed,
+                             st.data_size, sp.classes, sp.row_len, sp.chunk_size, st.arity, hy.batch, hy.steps,
+                             hy.lr_q, g.clock_blocks)
+    b0 = boa.env.evm.patch.block_number
+    res = EvmResult(winner="")
+    children: list[bytes] = []
+    for name, args, accepted, block in g.attempts:
+        now = boa.env.evm.patch.block_number
+        if b0 + block > now:
+            boa.env.time_travel(blocks=b0 + block - now)
+        call: tuple[Any, ...]
+        if name == "challenge":
+            who, fn, call = chal, "challenge", (args[0],)
+        elif name == "reveal":
+            who, fn, call = prop, "reveal", (list(args[0]),)  # type: ignore[call-overload]
+        elif name == "choose":
+            who, fn, call = chal, "choose", (args[0], list(children))
+        elif name == "onestep":
+            who = chal
+            proof = args[0]
+            if not isinstance(proof, TrainingProof):
+                raise DisputeError("one-step without a training proof")
+            fn, call = onestep_call(st, g.stage, g.pos, proof)
+        elif name == "timeout":
+            who, fn, call = chal, "timeout", ()
+        else:
+            raise DisputeError(f"move {name!r} has no on-chain counterpart")
+        method = getattr(c, fn)
+        data = method.prepare_calldata(*call)
+        begin_transaction(boa.env)
+        try:
+            with boa.env.prank(who):
+                method(*call)
+            ok = True
+        except Exception:  # a revert (boa.BoaError)
+            ok = False
+        if ok != accepted:
+            raise DisputeError(f"EVM and Python disagree on move {name} (EVM accepted={ok})")
+        if not ok:
+            res.reverted += 1
+            continue
+        if name == "reveal":
+            children = list(args[0])  # type: ignore[call-overload]
+        exec_gas = int(c._computation.get_gas_used())
+        res.gas.append((name, exec_gas, exec_gas + intrinsic_gas(data, eip7623)))
+        res.calldata_bytes += len(data)
+    w = c.winner()
+    res.winner = "proposer" if w == prop else ("challenger" if w == chal else "none")
+    return res
