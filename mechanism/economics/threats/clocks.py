@@ -117,6 +117,9 @@ def least_clock(model: ThreatModel, ep: Episodes, eps: float, moves: int, kind: 
         raise ParameterError.bad("clock_kind", kind, f"one of {CLOCK_KINDS}")
     if not 0.0 < eps < 1.0:
         raise ParameterError.bad("eps", eps, "a probability in (0, 1)")
+    if not all(math.isfinite(v) for v in (ep.strong_blocks, ep.stuffing_blocks, ep.outage_mean_blocks,
+                                           ep.common_mean_blocks)):
+        return math.inf  # an unbounded episode outlasts every clock
     sf = weak_sum_survival(model, moves) if kind == "chess" else None
 
     def loss(c: int) -> float:
