@@ -172,8 +172,17 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="run seed"),
         evm: bool = typer.Option(True, "--evm/--no-evm", help="replay the game in the EVM (coordinate rules)"),
         json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
+        target: str = typer.Option("aggregation", help="aggregation | training (a trainer's local SGD)"),
+        model: str = typer.Option("logreg", help="training target: logreg | mlp"),
+        local_steps: int = typer.Option(5, help="training target: local SGD steps"),
     ) -> None:
         """Run a whole dispute game on synthetic updates: winner, moves, gas, time."""
+        if target == "training":
+            from analyses.commands.dispute_training import main
+
+            return main(model, trainers, local_steps, liar, strategy, chunk_size, arity, seed, evm, json_out)
+        if target != "aggregation":
+            bad_input("target", target, "aggregation or training")
         from mechanism.dispute.strategies import STRATEGIES
 
         if rule not in RULES:
