@@ -132,7 +132,7 @@ def run(ctx: ReportContext) -> ThreatModelResults:
     from mechanism.units import DEFAULT_ETH_PRICE_USD, blocks_to_days
 
     proto = _protocol()
-    kw = dict(detect_blocks=proto["detect_blocks"], buffer_blocks=proto["buffer_blocks"],
+    kw: dict[str, Any] = dict(detect_blocks=proto["detect_blocks"], buffer_blocks=proto["buffer_blocks"],
               moves_per_side=proto["moves_per_side"], move_clock_blocks=proto["move_clock_blocks"])
     ctx.progress("threat model: default period")
     default = threat_period(ThreatModel(), EPS, **kw).as_dict()
