@@ -7,8 +7,8 @@
 * :func:`stuffing_cost_eth` -- exact EIP-1559 integer base-fee updates
   (:func:`mechanism.chain.next_base_fee`) with every block full.
 * :func:`inspection_game` / :func:`equilibrium` -- the solver's prediction for a config.
-* :func:`tolerance_for` -- the shipped measured tolerance table (``orfl tolerance``),
-  read through the same function as ``orfl recommend``.
+* :func:`tolerance_for` -- the measured tolerance table (``orfl tolerance``) or, if it
+  has not been produced yet, the economics package's labelled placeholder.
 * :func:`recommended_config` -- the design of :mod:`mechanism.economics.design` for the
   default scenario, mapped onto an :class:`~agents.abm.config.ABMConfig` (worst vertex).
 """
@@ -16,12 +16,13 @@
 from __future__ import annotations
 
 import functools
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from agents.abm.config import DESIGN_FIELDS, ABMConfig
-from agents.store import TOLERANCE_TABLE_PATH  # noqa: F401  (re-exported: where `orfl tolerance` writes)
+from agents.store import TOLERANCE_TABLE_PATH
 from mechanism.economics.inspection import Equilibrium, InspectionGame, mixed_equilibrium
 from mechanism.economics.payoffs import censorship_probability
 from mechanism.errors import ParameterError
@@ -47,10 +48,13 @@ class Ledger:
         self.rollup = RollupState(params, arbiter="0x" + "ab" * 20)
         self.funded_wei = 0
         self.next_round = 0
+        self.unseated: list[str] = []  # trainer agents the full trainer set refused
         # a stand-in for the round's trainers: the rollup takes an assertion only on a round
-        # with a published update; its stake is outside the agents' accounting (never slashed)
+        # with a published update; its stake is outside the agents' accounting (never slashed).
+        # It publishes when each round opens (inside the publication window).
         self.publisher = self.rollup.new_account(params.trainer_stake_wei)
         self.rollup.transact(self.publisher, "register_trainer", value_wei=params.trainer_stake_wei)
+        self._publish_open_round()
 
     @property
     def params(self) -> RollupParams:
@@ -67,20 +71,39 @@ class Ledger:
     def can_pay(self, addr: str, wei: int) -> bool:
         return self.rollup.wallet(addr) >= wei
 
-    def register_trainer(self, addr: str) -> None:
-        self.rollup.transact(addr, "register_trainer", value_wei=self.params.trainer_stake_wei)
+    def register_trainer(self, addr: str) -> bool:
+        """Stake ``addr`` in the rollup's trainer set; False if the set is full (``Rollup.vy``
+        caps it at MAX_PUBLISHERS trainers, one seat being the stand-in publisher): the
+        agent then stays outside the set with its stake in its wallet (the ABM's trainers
+        are never slashed on the ledger, so this only moves where the stake sits)."""
+        try:
+            self.rollup.transact(addr, "register_trainer", value_wei=self.params.trainer_stake_wei)
+        except RollupRevert as exc:
+            if exc.reason != "trainer set full":
+                raise
+            self.unseated.append(addr)
+            return False
+        return True
 
-    def publication_closes_at(self) -> int:
-        """First block at which an assertion on the open round may be posted."""
-        return int(self.rollup.counter("round_open_block")) + self.params.publication_window_blocks
+    def _publish_open_round(self) -> None:
+        """The stand-in publishes the open round's update (called when the round opens)."""
+        rnd = int(self.rollup.counter("next_round"))
+        if self.rollup.get("update_root", self.publisher, rnd) == bytes(32):
+            self.rollup.transact(self.publisher, "publish_update", rnd, (rnd + 1).to_bytes(32, "big"), bytes(32))
+
+    def assertions_open_at(self) -> int:
+        """First block at which an assertion on the open round may be posted: after its
+        publication and trainer-challenge windows (docs/protocol.md)."""
+        return int(self.rollup.counter("round_open_block")) + self.params.assertion_delay_blocks
 
     def post_assertion(self, addr: str, rnd: int, output_root: bytes, input_root: bytes = b"\x11" * 32,
                        stats_root: bytes = b"\x22" * 32) -> int:
-        """Post round ``rnd``'s assertion (full mode: the protocol sequencer's roots)."""
-        if self.rollup.get("update_root", self.publisher, rnd) == bytes(32):
-            self.rollup.transact(self.publisher, "publish_update", rnd, (rnd + 1).to_bytes(32, "big"), bytes(32))
-        rec = self.rollup.transact(addr, "post_assertion", rnd, input_root, output_root, stats_root,
-                                   self.cfg.trainers, value_wei=self.params.sequencer_bond_wei)
+        """Post round ``rnd``'s assertion (full mode: the protocol sequencer's roots) over
+        the round's live inputs (the stand-in's update)."""
+        r = self.rollup
+        live = int(r.get("publisher_count", rnd)) - int(r.get("excluded_count", rnd))
+        rec = r.transact(addr, "post_assertion", rnd, input_root, output_root, stats_root, live,
+                         value_wei=self.params.sequencer_bond_wei)
         return int(rec.value)
 
     def challenge(self, addr: str, aid: int) -> int | None:
@@ -126,6 +149,7 @@ class Ledger:
             self.rollup.transact(self.rollup.arbiter, "finalise", aid)
         except RollupRevert:
             return False
+        self._publish_open_round()  # the next round opened in this block
         return True
 
     def status(self, aid: int) -> int:
@@ -200,19 +224,19 @@ def lazy_verify_prob(cfg: ABMConfig) -> float:
 @dataclass(frozen=True)
 class ToleranceInfo:
     beta: float
-    source: str  # "measured" (the shipped table) or "missing" (the table has no complete row: beta 0)
-    sha256: str = ""  # of the table file read
+    source: str  # "measured" or "placeholder"
+
+
+#: Where ``orfl tolerance`` writes its table: the same path as
+#: ``agents.fl.tolerance.DEFAULT_TABLE_PATH`` (tested), named here so that economic-mode runs
+#: do not import ``agents.fl.tolerance`` and with it torch (1-2 s per sweep worker).
 
 
 def tolerance_for(rule: str) -> ToleranceInfo:
-    """The design tolerance of ``rule``: the one reader of the shipped measured table
-    (:func:`mechanism.economics.tolerance.load_tolerance_table`, default alpha), the same
-    number ``orfl recommend`` and the report use (cached per table modification time:
-    sweeps build thousands of models)."""
-    from mechanism.economics.tolerance import SHIPPED_TABLE
-
+    """Worst-case measured tolerance of ``rule`` over attacks and alphas, else placeholder
+    (cached per table modification time: sweeps build thousands of models)."""
     try:
-        stamp = SHIPPED_TABLE.stat().st_mtime_ns
+        stamp = TOLERANCE_TABLE_PATH.stat().st_mtime_ns
     except OSError:
         stamp = -1
     return _tolerance_for(rule, stamp)
@@ -220,12 +244,17 @@ def tolerance_for(rule: str) -> ToleranceInfo:
 
 @functools.lru_cache(maxsize=64)
 def _tolerance_for(rule: str, stamp: int) -> ToleranceInfo:
-    from mechanism.economics.tolerance import load_tolerance_table
+    from mechanism.economics.workload import PLACEHOLDER_TOLERANCE
 
-    table = load_tolerance_table()
-    if table.missing_reason(rule) is not None:
-        return ToleranceInfo(0.0, "missing", table.sha256)
-    return ToleranceInfo(table.beta(rule), table.source, table.sha256)
+    if stamp >= 0 and TOLERANCE_TABLE_PATH.exists():
+        try:
+            table = json.loads(TOLERANCE_TABLE_PATH.read_text())
+            betas = [float(t["tolerance"]) for t in table.get("tolerances", []) if t.get("rule") == rule]
+            if betas:
+                return ToleranceInfo(max(0.0, min(betas)), "measured")
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return ToleranceInfo(float(PLACEHOLDER_TOLERANCE.get(rule, 0.0)), "placeholder")
 
 
 def recommended_design() -> Any:

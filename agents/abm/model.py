@@ -158,8 +158,8 @@ class RollupModel(mesa.Model):
 
     # ------------------------------------------------------------ events
     def _on_round(self, block: int, _: Any) -> None:
-        if block < self.ledger.publication_closes_at():  # the round's publication window
-            self._schedule(self.ledger.publication_closes_at(), 0, "round", None)
+        if block < self.ledger.assertions_open_at():  # the round's publication + trainer-challenge windows
+            self._schedule(self.ledger.assertions_open_at(), 0, "round", None)
             return
         cfg, seq = self.cfg, self.sequencer
         agents: list[Any] = [seq, *self.challengers]

@@ -8,14 +8,15 @@ import sys
 from agents.abm.adversary import scenario_overrides
 from agents.abm.config import ABMConfig
 from agents.abm.model import RollupModel
-from mechanism.rollup.params import PUBLICATION_WINDOW_BLOCKS
+from mechanism.rollup.params import PUBLICATION_WINDOW_BLOCKS, TRAINER_CHALLENGE_WINDOW_BLOCKS
 
 
 def test_full_mode_fraud_reverted_by_real_game_honest_never_reverted() -> None:
     fraud = RollupModel(ABMConfig(mode="full", blocks=120, trainers=8, challengers=2, seed=1,
                                   sequencer_strategy="fraudulent", challenger_strategy="always")).run()
-    assert fraud["frauds_attempted"] >= 3 and fraud["games_played"] >= fraud["frauds_attempted"]
-    assert fraud["frauds_caught"] == fraud["frauds_attempted"] and fraud["frauds_finalized"] == 0
+    # the last fraud may still be in its challenge period when the run ends
+    assert fraud["frauds_attempted"] >= 3 and fraud["games_played"] >= fraud["frauds_attempted"] - 1
+    assert fraud["frauds_caught"] >= fraud["frauds_attempted"] - 1 and fraud["frauds_finalized"] == 0
     cfg = ABMConfig(mode="full", blocks=300, trainers=8, challengers=2, seed=1, sequencer_strategy="honest",
                     challenger_strategy="always").replace(**scenario_overrides("griefing"))
     honest = RollupModel(cfg).run()
@@ -25,7 +26,9 @@ def test_full_mode_fraud_reverted_by_real_game_honest_never_reverted() -> None:
 
 def test_economic_mode_plays_no_game_and_imports_no_torch() -> None:
     s = RollupModel(ABMConfig(blocks=3000, sequencer_strategy="fraudulent", challenger_strategy="always")).run()
-    assert s["games_played"] == 0 and s["frauds_caught"] == s["frauds_attempted"] > 0
+    # the last fraud may still be in its challenge period when the run ends
+    assert s["games_played"] == 0 and s["frauds_attempted"] > 0 and s["frauds_finalized"] == 0
+    assert s["frauds_attempted"] - 1 <= s["frauds_caught"] <= s["frauds_attempted"]
 
 
 def test_economic_mode_fast_without_torch() -> None:
@@ -44,8 +47,10 @@ def test_full_mode_posts_the_protocol_sequencers_assertion() -> None:
     updates; the watcher's re-execution of the same inputs agrees with an honest one."""
     from agents.protocol import re_execute
 
-    # the first round's assertion waits for the publication window (docs/protocol.md)
-    model = RollupModel(ABMConfig(mode="full", blocks=2 * PUBLICATION_WINDOW_BLOCKS, trainers=6, challengers=1, seed=2,
+    # the first round's assertion waits for the publication and trainer-challenge windows
+    # (docs/protocol.md)
+    model = RollupModel(ABMConfig(mode="full", blocks=2 * (PUBLICATION_WINDOW_BLOCKS + TRAINER_CHALLENGE_WINDOW_BLOCKS),
+                                  trainers=6, challengers=1, seed=2,
                                   sequencer_strategy="honest"))
     model.run()
     x = model.workload.encoded_updates()  # type: ignore[union-attr]

@@ -55,7 +55,8 @@ def test_funds_conserved(scenario: str) -> None:
 def test_fraud_always_caught_with_full_verification() -> None:
     s = _run(sequencer_strategy="fraudulent", challenger_strategy="always")
     assert s["frauds_attempted"] > 10
-    assert s["frauds_finalized"] == 0 and s["frauds_caught"] == s["frauds_attempted"]
+    # the last fraud may still be in its challenge period when the run ends
+    assert s["frauds_finalized"] == 0 and s["frauds_attempted"] - 1 <= s["frauds_caught"] <= s["frauds_attempted"]
     assert s["sequencer_profit_eth"] < 0
 
 
