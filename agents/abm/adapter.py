@@ -7,8 +7,8 @@
 * :func:`stuffing_cost_eth` -- exact EIP-1559 integer base-fee updates
   (:func:`mechanism.chain.next_base_fee`) with every block full.
 * :func:`inspection_game` / :func:`equilibrium` -- the solver's prediction for a config.
-* :func:`tolerance_for` -- the measured tolerance table (``orfl tolerance``) or, if it
-  has not been produced yet, the economics package's labelled placeholder.
+* :func:`tolerance_for` -- the shipped measured tolerance table (``orfl tolerance``),
+  read through the same function as ``orfl recommend``.
 * :func:`recommended_config` -- the design of :mod:`mechanism.economics.design` for the
   default scenario, mapped onto an :class:`~agents.abm.config.ABMConfig` (worst vertex).
 """
@@ -16,13 +16,12 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from agents.abm.config import DESIGN_FIELDS, ABMConfig
-from agents.store import TOLERANCE_TABLE_PATH
+from agents.store import TOLERANCE_TABLE_PATH  # noqa: F401  (re-exported: where `orfl tolerance` writes)
 from mechanism.economics.inspection import Equilibrium, InspectionGame, mixed_equilibrium
 from mechanism.economics.payoffs import censorship_probability
 from mechanism.errors import ParameterError
@@ -224,19 +223,19 @@ def lazy_verify_prob(cfg: ABMConfig) -> float:
 @dataclass(frozen=True)
 class ToleranceInfo:
     beta: float
-    source: str  # "measured" or "placeholder"
-
-
-#: Where ``orfl tolerance`` writes its table: the same path as
-#: ``agents.fl.tolerance.DEFAULT_TABLE_PATH`` (tested), named here so that economic-mode runs
-#: do not import ``agents.fl.tolerance`` and with it torch (1-2 s per sweep worker).
+    source: str  # "measured" (the shipped table) or "missing" (the table has no complete row: beta 0)
+    sha256: str = ""  # of the table file read
 
 
 def tolerance_for(rule: str) -> ToleranceInfo:
-    """Worst-case measured tolerance of ``rule`` over attacks and alphas, else placeholder
-    (cached per table modification time: sweeps build thousands of models)."""
+    """The design tolerance of ``rule``: the one reader of the shipped measured table
+    (:func:`mechanism.economics.tolerance.load_tolerance_table`, default alpha), the same
+    number ``orfl recommend`` and the report use (cached per table modification time:
+    sweeps build thousands of models)."""
+    from mechanism.economics.tolerance import SHIPPED_TABLE
+
     try:
-        stamp = TOLERANCE_TABLE_PATH.stat().st_mtime_ns
+        stamp = SHIPPED_TABLE.stat().st_mtime_ns
     except OSError:
         stamp = -1
     return _tolerance_for(rule, stamp)
@@ -244,17 +243,12 @@ def tolerance_for(rule: str) -> ToleranceInfo:
 
 @functools.lru_cache(maxsize=64)
 def _tolerance_for(rule: str, stamp: int) -> ToleranceInfo:
-    from mechanism.economics.workload import PLACEHOLDER_TOLERANCE
+    from mechanism.economics.tolerance import load_tolerance_table
 
-    if stamp >= 0 and TOLERANCE_TABLE_PATH.exists():
-        try:
-            table = json.loads(TOLERANCE_TABLE_PATH.read_text())
-            betas = [float(t["tolerance"]) for t in table.get("tolerances", []) if t.get("rule") == rule]
-            if betas:
-                return ToleranceInfo(max(0.0, min(betas)), "measured")
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    return ToleranceInfo(float(PLACEHOLDER_TOLERANCE.get(rule, 0.0)), "placeholder")
+    table = load_tolerance_table()
+    if table.missing_reason(rule) is not None:
+        return ToleranceInfo(0.0, "missing", table.sha256)
+    return ToleranceInfo(table.beta(rule), table.source, table.sha256)
 
 
 def recommended_design() -> Any:
