@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         target_fraud_probability: float | None = typer.Option(None, "--target-fraud-probability", help="Largest acceptable probability that a fraud finalises. (default 1e-6)"),
         interest_rate: float | None = typer.Option(None, "--interest-rate", help="Opportunity cost of locked capital, 1/year. (default 0.05)"),
         reexec_seconds: float | None = typer.Option(None, "--reexec-seconds", help="Off-chain re-execution time of one round, s. (default 5)"),
-        dispute_gas: float | None = typer.Option(None, "--dispute-gas", help="Gas per side of one dispute. (default placeholder model per rule)"),
+        dispute_gas: float | None = typer.Option(None, "--dispute-gas", help="Gas per side of one dispute. (default: the rule's dispute-gas model)"),
         resource_ratio: float | None = typer.Option(None, "--resource-ratio", help="BoLD resource ratio rho: bonds >= rho x dispute cost. (default 10)"),
         jackpot_eth: float | None = typer.Option(None, "--jackpot-eth", help="Forced-error jackpot J, ETH. (default 0.1)"),
         response_buffer_hours: float | None = typer.Option(None, "--response-buffer-hours", help="Operators' response buffer in the period, h. (default 2)"),
@@ -50,7 +50,8 @@ def register(app: typer.Typer) -> None:
         poisoning_gain_share: float | None = typer.Option(None, "--poisoning-gain-share", help="Share of the value at stake a Sybil poisoner captures; 0 ignores Sybil poisoning. (default 1)"),
         trainer_tenure_days: float | None = typer.Option(None, "--trainer-tenure-days", help="Honest trainers' tenure over which the registration fee is amortised, days. (default 365)"),
         rule: str | None = typer.Option(None, "--rule", help="Force an aggregation rule instead of recommending one."),
-        tolerance_table: Path | None = typer.Option(None, "--tolerance-table", help="JSON {rule: tolerance} or CSV rule,tolerance (e.g. from `orfl tolerance`)."),
+        tolerance_table: Path | None = typer.Option(None, "--tolerance-table", help="Tolerance table: the output of `orfl tolerance` (measured), or a hand-made JSON {rule: tolerance} / CSV rule,tolerance (user). (default: the shipped measured table)"),
+        non_iid_alpha: float | None = typer.Option(None, "--non-iid-alpha", help="Trainers' data heterogeneity as a Dirichlet concentration (smaller = more heterogeneous); the table's worst case at the largest measured alpha <= this is used. (default: the most heterogeneous measured)"),
         no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="Skip the +10% sensitivity analysis."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
         output: Path | None = typer.Option(None, "-o", "--output",
@@ -59,7 +60,7 @@ def register(app: typer.Typer) -> None:
         """Recommend challenge period, bonds, reward share, trainer stake, jackpot rate and
         aggregation rule, robust over the gas/ETH price, gain and censorship ranges."""
         from mechanism.economics import recommend as rec
-        from mechanism.economics.workload import load_tolerance_table
+        from mechanism.economics.tolerance import load_tolerance_table
         from mechanism.errors import ParameterError
 
         values: dict[str, Any] = rec.load_config(config) if config is not None else {}
@@ -74,21 +75,20 @@ def register(app: typer.Typer) -> None:
             "response_buffer_hours": response_buffer_hours, "move_clock_hours": move_clock_hours,
             "max_period_hours": max_period_hours, "rounds_per_day": rounds_per_day, "rule": rule,
             "poisoning_gain_share": poisoning_gain_share, "trainer_tenure_days": trainer_tenure_days,
+            "non_iid_alpha": non_iid_alpha,
         }
         for name, text in zip(RANGE_OPTIONS, (value_at_stake_usd, gas_price_gwei, eth_price_usd, censor_fraction), strict=True):
             flags[name] = _range(name, text)
         values.update({k: v for k, v in flags.items() if v is not None})
         try:
             inputs = rec.inputs_from_mapping(values, "config" if config is not None else "option")
-            table = load_tolerance_table(table_path) if table_path is not None else None
+            table = load_tolerance_table(table_path, inputs.non_iid_alpha)
         except ParameterError as exc:
             typer.echo(f"orfl: error: {exc}", err=True)
             raise typer.Exit(code=2) from None
-        source = f"measured table {table_path}" if table_path is not None else \
-            "placeholder literature table (mechanism/economics/workload.py)"
         if output is not None and (output.is_dir() or not output.parent.is_dir()):
             bad_input("--output", str(output), "a file path in an existing folder")
-        result = rec.recommend(inputs, table, source, with_sensitivity=not no_sensitivity)
+        result = rec.recommend(inputs, table, with_sensitivity=not no_sensitivity, user_inputs=frozenset(values))
         data = result.to_dict()
         if output is not None:
             result.as_design().save(output)
@@ -129,5 +129,12 @@ def _print(data: dict[str, Any]) -> None:
                   f"{fmt(sy['attack_cost_eth'])} ETH vs poisoning gain {fmt(sy['poisoning_gain_eth'])} ETH")
     console.print(f"total cost: {fmt(c['total_eth_per_assertion'])} ETH/assertion "
                   f"(≈ {fmt(c['total_usd_per_assertion'])} USD; {fmt(c['total_usd_per_year'])} USD/year)")
+    tol = data["inputs"]["tolerance"]
+    where = f"{tol['source']} table {tol['file']} (sha256 {tol['sha256'][:12]}…)"
+    if tol.get("non_iid_alpha") is not None:
+        where += f", alpha {tol['non_iid_alpha']:g}, worst attack {tol.get('worst_attack')}"
+    console.print(f"tolerance: {where}")
+    for m in data["aggregation"]["missing"]:
+        console.print(f"[yellow]not recommendable:[/yellow] {m['rule']}: {m['reason']}")
     for w in data["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {w}")

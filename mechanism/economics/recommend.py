@@ -31,7 +31,14 @@ from mechanism.economics.bounds import sybil_attack_cost_eth
 from mechanism.economics.constraints import DesignResult, make_problem
 from mechanism.economics.optimum import solve_closed_form
 from mechanism.economics.payoffs import bribe_needed_eth
-from mechanism.economics.scenario import DesignInputs, Interval, box_vertices
+from mechanism.economics.scenario import (
+    CITED_DEFAULTS,
+    INPUT_UNITS,
+    DesignInputs,
+    Interval,
+    box_vertices,
+)
+from mechanism.economics.tolerance import ToleranceTable, from_mapping, load_tolerance_table
 from mechanism.errors import InfeasibleError, OrflError, ParameterError
 
 __all__ = [
@@ -41,9 +48,11 @@ __all__ = [
     "RuleChoice",
     "ceil_sig",
     "choose_rule",
+    "dispute_gas_source",
     "inputs_from_mapping",
     "load_config",
     "recommend",
+    "rules_with_dispute_gas",
     "sensitivity",
 ]
 
@@ -59,6 +68,29 @@ def ceil_sig(x: float, digits: int = 3) -> float:
     return math.ceil(x / 10.0**e - 1e-9) * 10.0**e
 
 
+def rules_with_dispute_gas() -> tuple[str, ...]:
+    """The rules that have a dispute-gas model, hence may be recommended (the one place
+    that names them: ``workload.RULES_WITH_DISPUTE_GAS`` once every rule's game is
+    measured; until then the keys of the older per-rule extrapolation table)."""
+    names = getattr(workload, "RULES_WITH_DISPUTE_GAS", None)
+    if names is None:
+        names = tuple(getattr(workload, "PLACEHOLDER_RULE_GAS_FACTOR", ()))  # remove once the name above exists
+    return tuple(names)
+
+
+def dispute_gas_source(rule: str) -> dict[str, str]:
+    """Where ``rule``'s dispute gas comes from: ``measured`` (the EVM-calibrated model of
+    its own game) or, honestly labelled, ``extrapolated`` (another rule's game scaled)."""
+    describe = getattr(workload, "dispute_gas_source", None)
+    if callable(describe):
+        return {"source": "measured", "reference": str(describe(rule))}
+    if rule in getattr(workload, "ONCHAIN_RULES", ()):
+        return {"source": "measured",
+                "reference": "EVM-calibrated model of this rule's game (mechanism/dispute/gas.py, worst_case)"}
+    return {"source": "extrapolated",
+            "reference": "the mean's EVM-calibrated game scaled by a typed-in factor (mechanism/economics/workload.py)"}
+
+
 @dataclass(frozen=True)
 class RuleChoice:
     """The recommended aggregation rule and the alternatives considered."""
@@ -68,25 +100,38 @@ class RuleChoice:
     dispute_gas_per_side: float
     candidates: tuple[tuple[str, float, float, bool], ...]  # (rule, tolerance, gas, covers)
     tolerance_source: str
+    missing: tuple[tuple[str, str], ...] = ()  # (rule, why) of rules the table cannot vouch for
+    table: ToleranceTable | None = None
 
 
-def choose_rule(inputs: DesignInputs, table: Mapping[str, float], source: str) -> RuleChoice:
+def choose_rule(inputs: DesignInputs, table: ToleranceTable | Mapping[str, float], source: str | None = None) -> RuleChoice:
     """The rule whose tolerance covers the expected malicious fraction with margin,
-    ``beta >= f (1 + margin)`` (and beta > f when f > 0), at the lowest dispute gas."""
+    ``beta >= f (1 + margin)`` (and beta > f when f > 0), at the lowest dispute gas.
+
+    Only rules with a dispute-gas model (:func:`rules_with_dispute_gas`) and a complete
+    row in the tolerance table are candidates; the others are listed in ``missing``."""
+    if not isinstance(table, ToleranceTable):
+        table = from_mapping(table, source or "user table")
+    if source is None:
+        source = f"{table.source} table {table.path}" + (f" at non-IID alpha {table.alpha:g}" if table.alpha is not None else "")
     f, need = inputs.malicious_fraction, inputs.malicious_fraction * (1.0 + inputs.tolerance_margin)
-    cands = []
-    for rule, beta in table.items():
-        if rule not in workload.PLACEHOLDER_RULE_GAS_FACTOR:
+    cands, missing = [], []
+    for rule in rules_with_dispute_gas():
+        why = table.missing_reason(rule)
+        if why is not None:
+            missing.append((rule, why))
             continue
+        beta = table.beta(rule)
         gas = workload.dispute_gas_per_side(rule, inputs.trainers, inputs.model_size)
         cands.append((rule, float(beta), gas, beta >= need and (beta > f or f == 0.0)))
     if not cands:
-        raise ParameterError.bad("tolerance_table", sorted(table), "rules among " + ", ".join(workload.PLACEHOLDER_RULE_GAS_FACTOR))
+        raise ParameterError.bad("tolerance_table", table.path, "complete rows for rules among " + ", ".join(rules_with_dispute_gas()))
     cands.sort(key=lambda c: (c[2], -c[1]))
     if inputs.rule is not None:
         chosen = [c for c in cands if c[0] == inputs.rule]
         if not chosen:
-            raise ParameterError.bad("rule", inputs.rule, "a rule of the tolerance table: " + ", ".join(c[0] for c in cands))
+            why = dict(missing).get(inputs.rule, "no dispute-gas model")
+            raise ParameterError.bad("rule", inputs.rule, f"a rule the tolerance table measures ({why}): " + ", ".join(c[0] for c in cands))
         if not chosen[0][3]:
             raise InfeasibleError(
                 f"rule {inputs.rule} tolerates a malicious fraction of {chosen[0][1]:g} but malicious_fraction="
@@ -97,11 +142,13 @@ def choose_rule(inputs: DesignInputs, table: Mapping[str, float], source: str) -
             best = max(cands, key=lambda c: c[1])
             raise InfeasibleError(
                 f"malicious_fraction={f:g} with tolerance_margin={inputs.tolerance_margin:g} needs a tolerance >= "
-                f"{need:.3g}, but the most tolerant rule ({best[0]}) tolerates {best[1]:g} ({source})")
+                f"{need:.3g}, but the most tolerant rule ({best[0]}) tolerates {best[1]:g} ({source}"
+                + (f"; measured alphas: {', '.join(f'{a:g}' for a in table.alphas)}, see --non-iid-alpha)"
+                   if table.alphas else ")"))
     rule, beta, gas, _ = chosen[0]
     if inputs.dispute_gas_per_side is not None:
         gas = float(inputs.dispute_gas_per_side)
-    return RuleChoice(rule, beta, gas, tuple(cands), source)
+    return RuleChoice(rule, beta, gas, tuple(cands), source, tuple(missing), table)
 
 
 @dataclass(frozen=True)
@@ -124,6 +171,7 @@ class Recommendation:
     bribery: dict[str, float] = field(default_factory=dict)
     sensitivity: dict[str, dict[str, float | None]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    user_inputs: frozenset[str] = frozenset()  # inputs the user gave (flags or config)
 
     def value(self, name: str) -> float:
         return float(getattr(self, name))
@@ -218,21 +266,54 @@ class Recommendation:
                 "rule": self.rule.name, "tolerance": self.rule.tolerance,
                 "dispute_gas_per_side": self.rule.dispute_gas_per_side,
                 "tolerance_source": self.rule.tolerance_source,
-                "candidates": [{"rule": r, "tolerance": b, "dispute_gas_per_side": g, "covers": c}
+                "candidates": [{"rule": r, "tolerance": b, "dispute_gas_per_side": g, "covers": c,
+                                "dispute_gas_source": dispute_gas_source(r)["source"]}
                                for r, b, g, c in self.rule.candidates],
+                "missing": [{"rule": r, "reason": why} for r, why in self.rule.missing],
             },
             "sybil": self.sybil,
-            "inputs": self.inputs.as_dict(),
+            "inputs": self.inputs_with_sources(),
             "assumptions": ASSUMPTIONS,
             "warnings": list(self.warnings),
         }
 
 
+    def inputs_with_sources(self) -> dict[str, dict[str, Any]]:
+        """Every input with its value, unit and source: ``measured`` (file and SHA-256, or
+        the model it was measured with), ``user``, ``cited`` (reference) or, for scenario
+        defaults that are neither, ``assumed`` (docs/economics.md, 'orfl recommend')."""
+        out: dict[str, dict[str, Any]] = {}
+        for name, value in self.inputs.as_dict().items():
+            entry: dict[str, Any] = {"value": value, "unit": INPUT_UNITS.get(name, "-")}
+            if name in self.user_inputs:
+                entry["source"] = "user"
+            elif name in CITED_DEFAULTS:
+                entry.update(source="cited", reference="mechanism/units.py (dated default with its source)")
+            elif name == "non_iid_alpha" and self.rule.table is not None and self.rule.table.alpha is not None:
+                entry.update(value=self.rule.table.alpha, source="measured",
+                             reference="most heterogeneous alpha of the measured tolerance table")
+            else:
+                entry.update(source="assumed", reference="default scenario (mechanism/economics/scenario.py)")
+            out[name] = entry
+        table = self.rule.table
+        tol: dict[str, Any] = {"value": self.rule.tolerance, "unit": "malicious fraction", "rule": self.rule.name}
+        tol.update(table.describe() if table is not None else {"source": "user"})
+        if table is not None and table.source == "measured":
+            e = table.rules[self.rule.name]
+            tol.update(worst_attack=e.worst_attack, worst_model=e.worst_model, beta_mean=e.beta_mean)
+        out["tolerance"] = tol
+        gas: dict[str, Any] = {"value": self.rule.dispute_gas_per_side, "unit": "gas", "rule": self.rule.name}
+        gas.update({"source": "user"} if "dispute_gas_per_side" in self.user_inputs else dispute_gas_source(self.rule.name))
+        out["dispute_gas_per_side"] = gas
+        return out
+
+
 ASSUMPTIONS = [
     "market defaults (gas price, ETH price, interest rate, gas limit, compute and bandwidth prices) are dated "
     "2026-11 assumptions, see mechanism/units.py",
-    "dispute gas per side, re-execution seconds and the tolerance table are placeholders until "
-    "mechanism/dispute/gas.py and `orfl tolerance` measure them (mechanism/economics/workload.py)",
+    "every input's source (measured with file and SHA-256, user, cited, or an assumed scenario default) is listed "
+    "under `inputs`; the tolerance is the measured table's worst case over attacks at the declared non-IID level, "
+    "lower end of the 95% interval",
     "block proposers censor independently (Felten's q^T); no social-layer response time beyond the buffer",
     "the sequencer can front-run honest challengers with a self-challenge, so its penalty is (1 - reward_share) x bond",
     "verification is sustained by forced errors with a jackpot (TrueBit); the target verification rate makes "
@@ -247,7 +328,7 @@ ASSUMPTIONS = [
 ]
 
 
-def _solve(inputs: DesignInputs, table: Mapping[str, float], source: str) -> tuple[RuleChoice, DesignResult]:
+def _solve(inputs: DesignInputs, table: ToleranceTable, source: str | None) -> tuple[RuleChoice, DesignResult]:
     rule = choose_rule(inputs, table, source)
     return rule, solve_closed_form(make_problem(inputs, rule.dispute_gas_per_side, rule.tolerance))
 
@@ -285,7 +366,7 @@ def _perturbations(i: DesignInputs) -> dict[str, Callable[[], DesignInputs]]:
     return {n: up(n) for n in names}
 
 
-def sensitivity(inputs: DesignInputs, table: Mapping[str, float], source: str,
+def sensitivity(inputs: DesignInputs, table: ToleranceTable, source: str | None,
                 base: DesignResult) -> dict[str, dict[str, float | None]]:
     """Relative change of every output under +10 % of each input (``None``: infeasible)."""
     ref = _outputs(base)
@@ -301,11 +382,21 @@ def sensitivity(inputs: DesignInputs, table: Mapping[str, float], source: str,
     return out
 
 
-def recommend(inputs: DesignInputs, tolerance_table: Mapping[str, float] | None = None,
-              tolerance_source: str = "placeholder literature table (mechanism/economics/workload.py)",
-              with_sensitivity: bool = True) -> Recommendation:
-    """Recommend a parameter set for ``inputs`` (raises InfeasibleError / ParameterError)."""
-    table = dict(tolerance_table) if tolerance_table is not None else dict(workload.PLACEHOLDER_TOLERANCE)
+def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[str, float] | None = None,
+              tolerance_source: str | None = None, with_sensitivity: bool = True,
+              user_inputs: frozenset[str] | set[str] = frozenset()) -> Recommendation:
+    """Recommend a parameter set for ``inputs`` (raises InfeasibleError / ParameterError).
+
+    The tolerance comes from ``tolerance_table``: by default the shipped measured table
+    (:func:`mechanism.economics.tolerance.load_tolerance_table`) at ``inputs.non_iid_alpha``;
+    a plain ``{rule: beta}`` mapping is a user table. ``user_inputs`` names the inputs the
+    user gave (their source is ``user`` in the output)."""
+    if tolerance_table is None:
+        table = load_tolerance_table(None, inputs.non_iid_alpha)
+    elif isinstance(tolerance_table, ToleranceTable):
+        table = tolerance_table
+    else:
+        table = from_mapping(tolerance_table, tolerance_source or "user table")
     rule, res = _solve(inputs, table, tolerance_source)
     bs = ceil_sig(res.sequencer_bond_eth)
     alpha = min(ceil_sig(res.reward_eth / bs), inputs.max_reward_share) if bs > 0 else 0.0
@@ -352,7 +443,7 @@ def recommend(inputs: DesignInputs, tolerance_table: Mapping[str, float] | None 
         reward_share=alpha, trainer_stake_eth=st, jackpot_rate=phi, jackpot_eth=inputs.jackpot_eth,
         registration_fee_eth=fee, rule=rule, design=res, inputs=inputs, cost_eth_per_assertion=total, sybil=sybil,
         bribery=bribery,
-        sensitivity=sens, warnings=tuple(warnings),
+        sensitivity=sens, warnings=tuple(warnings), user_inputs=frozenset(user_inputs),
     )
 
 

@@ -94,6 +94,7 @@ class DesignInputs:
     block_gas_limit: float = float(units.DEFAULT_BLOCK_GAS_LIMIT)
     tolerance_margin: float = 0.5
     rule: str | None = None
+    non_iid_alpha: float | None = None  # trainers' Dirichlet heterogeneity; None: most heterogeneous measured
 
     def __post_init__(self) -> None:
         for name in ("value_at_stake_usd", "gas_price_gwei", "eth_price_usd", "censor_fraction"):
@@ -129,6 +130,10 @@ class DesignInputs:
         for name in ("max_reward_share", "trainer_reward_share"):
             v = getattr(self, name)
             _check(name, v, 0.0 < v <= 1.0, "a share in (0, 1]")
+        if self.non_iid_alpha is not None:
+            _check("non_iid_alpha", self.non_iid_alpha,
+                   isinstance(self.non_iid_alpha, (int, float)) and self.non_iid_alpha > 0,
+                   "a positive Dirichlet concentration (inf = IID)")
         if self.dispute_gas_per_side is not None:
             _check("dispute_gas_per_side", self.dispute_gas_per_side,
                    math.isfinite(self.dispute_gas_per_side) and self.dispute_gas_per_side > 0, "gas > 0")
@@ -144,6 +149,24 @@ class DesignInputs:
             v = getattr(self, f.name)
             out[f.name] = [v.low, v.high] if isinstance(v, Interval) else v
         return out
+
+
+#: Unit of every :class:`DesignInputs` field (``orfl recommend --json``, ``inputs``).
+INPUT_UNITS = {
+    "model_size": "parameters", "trainers": "trainers", "malicious_fraction": "share of trainers",
+    "challengers": "challengers", "value_at_stake_usd": "USD", "gas_price_gwei": "gwei", "eth_price_usd": "USD/ETH",
+    "censor_fraction": "share of block proposers", "target_fraud_probability": "probability",
+    "interest_rate_per_year": "1/year", "reexec_seconds": "s", "dispute_gas_per_side": "gas",
+    "resource_ratio": "1", "jackpot_eth": "ETH", "claim_gas": "gas", "response_buffer_hours": "h",
+    "move_clock_hours": "h", "max_period_hours": "h", "max_reward_share": "1", "trainer_reward_share": "1",
+    "trainer_lock_days": "days", "trainer_tenure_days": "days", "poisoning_gain_share": "1",
+    "rounds_per_day": "1/day", "compute_usd_per_hour": "USD/h", "bandwidth_usd_per_gb": "USD/GB",
+    "download_gbit_per_s": "Gbit/s", "block_gas_limit": "gas", "tolerance_margin": "1", "rule": "-",
+    "non_iid_alpha": "Dirichlet concentration",
+}
+#: Defaults that are dated market values or L1 constants with their source in ``mechanism/units.py``.
+CITED_DEFAULTS = frozenset({"gas_price_gwei", "eth_price_usd", "interest_rate_per_year", "compute_usd_per_hour",
+                            "bandwidth_usd_per_gb", "download_gbit_per_s", "block_gas_limit"})
 
 
 BOX_AXES = ("gas_price_gwei", "eth_price_usd", "value_at_stake_usd", "censor_fraction")

@@ -1,7 +1,6 @@
 """Inputs the economics takes from the rest of orfl, with documented placeholder defaults.
 
-Three numbers come from other parts of the project and do not exist yet when this
-module is written; each has a default here that is **a placeholder to be replaced**:
+Numbers that come from other parts of the project:
 
 * dispute gas per side: the EVM-calibrated model of each rule's own dispute game
   (:func:`mechanism.dispute.gas_fold.rule_game_cost`: every stage of its trace program,
@@ -9,8 +8,8 @@ module is written; each has a default here that is **a placeholder to be replace
   :func:`mechanism.dispute.gas_fold.choose_geometry` for the reference size;
 * off-chain re-execution time of one aggregation (measured by the aggregation benchmark):
   default 5 s;
-* the measured malicious device tolerance of each rule (``orfl tolerance``): default the
-  literature-based table :data:`PLACEHOLDER_TOLERANCE`.
+* the measured malicious device tolerance of each rule: not here; always the measured
+  table of ``orfl tolerance`` (:mod:`mechanism.economics.tolerance`).
 
 The design functions take all three as plain arguments, so replacing a default never
 requires touching the formulas.
@@ -18,12 +17,8 @@ requires touching the formulas.
 
 from __future__ import annotations
 
-import csv
 import functools
-import json
-import math
 from pathlib import Path
-from types import MappingProxyType
 from typing import Final
 
 from mechanism.errors import ParameterError
@@ -41,26 +36,6 @@ DEFAULT_REEXEC_SECONDS: Final = 5.0
 
 #: Bytes per fixed-point coordinate of an update (int64), for the verifier's download.
 BYTES_PER_COORDINATE: Final = 8
-
-#: Literature-based **placeholder** tolerances (largest malicious fraction at which the
-#: rule's accuracy stays close to the clean run), to be replaced by ``orfl tolerance``.
-#: Breakdown points: mean 0 (one outlier moves it arbitrarily); coordinate median and
-#: geometric median 1/2 (Yin et al. 2018; Pillutla et al. 2022) but empirically ~0.3 under
-#: non-IID data and inner-predicate attacks (Baruch et al. 2019 "A little is enough");
-#: trimmed mean tolerates its trim fraction (0.2 here); Krum needs n > 2f + 2 (Blanchard
-#: et al. 2017) and is attacked well below that (0.2); Bulyan needs n >= 4f + 3
-#: (El Mhamdi et al. 2018) -> ~0.15-0.25; centered clipping ~0.25 (Karimireddy et al. 2021).
-PLACEHOLDER_TOLERANCE: Final = MappingProxyType(
-    {
-        "mean": 0.0,
-        "median": 0.3,
-        "trimmed_mean": 0.2,
-        "krum": 0.2,
-        "geometric_median": 0.3,
-        "bulyan": 0.15,
-        "centered_clipping": 0.25,
-    }
-)
 
 def _check_size(n_trainers: int, model_size: int) -> None:
     if n_trainers < 1:
@@ -172,53 +147,3 @@ def update_bytes(n_trainers: int, model_size: int) -> int:
     """Bytes a verifier downloads to re-execute a round: n * d * 8."""
     _check_size(n_trainers, model_size)
     return n_trainers * model_size * BYTES_PER_COORDINATE
-
-
-def _from_orfl_tolerance(rows: list[dict[str, object]]) -> dict[str, float]:
-    """The table written by ``orfl tolerance`` (``results/tolerance/tolerance.json``):
-    per rule, the ``worst_case`` row over attacks, and the smallest over the data
-    heterogeneities (alphas) measured — the conservative reading for a design."""
-    out: dict[str, float] = {}
-    for r in rows:
-        if r.get("attack") != "worst_case":
-            continue
-        raw = r.get("tolerance")
-        beta = max(0.0, float(raw)) if isinstance(raw, (int, float)) else 0.0
-        rule = str(r["rule"])
-        out[rule] = min(out.get(rule, beta), beta)
-    return out
-
-
-def load_tolerance_table(path: Path | str) -> dict[str, float]:
-    """Read a tolerance table: JSON ``{"rule": beta, ...}`` (or ``{"tolerance": {...}}``,
-    or the full output of ``orfl tolerance``), or CSV with columns ``rule,tolerance``.
-    Every beta must lie in [0, 0.5)."""
-    p = Path(path)
-    if not p.is_file():
-        raise ParameterError.bad("tolerance_table", str(path), "an existing JSON or CSV file")
-    table: dict[str, float] = {}
-    try:
-        if p.suffix.lower() == ".json":
-            raw = json.loads(p.read_text())
-            if isinstance(raw, dict) and isinstance(raw.get("tolerances"), list):
-                raw = _from_orfl_tolerance(raw["tolerances"])
-            if isinstance(raw, dict) and isinstance(raw.get("tolerance"), dict):
-                raw = raw["tolerance"]
-            if not isinstance(raw, dict):
-                raise ValueError("not an object")
-            table = {str(k): float(v) for k, v in raw.items()}
-        else:
-            with p.open(newline="") as fh:
-                for row in csv.DictReader(fh):
-                    table[str(row["rule"]).strip()] = float(row["tolerance"])
-    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise ParameterError.bad(
-            "tolerance_table", str(path),
-            f"JSON {{rule: tolerance}} or CSV with columns rule,tolerance ({exc})",
-        ) from None
-    if not table:
-        raise ParameterError.bad("tolerance_table", str(path), "at least one rule")
-    for rule, beta in table.items():
-        if not (0.0 <= beta < 0.5) or math.isnan(beta):
-            raise ParameterError.bad(f"tolerance[{rule}]", beta, "a fraction in [0, 0.5)")
-    return table

@@ -28,7 +28,11 @@ def test_json_has_the_documented_keys() -> None:
     assert set(data["binding_constraints"]) == {p["name"] for p in data["parameters"]}
     assert "gas_price_gwei" in data["sensitivity_to_10pct_increase"]["sequencer_bond_eth"]
     assert data["cost"]["total_eth_per_assertion"] > 0
-    assert data["inputs"]["gas_price_gwei"] == [1.0, 100.0]
+    assert data["inputs"]["gas_price_gwei"] == {"value": [1.0, 100.0], "unit": "gwei", "source": "cited",
+                                                "reference": "mechanism/units.py (dated default with its source)"}
+    for name, entry in data["inputs"].items():
+        assert entry["source"] in ("measured", "user", "cited", "assumed", "extrapolated"), name
+        assert "value" in entry and "unit" in entry, name
     # bribing every challenger and Sybil poisoning above the tolerance do not pay at the recommendation
     assert data["bribery"]["bribe_all_cost_eth"] >= data["bribery"]["max_gain_eth"]
     assert data["sybil"]["attack_cost_eth"] >= data["sybil"]["poisoning_gain_eth"]
@@ -62,7 +66,10 @@ def test_config_and_tolerance_table(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["aggregation_rule"] == "trimmed_mean"
-    assert data["inputs"]["trainers"] == 20 and data["inputs"]["gas_price_gwei"] == [2.0, 50.0]
+    assert data["inputs"]["trainers"] == {"value": 20, "unit": "trainers", "source": "user"}
+    assert data["inputs"]["gas_price_gwei"]["value"] == [2.0, 50.0] and data["inputs"]["gas_price_gwei"]["source"] == "user"
+    assert data["inputs"]["tolerance"]["source"] == "user"  # a hand-made table is not a measurement
+    assert data["inputs"]["model_size"]["source"] == "assumed"
     bad = tmp_path / "bad.toml"
     bad.write_text("no_such_option = 3\n")
     out = run("--config", str(bad))
@@ -91,3 +98,60 @@ def test_output_into_a_missing_folder_is_rejected_before_any_work(tmp_path: Path
     out = run("--json", "-o", str(tmp_path / "nope" / "d.json"))
     assert out.returncode == 2 and "--output" in out.stderr and out.stderr.count("\n") == 1
     assert not (tmp_path / "nope").exists()
+
+
+def _shipped_worst(rule: str, alpha: float | None = None) -> float:
+    from mechanism.economics.tolerance import SHIPPED_TABLE
+
+    doc = json.loads(SHIPPED_TABLE.read_text())
+    alphas = sorted({r["alpha"] for r in doc["tolerances"]})
+    a = alphas[0] if alpha is None else max(x for x in alphas if x <= alpha)
+    return max(0.0, min(r["tolerance_ci_low"] for r in doc["tolerances"]
+                        if r["rule"] == rule and r["alpha"] == a and r["attack"] != "worst_case"))
+
+
+def test_tolerance_is_measured_from_the_shipped_table() -> None:
+    import hashlib
+
+    from mechanism.economics.tolerance import SHIPPED_TABLE
+
+    out = run("--json", "--no-sensitivity")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    tol = data["inputs"]["tolerance"]
+    assert tol["source"] == "measured" and tol["sha256"] == hashlib.sha256(SHIPPED_TABLE.read_bytes()).hexdigest()
+    rule = data["aggregation_rule"]
+    assert tol["value"] == data["aggregation"]["tolerance"] == _shipped_worst(rule)
+    assert tol["non_iid_alpha"] == min(tol["measured_alphas"])
+    assert data["inputs"]["dispute_gas_per_side"]["source"] in ("measured", "extrapolated")
+    for c in data["aggregation"]["candidates"]:
+        assert c["tolerance"] == _shipped_worst(c["rule"])
+
+
+def test_non_iid_alpha_selects_the_measured_slice() -> None:
+    out = run("--json", "--no-sensitivity", "--non-iid-alpha", "1000", "--malicious-fraction", "0.05")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    tol = data["inputs"]["tolerance"]
+    assert tol["non_iid_alpha"] == max(tol["measured_alphas"]) and tol["declared_non_iid_alpha"] == 1000
+    for c in data["aggregation"]["candidates"]:
+        assert c["tolerance"] == _shipped_worst(c["rule"], 1000.0)
+    low = run("--json", "--non-iid-alpha", "0.001")
+    assert low.returncode == 2 and "non_iid_alpha" in low.stderr
+
+
+def test_missing_rule_is_reported_and_never_recommended(tmp_path: Path) -> None:
+    from mechanism.economics.tolerance import SHIPPED_TABLE
+
+    doc = json.loads(SHIPPED_TABLE.read_text())
+    doc["tolerances"] = [r for r in doc["tolerances"] if not (r["rule"] == "median" and r["attack"] == "alie")]
+    p = tmp_path / "t.json"
+    p.write_text(json.dumps(doc))
+    out = run("--json", "--no-sensitivity", "--tolerance-table", str(p), "--malicious-fraction", "0.05")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    missing = {m["rule"]: m["reason"] for m in data["aggregation"]["missing"]}
+    assert "median" in missing and "alie" in missing["median"]
+    assert data["aggregation_rule"] != "median" and "median" not in {c["rule"] for c in data["aggregation"]["candidates"]}
+    forced = run("--json", "--no-sensitivity", "--tolerance-table", str(p), "--rule", "median")
+    assert forced.returncode == 2 and "median" in forced.stderr

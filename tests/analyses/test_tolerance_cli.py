@@ -26,7 +26,9 @@ def run(*args):
         (("--alphas", "0"), "alphas=0.0"),
         (("--alphas", "-1,100"), "alphas=-1.0"),
         (("--seeds", "0"), "seeds=0"),
-        (("--model", "resnet"), "model='resnet'"),
+        (("--models", "resnet"), "models='resnet'"),
+        (("--models", "cnn"), "rounds=None"),
+        (("--rounds", "0"), "rounds=0"),
     ],
 )
 def test_bad_input_exit_2_one_line(tmp_path, capsys, args, needle):
@@ -48,7 +50,7 @@ def test_bad_input_real_process_exit_code(tmp_path):
 @pytest.mark.slow
 def test_tiny_grid_json(tmp_path):
     r = run("--rules", "mean,median", "--attacks", "sign_flip", "--alphas", "100", "--fractions", "0,0.2",
-            "--seeds", "2", "--trainers", "12", "--rounds", "2", "--cache-dir", tmp_path / "c",
+            "--seeds", "2", "--trainers", "12", "--rounds", "2", "--models", "logreg", "--cache-dir", tmp_path / "c",
             "--out", tmp_path / "t.json", "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
@@ -58,9 +60,10 @@ def test_tiny_grid_json(tmp_path):
     assert {t["rule"] for t in out["tolerances"]} == {"mean", "median"}
     assert (tmp_path / "t.json").exists() and (tmp_path / "t.csv").exists()
     table = run("--rules", "mean,median", "--attacks", "sign_flip", "--alphas", "100", "--fractions", "0,0.2",
-                "--seeds", "2", "--trainers", "12", "--rounds", "2", "--cache-dir", tmp_path / "c",
+                "--seeds", "2", "--trainers", "12", "--rounds", "2", "--models", "logreg", "--cache-dir", tmp_path / "c",
                 "--out", tmp_path / "t.json")
     assert table.returncode == 0 and "worst_case" in table.stdout
+    assert (tmp_path / "t.json.sha256").exists() and json.loads((tmp_path / "t.json").read_text())["provenance"]["seeds"] == [0, 1]
 
 
 @pytest.mark.slow
@@ -69,16 +72,52 @@ def test_report_section_builds(tmp_path, monkeypatch):
     from agents.fl.tolerance import Grid
     from agents.fl.training import FLConfig
     from analyses.report import write_report
+    from mechanism.economics.tolerance import load_tolerance_table
 
     monkeypatch.setattr(mt, "CACHE_DIR", tmp_path / "cache")
     monkeypatch.setattr(mt, "quick_grid", lambda seed: Grid(
         rules=("mean", "median", "krum"), attacks=("sign_flip", "alie"), alphas=(0.5, 100.0),
-        fractions=(0.0, 0.2), seeds=2, seed=seed, base=FLConfig(n_trainers=12, rounds=2)))
+        fractions=(0.0, 0.2), seeds=2, seed=seed, base=FLConfig(n_trainers=12, local_steps=2), models=(("logreg", 2),)))
     out = write_report("t", root=tmp_path / "r", quick=True, sections=["analyses.malicious_tolerance"])
     md = (out / "index.md").read_text()
-    assert "Comparison with published Byzantine-FL benchmarks" in md and "Krum is weak against ALIE" in md
-    for stem in ("tolerance_curves_alphaA", "tolerance_curves_alphaB", "tolerance_heatmap"):
+    assert "Published findings" in md and "alie breaks krum" in md
+    assert "cannot regenerate the shipped table" in md  # a reduced grid never claims to
+    shipped = load_tolerance_table()
+    assert shipped.sha256[:16] in md
+    for stem in ("tolerance_curves_logreg_alphaA", "tolerance_curves_logreg_alphaB", "tolerance_heatmap_logreg"):
         assert (out / "figures" / f"{stem}.pdf").exists()
-    assert (out / "tables" / "tolerance_worst_case.csv").exists()
+    assert (out / "tables" / "tolerance_design.csv").exists()
     assert (out / "tables" / "tolerance_accuracy.csv").exists()
-    assert "orflMaliciousToleranceWorstMedianAlphaB" in (out / "numbers.tex").read_text()
+    assert (out / "tables" / "tolerance_table.json.sha256").exists()
+
+
+@pytest.mark.slow
+def test_section_prose_follows_the_results(tmp_path, monkeypatch):
+    """Flip a finding, the mean's verdict and the regenerated hash: the sentences change."""
+    import dataclasses
+
+    import analyses.malicious_tolerance as mt
+    from agents.fl.findings import FindingVerdict
+    from agents.fl.tolerance import Grid
+    from agents.fl.training import FLConfig
+    from analyses.report import ReportContext
+
+    monkeypatch.setattr(mt, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(mt, "quick_grid", lambda seed: Grid(
+        rules=("mean", "median", "krum", "trimmed_mean"), attacks=("alie", "ipm"), alphas=(100.0,),
+        fractions=(0.0, 0.2), seeds=2, base=FLConfig(n_trainers=12, local_steps=2), models=(("logreg", 2),)))
+    r = mt.run(ReportContext(out_dir=tmp_path / "out", quick=True))
+    yes = [dataclasses.replace(v, beta=0.0, reproduced=True) for v in r.findings]
+    no = [dataclasses.replace(v, beta=0.2, reproduced=False) for v in r.findings]
+    assert all(isinstance(v, FindingVerdict) for v in yes)
+    t_yes, t_no = mt.text(dataclasses.replace(r, findings=tuple(yes))), mt.text(dataclasses.replace(r, findings=tuple(no)))
+    assert "4 of 4 findings reproduce" in t_yes and "0 of 4 findings reproduce" in t_no
+    assert "**reproduced**" in t_yes and "**reproduced**" not in t_no.split("Published findings")[1].split("Unbounded")[0]
+    mv = {**r.mean_verdict, "reproduced_off": False}
+    assert "**not reproduced**" in mt.text(dataclasses.replace(r, mean_verdict=mv)).split("Unbounded")[1]
+    stale = dataclasses.replace(r, full_grid=True, regenerated_sha256="0" * 64)
+    assert "**differs from**" in mt.text(stale) and not next(v for v in stale.verdicts() if "regenerated" in v.name).passed
+    same = dataclasses.replace(r, full_grid=True, regenerated_sha256=r.shipped_sha256)
+    assert " matches" in mt.text(same) and next(v for v in same.verdicts() if "regenerated" in v.name).passed
+    wrong = dataclasses.replace(r, chosen_beta=r.chosen_beta + 0.1)
+    assert "**a different number**" in mt.text(wrong)

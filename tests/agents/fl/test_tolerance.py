@@ -14,6 +14,7 @@ from agents.store import ResultsStore, config_key
 from mechanism.errors import ParameterError, UnknownRuleError
 
 TINY = FLConfig(n_trainers=12, rounds=2, local_steps=2)
+ONE = (("logreg", 2),)
 
 
 def test_t_interval():
@@ -36,19 +37,31 @@ def test_grid_validation():
         ({"rules": ("avg",)}, UnknownRuleError, "rules"), ({"attacks": ("nuke",)}, UnknownRuleError, "attacks"),
         ({"attacks": ("none",)}, UnknownRuleError, "attacks"), ({"alphas": (0.0,)}, ParameterError, "alphas"),
         ({"fractions": (1.0,)}, ParameterError, "fractions"), ({"fractions": (-0.1,)}, ParameterError, "fractions"),
-        ({"seeds": 0}, ParameterError, "seeds"),
+        ({"seeds": 0}, ParameterError, "seeds"), ({"models": (("resnet", 5),)}, ParameterError, "models"),
+        ({"models": (("mlp", 0),)}, ParameterError, "models"), ({"models": ()}, ParameterError, "grid"),
     ]:
         with pytest.raises(err, match=needle):
             Grid(**kw)
 
 
 def test_grid_configs_share_clean_runs():
-    g = Grid(rules=("mean", "median"), attacks=("sign_flip", "ipm"), alphas=(1.0,), fractions=(0.1, 0.3), seeds=2)
+    g = Grid(rules=("mean", "median"), attacks=("sign_flip", "ipm"), alphas=(1.0,), fractions=(0.1, 0.3), seeds=2,
+             models=(("logreg", 7), ("mlp", 9)))
     configs = g.configs()
-    # per seed: 2 rules x (clean at 0 + 2 fractions x (clean + 2 attacks)) ; FedAvg baseline deduplicated
-    assert len(configs) == 2 * 2 * (1 + 2 * 3)
+    # per model and seed: 2 rules x (clean at 0 + 2 fractions x (clean + 2 attacks)); FedAvg baseline deduplicated
+    assert len(configs) == 2 * 2 * 2 * (1 + 2 * 3)
     assert len({tol.run_key(c) for c in configs}) == len(configs)
     assert all(c.attack == "none" for c in configs if c.fraction == 0.0)
+    assert {(c.model, c.rounds) for c in configs} == {("logreg", 7), ("mlp", 9)}
+
+
+def test_default_grid_trains_both_models_to_their_measured_convergence():
+    from agents.fl.convergence import CONVERGED_ROUNDS
+
+    g = Grid()
+    assert dict(g.models) == dict(CONVERGED_ROUNDS) and set(g.model_names) == {"logreg", "mlp"}
+    assert g.base.n_trainers == 50 and g.seeds == 3
+    assert {(c.model, c.rounds) for c in g.configs()} == set(CONVERGED_ROUNDS)
 
 
 def test_cache_is_atomic_and_resumes(tmp_path):
@@ -63,7 +76,8 @@ def test_cache_is_atomic_and_resumes(tmp_path):
 
 
 def test_grid_is_cached_and_never_recomputed(tmp_path, monkeypatch):
-    g = Grid(rules=("mean", "krum"), attacks=("sign_flip",), alphas=(100.0,), fractions=(0.0, 0.2, 0.45), seeds=2, base=TINY)
+    g = Grid(rules=("mean", "krum"), attacks=("sign_flip",), alphas=(100.0,), fractions=(0.0, 0.2, 0.45), seeds=2,
+             base=TINY, models=ONE)
     first = tol.run_grid(g, tmp_path)
     assert len(first) == len(g.configs())
     # krum needs n > 2f + 2: with 12 trainers and f = 5 it is not applicable
@@ -79,19 +93,32 @@ def test_grid_is_cached_and_never_recomputed(tmp_path, monkeypatch):
 
 
 def test_tolerance_table_files(tmp_path):
-    g = Grid(rules=("mean", "krum"), attacks=("sign_flip", "ipm"), alphas=(100.0,), fractions=(0.0, 0.2, 0.45), seeds=2, base=TINY)
+    import hashlib
+
+    g = Grid(rules=("mean", "krum"), attacks=("sign_flip", "ipm"), alphas=(100.0,), fractions=(0.0, 0.2, 0.45), seeds=2,
+             base=TINY, models=ONE)
     path = tmp_path / "t" / "tolerance.json"
     table = tolerance_table(g, cache_dir=tmp_path / "cache", path=path)
     on_disk = json.loads(path.read_text())  # strict JSON (no NaN)
-    assert on_disk["schema"] == 1 and on_disk["delta"] == 0.05
+    assert on_disk == table and on_disk["schema"] == 2 and on_disk["delta"] == 0.05
     assert {r["attack"] for r in on_disk["tolerances"]} == {"sign_flip", "ipm", "worst_case"}
     csv = pd.read_csv(path.with_suffix(".csv"))
-    assert list(csv.columns[:4]) == ["rule", "attack", "alpha", "tolerance"] and len(csv) == 2 * 3
+    assert list(csv.columns[:5]) == ["model", "rule", "attack", "alpha", "tolerance"] and len(csv) == 2 * 3
     krum = [t for t in table["tolerances"] if t["rule"] == "krum"]
     assert all(t["tolerance"] < 0.45 for t in krum)  # not applicable at 0.45
-    worst = {t["rule"]: t["tolerance"] for t in table["tolerances"] if t["attack"] == "worst_case"}
-    for rule, w in worst.items():
-        assert w == min(t["tolerance"] for t in table["tolerances"] if t["rule"] == rule)
+    for col in ("tolerance", "tolerance_ci_low"):
+        worst = {t["rule"]: t[col] for t in table["tolerances"] if t["attack"] == "worst_case"}
+        for rule, w in worst.items():
+            assert w == min(t[col] for t in table["tolerances"] if t["rule"] == rule)
+    for t in table["tolerances"]:
+        assert t["tolerance_ci_low"] <= t["tolerance"]  # the lower CI end is never more tolerant
+    # provenance: seeds, commit, content hash (recomputed), file hash in the .sha256 file
+    prov = table["provenance"]
+    assert prov["seeds"] == [0, 1] and prov["content_sha256"] == tol.content_sha256(table)
+    assert path.with_name("tolerance.json.sha256").read_text().split()[0] == hashlib.sha256(path.read_bytes()).hexdigest()
+    # deterministic: rebuilt from the cache, the measured content hash is the same
+    again = tolerance_table(g, cache_dir=tmp_path / "cache", path=None)
+    assert again["provenance"]["content_sha256"] == prov["content_sha256"]
     with pytest.raises(ParameterError, match="delta"):
         tolerance_table(g, cache_dir=None, path=None, delta=0.0)
 
@@ -99,7 +126,8 @@ def test_tolerance_table_files(tmp_path):
 @pytest.mark.slow
 def test_reduced_grid_mean_collapses_median_holds():
     """Published shape: mean collapses under sign flip; median holds at small fractions."""
-    g = Grid(rules=("mean", "median"), attacks=("sign_flip",), alphas=(100.0,), fractions=(0.0, 0.1, 0.3), seeds=2)
+    g = Grid(rules=("mean", "median"), attacks=("sign_flip",), alphas=(100.0,), fractions=(0.0, 0.1, 0.3), seeds=2,
+             models=(("logreg", 10),))
     s = tol.summarise(tol.run_grid(g, cache_dir=None)).set_index(["rule", "attack", "fraction"])
     acc = s["accuracy_mean"]
     assert acc[("mean", "sign_flip", 0.3)] < acc[("mean", "none", 0.0)] - 0.15
@@ -109,7 +137,8 @@ def test_reduced_grid_mean_collapses_median_holds():
 
 @pytest.mark.slow
 def test_workers_do_not_change_results(tmp_path):
-    g = Grid(rules=("median",), attacks=("alie", "gaussian"), alphas=(0.5,), fractions=(0.0, 0.2), seeds=2, base=TINY)
+    g = Grid(rules=("median",), attacks=("alie", "gaussian"), alphas=(0.5,), fractions=(0.0, 0.2), seeds=2, base=TINY,
+             models=ONE)
     one = tol.run_grid(g, cache_dir=None)
     two = tol.run_grid(g, cache_dir=tmp_path, workers=2)
     assert one.accuracy.tolist() == two.accuracy.tolist() and one.loss.tolist() == two.loss.tolist()

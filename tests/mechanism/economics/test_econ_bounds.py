@@ -70,19 +70,3 @@ def test_arbitrum_and_op_implied_censorship() -> None:
 def test_capital_cost_is_linear() -> None:
     assert float(bounds.capital_cost_eth(100.0, 0.05, 0.5)) == pytest.approx(2.5)
     assert np.allclose(bounds.capital_cost_eth(np.array([1.0, 2.0]), 0.1, 1.0), [0.1, 0.2])
-
-
-def test_load_tolerance_table_reads_orfl_tolerance_output(tmp_path):
-    import json
-
-    from mechanism.economics.workload import load_tolerance_table
-
-    doc = {"schema": 1, "rows": [], "tolerances": [
-        {"rule": "median", "attack": "worst_case", "alpha": 100.0, "tolerance": 0.2},
-        {"rule": "median", "attack": "worst_case", "alpha": 0.1, "tolerance": 0.1},
-        {"rule": "median", "attack": "alie", "alpha": 0.1, "tolerance": 0.0},
-        {"rule": "krum", "attack": "worst_case", "alpha": 0.1, "tolerance": -1.0},
-    ]}
-    path = tmp_path / "tolerance.json"
-    path.write_text(json.dumps(doc))
-    assert load_tolerance_table(path) == {"median": 0.1, "krum": 0.0}
