@@ -98,7 +98,7 @@ class ProtocolFuzz(RuleBasedStateMachine):
         params = cfg.rollup_params(challenge_period_blocks=period, move_clock_blocks=clock,
                                    publication_window_blocks=window, trainer_challenge_window_blocks=tcw,
                                    reward_share_bps=share)
-        n_sybils = sybil_share * self.n_sybils_max // 8
+        n_sybils = self.n_sybils_max if self.n_sybils_max > 8 else sybil_share
         self.w = World(cfg, params, n_honest, n_sybils, seed)
         self.p = params
         for s in self.w.sybils[: max(0, n_sybils - 1)]:
@@ -482,17 +482,19 @@ class CapacityFuzz(ProtocolFuzz):
 
     n_sybils_max = CAP_SYBILS
 
-    @rule(start=st.integers(0, 99), count=st.integers(1, 70), kind=st.sampled_from(["valid", "valid", "range"]))
+    @rule(start=st.integers(0, 99), count=st.integers(0, 70), kind=st.sampled_from(["valid", "valid", "range"]))
     def sybil_swarm(self, start: int, count: int, kind: str) -> None:
-        """Many Sybils register and publish in one block, ordered before the honest ones."""
+        """Every Sybil tries to register, ``count`` of them publish, all in one block,
+        ordered before the honest transactions."""
         self._count()
         w = self.w
         if not w.sybils:
             return
-        for k in range(count):
-            s = w.sybils[(start + k) % len(w.sybils)]
+        order = w.sybils[start % len(w.sybils):] + w.sybils[:start % len(w.sybils)]
+        for s in order:
             if w.sim.stake_of(s) == 0:
                 w.rollup(s, "register_trainer", value=self.p.trainer_stake_wei)
+        for s in order[:count]:
             committed, published, root = w.sybil_update(kind)
             w.publish(s, committed, published, root=root)
 
