@@ -153,9 +153,9 @@ class PairedArbiter:
     and the three contracts in the EVM (differential tests and calibration)."""
 
     def __init__(self, params: RollupParams, cfg: GameConfig) -> None:
+        from mechanism.evm.trainer_validity import check_bind
         from mechanism.rollup.arbiter import ArbiterModel
         from mechanism.rollup.state import RollupState
-        from mechanism.evm.trainer_validity import check_bind
         from mechanism.rollup.trainer_validity import ValidityModel
 
         self.evm = ArbiterEVM(params, cfg)

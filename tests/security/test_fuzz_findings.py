@@ -17,7 +17,14 @@ from mechanism.commitment import commit
 from mechanism.fixedpoint import MAX_ABS_INT
 from mechanism.rollup.arbiter import GameConfig
 from mechanism.rollup.predicates import NON_FINITE, range_proof
-from mechanism.rollup.state import FINALISED, MAX_PUBLISHERS, REVERTED, RollupParams, RollupRevert, RollupState
+from mechanism.rollup.state import (
+    FINALISED,
+    MAX_PUBLISHERS,
+    REVERTED,
+    RollupParams,
+    RollupRevert,
+    RollupState,
+)
 
 FUND = 10**22
 CFG = GameConfig(dim=8, chunk=4, arity=2, rule="median", clock_blocks=2)
