@@ -17,13 +17,17 @@
       an assertion dispute opens): the update roots published for the round, in order of
       publication (`publishers`), without every update proven invalid -- a trainer
       dispute on (trainer, round) lost by the trainer -- before assertion `aid` was
-      posted (`invalid_from`: the first assertion id that excludes it). Publication of a
-      round closes while an assertion on it is pending and once it is final ("round
-      closed"), so the input set of a posted assertion never changes; only the current
-      round is open; at most MAX_PUBLISHERS (= a dispute game's inputs) updates per
-      round. Trainers that did not publish, or whose update was proven invalid in time,
-      are not inputs; an assertion waits for the round's trainer disputes and for
-      `publication_window_blocks` after the round opened (docs/protocol.md). A round
+      posted (`invalid_from`: the first assertion id that excludes it). Only the current
+      round is open for publication ("round closed"), and only for
+      `publication_window_blocks` after it opened ("publication closed"); its updates can
+      be disputed until `trainer_challenge_window_blocks` later ("challenge window
+      over"), and an assertion on it is accepted only after both windows, while none of
+      its trainer disputes is open, and with `num_inputs` equal to the live count
+      ("inputs changed"): the inputs are fixed before any assertion. At most
+      MAX_PUBLISHERS (= a dispute game's inputs) updates per round, and at most as many
+      registered trainers ("trainer set full"), so every registered trainer has a slot in
+      every round (docs/protocol.md). Trainers that did not publish, or whose update was
+      proven invalid in time, are not inputs. A round
       without live updates is asserted by the all-zero assertion with 0 inputs only,
       which cannot be challenged. A trainer that asked to exit cannot publish, and it
       cannot leave before every round it published for is final;
