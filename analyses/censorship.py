@@ -47,6 +47,15 @@ def miss_probability(q: float, window_blocks: int, trials: int, rng: Any) -> dic
             "measured": misses / trials, "ci_low": lo, "ci_high": hi, "q_pow_T": q**window_blocks}
 
 
+def largest_gain_eth() -> float:
+    """The attacker's largest gain in the default scenario: the highest value at stake at
+    the lowest ETH price (the worst vertex ``orfl recommend`` designs against)."""
+    from mechanism.economics.scenario import DesignInputs
+
+    i = DesignInputs()
+    return float(i.value_at_stake_usd.high / i.eth_price_usd.low)
+
+
 @dataclass(frozen=True)
 class CensorshipResults(SectionResults):
     """The censorship grid against q^T and the stuffing cost against the EIP-1559 closed form."""
@@ -132,7 +141,6 @@ def run(ctx: ReportContext) -> CensorshipResults:
     import numpy as np
     import pandas as pd
 
-    from analyses.report import recommendation
     from mechanism.chain import (
         BLOCK_SECONDS,
         GAS_LIMIT,
@@ -166,7 +174,7 @@ def run(ctx: ReportContext) -> CensorshipResults:
         example_eps=example_eps, example_blocks=int(np.ceil(np.log(example_eps) / np.log(example_q))),
         block_seconds=BLOCK_SECONDS, base_fee_gwei=base_fee / GWEI, tip_gwei=tip // GWEI, gas_limit=GAS_LIMIT,
         base_fee_growth=0.125, stuffing=stuff, worst_gap=float(stuff["relative_gap"].max()),
-        max_gain_eth=float(recommendation().bribery["max_gain_eth"]), seed=ctx.seed,
+        max_gain_eth=largest_gain_eth(), seed=ctx.seed,
     )
 
 

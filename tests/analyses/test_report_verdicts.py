@@ -25,7 +25,10 @@ def test_verdict_mark_and_said() -> None:
 
 
 def test_sections_read_one_recommendation() -> None:
+    from analyses.censorship import largest_gain_eth
+
     assert recommendation() is recommendation()
+    assert largest_gain_eth() == pytest.approx(recommendation().bribery["max_gain_eth"], rel=1e-12)
 
 
 # ----------------------------------------------------------------- bond sizing
