@@ -118,11 +118,13 @@ def detection_blocks(reexec_seconds: float, download_seconds: float = 0.0) -> in
 
 
 def dispute_blocks(moves_per_side: int, move_clock_blocks: int) -> int:
-    """Worst-case dispute duration: ``2 x moves x clock`` (each side may use its full
-    clock on every move; docs/design.md, "The verification game")."""
+    """Worst-case dispute duration: ``(2 x moves + 1) x clock`` -- each side may use its
+    full clock on every move, and the one-step verdict takes one more clock (the bound
+    of :attr:`mechanism.design.Design.dispute_blocks` with depth = moves per side;
+    docs/design.md, "The verification game")."""
     if moves_per_side < 1 or move_clock_blocks < 1:
         raise ParameterError.bad("moves_per_side/move_clock_blocks", (moves_per_side, move_clock_blocks), "integers >= 1")
-    return 2 * moves_per_side * move_clock_blocks
+    return (2 * moves_per_side + 1) * move_clock_blocks
 
 
 def implied_censor_fraction(period_blocks: ArrayLike, eps: ArrayLike) -> F:

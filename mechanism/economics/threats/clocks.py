@@ -11,7 +11,7 @@ outage) hits the move the attacker picks. With ``r`` blocks of honest computatio
 
       P_loss <= 1 - (1 - P(miss c - r))^(n-1) + min_x [P(miss x) + P(E > c - r - x)]
 
-  and the game ends within ``2 n c`` blocks (:func:`mechanism.economics.period.dispute_blocks`).
+  and the game ends within ``2 n c`` blocks (:func:`mechanism.economics.period.dispute_blocks` adds one clock for the verdict).
   An episode longer than c loses the game: every clock must outlast the longest episode.
 * **Chess clock** C per party (BoLD's cumulative unrivaled time, arXiv 2404.10491 §3;
   the OP Stack's ``MAX_CLOCK_DURATION``, specs.optimism.io 'Fault Dispute Game'): the
