@@ -5,7 +5,8 @@ committing its intermediate states, in the same run.
 
 For each model and input width the disputed trainer trains ``--steps`` integer SGD steps
 on a synthetic 10-class shard (seeded). Gas: for every stage kind (error leaf, weight
-chunk, update chunk; MLP: hidden leaf too) a full game is forced to the first leaf of
+chunk, update chunk, and for logistic regression the partial sum of a logit, ``z``;
+MLP: hidden leaf too) a full game is forced to the first leaf of
 that kind in the last step (challenge, the whole descent, the one-step) and, for
 logistic regression, replayed in the EVM against ``TrainingStep.vy`` (execution +
 intrinsic gas). The MLP's one-step is not on chain yet: its moves and one-step calldata
@@ -21,37 +22,9 @@ import time
 
 import numpy as np
 
-from mechanism.commitment import tree_depth
-from mechanism.dispute.game import CHALLENGER, PROPOSER
-from mechanism.training_proof.game import TrainingGame, TrainingProver, context
+from mechanism.training_proof.game import forced_game
 from mechanism.training_proof.setup import digits_setting
-from mechanism.training_proof.trace import TrainingTrace, run_trace
-
-
-def forced_game(tr: TrainingTrace, s: int, j: int) -> TrainingGame:
-    """A challenger disputes leaf j of stage s of an honest trace; the trainer answers
-    every reveal; the one-step decides (the worst-case move count for that stage)."""
-    st = tr.setting
-    g = TrainingGame(context(st, tr.shard.root, tr.start_tree.root, tr.roots), setting=st)
-    block = 1
-    g.challenge(s, block)
-    g.attempts.append(("challenge", (s,), True, block))
-    depth = tree_depth(st.leaves(s), st.arity)
-    for level in range(depth, 0, -1):
-        block += 1
-        kids = tr.trees[s].children(level, g.pos)
-        g.reveal(kids, block)
-        g.attempts.append(("reveal", (kids,), True, block))
-        i = (j // st.arity ** (level - 1)) % st.arity
-        block += 1
-        g.choose(i, block)
-        g.attempts.append(("choose", (i,), True, block))
-    block += 1
-    proof = TrainingProver(tr).map_proof(s, j)
-    g.onestep(proof, block)
-    g.attempts.append(("onestep", (proof,), True, block))
-    assert g.winner == PROPOSER and g.turn == CHALLENGER
-    return g
+from mechanism.training_proof.trace import run_trace
 
 
 def main() -> None:
@@ -68,28 +41,31 @@ def main() -> None:
     from mechanism.evm.training_step import replay, supports
 
     print(f"seed={a.seed} steps={a.steps} batch={a.batch} chunk={a.chunk} arity={a.arity}")
-    print("| model | features | d | stage | moves | one-step calldata B | gas total | ratio to smallest d |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| model | features | d | stage | moves | one-step calldata B | gas total | largest tx gas "
+          "| ratio to smallest d (total) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     overhead = []
     for model, feats in (("logreg", a.features), ("mlp", a.mlp_features)):
         base: dict[str, int] = {}
         for f in (int(v) for v in feats.split(",")):
             st, tr = digits_setting(model, 20, a.steps, a.seed, chunk=a.chunk, arity=a.arity, batch=a.batch,
                                     features=f, hidden=16)
-            kinds = ["a", "e", "w", "u"] if model == "mlp" else ["e", "w", "u"]
+            kinds = ["a", "e", "w", "u"] if model == "mlp" else ["z", "e", "w", "u"]
             for kind in kinds:
                 name = "u" if kind == "u" else f"{kind}{a.steps}"
                 s = st.index(name)
                 g = forced_game(tr, s, 0)
                 proof_bytes = g.moves[-1].calldata_bytes
                 if supports(st):
-                    gas = replay(g).gas_total
+                    ev = replay(g)
+                    gas = ev.gas_total
                     base.setdefault(kind, gas)
                     ratio = f"{gas / base[kind]:.2f}"
-                    gas_s = f"{gas:,}"
+                    gas_s, top = f"{gas:,}", f"{max(t for _, _, t in ev.gas):,} ({max(ev.gas, key=lambda m: m[2])[0]})"
                 else:
-                    gas_s, ratio = "not on chain", "-"
-                print(f"| {model} | {f} | {st.spec.d:,} | {kind} | {len(g.moves)} | {proof_bytes:,} | {gas_s} | {ratio} |")
+                    gas_s, top, ratio = "not on chain", "-", "-"
+                print(f"| {model} | {f} | {st.spec.d:,} | {kind} | {len(g.moves)} | {proof_bytes:,} | {gas_s} | {top} "
+                      f"| {ratio} |")
             # commit overhead: train with and without committing, same shard and start
             ratios = []
             for _ in range(a.repeats):

@@ -2,20 +2,24 @@
 """
 @title Training dispute with a one-step verifier for fixed-point logistic regression (orfl)
 @notice A trainer (proposer) posted the roots of every stage of its local SGD run
-        (mechanism/training_proof/trace.py): per local step t the output errors e_t
-        (B*C values, one per leaf) and the weights w_t (d values in chunks), then the
-        update u = w_S - w_0. A challenger names the first stage it disputes; k-ary
-        bisection descends that stage's tree to one leaf; the one-step re-executes it:
-        * e leaf (b, c): row c of w_{t-1} (its chunks opened under the previous state
-          root) times example b of the public schedule (opened under its feature root
-          and the data root), shifted by 8 bits, the PLAN sigmoid (Amin et al. 1997),
-          minus the one-hot label;
+        (mechanism/training_proof/trace.py): per local step t the exact logits z_t
+        (B*C values, one per leaf), the output errors e_t (B*C values) and the weights
+        w_t (d values in chunks), then the update u = w_S - w_0. A challenger names the
+        first stage it disputes; k-ary bisection descends that stage's tree to one leaf;
+        the one-step re-executes it:
+        * z item (b, c) is an additive Fold over the R = P / chunk feature chunks: the
+          trainer reveals the item's value and the root of its per-chunk partial sums (a
+          Merkle sum tree, docs/training_proof.md), the game descends that tree (every
+          reveal checks the hash and the sum), and the one-step re-executes one chunk:
+          chunk q of row c of w_{t-1} times chunk q of example b (cost independent of d);
+        * e leaf (b, c): the agreed z_t[b, c] shifted by 8 bits, the PLAN sigmoid
+          (Amin et al. 1997), minus the one-hot label of example b;
         * w chunk j: the chunk of w_{t-1}, the B errors e_t[b, row] and the B examples'
           feature chunks; w' = clamp(w - floor(((sum_b e_b x_b) >> 8) lr_q / (B 2^16)));
         * u chunk j: w_S - w_0.
-        Encodings are mechanism/commitment.py's (leaves 0x00, nodes 0x01) and
-        mechanism/training_proof/commit.py's (example leaves 0x05); values are
-        little-endian int64; shifts are arithmetic (floor), divisions floor.
+        Encodings are mechanism/commitment.py's (leaves 0x00, nodes 0x01, sum nodes 0x02,
+        sum leaves 0x03) and mechanism/training_proof/commit.py's (example leaves 0x05);
+        values are little-endian int64; shifts are arithmetic (floor), divisions floor.
         Size bounds are compile-time constants (the driver sets them to fit a model).
 """
 
@@ -26,7 +30,6 @@ MAX_DEPTH: constant(uint256) = 40
 MAX_STAGES: constant(uint256) = 512
 MAX_PATH: constant(uint256) = 2048
 MAX_DATA: constant(uint256) = 8224
-MAX_VALS: constant(uint256) = 1024
 MAX_B: constant(uint256) = 64
 MAX_C: constant(uint256) = 64
 
@@ -35,6 +38,7 @@ REVEAL: constant(uint256) = 1
 CHOOSE: constant(uint256) = 2
 ONESTEP: constant(uint256) = 3
 DONE: constant(uint256) = 4
+ITEM: constant(uint256) = 5
 
 ONE: constant(int256) = 1048576
 WMAX: constant(int256) = 33554431
@@ -63,6 +67,9 @@ clock: public(uint256)
 phase: public(uint256)
 stage: public(uint256)
 node: public(bytes32)
+node_sum: public(int256)
+in_sum: public(bool)
+item: public(uint256)
 level: public(uint256)
 pos: public(uint256)
 deadline: public(uint256)
@@ -76,7 +83,7 @@ def __init__(proposer: address, challenger: address, stage_roots: DynArray[bytes
              clock: uint256):
     assert arity in [2, 4, 8, 16], "arity"
     assert chunk >= 1 and chunk <= MAX_C and row % chunk == 0, "chunk"
-    assert len(stage_roots) == 2 * steps + 1, "stages"
+    assert len(stage_roots) == 3 * steps + 1, "stages"
     assert batch >= 1 and batch <= MAX_B and m >= 1, "batch"
     self.proposer = proposer
     self.challenger = challenger
@@ -116,7 +123,7 @@ def _depth(leaves: uint256, k: uint256) -> uint256:
 @internal
 @view
 def _leaves(s: uint256) -> uint256:
-    if s < 2 * self.steps and s % 2 == 0:
+    if s < 3 * self.steps and s % 3 != 2:
         return self.batch * self.classes
     return (self.d + self.chunk - 1) // self.chunk
 
@@ -192,9 +199,9 @@ def _example_pos(t: uint256, b: uint256) -> uint256:
 @view
 def _prev_root(s: uint256) -> bytes32:
     """Root of w_{t-1} for stage s of step t (the start root for step 1)."""
-    if s < 2:
+    if s < 3:
         return self.start_root
-    return self.stage_roots[2 * (s // 2) - 1]
+    return self.stage_roots[3 * (s // 3) - 1]
 
 
 @internal
@@ -254,6 +261,7 @@ def challenge(s: uint256):
     self._check_turn(self.challenger, OPEN)
     assert s < len(self.stage_roots), "stage"
     self.stage = s
+    self.in_sum = False
     self.node = self.stage_roots[s]
     self.level = self._depth(self._leaves(s), self.arity)
     self.pos = 0
@@ -273,9 +281,36 @@ def _children_hash(children: DynArray[bytes32, MAX_K]) -> bytes32:
     return merkle_lib._hash_node(ws, k)
 
 
+@internal
+@view
+def _sum_hash(hashes: DynArray[bytes32, MAX_K], sums: DynArray[int256, MAX_K]) -> (bytes32, int256):
+    """sum node: (sha256(0x02 || h_1 || int256_be(s_1) || ... ), sum s_i)."""
+    k: uint256 = self.arity
+    assert len(hashes) == k and len(sums) == k, "arity"
+    ws: bytes32[32] = empty(bytes32[32])
+    tot: int256 = 0
+    for q: uint256 in range(MAX_K):
+        if q >= k:
+            break
+        ws[2 * q] = hashes[q]
+        ws[2 * q + 1] = convert(sums[q], bytes32)
+        tot += sums[q]
+    return sha256(concat(b"\x02", slice(abi_encode(ws), 0, 64 * k))), tot
+
+
+@internal
+@view
+def _check_sums(hashes: DynArray[bytes32, MAX_K], sums: DynArray[int256, MAX_K]):
+    h: bytes32 = empty(bytes32)
+    tot: int256 = 0
+    h, tot = self._sum_hash(hashes, sums)
+    assert h == self.node and tot == self.node_sum, "children"
+
+
 @external
 def reveal(children: DynArray[bytes32, MAX_K]):
     self._check_turn(self.proposer, REVEAL)
+    assert not self.in_sum, "tree"
     assert self._children_hash(children) == self.node, "children"
     self._move(CHOOSE)
 
@@ -283,9 +318,63 @@ def reveal(children: DynArray[bytes32, MAX_K]):
 @external
 def choose(i: uint256, children: DynArray[bytes32, MAX_K]):
     self._check_turn(self.challenger, CHOOSE)
+    assert not self.in_sum, "tree"
     assert i < self.arity, "index"
     assert self._children_hash(children) == self.node, "children"
     self.node = children[i]
+    self.pos = self.pos * self.arity + i
+    self.level -= 1
+    if self.level > 0:
+        self._move(REVEAL)
+    elif self._is_fold(self.stage):
+        self._move(ITEM)
+        if self.pos >= self._leaves(self.stage):
+            if self.node == empty(bytes32):
+                self._finish(self.proposer, "padding item leaf")
+            else:
+                self._finish(self.challenger, "padding item leaf")
+        self.item = self.pos
+    else:
+        self._move(ONESTEP)
+
+
+@internal
+@view
+def _is_fold(s: uint256) -> bool:
+    return s < 3 * self.steps and s % 3 == 0
+
+
+@external
+def reveal_item(total: int256, root_hash: bytes32, root_sum: int256):
+    """@notice Open z item `item` and commit the root of its per-chunk partial sums."""
+    self._check_turn(self.proposer, ITEM)
+    leaf: bytes32 = sha256(concat(b"\x00", convert(self.item, bytes32), merkle_lib._le8(total)))
+    assert leaf == self.node, "item"
+    assert root_sum == total, "total"
+    self.in_sum = True
+    self.node = root_hash
+    self.node_sum = root_sum
+    self.pos = 0
+    self.level = self._depth(self.row // self.chunk, self.arity)
+    self._move(REVEAL)
+
+
+@external
+def reveal_sums(hashes: DynArray[bytes32, MAX_K], sums: DynArray[int256, MAX_K]):
+    self._check_turn(self.proposer, REVEAL)
+    assert self.in_sum, "tree"
+    self._check_sums(hashes, sums)
+    self._move(CHOOSE)
+
+
+@external
+def choose_sum(i: uint256, hashes: DynArray[bytes32, MAX_K], sums: DynArray[int256, MAX_K]):
+    self._check_turn(self.challenger, CHOOSE)
+    assert self.in_sum, "tree"
+    assert i < self.arity, "index"
+    self._check_sums(hashes, sums)
+    self.node = hashes[i]
+    self.node_sum = sums[i]
     self.pos = self.pos * self.arity + i
     self.level -= 1
     if self.level > 0:
@@ -298,7 +387,7 @@ def choose(i: uint256, children: DynArray[bytes32, MAX_K]):
 def timeout():
     assert self.phase != DONE, "done"
     assert block.number > self.deadline, "early"
-    if self.phase == REVEAL:
+    if self.phase == REVEAL or self.phase == ITEM:
         self._finish(self.challenger, "proposer timeout")
     else:
         self._finish(self.proposer, "challenger timeout")
@@ -307,48 +396,73 @@ def timeout():
 # ------------------------------------------------------------------ one-steps
 
 @external
-def onestep_e(wrow: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], ex: Bytes[MAX_DATA],
+def onestep_z(wc: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], xc: Bytes[MAX_DATA],
               xsibs: DynArray[bytes32, MAX_PATH], label: int256, froot: bytes32,
               dsibs: DynArray[bytes32, MAX_PATH]):
     """
-    @notice Error leaf (b, c) of step t: row c of w_{t-1} and example b (P values each,
-            little-endian, + 32 padding bytes); wsibs / xsibs: the openings of the row's
-            R = P / chunk chunks (state tree, feature tree), R paths back to back;
-            dsibs: the example leaf's opening under the data root.
+    @notice Partial sum q of z item (b, c) of step t: chunk q of row c of w_{t-1} and
+            chunk q of example b (chunk values each, little-endian, + 32 padding bytes),
+            their openings (state tree, feature tree) and the example leaf's opening
+            under the data root. The claimed sum leaf is (node, node_sum).
     """
     self._check_turn(self.challenger, ONESTEP)
     s: uint256 = self.stage
-    assert s < 2 * self.steps and s % 2 == 0, "stage"
+    assert self.in_sum and self._is_fold(s), "stage"
+    ch: uint256 = self.chunk
+    R: uint256 = self.row // ch
+    q: uint256 = self.pos
+    if q >= R:
+        if self.node == empty(bytes32) and self.node_sum == 0:
+            self._finish(self.proposer, "one-step: padding")
+        else:
+            self._finish(self.challenger, "one-step: padding")
+        return
+    b: uint256 = self.item // self.classes
+    c: uint256 = self.item % self.classes
+    t: uint256 = s // 3 + 1
+    k: uint256 = self.arity
+    nb: uint256 = 8 * ch
+    assert len(wc) == nb + 32 and len(xc) == nb + 32, "sizes"
+    dw: uint256 = self._depth((self.d + ch - 1) // ch, k)
+    pos: uint256 = self._example_pos(t, b)
+    self._open_example(pos, label, froot, dsibs, 0)
+    wl: bytes32 = sha256(concat(b"\x00", convert(c * R + q, bytes32), slice(wc, 0, nb)))
+    assert self._climb(wl, c * R + q, wsibs, 0, k, dw) == self._prev_root(s), "weights"
+    xl: bytes32 = sha256(concat(b"\x00", convert(q, bytes32), slice(xc, 0, nb)))
+    assert self._climb(xl, q, xsibs, 0, k, self._depth(R, k)) == froot, "features"
+    acc: int256 = 0
+    for i: uint256 in range(MAX_C):
+        if i >= ch:
+            break
+        acc += self._val(wc, i) * self._val(xc, i)
+    h: bytes32 = sha256(concat(b"\x03", convert(q, bytes32), convert(acc, bytes32)))
+    if h == self.node and acc == self.node_sum:
+        self._finish(self.proposer, "one-step: claim correct")
+    else:
+        self._finish(self.challenger, "one-step: claim wrong")
+
+
+@external
+def onestep_e(z: int256, zsibs: DynArray[bytes32, MAX_PATH], label: int256, froot: bytes32,
+              dsibs: DynArray[bytes32, MAX_PATH]):
+    """
+    @notice Error leaf (b, c) of step t: the agreed logit z_t[b, c] opened under z_t's
+            root, and example b's label (its leaf opened under the data root).
+    """
+    self._check_turn(self.challenger, ONESTEP)
+    s: uint256 = self.stage
+    assert s < 3 * self.steps and s % 3 == 1, "stage"
     if self._padding():
         return
     j: uint256 = self.pos
     b: uint256 = j // self.classes
     c: uint256 = j % self.classes
-    t: uint256 = s // 2 + 1
-    P: uint256 = self.row
-    ch: uint256 = self.chunk
-    k: uint256 = self.arity
-    nb: uint256 = 8 * ch
-    R: uint256 = P // ch
-    assert len(wrow) == 8 * P + 32 and len(ex) == 8 * P + 32, "row"
-    dw: uint256 = self._depth((self.d + ch - 1) // ch, k)
-    dx: uint256 = self._depth(R, k)
-    prev: bytes32 = self._prev_root(s)
-    pos: uint256 = self._example_pos(t, b)
-    self._open_example(pos, label, froot, dsibs, 0)
-    for q: uint256 in range(MAX_VALS):
-        if q >= R:
-            break
-        wl: bytes32 = sha256(concat(b"\x00", convert(c * R + q, bytes32), slice(wrow, q * nb, nb)))
-        assert self._climb(wl, c * R + q, wsibs, q * dw * (k - 1), k, dw) == prev, "weights"
-        xl: bytes32 = sha256(concat(b"\x00", convert(q, bytes32), slice(ex, q * nb, nb)))
-        assert self._climb(xl, q, xsibs, q * dx * (k - 1), k, dx) == froot, "features"
-    acc: int256 = 0
-    for i: uint256 in range(MAX_VALS):
-        if i >= P:
-            break
-        acc += self._val(wrow, i) * self._val(ex, i)
-    e: int256 = self._sigmoid(acc >> 8)
+    t: uint256 = s // 3 + 1
+    zl: bytes32 = sha256(concat(b"\x00", convert(j, bytes32), merkle_lib._le8(z)))
+    assert self._climb(zl, j, zsibs, 0, self.arity, self._depth(self.batch * self.classes, self.arity)) \
+        == self.stage_roots[s - 1], "logit"
+    self._open_example(self._example_pos(t, b), label, froot, dsibs, 0)
+    e: int256 = self._sigmoid(z >> 8)
     if convert(c, int256) == label:
         e -= ONE
     self._verdict(sha256(concat(b"\x00", convert(j, bytes32), merkle_lib._le8(e))))
@@ -365,11 +479,11 @@ def onestep_w(old: Bytes[MAX_DATA], osibs: DynArray[bytes32, MAX_PATH], es: Byte
     """
     self._check_turn(self.challenger, ONESTEP)
     s: uint256 = self.stage
-    assert s < 2 * self.steps and s % 2 == 1, "stage"
+    assert s < 3 * self.steps and s % 3 == 2, "stage"
     if self._padding():
         return
     j: uint256 = self.pos
-    t: uint256 = s // 2 + 1
+    t: uint256 = s // 3 + 1
     ch: uint256 = self.chunk
     k: uint256 = self.arity
     B: uint256 = self.batch
@@ -419,7 +533,7 @@ def onestep_u(ws: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], w0: Bytes
     """@notice Update chunk j: chunk j of w_S minus chunk j of w_0."""
     self._check_turn(self.challenger, ONESTEP)
     s: uint256 = self.stage
-    assert s == 2 * self.steps, "stage"
+    assert s == 3 * self.steps, "stage"
     if self._padding():
         return
     j: uint256 = self.pos

@@ -1,6 +1,7 @@
 """Titanoboa driver of ``TrainingStep.vy``: replay a Python training dispute in the EVM.
 
-Scope on chain: logistic regression (stages ``e{t}``, ``w{t}``, ``u``). Every attempted
+Scope on chain: logistic regression (stages ``z{t}`` with their sum trees, ``e{t}``,
+``w{t}``, ``u``). Every attempted
 move of the Python game (accepted or rejected) is one transaction; accepted moves must
 succeed on chain and rejected ones revert (else :class:`DisputeError`). The contract's
 size bounds are compile-time constants; :func:`replay` compiles a copy whose bounds fit
@@ -42,10 +43,9 @@ def bounds(st: Setting) -> dict[str, int]:
     R = P // ch
     dw = tree_depth(num_chunks(sp.d, ch), k)
     dx, dd, de = tree_depth(R, k), tree_depth(st.data_size, k), tree_depth(B * sp.classes, k)
-    path = (k - 1) * max(R * max(dw, dx), B * max(dd, de, dx), dw)
-    data = 32 + 8 * max(P, B, B * ch)
-    return {"MAX_STAGES": 2 * hy.steps + 1, "MAX_PATH": path, "MAX_DATA": -(-data // 32) * 32,
-            "MAX_VALS": max(P, R), "MAX_B": B}
+    path = (k - 1) * max(B * max(dd, de, dx), dw, dx, dd, de)
+    data = 32 + 8 * max(ch, B, B * ch)
+    return {"MAX_STAGES": 3 * hy.steps + 1, "MAX_PATH": path, "MAX_DATA": -(-data // 32) * 32, "MAX_B": B}
 
 
 def _deployer(st: Setting) -> Any:
@@ -70,30 +70,39 @@ def _cat(proof: TrainingProof, keys: list[str]) -> tuple[bytes, list[bytes]]:
     return vals + bytes(32), [h for k in keys for h in proof.paths[k].flat()]
 
 
-def onestep_call(st: Setting, s: int, j: int, proof: TrainingProof) -> tuple[str, tuple[Any, ...]]:
-    """Function name and ABI arguments of the one-step of leaf j of stage s."""
+def onestep_call(st: Setting, s: int, j: int, proof: TrainingProof, item: int = -1) -> tuple[str, tuple[Any, ...]]:
+    """Function name and ABI arguments of the one-step of leaf j of stage s (of the sum
+    tree of fold item ``item`` when ``item >= 0``)."""
     sp, S = st.spec, st.hyper.steps
-    fn = "onestep_u" if s == 2 * S else ("onestep_e" if s % 2 == 0 else "onestep_w")
-    if j >= st.leaves(s) or not proof.scalars:
+    fn = "onestep_u" if s == 3 * S else ("onestep_z", "onestep_e", "onestep_w")[s % 3]
+    leaves = st.row_chunks if fn == "onestep_z" else st.leaves(s)
+    if j >= leaves or not proof.scalars:
         empty: dict[str, tuple[Any, ...]] = {
-            "onestep_u": (b"", [], b"", []), "onestep_e": (b"", [], b"", [], 0, bytes(32), []),
+            "onestep_u": (b"", [], b"", []), "onestep_e": (0, [], 0, bytes(32), []),
+            "onestep_z": (b"", [], b"", [], 0, bytes(32), []),
             "onestep_w": (b"", [], b"", [], b"", [], b"", [], [])}
         return fn, empty[fn]
     if fn == "onestep_u":
         ws, wsib = _cat(proof, [f"s{s - 1}:{j}"])
         w0, w0sib = _cat(proof, [f"s{START}:{j}"])
         return fn, (ws, wsib, w0, w0sib)
-    t = s // 2 + 1
+    t = s // 3 + 1
     prev = st.prev_tree(t)
     batch, C, ch = st.batch(t), sp.classes, sp.chunk_size
     R = sp.row_len // ch
-    if fn == "onestep_e":
-        b, c = divmod(j, C)
+    if fn == "onestep_z":
+        b, c = divmod(item, C)
         pos = batch[b]
-        wrow, wsib = _cat(proof, [f"s{prev}:{c * R + q}" for q in range(R)])
-        ex, xsib = _cat(proof, [f"x{pos}:{q}" for q in range(R)])
+        wc, wsib = _cat(proof, [f"s{prev}:{c * R + j}"])
+        xc, xsib = _cat(proof, [f"x{pos}:{j}"])
         label = int(proof.scalars[f"d{pos}"][0])
-        return fn, (wrow, wsib, ex, xsib, label, proof.feature_roots[pos], proof.paths[f"d{pos}"].flat())
+        return fn, (wc, wsib, xc, xsib, label, proof.feature_roots[pos], proof.paths[f"d{pos}"].flat())
+    if fn == "onestep_e":
+        pos = batch[j // C]
+        key = f"s{s - 1}:{j}"
+        z = int(proof.scalars[key][0])
+        label = int(proof.scalars[f"d{pos}"][0])
+        return fn, (z, proof.paths[key].flat(), label, proof.feature_roots[pos], proof.paths[f"d{pos}"].flat())
     lo = j * ch
     r, q = lo // sp.row_len, (lo % sp.row_len) // ch
     old, osib = _cat(proof, [f"s{prev}:{j}"])
@@ -129,7 +138,8 @@ def _replay(g: TrainingGame, st: Setting, eip7623: bool) -> EvmResult:
                              hy.lr_q, g.clock_blocks)
     b0 = boa.env.evm.patch.block_number
     res = EvmResult(winner="")
-    children: list[bytes] = []
+    children: list[Any] = []
+    in_sum = False
     for name, args, accepted, block in g.attempts:
         now = boa.env.evm.patch.block_number
         if b0 + block > now:
@@ -137,16 +147,24 @@ def _replay(g: TrainingGame, st: Setting, eip7623: bool) -> EvmResult:
         call: tuple[Any, ...]
         if name == "challenge":
             who, fn, call = chal, "challenge", (args[0],)
+        elif name == "reveal" and in_sum:
+            kids = list(args[0])  # type: ignore[call-overload]
+            who, fn, call = prop, "reveal_sums", ([h for h, _ in kids], [v for _, v in kids])
         elif name == "reveal":
             who, fn, call = prop, "reveal", (list(args[0]),)  # type: ignore[call-overload]
+        elif name == "choose" and in_sum:
+            who, fn, call = chal, "choose_sum", (args[0], [h for h, _ in children], [v for _, v in children])
         elif name == "choose":
             who, fn, call = chal, "choose", (args[0], list(children))
+        elif name == "reveal_item":
+            root = args[1] if args[1] is not None else (bytes(32), 0)
+            who, fn, call = prop, "reveal_item", (args[0], root[0], root[1])  # type: ignore[index]
         elif name == "onestep":
             who = chal
             proof = args[0]
             if not isinstance(proof, TrainingProof):
                 raise DisputeError("one-step without a training proof")
-            fn, call = onestep_call(st, g.stage, g.pos, proof)
+            fn, call = onestep_call(st, g.stage, g.pos, proof, g.item if g.tree == "sum" else -1)
         elif name == "timeout":
             who, fn, call = chal, "timeout", ()
         else:
@@ -167,6 +185,8 @@ def _replay(g: TrainingGame, st: Setting, eip7623: bool) -> EvmResult:
             continue
         if name == "reveal":
             children = list(args[0])  # type: ignore[call-overload]
+        if name == "reveal_item":
+            in_sum = True
         exec_gas = int(c._computation.get_gas_used())
         res.gas.append((name, exec_gas, exec_gas + intrinsic_gas(data, eip7623)))
         res.calldata_bytes += len(data)

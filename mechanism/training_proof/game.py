@@ -6,6 +6,12 @@ ending in a one-step that re-executes one leaf of one stage of one local step.
   (``challenge(s)``; all earlier roots are agreed), the game descends that stage's
   k-ary tree (``reveal`` / ``choose``, exactly :class:`mechanism.dispute.game.DisputeGame`)
   to one leaf, and ``onestep`` re-executes it (:func:`verify_step`).
+* The logits ``z{t}`` of logistic regression are a ``sum`` stage (an additive Fold, as
+  for norms in :mod:`mechanism.dispute.trace`): at the disputed item the trainer reveals
+  its value and the root of its per-chunk partial sums (a Merkle sum tree whose root
+  carries the total), the game descends that tree (every reveal checks hashes *and*
+  sums), and the one-step re-executes one chunk's contribution
+  (:func:`verify_sum_step`), so its cost does not grow with the row length.
 * The one-step reads the chunks :func:`.trace.leaf_values` needs: chunks of agreed
   earlier vectors, opened under their roots (the start root for step 1), and chunks of
   the examples the public schedule picks, opened under the data root (example leaf) and
@@ -18,20 +24,28 @@ ending in a one-step that re-executes one leaf of one stage of one local step.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from mechanism.commitment import (
+    SUM_ZERO,
     ZERO,
     Opening,
+    SumNode,
+    SumTree,
+    commit_sums,
     leaf_hash,
     require_opening,
     root_from_path,
+    sum_leaf,
     tree_depth,
 )
 from mechanism.dispute.game import CHALLENGER, PROPOSER, DisputeGame
 from mechanism.dispute.onestep import StepProof, VerifierContext
+from mechanism.dispute.proofs import tamper
 from mechanism.dispute.strategies import GameResult, Party, play_out
 from mechanism.dispute.trace import Program, Stage
 from mechanism.errors import CommitmentError, DisputeError, ParameterError
@@ -40,9 +54,11 @@ from mechanism.training_proof.trace import (
     START,
     Setting,
     TrainingTrace,
+    View,
     leaf_values,
     run_trace,
     stage_chunk,
+    z_delta,
 )
 
 LIARS = ("trainer", "challenger", "none")
@@ -66,8 +82,11 @@ class TrainingProof(StepProof):
 
 
 def program_of(st: Setting) -> Program:
-    """The trace as a program of ``map`` stages (one per committed vector)."""
-    return Program("training:" + st.spec.kind, {}, 1, st.spec.d, tuple(Stage(n, "map") for n in st.names))
+    """The trace as a program: ``sum`` stages for the logits (items b*C + c), ``map``
+    stages for every other committed vector."""
+    items = tuple(range(st.hyper.batch * st.spec.classes))
+    return Program("training:" + st.spec.kind, {}, 1, st.spec.d,
+                   tuple(Stage(n, "sum", items=items) if n[0] == "z" else Stage(n, "map") for n in st.names))
 
 
 def context(st: Setting, data_root: bytes, start_root: bytes, stage_roots: list[bytes]) -> VerifierContext:
@@ -172,6 +191,19 @@ def verify_step(st: Setting, ctx: VerifierContext, s: int, j: int, claimed: byte
     return leaf_hash(j, np.asarray(out, dtype=np.int64)) == claimed
 
 
+def verify_sum_step(st: Setting, ctx: VerifierContext, s: int, item: int, k: int, claimed: SumNode,
+                    proof: TrainingProof) -> bool:
+    """True iff the proposer's partial sum k of fold item ``item`` of stage s is right
+    (:func:`.trace.z_delta` on one chunk); CommitmentError on a bad proof."""
+    if proof.j != k:
+        raise CommitmentError(f"proof is for chunk {proof.j}, the disputed sum leaf is {k}")
+    if not st.is_fold(s) or not 0 <= item < st.leaves(s):
+        raise CommitmentError(f"item {item} of stage {s} is not a fold item")
+    if k >= st.row_chunks:
+        return claimed == SUM_ZERO
+    return sum_leaf(k, z_delta(st, _Checker(st, ctx, s, proof), s, item, k)) == claimed
+
+
 # ------------------------------------------------------------------ prover
 
 
@@ -180,13 +212,35 @@ class TrainingProver:
     """A party's view for the strategies' :class:`Party`: the trace it believes in."""
 
     trace: TrainingTrace
+    _sums: dict[tuple[int, int], SumTree] = field(default_factory=dict)
+
+    def deltas(self, s: int, item: int) -> list[int]:
+        """Per-chunk partial sums of fold item ``item`` of stage s (a liar's overrides)."""
+        tr = self.trace
+        if (s, item) in tr.delta_overrides:
+            return list(tr.delta_overrides[(s, item)])
+        rec = _Recorder(tr)
+        return [z_delta(tr.setting, rec, s, item, k) for k in range(tr.setting.row_chunks)]
+
+    def sum_tree(self, s: int, item: int) -> SumTree:
+        if (s, item) not in self._sums:
+            self._sums[(s, item)] = commit_sums(self.deltas(s, item), self.trace.setting.arity)
+        return self._sums[(s, item)]
 
     def map_proof(self, s: int, j: int) -> TrainingProof:
-        tr, st = self.trace, self.trace.setting
-        if j >= st.leaves(s):
+        if j >= self.trace.setting.leaves(s):
             return TrainingProof(j=j)
+        return self._proof(j, lambda v: leaf_values(self.trace.setting, v, s, j))
+
+    def sum_proof(self, s: int, item: int, k: int) -> TrainingProof:
+        if k >= self.trace.setting.row_chunks:
+            return TrainingProof(j=k)
+        return self._proof(k, lambda v: z_delta(self.trace.setting, v, s, item, k))
+
+    def _proof(self, j: int, run: Callable[[View], object]) -> TrainingProof:
+        tr, st = self.trace, self.trace.setting
         rec = _Recorder(tr)
-        leaf_values(st, rec, s, j)
+        run(rec)
         vals: dict[str, np.ndarray] = {}
         paths: dict[str, Opening] = {}
         froots: dict[int, bytes] = {}
@@ -222,7 +276,7 @@ class TrainingGame(DisputeGame):
     @property
     def leaves(self) -> int:
         assert self.setting is not None
-        return self.setting.leaves(self.stage)
+        return self.setting.row_chunks if self.tree == "sum" else self.setting.leaves(self.stage)
 
     def onestep(self, proof: StepProof, block: int, too_large: bool = False) -> None:
         self._require(CHALLENGER, "onestep", block)
@@ -230,16 +284,54 @@ class TrainingGame(DisputeGame):
         if not isinstance(proof, TrainingProof):
             raise DisputeError("one-step proof rejected: not a training proof")
         try:
-            right = verify_step(self.setting, self.ctx, self.stage, self.pos, self.node, proof)  # type: ignore[arg-type]
+            if self.tree == "sum":
+                right = verify_sum_step(self.setting, self.ctx, self.stage, self.item, self.pos,
+                                        self.node, proof)  # type: ignore[arg-type]
+            else:
+                right = verify_step(self.setting, self.ctx, self.stage, self.pos, self.node, proof)  # type: ignore[arg-type]
         except CommitmentError as exc:
             raise DisputeError(f"one-step proof rejected: {exc}") from exc
         self._advance(CHALLENGER, "onestep", proof.calldata_bytes(), block, "done", CHALLENGER)
         self._finish(PROPOSER if right else CHALLENGER, "one-step verifier")
 
 
+class TrainingParty(Party):
+    """:class:`Party` whose fold-stage sum trees and sum one-steps come from the
+    training prover (the item decides which row and which example a chunk reads)."""
+
+    def _sum_tree(self, s: int, p: int) -> SumTree:
+        return self._training_prover().sum_tree(s, p)
+
+    def _training_prover(self) -> TrainingProver:
+        prover: Any = self.prover
+        assert isinstance(prover, TrainingProver)
+        return prover
+
+    def _children(self, g: DisputeGame, prover: Any) -> list[Any]:
+        if g.tree == "sum":
+            return prover.sum_tree(g.stage, g.item).children(g.level, g.pos)
+        return prover.trace.trees[g.stage].children(g.level, g.pos)
+
+    def _act_challenger(self, g: DisputeGame, block: int) -> bool:
+        if g.phase != "onestep" or g.tree != "sum":
+            return super()._act_challenger(g, block)
+        proof: StepProof = self._training_prover().sum_proof(g.stage, g.item, g.pos)
+        if self.strategy == "inconsistent_children":
+            try:
+                proof = tamper(proof)
+            except Exception:
+                return False
+            self._try(g.onestep, proof, block)
+            return False  # a forged proof is rejected; the liar then stalls
+        return self._try(g.onestep, proof, block)
+
+
 def move_bound(st: Setting) -> int:
-    """challenge + (reveal, choose) per level of the deepest stage tree + one-step."""
-    return 2 + 2 * max(tree_depth(st.leaves(s), st.arity) for s in range(len(st.names)))
+    """challenge + (reveal, choose) per level of the deepest stage tree + one-step; a fold
+    stage adds the item reveal and the descent of the item's sum tree."""
+    k = st.arity
+    return max(3 + 2 * tree_depth(st.leaves(s), k) + 2 * tree_depth(st.row_chunks, k) if st.is_fold(s)
+               else 2 + 2 * tree_depth(st.leaves(s), k) for s in range(len(st.names)))
 
 
 def corrupted_trace(honest: TrainingTrace, rng: np.random.Generator, strategy: str) -> tuple[TrainingTrace, int]:
@@ -260,7 +352,14 @@ def corrupted_trace(honest: TrainingTrace, rng: np.random.Generator, strategy: s
             v[p] += delta
         return v
 
-    return run_trace(st, honest.shard, honest.w0, corrupt), s
+    lie = run_trace(st, honest.shard, honest.w0, corrupt)
+    if st.is_fold(s):  # the liar's partial sums total its lie: one chunk carries the difference
+        hp = TrainingProver(honest)
+        for p in np.nonzero(lie.values[s] != honest.values[s])[0].tolist():
+            deltas = hp.deltas(s, p)
+            deltas[int(rng.integers(len(deltas)))] += int(lie.values[s][p] - honest.values[s][p])
+            lie.delta_overrides[(s, p)] = deltas
+    return lie, s
 
 
 def play_training(honest: TrainingTrace, liar: str, strategy: str | None, rng: np.random.Generator,
@@ -285,12 +384,12 @@ def play_training(honest: TrainingTrace, liar: str, strategy: str | None, rng: n
             lie, _ = corrupted_trace(honest, rng, strategy)
             roots = lie.roots
         lie.program = prog
-        prop = Party(PROPOSER, TrainingProver(lie), rng, strategy, hp)  # type: ignore[arg-type]
-        chal = Party(CHALLENGER, hp, rng)  # type: ignore[arg-type]
+        prop = TrainingParty(PROPOSER, TrainingProver(lie), rng, strategy, hp)  # type: ignore[arg-type]
+        chal = TrainingParty(CHALLENGER, hp, rng)  # type: ignore[arg-type]
     else:
         roots = honest.roots
-        prop = Party(PROPOSER, hp, rng)  # type: ignore[arg-type]
-        chal = Party(CHALLENGER, hp, rng, strategy, hp)  # type: ignore[arg-type]
+        prop = TrainingParty(PROPOSER, hp, rng)  # type: ignore[arg-type]
+        chal = TrainingParty(CHALLENGER, hp, rng, strategy, hp)  # type: ignore[arg-type]
     (prop if liar == "trainer" else chal).stall_at = int(rng.integers(1, bound + 1))
     ctx = context(st, honest.shard.root, honest.start_tree.root, roots)
     g = TrainingGame(ctx, clock_blocks=clock_blocks, setting=st)
@@ -301,3 +400,35 @@ def play_training(honest: TrainingTrace, liar: str, strategy: str | None, rng: n
                      prop.rejected + chal.rejected, sum(m.calldata_bytes for m in g.moves), g.reason, g.stage,
                      tuple(m.kind for m in g.moves))
     return res, g
+
+
+def forced_game(tr: TrainingTrace, s: int, j: int, k: int = 0) -> TrainingGame:
+    """A challenger disputes leaf j of stage s of an honest trace (for a fold stage:
+    item j, then partial sum k of its sum tree); the trainer answers every reveal; the
+    one-step decides. This is the longest game for that stage (benchmarks, tests)."""
+    st = tr.setting
+    prover = TrainingProver(tr)
+    g = TrainingGame(context(st, tr.shard.root, tr.start_tree.root, tr.roots), setting=st)
+    block = 1
+
+    def move(name: str, *args: Any) -> None:
+        nonlocal block
+        getattr(g, name)(*args, block)
+        g.attempts.append((name, args, True, block))
+        block += 1
+
+    def descend(target: int, children: Callable[[int, int], list[Any]]) -> None:
+        for level in range(g.level, 0, -1):
+            move("reveal", children(level, g.pos))
+            move("choose", (target // st.arity ** (level - 1)) % st.arity)
+
+    move("challenge", s)
+    descend(j, tr.trees[s].children)
+    if st.is_fold(s):
+        move("reveal_item", int(tr.values[s][j]), prover.sum_tree(s, j).root)
+        descend(k, prover.sum_tree(s, j).children)
+        move("onestep", prover.sum_proof(s, j, k))
+    else:
+        move("onestep", prover.map_proof(s, j))
+    assert g.winner == PROPOSER, g.reason
+    return g

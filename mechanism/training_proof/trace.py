@@ -2,8 +2,14 @@
 
 Stages of local step t (1-based), in order (docs/training_proof.md, "The game"):
 
+* ``z{t}`` (logistic regression only): the exact, unshifted logits
+  ``z[b, c] = sum_i W_c[i] x_b[i]``, B*C items, leaf q = b*C + c. It is an additive Fold
+  (``sum`` stage of :mod:`mechanism.dispute.trace`): the contribution of feature chunk k
+  is :func:`z_delta`; the per-chunk partial sums of a disputed item are committed in a
+  Merkle sum tree, so no one-step ever reads a whole row;
 * ``a{t}`` (MLP only): hidden pre-activations, B*H values, leaf q = b*H + h;
-* ``e{t}``: output errors, B*C values, leaf q = b*C + c;
+* ``e{t}``: output errors, B*C values, leaf q = b*C + c (logistic regression:
+  ``sigmoid(z[b, c] >> 8) - [y_b = c]``, one committed logit and one label);
 * ``w{t}``: the weights after the step, d values in chunks of ``chunk_size``;
 
 and after the last step ``u = w_S - w_0``, the update whose root the trainer publishes.
@@ -37,13 +43,13 @@ from mechanism.training_proof.arith import (
 )
 from mechanism.training_proof.commit import Shard, TrainerCommitment, batch_positions, hyper_hash
 from mechanism.training_proof.spec import Hyper, ModelSpec
-from mechanism.training_proof.train import fast_a, fast_e, fast_w
+from mechanism.training_proof.train import errors_from_z, fast_a, fast_e, fast_w, fast_z
 
 START = -1  # tree id of the agreed starting model
 
 
 def stage_names(spec: ModelSpec, steps: int) -> list[str]:
-    per = ["a", "e", "w"] if spec.kind == "mlp" else ["e", "w"]
+    per = ["a", "e", "w"] if spec.kind == "mlp" else ["z", "e", "w"]
     return [f"{p}{t}" for t in range(1, steps + 1) for p in per] + ["u"]
 
 
@@ -54,7 +60,7 @@ def stage_chunk(spec: ModelSpec, name: str) -> int:
 def stage_length(spec: ModelSpec, hyper: Hyper, name: str) -> int:
     if name[0] == "a":
         return hyper.batch * spec.hidden
-    if name[0] == "e":
+    if name[0] in "ez":
         return hyper.batch * spec.classes
     return spec.d
 
@@ -97,6 +103,26 @@ class Setting:
     def prev_tree(self, t: int) -> int:
         return START if t == 1 else self.index(f"w{t - 1}")
 
+    @property
+    def row_chunks(self) -> int:
+        """R: chunks per first-layer row (leaves of a ``z`` item's sum tree)."""
+        return self.spec.row_len // self.spec.chunk_size
+
+    def is_fold(self, s: int) -> bool:
+        return self.names[s][0] == "z"
+
+
+def z_delta(st: Setting, view: View, s: int, item: int, k: int) -> int:
+    """Contribution of feature chunk k to item ``b*C + c`` of fold stage ``z{t}``:
+    ``sum_{i in chunk k} W_c[i] x_b[i]`` (exact; chunk k of row c of ``w{t-1}`` and chunk
+    k of example b of the schedule)."""
+    spec = st.spec
+    t = int(st.names[s][1:])
+    prev, pos = st.prev_tree(t), st.batch(t)[item // spec.classes]
+    c, ch = item % spec.classes, spec.chunk_size
+    s0 = spec.row_start(1, c) + k * ch
+    return sum(view.get(prev, s0 + i) * view.feat(pos, k * ch + i) for i in range(ch))
+
 
 def leaf_values(st: Setting, view: View, s: int, j: int) -> list[int]:
     """The honest values of leaf j of stage s, read through ``view`` (module doc)."""
@@ -120,11 +146,13 @@ def leaf_values(st: Setting, view: View, s: int, j: int) -> list[int]:
     if name[0] == "a":
         b, h = divmod(j, H)
         return [clamp(dot_shift(row(1, h, P), example(batch[b]), DATA_FRAC_BITS), ACT_MAX)]
+    if name[0] == "z":  # the whole fold (the game only ever re-executes one chunk of it)
+        return [sum(z_delta(st, view, s, j, k) for k in range(st.row_chunks))]
     if name[0] == "e":
         b, c = divmod(j, C)
         lab = view.label(batch[b])
         if spec.kind == "logreg":
-            return [error(dot_shift(row(1, c, P), example(batch[b]), DATA_FRAC_BITS), lab, c)]
+            return [error(view.get(st.index(f"z{t}"), j) >> DATA_FRAC_BITS, lab, c)]
         a_tree = st.index(f"a{t}")
         hin = [ONE] + [max(0, view.get(a_tree, b * H + h)) for h in range(H)]
         hin += [0] * (spec.row_len2 - len(hin))
@@ -176,6 +204,8 @@ class TrainingTrace:
     seconds_commit: float = 0.0
     program: object = None
     extra: dict[str, object] = field(default_factory=dict)
+    #: a liar's per-chunk partial sums of fold items: (stage, item) -> R values
+    delta_overrides: dict[tuple[int, int], list[int]] = field(default_factory=dict)
 
     @property
     def roots(self) -> list[bytes]:
@@ -230,12 +260,18 @@ def run_trace(st: Setting, shard: Shard, w0: np.ndarray, corrupt: Corruption | N
         idx = torch.tensor(st.batch(t), dtype=torch.int64)
         X, y = X_all[idx], y_all[idx]
         A = None
-        if spec.kind == "mlp":
+        if spec.kind == "logreg":
+            Z = fast_z(spec, w, X)
+            t_train += time.perf_counter() - t1
+            Z = emit(f"z{t}", Z).view(hy.batch, spec.classes)
+            t1 = time.perf_counter()
+            E = errors_from_z(Z, y, spec.classes)
+        elif spec.kind == "mlp":
             A = fast_a(spec, w, X)
             t_train += time.perf_counter() - t1
             A = emit(f"a{t}", A).view(hy.batch, spec.hidden)
             t1 = time.perf_counter()
-        E = fast_e(spec, w, X, y, A)
+            E = fast_e(spec, w, X, y, A)
         t_train += time.perf_counter() - t1
         E = emit(f"e{t}", E).view(hy.batch, spec.classes)
         t1 = time.perf_counter()

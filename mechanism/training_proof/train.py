@@ -90,15 +90,25 @@ def _hin(spec: ModelSpec, A: torch.Tensor) -> torch.Tensor:
     return hin
 
 
+def fast_z(spec: ModelSpec, w: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+    """Exact unshifted logits (B, C) of logistic regression: ``X W^T`` (at 28 fractional
+    bits; below 2^56 by the bounds of :mod:`.arith`)."""
+    return X @ w.view(spec.classes, spec.row_len).T
+
+
+def errors_from_z(Z: torch.Tensor, y: torch.Tensor, C: int) -> torch.Tensor:
+    """Logistic-regression errors from unshifted logits: ``sigmoid(Z >> 8) - onehot``."""
+    return sigmoid_t(Z >> DATA_FRAC_BITS) - _onehot(y, C)
+
+
 def fast_e(spec: ModelSpec, w: torch.Tensor, X: torch.Tensor, y: torch.Tensor, A: torch.Tensor | None) -> torch.Tensor:
     """Output errors (B, C)."""
     C = spec.classes
     if spec.kind == "logreg":
-        Z = (X @ w.view(C, spec.row_len).T) >> DATA_FRAC_BITS
-    else:
-        assert A is not None
-        W2 = w[spec.w2_offset :].view(C, spec.row_len2)
-        Z = (_hin(spec, A) @ W2.T) >> FRAC_BITS
+        return errors_from_z(fast_z(spec, w, X), y, C)
+    assert A is not None
+    W2 = w[spec.w2_offset :].view(C, spec.row_len2)
+    Z = (_hin(spec, A) @ W2.T) >> FRAC_BITS
     return sigmoid_t(Z) - _onehot(y, C)
 
 
