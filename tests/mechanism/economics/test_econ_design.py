@@ -15,6 +15,12 @@ from mechanism.economics.recommend import recommend
 from mechanism.economics.scenario import DesignInputs
 from mechanism.errors import InfeasibleError, ParameterError
 
+#: A hand-made (``user``) tolerance table: these tests check the solver whatever the
+#: measured tolerances are (the measured table's own tests are in test_tolerance_table.py);
+#: the values are the ones these scenarios were written against.
+TABLE = {"mean": 0.0, "median": 0.3, "trimmed_mean": 0.2, "krum": 0.2, "geometric_median": 0.3,
+         "bulyan": 0.15, "centered_clipping": 0.25}
+
 SCENARIOS = {
     "default": DesignInputs(),
     # many challengers make bribery cheap to deter, so plain fraud deterrence binds the bond
@@ -53,14 +59,14 @@ def _candidate(rec: object) -> attacks.Candidate:
 @pytest.fixture(scope="module", params=list(SCENARIOS))
 def case(request: pytest.FixtureRequest) -> tuple[str, object, object]:
     inputs = SCENARIOS[request.param]
-    rec = recommend(inputs, with_sensitivity=False)
+    rec = recommend(inputs, TABLE, with_sensitivity=False)
     return request.param, rec, make_problem(inputs, rec.rule.dispute_gas_per_side, rec.rule.tolerance)
 
 
 def test_scenarios_exercise_different_binding_constraints() -> None:
     seen = set()
     for inputs in SCENARIOS.values():
-        seen |= set(recommend(inputs, with_sensitivity=False).design.binding.values())
+        seen |= set(recommend(inputs, TABLE, with_sensitivity=False).design.binding.values())
     assert {"fraud_deterrence", "griefing", "resource_ratio_sequencer", "stuffing_bound", "censorship_bound",
             "bribery", "sybil_poisoning"} <= seen
 
@@ -91,7 +97,7 @@ def test_shrinking_binding_parameter_by_20pct_makes_an_attack_pay(case: tuple[st
 @pytest.mark.parametrize("name", ["default", "resources"])
 def test_cvxpy_linprog_and_brute_force_agree_within_1pct(name: str) -> None:
     inputs = SCENARIOS[name]
-    rec = recommend(inputs, with_sensitivity=False)
+    rec = recommend(inputs, TABLE, with_sensitivity=False)
     problem = make_problem(inputs, rec.rule.dispute_gas_per_side, rec.rule.tolerance)
     closed = solve_closed_form(problem)
     grid = np.array([closed.period_blocks - 1, closed.period_blocks, closed.period_blocks + 3,
@@ -107,7 +113,7 @@ def test_cvxpy_linprog_and_brute_force_agree_within_1pct(name: str) -> None:
 
 def test_cvxpy_formulation_matches_closed_form() -> None:
     for inputs in SCENARIOS.values():
-        rec = recommend(inputs, with_sensitivity=False)
+        rec = recommend(inputs, TABLE, with_sensitivity=False)
         problem = make_problem(inputs, rec.rule.dispute_gas_per_side, rec.rule.tolerance)
         closed = solve_closed_form(problem)
         grid = np.array([closed.period_blocks, closed.period_blocks + 2, closed.period_blocks + 1000])
@@ -118,20 +124,20 @@ def test_cvxpy_formulation_matches_closed_form() -> None:
 
 
 def test_bigger_gain_and_censorship_never_shrink_the_design() -> None:
-    base = recommend(SCENARIOS["deterrence"], with_sensitivity=False)
-    richer = recommend(SCENARIOS["deterrence"].replace(value_at_stake_usd=(1e6, 4e6)), with_sensitivity=False)
-    censored = recommend(SCENARIOS["deterrence"].replace(censor_fraction=(0.2, 0.95)), with_sensitivity=False)
+    base = recommend(SCENARIOS["deterrence"], TABLE, with_sensitivity=False)
+    richer = recommend(SCENARIOS["deterrence"].replace(value_at_stake_usd=(1e6, 4e6)), TABLE, with_sensitivity=False)
+    censored = recommend(SCENARIOS["deterrence"].replace(censor_fraction=(0.2, 0.95)), TABLE, with_sensitivity=False)
     assert richer.sequencer_bond_eth > base.sequencer_bond_eth
     assert censored.challenge_period_blocks >= base.challenge_period_blocks
 
 
 def test_infeasible_designs_explain_the_conflict() -> None:
     with pytest.raises(InfeasibleError, match="max_period_hours"):
-        recommend(DesignInputs(max_period_hours=5.0), with_sensitivity=False)
+        recommend(DesignInputs(max_period_hours=5.0), TABLE, with_sensitivity=False)
     with pytest.raises(InfeasibleError, match="jackpot"):
-        recommend(DesignInputs(jackpot_eth=0.001), with_sensitivity=False)
+        recommend(DesignInputs(jackpot_eth=0.001), TABLE, with_sensitivity=False)
     with pytest.raises(InfeasibleError, match="tolerance"):
-        recommend(DesignInputs(malicious_fraction=0.4), with_sensitivity=False)
+        recommend(DesignInputs(malicious_fraction=0.4), TABLE, with_sensitivity=False)
     with pytest.raises(ParameterError, match="censor_fraction"):
         DesignInputs(censor_fraction=(0.0, 1.0))
 
