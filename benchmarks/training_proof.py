@@ -5,8 +5,7 @@ committing its intermediate states, in the same run.
 
 For each model and input width the disputed trainer trains ``--steps`` integer SGD steps
 on a synthetic 10-class shard (seeded). Gas: for every stage kind (error leaf, weight
-chunk, update chunk, and for logistic regression the partial sum of a logit, ``z``;
-MLP: hidden leaf too) a full game is forced to the first leaf of
+chunk, update chunk, and the partial sum of a first-layer product, ``z``) a full game is forced to the first leaf of
 that kind in the last step (challenge, the whole descent, the one-step) and, for
 logistic regression, replayed in the EVM against ``TrainingStep.vy`` (execution +
 intrinsic gas). The MLP's one-step is not on chain yet: its moves and one-step calldata
@@ -50,7 +49,7 @@ def main() -> None:
         for f in (int(v) for v in feats.split(",")):
             st, tr = digits_setting(model, 20, a.steps, a.seed, chunk=a.chunk, arity=a.arity, batch=a.batch,
                                     features=f, hidden=16)
-            kinds = ["a", "e", "w", "u"] if model == "mlp" else ["z", "e", "w", "u"]
+            kinds = ["z", "e", "w", "u"]
             for kind in kinds:
                 name = "u" if kind == "u" else f"{kind}{a.steps}"
                 s = st.index(name)

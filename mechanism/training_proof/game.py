@@ -6,7 +6,8 @@ ending in a one-step that re-executes one leaf of one stage of one local step.
   (``challenge(s)``; all earlier roots are agreed), the game descends that stage's
   k-ary tree (``reveal`` / ``choose``, exactly :class:`mechanism.dispute.game.DisputeGame`)
   to one leaf, and ``onestep`` re-executes it (:func:`verify_step`).
-* The logits ``z{t}`` of logistic regression are a ``sum`` stage (an additive Fold, as
+* The first-layer products ``z{t}`` (logits of logistic regression, hidden units of the
+  MLP) are a ``sum`` stage (an additive Fold, as
   for norms in :mod:`mechanism.dispute.trace`): at the disputed item the trainer reveals
   its value and the root of its per-chunk partial sums (a Merkle sum tree whose root
   carries the total), the game descends that tree (every reveal checks hashes *and*
@@ -82,9 +83,9 @@ class TrainingProof(StepProof):
 
 
 def program_of(st: Setting) -> Program:
-    """The trace as a program: ``sum`` stages for the logits (items b*C + c), ``map``
-    stages for every other committed vector."""
-    items = tuple(range(st.hyper.batch * st.spec.classes))
+    """The trace as a program: ``sum`` stages for the first-layer products (items
+    b*L + r), ``map`` stages for every other committed vector."""
+    items = tuple(range(st.hyper.batch * st.spec.layer1_rows))
     return Program("training:" + st.spec.kind, {}, 1, st.spec.d,
                    tuple(Stage(n, "sum", items=items) if n[0] == "z" else Stage(n, "map") for n in st.names))
 

@@ -2,12 +2,13 @@
 
 Stages of local step t (1-based), in order (docs/training_proof.md, "The game"):
 
-* ``z{t}`` (logistic regression only): the exact, unshifted logits
-  ``z[b, c] = sum_i W_c[i] x_b[i]``, B*C items, leaf q = b*C + c. It is an additive Fold
-  (``sum`` stage of :mod:`mechanism.dispute.trace`): the contribution of feature chunk k
-  is :func:`z_delta`; the per-chunk partial sums of a disputed item are committed in a
-  Merkle sum tree, so no one-step ever reads a whole row;
-* ``a{t}`` (MLP only): hidden pre-activations, B*H values, leaf q = b*H + h;
+* ``z{t}``: the exact, unshifted first-layer products ``z[b, r] = sum_i W_r[i] x_b[i]``
+  (logistic regression: the logits, r = c; MLP: the hidden units, r = h), B*L items
+  (L = C or H), leaf q = b*L + r. It is an additive Fold (``sum`` stage of
+  :mod:`mechanism.dispute.trace`): the contribution of feature chunk k is
+  :func:`z_delta`; the per-chunk partial sums of a disputed item are committed in a
+  Merkle sum tree, so no one-step ever reads a whole first-layer row. The MLP's hidden
+  pre-activation is ``a = clamp(z >> 8, ACT_MAX)`` (:func:`hidden`);
 * ``e{t}``: output errors, B*C values, leaf q = b*C + c (logistic regression:
   ``sigmoid(z[b, c] >> 8) - [y_b = c]``, one committed logit and one label);
 * ``w{t}``: the weights after the step, d values in chunks of ``chunk_size``;
@@ -43,13 +44,13 @@ from mechanism.training_proof.arith import (
 )
 from mechanism.training_proof.commit import Shard, TrainerCommitment, batch_positions, hyper_hash
 from mechanism.training_proof.spec import Hyper, ModelSpec
-from mechanism.training_proof.train import errors_from_z, fast_a, fast_e, fast_w, fast_z
+from mechanism.training_proof.train import errors_from_z, fast_e, fast_w, fast_z
 
 START = -1  # tree id of the agreed starting model
 
 
 def stage_names(spec: ModelSpec, steps: int) -> list[str]:
-    per = ["a", "e", "w"] if spec.kind == "mlp" else ["z", "e", "w"]
+    per = ["z", "e", "w"]
     return [f"{p}{t}" for t in range(1, steps + 1) for p in per] + ["u"]
 
 
@@ -58,9 +59,9 @@ def stage_chunk(spec: ModelSpec, name: str) -> int:
 
 
 def stage_length(spec: ModelSpec, hyper: Hyper, name: str) -> int:
-    if name[0] == "a":
-        return hyper.batch * spec.hidden
-    if name[0] in "ez":
+    if name[0] == "z":
+        return hyper.batch * spec.layer1_rows
+    if name[0] == "e":
         return hyper.batch * spec.classes
     return spec.d
 
@@ -112,14 +113,20 @@ class Setting:
         return self.names[s][0] == "z"
 
 
+def hidden(z: int) -> int:
+    """MLP hidden pre-activation from its unshifted product: ``clamp(z >> 8, ACT_MAX)``."""
+    return clamp(z >> DATA_FRAC_BITS, ACT_MAX)
+
+
 def z_delta(st: Setting, view: View, s: int, item: int, k: int) -> int:
-    """Contribution of feature chunk k to item ``b*C + c`` of fold stage ``z{t}``:
-    ``sum_{i in chunk k} W_c[i] x_b[i]`` (exact; chunk k of row c of ``w{t-1}`` and chunk
-    k of example b of the schedule)."""
+    """Contribution of feature chunk k to item ``b*L + r`` of fold stage ``z{t}``:
+    ``sum_{i in chunk k} W_r[i] x_b[i]`` (exact; chunk k of first-layer row r of
+    ``w{t-1}`` and chunk k of example b of the schedule)."""
     spec = st.spec
     t = int(st.names[s][1:])
-    prev, pos = st.prev_tree(t), st.batch(t)[item // spec.classes]
-    c, ch = item % spec.classes, spec.chunk_size
+    L = spec.layer1_rows
+    prev, pos = st.prev_tree(t), st.batch(t)[item // L]
+    c, ch = item % L, spec.chunk_size
     s0 = spec.row_start(1, c) + k * ch
     return sum(view.get(prev, s0 + i) * view.feat(pos, k * ch + i) for i in range(ch))
 
@@ -134,27 +141,24 @@ def leaf_values(st: Setting, view: View, s: int, j: int) -> list[int]:
         return [view.get(last, k) - view.get(START, k) for k in range(j * c, min((j + 1) * c, spec.d))]
     t = int(name[1:])
     prev, batch = st.prev_tree(t), st.batch(t)
-    P, C, H = spec.row_len, spec.classes, spec.hidden
+    C, H = spec.classes, spec.hidden
+    z_tree = st.index(f"z{t}")
 
     def row(layer: int, r: int, n: int) -> list[int]:
         s0 = spec.row_start(layer, r)
         return [view.get(prev, s0 + i) for i in range(n)]
 
-    def example(pos: int) -> list[int]:
-        return [view.feat(pos, i) for i in range(P)]
+    def act(b: int, h: int) -> int:
+        return hidden(view.get(z_tree, b * H + h))
 
-    if name[0] == "a":
-        b, h = divmod(j, H)
-        return [clamp(dot_shift(row(1, h, P), example(batch[b]), DATA_FRAC_BITS), ACT_MAX)]
     if name[0] == "z":  # the whole fold (the game only ever re-executes one chunk of it)
         return [sum(z_delta(st, view, s, j, k) for k in range(st.row_chunks))]
     if name[0] == "e":
         b, c = divmod(j, C)
         lab = view.label(batch[b])
         if spec.kind == "logreg":
-            return [error(view.get(st.index(f"z{t}"), j) >> DATA_FRAC_BITS, lab, c)]
-        a_tree = st.index(f"a{t}")
-        hin = [ONE] + [max(0, view.get(a_tree, b * H + h)) for h in range(H)]
+            return [error(view.get(z_tree, j) >> DATA_FRAC_BITS, lab, c)]
+        hin = [ONE] + [max(0, act(b, h)) for h in range(H)]
         hin += [0] * (spec.row_len2 - len(hin))
         return [error(dot_shift(row(2, c, spec.row_len2), hin, FRAC_BITS), lab, c)]
     # weights chunk j: lies inside one row
@@ -168,12 +172,11 @@ def leaf_values(st: Setting, view: View, s: int, j: int) -> list[int]:
         coefs = [view.get(e_tree, b * C + r) for b in range(B)]
         ins = [[view.feat(batch[b], col0 + i) for i in range(width)] for b in range(B)]
         return update(old, coefs, ins, DATA_FRAC_BITS, hy.lr_q)
-    a_tree = st.index(f"a{t}")
     if layer == 1:
         w2col = [view.get(prev, spec.row_start(2, c) + 1 + r) for c in range(C)]
         coefs = []
         for b in range(B):
-            if view.get(a_tree, b * H + r) > 0:
+            if act(b, r) > 0:
                 coefs.append(sum(w2col[c] * view.get(e_tree, b * C + c) for c in range(C)) >> FRAC_BITS)
             else:
                 coefs.append(0)
@@ -184,7 +187,7 @@ def leaf_values(st: Setting, view: View, s: int, j: int) -> list[int]:
     def hin_at(b: int, k: int) -> int:
         if k == 0:
             return ONE
-        return max(0, view.get(a_tree, b * H + k - 1)) if k <= H else 0
+        return max(0, act(b, k - 1)) if k <= H else 0
 
     ins = [[hin_at(b, col0 + i) for i in range(width)] for b in range(B)]
     return update(old, coefs, ins, FRAC_BITS, hy.lr_q)
@@ -260,17 +263,14 @@ def run_trace(st: Setting, shard: Shard, w0: np.ndarray, corrupt: Corruption | N
         idx = torch.tensor(st.batch(t), dtype=torch.int64)
         X, y = X_all[idx], y_all[idx]
         A = None
+        Z = fast_z(spec, w, X)
+        t_train += time.perf_counter() - t1
+        Z = emit(f"z{t}", Z).view(hy.batch, spec.layer1_rows)
+        t1 = time.perf_counter()
         if spec.kind == "logreg":
-            Z = fast_z(spec, w, X)
-            t_train += time.perf_counter() - t1
-            Z = emit(f"z{t}", Z).view(hy.batch, spec.classes)
-            t1 = time.perf_counter()
             E = errors_from_z(Z, y, spec.classes)
-        elif spec.kind == "mlp":
-            A = fast_a(spec, w, X)
-            t_train += time.perf_counter() - t1
-            A = emit(f"a{t}", A).view(hy.batch, spec.hidden)
-            t1 = time.perf_counter()
+        else:
+            A = (Z >> DATA_FRAC_BITS).clamp(-ACT_MAX, ACT_MAX)
             E = fast_e(spec, w, X, y, A)
         t_train += time.perf_counter() - t1
         E = emit(f"e{t}", E).view(hy.batch, spec.classes)

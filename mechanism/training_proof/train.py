@@ -91,9 +91,10 @@ def _hin(spec: ModelSpec, A: torch.Tensor) -> torch.Tensor:
 
 
 def fast_z(spec: ModelSpec, w: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
-    """Exact unshifted logits (B, C) of logistic regression: ``X W^T`` (at 28 fractional
-    bits; below 2^56 by the bounds of :mod:`.arith`)."""
-    return X @ w.view(spec.classes, spec.row_len).T
+    """Exact unshifted first-layer products (B, L): ``X W^T`` for the logits (logreg) or
+    the hidden units (MLP), at 28 fractional bits (below 2^56 by the bounds of
+    :mod:`.arith`)."""
+    return X @ w[: spec.w2_offset].view(spec.layer1_rows, spec.row_len).T
 
 
 def errors_from_z(Z: torch.Tensor, y: torch.Tensor, C: int) -> torch.Tensor:

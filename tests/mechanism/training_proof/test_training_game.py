@@ -56,13 +56,15 @@ def test_disputing_an_honest_trainer_never_wins() -> None:
     assert set(wins) == {"proposer"}
 
 
-def test_fold_partial_sums_total_each_logit_and_each_verifies() -> None:
-    """Every z item's per-chunk partial sums total the committed logit; every sum leaf
-    verifies, a wrong one does not, a tampered proof is rejected, padding must be zero."""
+@pytest.mark.parametrize("model", ["logreg", "mlp"])
+def test_fold_partial_sums_total_each_product_and_each_verifies(model: str) -> None:
+    """Every z item's per-chunk partial sums total the committed first-layer product; every
+    sum leaf verifies, a wrong one does not, a tampered proof is rejected, padding must be
+    zero."""
     from mechanism.commitment import SUM_ZERO, sum_leaf
     from mechanism.training_proof.game import verify_sum_step
 
-    tr = demo_trace("logreg", steps=2, seed=3, chunk=8, arity=4, features=40)  # R = 6 chunks per row
+    tr = demo_trace(model, steps=2, seed=3, chunk=8, arity=4, features=40)  # R = 6 chunks per row
     st_, prover = tr.setting, TrainingProver(tr)
     ctx = context(st_, tr.shard.root, tr.start_tree.root, tr.roots)
     folds = [s for s in range(len(st_.names)) if st_.is_fold(s)]
@@ -85,36 +87,42 @@ def test_fold_partial_sums_total_each_logit_and_each_verifies() -> None:
                     verify_sum_step(st_, ctx, s, item, k, claimed, tamper(proof))
 
 
-def test_logreg_trace_stages_equal_the_reference() -> None:
-    """The committed logits, errors and weights of every step are the pure-Python
-    reference's (errors from the unshifted logit: ``sigmoid(z >> 8) - onehot``)."""
+@pytest.mark.parametrize("model", ["logreg", "mlp"])
+def test_trace_stages_equal_the_reference(model: str) -> None:
+    """The committed first-layer products, errors and weights of every step are the
+    pure-Python reference's (logreg errors from the unshifted logit,
+    ``sigmoid(z >> 8) - onehot``; MLP hidden pre-activations ``clamp(z >> 8)``)."""
     from mechanism.training_proof.arith import DATA_FRAC_BITS, error
+    from mechanism.training_proof.trace import hidden
     from mechanism.training_proof.train import reference_step
 
-    tr = demo_trace("logreg", steps=3, seed=5, chunk=16, arity=2)
+    tr = demo_trace(model, steps=3, seed=5, chunk=16, arity=2)
     st_, sh = tr.setting, tr.shard
-    C, w = st_.spec.classes, tr.w0.tolist()
+    C, L, P, w = st_.spec.classes, st_.spec.layer1_rows, st_.spec.row_len, tr.w0.tolist()
     for t in range(1, 4):
         pos = st_.batch(t)
         xs, ys = [sh.features[p].tolist() for p in pos], [int(sh.labels[p]) for p in pos]
-        _, e, w = reference_step(st_.spec, st_.hyper, w, xs, ys)
+        prev = tr.vector(st_.prev_tree(t)).tolist()
+        a, e, w = reference_step(st_.spec, st_.hyper, w, xs, ys)
         z = tr.values[st_.index(f"z{t}")].tolist()
-        assert z == [sum(a * b for a, b in zip(w_row, x, strict=True)) for x in xs
-                     for w_row in [tr.vector(st_.prev_tree(t))[c * st_.spec.row_len:(c + 1) * st_.spec.row_len].tolist()
-                                   for c in range(C)]]
-        assert e == tr.values[st_.index(f"e{t}")].tolist() == [
-            error(z[q] >> DATA_FRAC_BITS, ys[q // C], q % C) for q in range(len(z))]
+        assert z == [sum(u * v for u, v in zip(prev[r * P:(r + 1) * P], x, strict=True)) for x in xs for r in range(L)]
+        assert e == tr.values[st_.index(f"e{t}")].tolist()
+        if model == "logreg":
+            assert e == [error(z[q] >> DATA_FRAC_BITS, ys[q // C], q % C) for q in range(len(z))]
+        else:
+            assert a == [hidden(v) for v in z]
         assert w == tr.values[st_.index(f"w{t}")].tolist()
 
 
-def test_games_reaching_a_logit_sum_tree_are_won_by_the_honest_side() -> None:
-    """Lies in (and false disputes of) the logits descend the item's sum tree; the honest
-    side wins all of them, every strategy, either liar."""
+@pytest.mark.parametrize("model", ["logreg", "mlp"])
+def test_games_reaching_a_sum_tree_are_won_by_the_honest_side(model: str) -> None:
+    """Lies in (and false disputes of) the first-layer products descend the item's sum
+    tree; the honest side wins all of them, every strategy, either liar."""
     reached: set[tuple[str, str]] = set()
     for liar in ("trainer", "challenger"):
         for strategy in STRATEGIES:
             for seed in range(40):
-                tr = _trace("logreg", 2, 8, 2)
+                tr = _trace(model, 2, 8, 2)
                 res, g = play_training(tr, liar, strategy, np.random.default_rng(seed))  # type: ignore[arg-type]
                 assert res.honest_won, res
                 assert res.moves <= res.move_bound
