@@ -150,8 +150,9 @@ class MaliciousToleranceResults(SectionResults):
     regenerated_sha256: str  # content SHA-256 of the table regenerated from this run's grid
     regenerated_path: str
     full_grid: bool  # this run's grid is the default grid (the shipped table's)
-    chosen_rule: str  # the recommendation's rule
-    chosen_beta: float  # the tolerance the recommendation used for it
+    chosen_rule: str  # the recommendation's rule ("" if the default scenario has no design)
+    chosen_beta: float  # the tolerance the recommendation used for it (NaN without a design)
+    infeasible: str = ""  # why the default scenario has no design, if it has none
 
     @property
     def shipped_sha256(self) -> str:
@@ -238,10 +239,13 @@ class MaliciousToleranceResults(SectionResults):
             out.append(Verdict("shipped tolerance table regenerated", self.table_matches,
                                f"content SHA-256 {self.regenerated_sha256[:12]} vs shipped {self.shipped_sha256[:12]}"))
         design = self.shipped.rules.get(self.chosen_rule)
-        out.append(Verdict("design tolerance = measured worst case",
-                           design is not None and design.beta == self.chosen_beta,
-                           f"{self.chosen_rule}: design {self.chosen_beta:g}, table "
-                           f"{_fmt_beta(None if design is None else design.beta)}"))
+        if self.chosen_rule:
+            out.append(Verdict("design tolerance = measured worst case",
+                               design is not None and design.beta == self.chosen_beta,
+                               f"{self.chosen_rule}: design {self.chosen_beta:g}, table "
+                               f"{_fmt_beta(None if design is None else design.beta)}"))
+        else:
+            out.append(Verdict("a rule covers the default scenario's malicious fraction", False, self.infeasible))
         for d in self.finding_summary().values():
             out.append(Verdict(f"{d['attack']} breaks {d['rule']} ({d['reference']})", d["reproduced"],
                                f"reproduced in {len(d['yes'])} of {len(d['yes']) + len(d['no'])} (model, alpha) slices"))
@@ -252,6 +256,11 @@ class MaliciousToleranceResults(SectionResults):
         return out
 
     def measurements(self) -> list[Measurement]:
+        if not self.chosen_rule:
+            best = max(self.shipped.complete().items(), key=lambda kv: kv[1], default=("none", 0.0))
+            return [Measurement(f"largest tolerance beta* ({best[0]})", best[1], "malicious fraction",
+                                self.shipped.source, f"{self.shipped.path}; SHA-256 {self.shipped.sha256[:12]}; "
+                                f"alpha {self.shipped.alpha}")]
         return [Measurement(f"tolerance beta* of {self.chosen_rule}", self.chosen_beta, "malicious fraction", self.shipped.source,
                             f"{self.shipped.path}; SHA-256 {self.shipped.sha256[:12]}; alpha {self.shipped.alpha}")]
 
@@ -308,7 +317,13 @@ def run(ctx: ReportContext) -> MaliciousToleranceResults:
     seeds = 2 if ctx.quick else grid.seeds
     norm_runs = run_configs(norm_bound_configs(grid.base, model, rounds, hi, seeds, grid.seed), cache)
     norm = norm_bound_summary(norm_runs, DEFAULT_DELTA)
-    rec = recommendation()
+    from mechanism.errors import InfeasibleError
+
+    try:
+        rec = recommendation()
+        chosen, beta, why = rec.rule.name, float(rec.rule.tolerance), ""
+    except InfeasibleError as exc:
+        chosen, beta, why = "", math.nan, str(exc)
     return MaliciousToleranceResults(
         grid=grid, base=dataclasses.asdict(grid.base), total_runs=total,
         compute_seconds=round(float(runs.seconds.sum()), 1), delta=DEFAULT_DELTA, confidence=0.95,
@@ -317,7 +332,7 @@ def run(ctx: ReportContext) -> MaliciousToleranceResults:
         norm_setup={"model": model, "rounds": rounds, "alpha": hi, "seeds": seeds, "trainers": grid.base.n_trainers},
         mean_verdict=unbounded_mean_verdict(norm), shipped=load_tolerance_table(),
         regenerated_sha256=table["provenance"]["content_sha256"], regenerated_path=str(path), full_grid=full,
-        chosen_rule=rec.rule.name, chosen_beta=float(rec.rule.tolerance),
+        chosen_rule=chosen, chosen_beta=beta, infeasible=why,
     )
 
 
@@ -383,6 +398,17 @@ def text(results: MaliciousToleranceResults) -> str:
     conv = ", ".join(f"{k}: {'round ' + str(v) if v else 'not converged'}" for k, v in r.clean_converged.items())
     shipped = r.shipped
     design = r.shipped.rules.get(r.chosen_rule)
+    betas = shipped.complete()
+    per_rule = ", ".join(f"{k} {_fmt_beta(v)}" for k, v in sorted(betas.items(), key=lambda kv: (-kv[1], kv[0])))
+    if r.chosen_rule:
+        used = (f"the design tolerance of the recommended rule {r.chosen_rule} is "
+                f"{_fmt_beta(None if design is None else design.beta)} (worst attack "
+                f"{None if design is None else design.worst_attack}, model {None if design is None else design.worst_model}); "
+                f"the recommendation used {r.chosen_beta:g} ("
+                + ("the same number" if design is not None and design.beta == r.chosen_beta else "**a different number**")
+                + ").")
+    else:
+        used = f"**no rule covers the default scenario**: {r.infeasible}."
     if r.full_grid:
         regen = (f"This run regenerated the table from the default grid ({r.regenerated_path}); its content SHA-256 "
                  f"`{r.regenerated_sha256[:16]}` " + ("matches" if r.table_matches else "**differs from**")
@@ -414,10 +440,8 @@ every cell's accuracy, CI, loss and backdoor success is in
 The shipped table `{shipped.path.split('/')[-1]}` (SHA-256 `{shipped.sha256[:16]}`, {shipped.source}, git commit
 `{str(shipped.provenance.get('git_commit', 'unknown'))[:12]}`, seeds {shipped.provenance.get('seeds')}) is read
 through one function by `orfl recommend`, the ABM and this report. At its most heterogeneous measured alpha
-({shipped.alpha}) the design tolerance of the recommended rule {r.chosen_rule} is
-{_fmt_beta(None if design is None else design.beta)} (worst attack {None if design is None else design.worst_attack},
-model {None if design is None else design.worst_model}); the recommendation used {r.chosen_beta:g}
-({'the same number' if design is not None and design.beta == r.chosen_beta else '**a different number**'}).
+({shipped.alpha:g}; measured: {', '.join(f'{a:g}' for a in shipped.alphas)}) the design tolerances (worst case over
+attacks and models, lower 95% CI end) are: {per_rule}. At that alpha {used}
 {regen} The literature column is the cited comparison the economics used before this measurement; it is not
 used by any computation.
 """, "### Published findings\n", _findings_text(r)]

@@ -119,5 +119,10 @@ def test_section_prose_follows_the_results(tmp_path, monkeypatch):
     assert "**differs from**" in mt.text(stale) and not next(v for v in stale.verdicts() if "regenerated" in v.name).passed
     same = dataclasses.replace(r, full_grid=True, regenerated_sha256=r.shipped_sha256)
     assert " matches" in mt.text(same) and next(v for v in same.verdicts() if "regenerated" in v.name).passed
-    wrong = dataclasses.replace(r, chosen_beta=r.chosen_beta + 0.1)
-    assert "**a different number**" in mt.text(wrong)
+    rule, beta = next(iter(r.shipped.complete().items()))
+    right = dataclasses.replace(r, chosen_rule=rule, chosen_beta=beta, infeasible="")
+    assert "(the same number)" in mt.text(right) and next(v for v in right.verdicts() if "design" in v.name).passed
+    wrong = dataclasses.replace(right, chosen_beta=beta + 0.1)
+    assert "**a different number**" in mt.text(wrong) and not next(v for v in wrong.verdicts() if "design" in v.name).passed
+    none = dataclasses.replace(r, chosen_rule="", chosen_beta=float("nan"), infeasible="no rule tolerates 0.15")
+    assert "**no rule covers the default scenario**: no rule tolerates 0.15." in mt.text(none)
