@@ -73,6 +73,7 @@ SECTIONS: list[str] = [
     "analyses.censorship",
     "analyses.bond_sizing",
     "analyses.challenge_period",
+    "analyses.threat_model",
     "analyses.verifier_dilemma",
     "analyses.malicious_tolerance",
     "analyses.abm_validation",
