@@ -6,10 +6,9 @@ committing its intermediate states, in the same run.
 For each model and input width the disputed trainer trains ``--steps`` integer SGD steps
 on a synthetic 10-class shard (seeded). Gas: for every stage kind (error leaf, weight
 chunk, update chunk, and the partial sum of a first-layer product, ``z``) a full game is forced to the first leaf of
-that kind in the last step (challenge, the whole descent, the one-step) and, for
-logistic regression, replayed in the EVM against ``TrainingStep.vy`` (execution +
-intrinsic gas). The MLP's one-step is not on chain yet: its moves and one-step calldata
-are reported. Commit overhead: seconds spent committing every stage vector divided by
+that kind in the last step (challenge, the whole descent, the one-step) and replayed in
+the EVM against ``TrainingStep.vy`` (execution + intrinsic gas; the MLP's weight stage
+is measured on a W1 chunk, its first leaf). Commit overhead: seconds spent committing every stage vector divided by
 seconds spent training (median of ``--repeats`` runs).
 """
 

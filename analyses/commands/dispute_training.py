@@ -4,7 +4,7 @@ The disputed trainer is trainer 0 of an IID split of digits over ``--trainers``;
 trains ``--local-steps`` integer SGD steps from the round's global model, commits every
 stage root (mechanism/training_proof), and either it lies (``--liar trainer``), a
 challenger disputes it falsely (``--liar challenger``), or nobody disputes. With
-``--evm`` (logistic regression) every move is replayed in the EVM against
+``--evm`` (logistic regression or the MLP) every move is replayed in the EVM against
 ``TrainingStep.vy`` and the gas is measured there.
 """
 
@@ -46,7 +46,7 @@ def run(model: str, trainers: int, steps: int, liar: str, strategy: str, chunk: 
                    gas_per_move=[{"move": k, "exec": e, "total": t} for k, e, t in ev.gas],
                    evm_winner="trainer" if ev.winner == "proposer" else ev.winner)
     elif game is not None:
-        out.update(gas_source="none (the on-chain one-step covers logreg)", gas_total=None,
+        out.update(gas_source="none (run with --evm; the on-chain bounds: chunk <= 64, B*C <= 512)", gas_total=None,
                    calldata_bytes=res.calldata_bytes, gas_per_move=[])
     else:
         out.update(gas_source="none", gas_total=0, calldata_bytes=0, gas_per_move=[])

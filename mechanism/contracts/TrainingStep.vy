@@ -21,6 +21,10 @@
         sum leaves 0x03) and mechanism/training_proof/commit.py's (example leaves 0x05);
         values are little-endian int64; shifts are arithmetic (floor), divisions floor.
         Size bounds are compile-time constants (the driver sets them to fit a model).
+        The e and w one-steps of both models do not fit one contract under the EIP-170
+        code-size limit (24,576 bytes), so the driver compiles one variant per model: it
+        keeps the lines between "@model <kind> begin" and "@model <kind> end" of that
+        model and drops the other model's block; everything else is shared.
 """
 
 import merkle_lib
@@ -31,6 +35,7 @@ MAX_STAGES: constant(uint256) = 512
 MAX_PATH: constant(uint256) = 2048
 MAX_DATA: constant(uint256) = 8224
 MAX_B: constant(uint256) = 64
+MAX_LOOP: constant(uint256) = 4096
 MAX_C: constant(uint256) = 64
 
 OPEN: constant(uint256) = 0
@@ -42,6 +47,7 @@ ITEM: constant(uint256) = 5
 
 ONE: constant(int256) = 1048576
 WMAX: constant(int256) = 33554431
+AMAX: constant(int256) = 1073741823
 
 event Finished:
     winner: address
@@ -55,6 +61,9 @@ data_root: public(bytes32)
 seed: public(bytes32)
 m: public(uint256)
 classes: public(uint256)
+hidden: public(uint256)
+l1: public(uint256)
+row2: public(uint256)
 row: public(uint256)
 d: public(uint256)
 chunk: public(uint256)
@@ -80,7 +89,7 @@ winner: public(address)
 def __init__(proposer: address, challenger: address, stage_roots: DynArray[bytes32, MAX_STAGES],
              start_root: bytes32, data_root: bytes32, seed: bytes32, m: uint256, classes: uint256,
              row: uint256, chunk: uint256, arity: uint256, batch: uint256, steps: uint256, lr_q: int256,
-             clock: uint256):
+             clock: uint256, hidden: uint256, row2: uint256):
     assert arity in [2, 4, 8, 16], "arity"
     assert chunk >= 1 and chunk <= MAX_C and row % chunk == 0, "chunk"
     assert len(stage_roots) == 3 * steps + 1, "stages"
@@ -93,8 +102,15 @@ def __init__(proposer: address, challenger: address, stage_roots: DynArray[bytes
     self.seed = seed
     self.m = m
     self.classes = classes
+    self.hidden = hidden
+    self.row2 = row2
+    l1: uint256 = classes
+    if hidden > 0:
+        l1 = hidden
+        assert row2 % chunk == 0 and row2 > hidden and row2 <= 128, "row2"
+    self.l1 = l1
     self.row = row
-    self.d = classes * row
+    self.d = l1 * row + classes * row2
     self.chunk = chunk
     self.arity = arity
     self.batch = batch
@@ -123,7 +139,9 @@ def _depth(leaves: uint256, k: uint256) -> uint256:
 @internal
 @view
 def _leaves(s: uint256) -> uint256:
-    if s < 3 * self.steps and s % 3 != 2:
+    if s < 3 * self.steps and s % 3 == 0:
+        return self.batch * self.l1
+    if s < 3 * self.steps and s % 3 == 1:
         return self.batch * self.classes
     return (self.d + self.chunk - 1) // self.chunk
 
@@ -211,6 +229,21 @@ def _open_example(pos: uint256, label: int256, froot: bytes32, dsibs: DynArray[b
     leaf: bytes32 = sha256(concat(b"\x05", convert(pos, bytes32), merkle_lib._le8(label), froot))
     dd: uint256 = self._depth(self.m, self.arity)
     assert self._climb(leaf, pos, dsibs, off, self.arity, dd) == self.data_root, "example"
+
+
+@internal
+@view
+def _open(vals: Bytes[MAX_DATA], first: uint256, n: uint256, width: uint256, idx0: uint256, stride: uint256,
+          sibs: DynArray[bytes32, MAX_PATH], off: uint256, root: bytes32, dep: uint256):
+    """Open n leaves of `width` values each, vals[first + q * width ..], at indices
+    idx0 + q * stride, paths back to back in sibs (q-th path at off + q * dep * (k - 1))."""
+    k: uint256 = self.arity
+    for q: uint256 in range(MAX_LOOP):
+        if q >= n:
+            break
+        i: uint256 = idx0 + q * stride
+        h: bytes32 = sha256(concat(b"\x00", convert(i, bytes32), slice(vals, 8 * (first + q * width), 8 * width)))
+        assert self._climb(h, i, sibs, off + q * dep * (k - 1), k, dep) == root, "leaf"
 
 
 @internal
@@ -417,8 +450,8 @@ def onestep_z(wc: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], xc: Bytes
         else:
             self._finish(self.challenger, "one-step: padding")
         return
-    b: uint256 = self.item // self.classes
-    c: uint256 = self.item % self.classes
+    b: uint256 = self.item // self.l1
+    c: uint256 = self.item % self.l1
     t: uint256 = s // 3 + 1
     k: uint256 = self.arity
     nb: uint256 = 8 * ch
@@ -426,10 +459,8 @@ def onestep_z(wc: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], xc: Bytes
     dw: uint256 = self._depth((self.d + ch - 1) // ch, k)
     pos: uint256 = self._example_pos(t, b)
     self._open_example(pos, label, froot, dsibs, 0)
-    wl: bytes32 = sha256(concat(b"\x00", convert(c * R + q, bytes32), slice(wc, 0, nb)))
-    assert self._climb(wl, c * R + q, wsibs, 0, k, dw) == self._prev_root(s), "weights"
-    xl: bytes32 = sha256(concat(b"\x00", convert(q, bytes32), slice(xc, 0, nb)))
-    assert self._climb(xl, q, xsibs, 0, k, self._depth(R, k)) == froot, "features"
+    self._open(wc, 0, 1, ch, c * R + q, 1, wsibs, 0, self._prev_root(s), dw)
+    self._open(xc, 0, 1, ch, q, 1, xsibs, 0, froot, self._depth(R, k))
     acc: int256 = 0
     for i: uint256 in range(MAX_C):
         if i >= ch:
@@ -442,6 +473,7 @@ def onestep_z(wc: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], xc: Bytes
         self._finish(self.challenger, "one-step: claim wrong")
 
 
+# @model logreg begin
 @external
 def onestep_e(z: int256, zsibs: DynArray[bytes32, MAX_PATH], label: int256, froot: bytes32,
               dsibs: DynArray[bytes32, MAX_PATH]):
@@ -451,7 +483,7 @@ def onestep_e(z: int256, zsibs: DynArray[bytes32, MAX_PATH], label: int256, froo
     """
     self._check_turn(self.challenger, ONESTEP)
     s: uint256 = self.stage
-    assert s < 3 * self.steps and s % 3 == 1, "stage"
+    assert s < 3 * self.steps and s % 3 == 1 and self.hidden == 0, "stage"
     if self._padding():
         return
     j: uint256 = self.pos
@@ -479,7 +511,7 @@ def onestep_w(old: Bytes[MAX_DATA], osibs: DynArray[bytes32, MAX_PATH], es: Byte
     """
     self._check_turn(self.challenger, ONESTEP)
     s: uint256 = self.stage
-    assert s < 3 * self.steps and s % 3 == 2, "stage"
+    assert s < 3 * self.steps and s % 3 == 2 and self.hidden == 0, "stage"
     if self._padding():
         return
     j: uint256 = self.pos
@@ -527,6 +559,9 @@ def onestep_w(old: Bytes[MAX_DATA], osibs: DynArray[bytes32, MAX_PATH], es: Byte
     self._verdict(sha256(concat(b"\x00", convert(j, bytes32), slice(abi_encode(out), 0, nb))))
 
 
+# @model logreg end
+
+
 @external
 def onestep_u(ws: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], w0: Bytes[MAX_DATA],
               w0sibs: DynArray[bytes32, MAX_PATH]):
@@ -543,10 +578,8 @@ def onestep_u(ws: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], w0: Bytes
     nb: uint256 = 8 * width
     assert len(ws) == nb + 32 and len(w0) == nb + 32, "sizes"
     dw: uint256 = self._depth((self.d + ch - 1) // ch, k)
-    hs: bytes32 = sha256(concat(b"\x00", convert(j, bytes32), slice(ws, 0, nb)))
-    assert self._climb(hs, j, wsibs, 0, k, dw) == self.stage_roots[s - 1], "weights"
-    h0: bytes32 = sha256(concat(b"\x00", convert(j, bytes32), slice(w0, 0, nb)))
-    assert self._climb(h0, j, w0sibs, 0, k, dw) == self.start_root, "start"
+    self._open(ws, 0, 1, width, j, 1, wsibs, 0, self.stage_roots[s - 1], dw)
+    self._open(w0, 0, 1, width, j, 1, w0sibs, 0, self.start_root, dw)
     out: uint256[16] = empty(uint256[16])
     for i: uint256 in range(MAX_C):
         if i >= width:
@@ -554,3 +587,200 @@ def onestep_u(ws: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], w0: Bytes
         v: int256 = self._val(ws, i) - self._val(w0, i)
         out[i // 4] |= convert(merkle_lib._le8(v), uint256) << (192 - 64 * (i % 4))
     self._verdict(sha256(concat(b"\x00", convert(j, bytes32), slice(abi_encode(out), 0, nb))))
+
+
+# @model mlp begin
+# ------------------------------------------------------------------ MLP one-steps
+# (hidden > 0: W1 has `hidden` rows of `row` weights, then W2 has `classes` rows of
+# `row2` weights; the hidden pre-activation is a = clamp(z >> 8, AMAX), its input to the
+# output layer relu(a); docs/training_proof.md, "Rounding rules")
+
+@internal
+@pure
+def _relu_act(z: int256) -> int256:
+    return max(min(z >> 8, AMAX), 0)
+
+
+@external
+def onestep_e2(w2: Bytes[MAX_DATA], wsibs: DynArray[bytes32, MAX_PATH], zs: Bytes[MAX_DATA],
+               zsibs: DynArray[bytes32, MAX_PATH], label: int256, froot: bytes32,
+               dsibs: DynArray[bytes32, MAX_PATH]):
+    """
+    @notice MLP error leaf (b, c): row c of W2 (row2 values, its row2 / chunk chunks opened
+            back to back under w_{t-1}), the H agreed z_t[b, h] (one leaf each) and the
+            label of example b; e = sigmoid((W2_c . [ONE, relu(a_b), 0..]) >> 20) - onehot.
+    """
+    self._check_turn(self.challenger, ONESTEP)
+    s: uint256 = self.stage
+    assert s < 3 * self.steps and s % 3 == 1 and self.hidden > 0, "stage"
+    if self._padding():
+        return
+    j: uint256 = self.pos
+    C: uint256 = self.classes
+    H: uint256 = self.hidden
+    b: uint256 = j // C
+    c: uint256 = j % C
+    ch: uint256 = self.chunk
+    k: uint256 = self.arity
+    P2: uint256 = self.row2
+    assert len(w2) == 8 * P2 + 32 and len(zs) == 8 * H + 32, "sizes"
+    dw: uint256 = self._depth((self.d + ch - 1) // ch, k)
+    self._open(w2, 0, P2 // ch, ch, (self.l1 * self.row + c * P2) // ch, 1, wsibs, 0, self._prev_root(s), dw)
+    self._open(zs, 0, H, 1, b * H, 1, zsibs, 0, self.stage_roots[s - 1], self._depth(self.batch * H, k))
+    self._open_example(self._example_pos(s // 3 + 1, b), label, froot, dsibs, 0)
+    acc: int256 = self._val(w2, 0) * ONE
+    for h: uint256 in range(MAX_LOOP):
+        if h >= H:
+            break
+        acc += self._val(w2, h + 1) * self._relu_act(self._val(zs, h))
+    e: int256 = self._sigmoid(acc >> 20)
+    if convert(c, int256) == label:
+        e -= ONE
+    self._verdict(sha256(concat(b"\x00", convert(j, bytes32), merkle_lib._le8(e))))
+
+
+@internal
+@view
+def _update_hash(j: uint256, old: Bytes[MAX_DATA], width: uint256, gs: int256[64]) -> bytes32:
+    """Leaf of chunk j after w' = clamp(w - floor(g lr_q / (B 2^16))) (g already shifted)."""
+    out: uint256[16] = empty(uint256[16])
+    den: int256 = convert(self.batch << 16, int256)
+    for i: uint256 in range(MAX_C):
+        if i >= width:
+            break
+        w: int256 = self._val(old, i) - self._floordiv(gs[i] * self.lr_q, den)
+        w = min(max(w, -WMAX), WMAX)
+        out[i // 4] |= convert(merkle_lib._le8(w), uint256) << (192 - 64 * (i % 4))
+    return sha256(concat(b"\x00", convert(j, bytes32), slice(abi_encode(out), 0, 8 * width)))
+
+
+@external
+def onestep_w2(old: Bytes[MAX_DATA], osibs: DynArray[bytes32, MAX_PATH], es: Bytes[MAX_DATA],
+               esibs: DynArray[bytes32, MAX_PATH], zs: Bytes[MAX_DATA], zsibs: DynArray[bytes32, MAX_PATH]):
+    """
+    @notice MLP weight chunk j inside W2 row r: the chunk of w_{t-1}; the B errors
+            e_t[b, r]; for each b the agreed z_t[b, h] of the hidden units whose inputs
+            the chunk's columns multiply (h = col - 1 for 1 <= col <= H), B groups back to
+            back. Inputs are at 20 fractional bits: g = (sum_b e_b hin_b) >> 20.
+    """
+    self._check_turn(self.challenger, ONESTEP)
+    s: uint256 = self.stage
+    assert s < 3 * self.steps and s % 3 == 2 and self.hidden > 0, "stage"
+    if self._padding():
+        return
+    j: uint256 = self.pos
+    ch: uint256 = self.chunk
+    k: uint256 = self.arity
+    B: uint256 = self.batch
+    C: uint256 = self.classes
+    H: uint256 = self.hidden
+    lo: uint256 = j * ch
+    off: uint256 = self.l1 * self.row
+    assert lo >= off, "layer"
+    width: uint256 = min(ch, self.d - lo)
+    r: uint256 = (lo - off) // self.row2
+    col0: uint256 = (lo - off) % self.row2
+    hlo: uint256 = max(col0, 1) - 1
+    hhi: uint256 = min(col0 + width, H + 1) - 1
+    nz: uint256 = 0
+    if hhi > hlo:
+        nz = hhi - hlo
+    assert len(old) == 8 * width + 32 and len(es) == 8 * B + 32 and len(zs) == 8 * B * nz + 32, "sizes"
+    self._open(old, 0, 1, width, j, 1, osibs, 0, self._prev_root(s), self._depth((self.d + ch - 1) // ch, k))
+    de: uint256 = self._depth(B * C, k)
+    dz: uint256 = self._depth(B * H, k)
+    zroot: bytes32 = self.stage_roots[s - 2]
+    for b: uint256 in range(MAX_B):
+        if b >= B:
+            break
+        self._open(es, b, 1, 1, b * C + r, 1, esibs, b * de * (k - 1), self.stage_roots[s - 1], de)
+        self._open(zs, b * nz, nz, 1, b * H + hlo, 1, zsibs, b * nz * dz * (k - 1), zroot, dz)
+    gs: int256[64] = empty(int256[64])
+    for i: uint256 in range(MAX_C):
+        if i >= width:
+            break
+        col: uint256 = col0 + i
+        g: int256 = 0
+        for b: uint256 in range(MAX_B):
+            if b >= B:
+                break
+            x: int256 = 0
+            if col == 0:
+                x = ONE
+            elif col <= H:
+                x = self._relu_act(self._val(zs, b * nz + col - 1 - hlo))
+            g += self._val(es, b) * x
+        gs[i] = g >> 20
+    self._verdict(self._update_hash(j, old, width, gs))
+
+
+@external
+def onestep_w1(old: Bytes[MAX_DATA], osibs: DynArray[bytes32, MAX_PATH], w2c: Bytes[MAX_DATA],
+               w2sibs: DynArray[bytes32, MAX_PATH], es: Bytes[MAX_DATA], esibs: DynArray[bytes32, MAX_PATH],
+               zs: Bytes[MAX_DATA], zsibs: DynArray[bytes32, MAX_PATH], xs: Bytes[MAX_DATA],
+               xsibs: DynArray[bytes32, MAX_PATH], labels: Bytes[MAX_DATA], froots: DynArray[bytes32, MAX_B],
+               dsibs: DynArray[bytes32, MAX_PATH]):
+    """
+    @notice MLP weight chunk j inside W1 row r: the chunk of w_{t-1}; the C chunks of
+            w_{t-1} holding W2[c, 1 + r]; all B*C errors; the B agreed z_t[b, r]; the B
+            examples' feature chunks with labels, feature roots and data openings.
+            coef_b = [a_br > 0] ((sum_c W2[c, 1 + r] e_bc) >> 20); g = (sum_b coef_b x_b) >> 8.
+    """
+    self._check_turn(self.challenger, ONESTEP)
+    s: uint256 = self.stage
+    assert s < 3 * self.steps and s % 3 == 2 and self.hidden > 0, "stage"
+    if self._padding():
+        return
+    j: uint256 = self.pos
+    t: uint256 = s // 3 + 1
+    ch: uint256 = self.chunk
+    k: uint256 = self.arity
+    B: uint256 = self.batch
+    C: uint256 = self.classes
+    H: uint256 = self.hidden
+    lo: uint256 = j * ch
+    assert lo < H * self.row, "layer"
+    width: uint256 = ch
+    nb: uint256 = 8 * ch
+    r: uint256 = lo // self.row
+    q: uint256 = (lo % self.row) // ch
+    assert len(old) == nb + 32 and len(w2c) == C * nb + 32 and len(es) == 8 * B * C + 32, "sizes"
+    assert len(zs) == 8 * B + 32 and len(xs) == B * nb + 32 and len(labels) == 8 * B + 32, "sizes"
+    assert len(froots) == B, "sizes"
+    dw: uint256 = self._depth((self.d + ch - 1) // ch, k)
+    prev: bytes32 = self._prev_root(s)
+    self._open(old, 0, 1, ch, j, 1, osibs, 0, prev, dw)
+    at: uint256 = H * self.row + 1 + r
+    self._open(w2c, 0, C, ch, at // ch, self.row2 // ch, w2sibs, 0, prev, dw)
+    de: uint256 = self._depth(B * C, k)
+    dz: uint256 = self._depth(B * H, k)
+    dx: uint256 = self._depth(self.row // ch, k)
+    dd: uint256 = self._depth(self.m, k)
+    self._open(es, 0, B * C, 1, 0, 1, esibs, 0, self.stage_roots[s - 1], de)
+    self._open(zs, 0, B, 1, r, H, zsibs, 0, self.stage_roots[s - 2], dz)
+    coefs: int256[MAX_B] = empty(int256[MAX_B])
+    for b: uint256 in range(MAX_B):
+        if b >= B:
+            break
+        self._open_example(self._example_pos(t, b), self._val(labels, b), froots[b], dsibs, b * dd * (k - 1))
+        xl: bytes32 = sha256(concat(b"\x00", convert(q, bytes32), slice(xs, b * nb, nb)))
+        assert self._climb(xl, q, xsibs, b * dx * (k - 1), k, dx) == froots[b], "features"
+        if self._relu_act(self._val(zs, b)) > 0:
+            acc: int256 = 0
+            for c: uint256 in range(MAX_C):
+                if c >= C:
+                    break
+                acc += self._val(w2c, c * ch + at % ch) * self._val(es, b * C + c)
+            coefs[b] = acc >> 20
+    gs: int256[64] = empty(int256[64])
+    for i: uint256 in range(MAX_C):
+        if i >= width:
+            break
+        g: int256 = 0
+        for b: uint256 in range(MAX_B):
+            if b >= B:
+                break
+            g += coefs[b] * self._val(xs, b * width + i)
+        gs[i] = g >> 8
+    self._verdict(self._update_hash(j, old, width, gs))
+# @model mlp end

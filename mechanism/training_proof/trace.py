@@ -174,12 +174,9 @@ def leaf_values(st: Setting, view: View, s: int, j: int) -> list[int]:
         return update(old, coefs, ins, DATA_FRAC_BITS, hy.lr_q)
     if layer == 1:
         w2col = [view.get(prev, spec.row_start(2, c) + 1 + r) for c in range(C)]
-        coefs = []
-        for b in range(B):
-            if act(b, r) > 0:
-                coefs.append(sum(w2col[c] * view.get(e_tree, b * C + c) for c in range(C)) >> FRAC_BITS)
-            else:
-                coefs.append(0)
+        # every error is read (the proof opens all B*C), then masked by the ReLU
+        back = [sum(w2col[c] * view.get(e_tree, b * C + c) for c in range(C)) >> FRAC_BITS for b in range(B)]
+        coefs = [g if act(b, r) > 0 else 0 for b, g in enumerate(back)]
         ins = [[view.feat(batch[b], col0 + i) for i in range(width)] for b in range(B)]
         return update(old, coefs, ins, DATA_FRAC_BITS, hy.lr_q)
     coefs = [view.get(e_tree, b * C + r) for b in range(B)]
