@@ -53,6 +53,11 @@ def register(app: typer.Typer) -> None:
         tolerance_table: Path | None = typer.Option(None, "--tolerance-table", help="Tolerance table: the output of `orfl tolerance` (measured), or a hand-made JSON {rule: tolerance} / CSV rule,tolerance (user). (default: the shipped measured table)"),
         non_iid_alpha: float | None = typer.Option(None, "--non-iid-alpha", help="Trainers' data heterogeneity as a Dirichlet concentration (smaller = more heterogeneous); the table's worst case at the largest measured alpha <= this is used. (default: the most heterogeneous measured)"),
         no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="Skip the +10% sensitivity analysis."),
+        threat_model: str | None = typer.Option(
+            None, "--threat-model",
+            help="TOML threat model (docs/threats.example.toml), or 'default' for the documented defaults "
+                 "(strong censorship, L1 outages, watcher availability). Without it the period and clocks are "
+                 "checked under the design's own censorship assumption only."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
         output: Path | None = typer.Option(None, "-o", "--output",
                                            help="Also write the recommended design (JSON) here, for `orfl simulate --design` and `orfl abm --design`."),
@@ -83,12 +88,14 @@ def register(app: typer.Typer) -> None:
         try:
             inputs = rec.inputs_from_mapping(values, "config" if config is not None else "option")
             table = load_tolerance_table(table_path, inputs.non_iid_alpha)
+            threats = _threats(threat_model)
         except ParameterError as exc:
             typer.echo(f"orfl: error: {exc}", err=True)
             raise typer.Exit(code=2) from None
         if output is not None and (output.is_dir() or not output.parent.is_dir()):
             bad_input("--output", str(output), "a file path in an existing folder")
-        result = rec.recommend(inputs, table, with_sensitivity=not no_sensitivity, user_inputs=frozenset(values))
+        result = rec.recommend(inputs, table, with_sensitivity=not no_sensitivity, user_inputs=frozenset(values),
+                               threats=threats)
         data = result.to_dict()
         if output is not None:
             result.as_design().save(output)
@@ -96,6 +103,17 @@ def register(app: typer.Typer) -> None:
             emit_json(data)
             return
         _print(data)
+
+
+def _threats(spec: str | None) -> Any:
+    """The ``--threat-model`` argument: None, the documented defaults, or a TOML file."""
+    from mechanism.economics.threats import ThreatModel, load_threat_model
+
+    if spec is None:
+        return None
+    if spec == "default":
+        return ThreatModel()
+    return load_threat_model(spec)
 
 
 def _print(data: dict[str, Any]) -> None:

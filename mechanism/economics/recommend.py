@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from mechanism.economics.scenario import (
     Interval,
     box_vertices,
 )
+from mechanism.economics.threats import ThreatModel, ThreatPeriod, threat_period
 from mechanism.economics.tolerance import ToleranceTable, from_mapping, load_tolerance_table
 from mechanism.errors import InfeasibleError, OrflError, ParameterError
 
@@ -172,6 +173,7 @@ class Recommendation:
     sensitivity: dict[str, dict[str, float | None]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     user_inputs: frozenset[str] = frozenset()  # inputs the user gave (flags or config)
+    threat: ThreatPeriod | None = None  # the period and game clocks under the threat model
 
     def value(self, name: str) -> float:
         return float(getattr(self, name))
@@ -194,7 +196,8 @@ class Recommendation:
             registration_fee_eth=float(self.registration_fee_eth),
             jackpot_rate=float(self.jackpot_rate),
             detect_blocks=int(self.design.breakdown.detect_blocks),
-            move_clock_blocks=units.hours_to_blocks(i.move_clock_hours),
+            move_clock_blocks=self.threat.game.clock_blocks if self.threat is not None
+            else units.hours_to_blocks(i.move_clock_hours),
             round_blocks=max(1, round(units.BLOCKS_PER_DAY / i.rounds_per_day)),
             dispute_depth=workload.dispute_moves_per_side(i.trainers, i.model_size),
             arity=workload.DISPUTE_ARITY,
@@ -275,6 +278,7 @@ class Recommendation:
             "inputs": self.inputs_with_sources(),
             "assumptions": ASSUMPTIONS,
             "warnings": list(self.warnings),
+            "threat_model": self.threat.as_dict() if self.threat is not None else None,
         }
 
 
@@ -382,15 +386,56 @@ def sensitivity(inputs: DesignInputs, table: ToleranceTable, source: str | None,
     return out
 
 
+def design_threats(inputs: DesignInputs) -> ThreatModel:
+    """The threat model that the design problem itself assumes: independent censoring
+    proposers at the box's largest share q, timed by the attacker, and nothing else (no
+    strong censorship, L1 outages or watcher failures). ``orfl recommend`` checks the
+    period and the game's clocks under it when no threat model is given, so that a large
+    q lengthens the clocks or fails naming them (docs/economics.md, 'Threat model')."""
+    return ThreatModel(censor_fraction=float(inputs.censor_fraction.high), strong_censorship=False,
+                       outage_prob=0.0, common_mode_prob=0.0, watcher_online_prob=1.0)
+
+
+def threats_for(inputs: DesignInputs, threats: ThreatModel | None) -> ThreatModel:
+    """``threats`` with the design's censoring share where the threat file leaves it
+    unset; :func:`design_threats` when None."""
+    if threats is None:
+        return design_threats(inputs)
+    if "censor_fraction" in threats.given:
+        return threats
+    return threats.with_(censor_fraction=float(inputs.censor_fraction.high))
+
+
+def _threat_check(inputs: DesignInputs, res: DesignResult, rule: RuleChoice, model: ThreatModel) -> ThreatPeriod:
+    """The least period and safe game clocks under ``model`` (:func:`threat_period`) for the
+    design's detection and buffer terms, the rule's game and the worst stuffing gain."""
+    bd = res.breakdown
+    return threat_period(
+        model, inputs.target_fraud_probability, detect_blocks=int(bd.detect_blocks), buffer_blocks=int(bd.buffer_blocks),
+        moves_per_side=workload.dispute_moves_per_side(inputs.trainers, inputs.model_size, rule=rule.name),
+        move_clock_blocks=units.hours_to_blocks(inputs.move_clock_hours), lengthen_clocks=True,
+        gain_eth=inputs.value_at_stake_usd.high / inputs.eth_price_usd.low, base_fee_gwei=inputs.gas_price_gwei.low,
+        gas_limit=inputs.block_gas_limit, max_period_blocks=units.hours_to_blocks(inputs.max_period_hours))
+
+
 def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[str, float] | None = None,
               tolerance_source: str | None = None, with_sensitivity: bool = True,
-              user_inputs: frozenset[str] | set[str] = frozenset()) -> Recommendation:
+              user_inputs: frozenset[str] | set[str] = frozenset(),
+              threats: ThreatModel | None = None) -> Recommendation:
     """Recommend a parameter set for ``inputs`` (raises InfeasibleError / ParameterError).
 
     The tolerance comes from ``tolerance_table``: by default the shipped measured table
     (:func:`mechanism.economics.tolerance.load_tolerance_table`) at ``inputs.non_iid_alpha``;
     a plain ``{rule: beta}`` mapping is a user table. ``user_inputs`` names the inputs the
-    user gave (their source is ``user`` in the output)."""
+    user gave (their source is ``user`` in the output).
+
+    The period and the game's move clock are then checked under ``threats`` (default:
+    :func:`design_threats`): the period is the larger of the design's and the threat
+    model's least period (:func:`mechanism.economics.threats.threat_period`; its binding
+    threat is then the period's binding constraint), and the move clock is lengthened
+    until every honest move lands with the required probability; where no period or
+    clock can reach ``target_fraud_probability`` an :class:`InfeasibleError` names the
+    threat or the dispute clocks."""
     if tolerance_table is None:
         table = load_tolerance_table(None, inputs.non_iid_alpha)
     elif isinstance(tolerance_table, ToleranceTable):
@@ -398,6 +443,10 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
     else:
         table = from_mapping(tolerance_table, tolerance_source or "user table")
     rule, res = _solve(inputs, table, tolerance_source)
+    threat = _threat_check(inputs, res, rule, threats_for(inputs, threats))
+    if threat.period_blocks > res.period_blocks:
+        binding = {**res.binding, "challenge_period_blocks": f"threat: {threat.binding_threat}"}
+        res = replace(res, period_blocks=threat.period_blocks, binding=binding)
     bs = ceil_sig(res.sequencer_bond_eth)
     alpha = min(ceil_sig(res.reward_eth / bs), inputs.max_reward_share) if bs > 0 else 0.0
     st = ceil_sig(res.trainer_stake_eth)
@@ -426,6 +475,11 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
             f"burns a {fee:.3g} ETH registration fee ({inputs.trainers * fee:.3g} ETH per tenure for all trainers, "
             f"more than the value at stake); consider permissioned registration, reputation or contribution scoring, "
             "or a smaller poisoning_gain_share if poisoning cannot capture the whole value (docs/economics.md, 'Sybil poisoning')")
+    if threat.game.lengthened:
+        warnings.append(
+            f"dispute clocks: a move clock of {units.hours_to_blocks(inputs.move_clock_hours)} blocks loses an honest move "
+            f"by timeout too often under the threat model; lengthened to {threat.game.clock_blocks} blocks "
+            f"(longest game {threat.game.game_bound_blocks} blocks)")
     if inputs.poisoning_gain_share == 0:
         warnings.append("poisoning_gain_share=0: Sybil poisoning above the tolerance is not deterred")
     sens = sensitivity(inputs, table, tolerance_source, res) if with_sensitivity else {}
@@ -443,7 +497,7 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
         reward_share=alpha, trainer_stake_eth=st, jackpot_rate=phi, jackpot_eth=inputs.jackpot_eth,
         registration_fee_eth=fee, rule=rule, design=res, inputs=inputs, cost_eth_per_assertion=total, sybil=sybil,
         bribery=bribery,
-        sensitivity=sens, warnings=tuple(warnings), user_inputs=frozenset(user_inputs),
+        sensitivity=sens, warnings=tuple(warnings), user_inputs=frozenset(user_inputs), threat=threat,
     )
 
 
