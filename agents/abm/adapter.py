@@ -9,7 +9,7 @@
 * :func:`inspection_game` / :func:`equilibrium` -- the solver's prediction for a config.
 * :func:`tolerance_for` -- the shipped measured tolerance table (``orfl tolerance``),
   read through the same function as ``orfl recommend``.
-* :func:`recommended_config` -- the design of :mod:`mechanism.economics.design` for the
+* :func:`recommended_config` -- the design of :mod:`mechanism.economics.recommend` for the
   default scenario, mapped onto an :class:`~agents.abm.config.ABMConfig` (worst vertex).
 """
 

@@ -16,9 +16,10 @@ One concept per module; import the module you need (nothing heavy is imported he
   problem and result types, the row builders;
 * :mod:`~mechanism.economics.optimum` -- its exact (closed-form) optimum;
 * :mod:`~mechanism.economics.solvers` -- the same LP with cvxpy and scipy;
-* :mod:`~mechanism.economics.design` -- the robust design's entry point (re-exports the above);
 * :mod:`~mechanism.economics.attacks` / :mod:`~mechanism.economics.bruteforce` -- independent
   safety evaluation and brute-force cross-check;
+* :mod:`~mechanism.economics.threats` -- the threat model behind the period and the game's clocks;
+* :mod:`~mechanism.economics.tolerance` -- the measured tolerance table and its provenance;
 * :mod:`~mechanism.economics.recommend` -- the logic behind ``orfl recommend``.
 """
 
@@ -27,7 +28,6 @@ __all__ = [
     "bounds",
     "bruteforce",
     "constraints",
-    "design",
     "inspection",
     "optimum",
     "payoffs",
@@ -36,5 +36,7 @@ __all__ = [
     "remedies",
     "scenario",
     "solvers",
+    "threats",
+    "tolerance",
     "workload",
 ]

@@ -1,4 +1,4 @@
-"""Brute-force cross-check of the robust design (:mod:`mechanism.economics.design`) on
+"""Brute-force cross-check of the robust design (:mod:`mechanism.economics.constraints`, solved by :mod:`~mechanism.economics.optimum`) on
 small grids: :func:`brute_force` and :func:`brute_force_at` (docs/economics.md, 'Solvers').
 
 It knows nothing of the LP: for each period T on a grid it searches zooming grids of

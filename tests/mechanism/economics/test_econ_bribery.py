@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from mechanism.economics import bounds, payoffs
-from mechanism.economics.constraints import Row
-from mechanism.economics.design import bribery_rows, make_problem, period_grid, rhs
+from mechanism.economics.constraints import Row, bribery_rows, make_problem, period_grid, rhs
 from mechanism.economics.scenario import DesignInputs
 
 KW = {"challenger_bond_eth": 2.0, "dispute_cost_eth": 0.05, "verify_cost_eth": 0.01,

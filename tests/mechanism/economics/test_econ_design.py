@@ -9,10 +9,11 @@ import pytest
 
 from mechanism.economics import attacks
 from mechanism.economics.bruteforce import brute_force
-from mechanism.economics.constraints import Var
-from mechanism.economics.design import make_problem, solve_closed_form, solve_cvxpy, solve_linprog
+from mechanism.economics.constraints import Var, make_problem
+from mechanism.economics.optimum import solve_closed_form
 from mechanism.economics.recommend import recommend
 from mechanism.economics.scenario import DesignInputs
+from mechanism.economics.solvers import solve_cvxpy, solve_linprog
 from mechanism.errors import InfeasibleError, ParameterError
 
 #: A hand-made (``user``) tolerance table: these tests check the solver whatever the
