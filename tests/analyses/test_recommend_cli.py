@@ -18,7 +18,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_json_has_the_documented_keys() -> None:
-    out = run("--json")
+    out = run("--json", "--non-iid-alpha", "100")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     for key in ("challenge_period_blocks", "sequencer_bond_eth", "challenger_bond_eth", "reward_share",
@@ -47,7 +47,7 @@ def test_invalid_input_exits_2_with_one_line() -> None:
 
 
 def test_infeasible_exits_1_and_names_constraints() -> None:
-    out = run("--max-period-hours", "4", "--json")
+    out = run("--max-period-hours", "4", "--json", "--non-iid-alpha", "100")
     assert out.returncode == 1
     assert "max_period_hours" in out.stderr and "dispute" in out.stderr and out.stdout == ""
 
@@ -83,7 +83,7 @@ def test_more_invalid_inputs(args: list[str]) -> None:
 
 def test_output_writes_the_design_that_the_json_reports(tmp_path: Path) -> None:
     out_file = tmp_path / "d.json"
-    out = run("--json", "--no-sensitivity", "-o", str(out_file))
+    out = run("--json", "--no-sensitivity", "--non-iid-alpha", "100", "-o", str(out_file))
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     written = json.loads(out_file.read_text())
@@ -160,7 +160,7 @@ def test_missing_rule_is_reported_and_never_recommended(tmp_path: Path) -> None:
     doc["tolerances"] = [r for r in doc["tolerances"] if not (r["rule"] == "median" and r["attack"] == "alie")]
     p = tmp_path / "t.json"
     p.write_text(json.dumps(doc))
-    out = run("--json", "--no-sensitivity", "--tolerance-table", str(p), "--malicious-fraction", "0.05")
+    out = run("--json", "--no-sensitivity", "--tolerance-table", str(p), "--malicious-fraction", "0.05", "--non-iid-alpha", "100")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     missing = {m["rule"]: m["reason"] for m in data["aggregation"]["missing"]}
