@@ -5,7 +5,7 @@ One concept per module; import the module you need (nothing heavy is imported he
 
 * :mod:`~mechanism.units` -- wei/gwei/ETH/USD, blocks/hours/years, dated market defaults;
 * :mod:`~mechanism.economics.workload` -- dispute gas, re-execution time and tolerance table
-  (placeholder defaults until the dispute and tolerance measurements exist);
+  (from the calibrated dispute-game models);
 * :mod:`~mechanism.economics.payoffs` -- sequencer, challenger and trainer payoffs;
 * :mod:`~mechanism.economics.inspection` -- the inspection game, its equilibria, the verifier's dilemma;
 * :mod:`~mechanism.economics.remedies` -- forced errors with jackpots, attention challenges;

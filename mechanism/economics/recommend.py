@@ -70,26 +70,14 @@ def ceil_sig(x: float, digits: int = 3) -> float:
 
 
 def rules_with_dispute_gas() -> tuple[str, ...]:
-    """The rules that have a dispute-gas model, hence may be recommended (the one place
-    that names them: ``workload.RULES_WITH_DISPUTE_GAS`` once every rule's game is
-    measured; until then the keys of the older per-rule extrapolation table)."""
-    names = getattr(workload, "RULES_WITH_DISPUTE_GAS", None)
-    if names is None:
-        names = tuple(getattr(workload, "PLACEHOLDER_RULE_GAS_FACTOR", ()))  # remove once the name above exists
-    return tuple(names)
+    """The rules that have a dispute-gas model, hence may be recommended."""
+    return tuple(workload.RULES_WITH_DISPUTE_GAS)
 
 
 def dispute_gas_source(rule: str) -> dict[str, str]:
-    """Where ``rule``'s dispute gas comes from: ``measured`` (the EVM-calibrated model of
-    its own game) or, honestly labelled, ``extrapolated`` (another rule's game scaled)."""
-    describe = getattr(workload, "dispute_gas_source", None)
-    if callable(describe):
-        return {"source": "measured", "reference": str(describe(rule))}
-    if rule in getattr(workload, "ONCHAIN_RULES", ()):
-        return {"source": "measured",
-                "reference": "EVM-calibrated model of this rule's game (mechanism/dispute/gas.py, worst_case)"}
-    return {"source": "extrapolated",
-            "reference": "the mean's EVM-calibrated game scaled by a typed-in factor (mechanism/economics/workload.py)"}
+    """Where ``rule``'s dispute gas comes from: the EVM-calibrated model of its own game
+    (:func:`mechanism.economics.workload.dispute_gas_source`)."""
+    return {"source": "measured", "reference": workload.dispute_gas_source(rule)}
 
 
 @dataclass(frozen=True)

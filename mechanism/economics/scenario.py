@@ -75,7 +75,7 @@ class DesignInputs:
     target_fraud_probability: float = 1e-6
     interest_rate_per_year: float = units.DEFAULT_INTEREST_RATE_PER_YEAR
     reexec_seconds: float = workload.DEFAULT_REEXEC_SECONDS
-    dispute_gas_per_side: float | None = None  # None: workload placeholder for the rule
+    dispute_gas_per_side: float | None = None  # None: the calibrated model of the rule's own game
     resource_ratio: float = 10.0
     jackpot_eth: float = 0.1
     claim_gas: float = 100_000.0

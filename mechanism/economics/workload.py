@@ -1,4 +1,4 @@
-"""Inputs the economics takes from the rest of orfl, with documented placeholder defaults.
+"""Inputs the economics takes from the rest of orfl: dispute gas and moves, update sizes.
 
 Numbers that come from other parts of the project:
 
@@ -23,15 +23,15 @@ from typing import Final
 
 from mechanism.errors import ParameterError
 
-#: Placeholder until ``mechanism/dispute/gas.py`` exists: gas one side spends on a whole
-#: dispute (all its bisection moves, plus the one-step proof for the side that runs it)
-#: for n = 50, d = 1e6 and the mean rule. Order of magnitude from Arbitrum's one-step
-#: proofs (~0.3-1M gas) plus ~5 bisection moves of ~100k gas each.
-DEFAULT_DISPUTE_GAS_PER_SIDE: Final = 1_500_000
+#: The reference size at which the dispute geometry is chosen (n trainers, d parameters).
 REFERENCE_TRAINERS: Final = 50
 REFERENCE_MODEL_SIZE: Final = 1_000_000
 
-#: Placeholder: seconds to re-execute one aggregation off-chain (n = 50, d = 1e6).
+#: Seconds a challenger needs to re-execute one round off-chain at n = 50, d = 1e6: an
+#: assumption above this toolkit's own measurements on 2 cores (the bit-exact median takes
+#: about 0.3 s in the report's aggregation benchmark, ``aggregation_benchmark.csv``; the
+#: off-chain work of a whole median dispute, commitments included, is timed in the
+#: ``dispute_cost`` section), rounded to 5 s; user-settable with ``--reexec-seconds``.
 DEFAULT_REEXEC_SECONDS: Final = 5.0
 
 #: Bytes per fixed-point coordinate of an update (int64), for the verifier's download.
@@ -69,8 +69,6 @@ def __getattr__(name: str) -> int:
         return dispute_geometry()[0]
     if name == "DISPUTE_ARITY":
         return dispute_geometry()[1]
-    if name == "PLACEHOLDER_RULE_GAS_FACTOR":  # transitional: the rule list for recommend.py until it
-        return RULES_WITH_DISPUTE_GAS  # type: ignore[return-value]  # reads RULES_WITH_DISPUTE_GAS; delete then
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
