@@ -70,7 +70,7 @@ def ceil_sig(x: float, digits: int = 3) -> float:
 
 
 def rules_with_dispute_gas() -> tuple[str, ...]:
-    """The rules that have a dispute-gas model, hence may be recommended."""
+    """The rules that have a measured dispute-gas model, hence may be recommended."""
     return tuple(workload.RULES_WITH_DISPUTE_GAS)
 
 

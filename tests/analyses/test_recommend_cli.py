@@ -31,7 +31,7 @@ def test_json_has_the_documented_keys() -> None:
     assert data["inputs"]["gas_price_gwei"] == {"value": [1.0, 100.0], "unit": "gwei", "source": "cited",
                                                 "reference": "mechanism/units.py (dated default with its source)"}
     for name, entry in data["inputs"].items():
-        assert entry["source"] in ("measured", "user", "cited", "assumed", "extrapolated"), name
+        assert entry["source"] in ("measured", "user", "cited", "assumed"), name
         assert "value" in entry and "unit" in entry, name
     # bribing every challenger and Sybil poisoning above the tolerance do not pay at the recommendation
     assert data["bribery"]["bribe_all_cost_eth"] >= data["bribery"]["max_gain_eth"]
@@ -136,7 +136,7 @@ def test_tolerance_is_measured_from_the_shipped_table() -> None:
         alpha = float(args[-1]) if "--non-iid-alpha" in args else None
         assert tol["value"] == data["aggregation"]["tolerance"] == _shipped_worst(rule, alpha)
         assert tol["non_iid_alpha"] == (min(tol["measured_alphas"]) if alpha is None else max(tol["measured_alphas"]))
-        assert data["inputs"]["dispute_gas_per_side"]["source"] in ("measured", "extrapolated")
+        assert data["inputs"]["dispute_gas_per_side"]["source"] == "measured" and "EVM" in data["inputs"]["dispute_gas_per_side"]["reference"]
         for c in data["aggregation"]["candidates"]:
             assert c["tolerance"] == _shipped_worst(c["rule"], alpha)
 
