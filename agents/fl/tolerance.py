@@ -1,6 +1,6 @@
 """The measured Malicious Device Tolerance: a grid of federated runs and its summary.
 
-For every rule x attack x alpha x malicious fraction x seed, :func:`run_grid` runs
+For every model x rule x attack x alpha x malicious fraction x seed, :func:`run_grid` runs
 :func:`agents.fl.training.run_federated` (results cached by config hash in a Parquet
 store, so nothing is recomputed). :func:`summarise` gives the final test accuracy mean
 over seeds with a 95% Student-t interval ``mean +- t_{0.975, K-1} * s / sqrt(K)``.
@@ -13,11 +13,18 @@ the largest grid fraction such that it *and every smaller grid fraction* are tol
 (monotone, so one lucky seed cannot create a tolerance island); the worst case over
 attacks is the minimum. ``beta*_fedavg`` uses the clean FedAvg accuracy (rule ``mean``,
 fraction 0) as the reference instead, and is -1 when even the clean run of the rule is
-more than ``delta`` below FedAvg (robustness bought with all of the accuracy).
+more than ``delta`` below FedAvg (robustness bought with all of the accuracy). The
+conservative ``tolerance_ci_low`` applies the same test to the *lower end* of the attacked
+accuracy's 95% interval; the design reads that column (:mod:`mechanism.economics.tolerance`).
 
-Default locations (under the git-ignored ``results/``): the run cache
-:data:`DEFAULT_CACHE_DIR` and the machine-readable table :data:`DEFAULT_TABLE_PATH`
-(JSON; a CSV twin beside it) consumed by the economics (Sybil cost) and the ABM.
+The default :class:`Grid` trains logistic regression and the MLP each for its measured
+rounds to convergence (:mod:`agents.fl.convergence`) with 50 trainers (the default
+scenario of ``orfl recommend``). Default locations (under the git-ignored ``results/``):
+the run cache :data:`DEFAULT_CACHE_DIR` and the table :data:`DEFAULT_TABLE_PATH` (JSON, a
+CSV twin and a ``.sha256`` file beside it; :func:`build_table`). The table the design
+reads by default is the one shipped as package data,
+``mechanism/data/tolerance_default.json``, written by ``orfl tolerance --out`` on the
+default grid; the report regenerates it and compares the content SHA-256.
 """
 
 from __future__ import annotations
