@@ -4,7 +4,9 @@
 * :mod:`~agents.fl.networks` -- logistic regression, MLP and CNN as flat parameter vectors;
 * :mod:`~agents.fl.training` -- deterministic vectorised local SGD and FL rounds;
 * :mod:`~agents.fl.poisoning` -- the poisoning attacks of malicious trainers;
-* :mod:`~agents.fl.tolerance` -- the tolerance grid, its intervals and table.
+* :mod:`~agents.fl.convergence` -- the rounds to convergence, measured once and fixed;
+* :mod:`~agents.fl.tolerance` -- the tolerance grid, its intervals and table;
+* :mod:`~agents.fl.findings` -- published findings and the norm-bound experiment.
 """
 
 from __future__ import annotations
