@@ -130,8 +130,10 @@ def design_config(design: Any, blocks: int) -> Any:
     recommendation's inputs (:func:`agents.abm.adapter.recommended_config`)."""
     from agents.abm.adapter import recommended_config
     from agents.abm.config import DESIGN_FIELDS
+    from analyses.report import recommendation
 
-    return recommended_config(blocks=blocks, **{a: getattr(design, d) for a, d in DESIGN_FIELDS.items()})
+    return recommended_config(rec=recommendation(), blocks=blocks,
+                              **{a: getattr(design, d) for a, d in DESIGN_FIELDS.items()})
 
 
 def _scenarios(ctx: ReportContext, jobs: int, rec: Any) -> tuple[Any, list[int], str]:

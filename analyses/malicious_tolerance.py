@@ -319,9 +319,11 @@ def run(ctx: ReportContext) -> MaliciousToleranceResults:
     norm = norm_bound_summary(norm_runs, DEFAULT_DELTA)
     from mechanism.errors import InfeasibleError
 
+    design_alpha = None  # the non-IID level the report's design declares (analyses.report.report_scenario)
     try:
         rec = recommendation()
         chosen, beta, why = rec.rule.name, float(rec.rule.tolerance), ""
+        design_alpha = rec.inputs.non_iid_alpha
     except InfeasibleError as exc:
         chosen, beta, why = "", math.nan, str(exc)
     return MaliciousToleranceResults(
@@ -330,7 +332,7 @@ def run(ctx: ReportContext) -> MaliciousToleranceResults:
         summary=summary, tolerance=tol, labels=_alpha_labels(grid.alphas), clean_converged=converged,
         findings=tuple(finding_verdicts(tol)), norm=norm,
         norm_setup={"model": model, "rounds": rounds, "alpha": hi, "seeds": seeds, "trainers": grid.base.n_trainers},
-        mean_verdict=unbounded_mean_verdict(norm), shipped=load_tolerance_table(),
+        mean_verdict=unbounded_mean_verdict(norm), shipped=load_tolerance_table(None, design_alpha),
         regenerated_sha256=table["provenance"]["content_sha256"], regenerated_path=str(path), full_grid=full,
         chosen_rule=chosen, chosen_beta=beta, infeasible=why,
     )

@@ -192,14 +192,36 @@ class SectionResults:
 
 
 @functools.lru_cache(maxsize=1)
-def recommendation() -> Any:
-    """The recommendation of the default scenario that every section reads (bond sizing,
-    challenge period, ABM validation, summary): one ``recommend`` call per process, so
-    all of them quote the same design (:meth:`Recommendation.as_design`)."""
+def report_scenario() -> tuple[Any, str | None]:
+    """``(inputs, why)``: the scenario the report designs for, and why the default scenario
+    has no design (None when it has one).
+
+    The default scenario declares no non-IID level, so its tolerance is the measured
+    table's most heterogeneous one. When no rule covers the expected malicious fraction
+    there, ``orfl recommend`` exits 1, and so does the report's default design; the
+    report then states that failure (a failed check in the summary) and designs for the
+    least heterogeneous measured level instead, named in every section that uses it."""
     from mechanism.economics.recommend import recommend
     from mechanism.economics.scenario import DesignInputs
+    from mechanism.economics.tolerance import load_tolerance_table
+    from mechanism.errors import InfeasibleError
 
-    return recommend(DesignInputs(), with_sensitivity=False)
+    try:
+        recommend(DesignInputs(), with_sensitivity=False)
+        return DesignInputs(), None
+    except InfeasibleError as exc:
+        alphas = load_tolerance_table(None, None).alphas
+        return DesignInputs(non_iid_alpha=max(alphas)), str(exc)
+
+
+@functools.lru_cache(maxsize=1)
+def recommendation() -> Any:
+    """The recommendation that every section reads (bond sizing, challenge period, ABM
+    validation, summary) for :func:`report_scenario`: one ``recommend`` call per process,
+    so all of them quote the same design (:meth:`Recommendation.as_design`)."""
+    from mechanism.economics.recommend import recommend
+
+    return recommend(report_scenario()[0], with_sensitivity=False)
 
 
 def recommended_design() -> Any:

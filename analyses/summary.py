@@ -53,6 +53,15 @@ class SummaryResults(SectionResults):
     inputs: list[Measurement]  # every input the recommendation declares, with its source
     checks: list[tuple[str, Verdict]]  # (section key, verdict), in report order
     sections_run: list[str]
+    default_infeasible: str | None = None  # why the default scenario has no design (report_scenario)
+
+    @property
+    def default_scenario(self) -> Verdict:
+        """The default scenario (no declared non-IID level) has a design."""
+        alpha = self.rec.inputs.non_iid_alpha
+        detail = ("a design exists" if self.default_infeasible is None else
+                  f"{self.default_infeasible}; this report designs for non-IID alpha {alpha:g} instead")
+        return Verdict("default scenario has a design", self.default_infeasible is None, detail)
 
     @property
     def grounded(self) -> Verdict:
@@ -65,14 +74,14 @@ class SummaryResults(SectionResults):
 
     @property
     def all_checks(self) -> list[tuple[str, Verdict]]:
-        return [("summary", self.grounded), *self.checks]
+        return [("summary", self.default_scenario), ("summary", self.grounded), *self.checks]
 
     @property
     def failed(self) -> list[tuple[str, Verdict]]:
         return [(k, v) for k, v in self.all_checks if not v.passed]
 
     def verdicts(self) -> list[Verdict]:
-        return [self.grounded]
+        return [self.default_scenario, self.grounded]
 
     def measurements(self) -> list[Measurement]:
         return list(self.headline)
@@ -129,7 +138,7 @@ def design_table(rec: Any) -> Any:
 
 
 def run(ctx: ReportContext) -> SummaryResults:
-    from analyses.report import recommendation
+    from analyses.report import recommendation, report_scenario
 
     rec = recommendation()
     design = rec.as_design()
@@ -142,7 +151,8 @@ def run(ctx: ReportContext) -> SummaryResults:
         if key != "bond_sizing":  # the bond section restates the recommendation's inputs
             headline += list(res.measurements())
     return SummaryResults(rec=rec, design=design, design_sha256=design.sha256(), parameters=design_table(rec),
-                          headline=headline, inputs=declared_inputs(rec), checks=checks, sections_run=[k for k in ctx.results if k != "summary"])
+                          headline=headline, inputs=declared_inputs(rec), checks=checks,
+                          sections_run=[k for k in ctx.results if k != "summary"], default_infeasible=report_scenario()[1])
 
 
 def plot(results: SummaryResults, ctx: ReportContext) -> list[Figure]:
@@ -165,8 +175,14 @@ def text(results: SummaryResults) -> str:
     counts = {src: sum(m.source == src for m in r.inputs) for src in dict.fromkeys(m.source for m in r.inputs)}
     inputs = ("" if not r.inputs else "\n\nThe recommendation's inputs by source (table `summary_inputs`): " +
               ", ".join(f"{n} {src}" for src, n in counts.items()) + ".")
+    scenario = r.default_scenario.said(
+        "The recommended design for the default scenario",
+        "**The default scenario has no design**: " + (r.default_infeasible or "") +
+        f". The design below is for the least heterogeneous measured level, non-IID alpha "
+        f"{rec.inputs.non_iid_alpha:g} (`orfl recommend --non-iid-alpha {rec.inputs.non_iid_alpha:g}`); every section "
+        "that uses a design uses this one. The recommended design")
     return f"""
-The recommended design for the default scenario: challenge period **{d.challenge_period_blocks:,} blocks**
+{scenario}: challenge period **{d.challenge_period_blocks:,} blocks**
 (binding: `{rec.design.binding['challenge_period_blocks']}`), sequencer bond **{d.sequencer_bond_eth:g} ETH**,
 challenger bond **{d.challenger_bond_eth:g} ETH**, reward share **{d.reward_share:g}**, trainer stake
 **{d.trainer_stake_eth:g} ETH**, registration fee **{d.registration_fee_eth:g} ETH**, jackpot rate

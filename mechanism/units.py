@@ -142,7 +142,12 @@ def eth_to_wei(eth: float) -> int:
 
 
 def wei_to_eth(wei: int) -> float:
-    return wei / WEI_PER_ETH
+    """ETH of ``wei``; amounts beyond float range (e.g. the exact EIP-1559 cost of stuffing
+    thousands of blocks, which grows as 1.125^k) are ``inf``."""
+    try:
+        return wei / WEI_PER_ETH
+    except OverflowError:
+        return math.inf if wei > 0 else -math.inf
 
 
 def gas_cost_eth(gas: ArrayLike, gas_price_gwei: ArrayLike) -> NDArray[np.float64]:

@@ -259,18 +259,19 @@ def recommended_design() -> Any:
     return recommend(DesignInputs(), with_sensitivity=False)
 
 
-def recommended_config(base: ABMConfig | None = None, **overrides: Any) -> ABMConfig:
+def recommended_config(base: ABMConfig | None = None, rec: Any = None, **overrides: Any) -> ABMConfig:
     """ABM config at the parameters ``orfl recommend`` prints, economy at the box's worst vertex.
 
     Worst case for the defender: the largest gain G (highest value at stake, lowest ETH
     price), the highest gas price for dispute and verification costs, the largest
     censoring fraction, and the lowest base fee for block stuffing. The protocol fields
     are exactly the recommended design (:meth:`Recommendation.as_design`), so the rule and
-    tolerance are the ones the design used, not the measured table's.
+    tolerance are the ones the design used, not the measured table's. ``rec``: the
+    recommendation to use (default: :func:`recommended_design` of the default scenario).
     """
     from mechanism.economics.scenario import verify_cost_usd
 
-    rec = recommended_design()
+    rec = rec if rec is not None else recommended_design()
     inputs = rec.inputs
     eth_low = inputs.eth_price_usd.low
     gas = rec.rule.dispute_gas_per_side
