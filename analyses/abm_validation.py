@@ -189,14 +189,13 @@ def _protocol_runs(ctx: ReportContext, rec: Any) -> tuple[Any, list[int], str, s
     inputs = rec.inputs
     rounds = 4 if ctx.quick else 8
     seeds = [ctx.seed + s for s in range(2 if ctx.quick else 4)]
-    per_round = design.challenge_period_blocks + design.dispute_blocks + design.round_blocks + design.detect_blocks
     rows = []
     try:
         for malicious in (False, True):
             for seed in seeds:
                 cfg = ProtocolConfig(rounds=rounds, trainers=min(inputs.trainers, MAX_PUBLISHERS), rule=design.rule,
                                      malicious_sequencer=malicious, censor_fraction=float(inputs.censor_fraction.high),
-                                     seed=seed, max_blocks=2 * rounds * per_round + 1_000)
+                                     seed=seed)
                 ctx.progress(f"protocol run at the recommended design, {'lying' if malicious else 'honest'} "
                              f"sequencer, seed {seed}")
                 summary = run_protocol(design, cfg)

@@ -46,7 +46,7 @@ class ProtocolConfig:
     max_fee_gwei: float = 1_000.0
     priority_fee_gwei: float = 2.0
     funding_eth: float = 10_000.0
-    max_blocks: int = 20_000
+    max_blocks: int | None = None  # None: budget_blocks(design, rounds)
     malicious_sequencer: bool = False
     censor_fraction: float = 0.0
     evm: bool = False
@@ -54,10 +54,13 @@ class ProtocolConfig:
 
     def __post_init__(self) -> None:
         for name, low in (("rounds", 1), ("update_dim", 1), ("chunk_size", 1), ("norm_bound_fixed", 1),
-                          ("tx_gas_limit", TX_INTRINSIC_GAS), ("max_blocks", 1), ("seed", 0)):
+                          ("tx_gas_limit", TX_INTRINSIC_GAS), ("seed", 0)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise ParameterError.bad(name, v, f"an integer >= {low}")
+        if self.max_blocks is not None and (isinstance(self.max_blocks, bool) or not isinstance(self.max_blocks, int)
+                                            or self.max_blocks < 1):
+            raise ParameterError.bad("max_blocks", self.max_blocks, "an integer >= 1, or None for the design's budget")
         if not 1 <= self.trainers <= MAX_PUBLISHERS:
             raise ParameterError.bad("trainers", self.trainers, f"an integer in [1, {MAX_PUBLISHERS}]")
         if self.arity is not None and self.arity < 2:
@@ -84,3 +87,15 @@ class ProtocolConfig:
 
         return ValidityConfig(d=self.update_dim, chunk=self.chunk_size, arity=self.arity_for(design),
                               norm_bound=self.norm_bound_fixed, clock_blocks=design.move_clock_blocks)
+
+
+def budget_blocks(design: Design, rounds: int) -> int:
+    """L1 blocks a run of ``rounds`` rounds may take at ``design``: twice, per round, the
+    period, the longest dispute, the round, the detection time and the publication and
+    trainer-challenge windows (the liveness bound of docs/protocol.md with one reverted
+    assertion per round), plus 1,000 blocks to wind down and withdraw."""
+    from mechanism.rollup.params import PUBLICATION_WINDOW_BLOCKS, TRAINER_CHALLENGE_WINDOW_BLOCKS
+
+    per_round = (design.challenge_period_blocks + design.dispute_blocks + design.round_blocks + design.detect_blocks
+                 + PUBLICATION_WINDOW_BLOCKS + TRAINER_CHALLENGE_WINDOW_BLOCKS)
+    return 2 * rounds * per_round + 1_000

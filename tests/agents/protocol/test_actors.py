@@ -154,3 +154,19 @@ def test_encoding_matches_round_half_even_at_20_bits() -> None:
 def test_import_does_not_pull_torch() -> None:
     code = "import sys, agents.protocol; assert 'torch' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).returncode == 0
+
+
+def test_the_block_budget_follows_the_design_so_long_periods_complete() -> None:
+    """A run at a long period is not cut off before its rounds are final and withdrawn:
+    the default block budget comes from the design (agents.protocol.config.budget_blocks)."""
+    from agents.protocol import ProtocolConfig, run_protocol
+    from agents.protocol.config import budget_blocks
+    from mechanism.design import Design
+
+    design = Design(challenge_period_blocks=9_000, move_clock_blocks=20, detect_blocks=2)
+    assert budget_blocks(design, 2) > 2 * 2 * 9_000
+    s = run_protocol(design, ProtocolConfig(rounds=2, trainers=4, seed=1))
+    assert s["completed"] and s["rounds_finalised"] == 2 and s["conservation_ok"]
+    assert s["blocks"] > 2 * 9_000
+    cut = run_protocol(design, ProtocolConfig(rounds=2, trainers=4, seed=1, max_blocks=5_000))
+    assert not cut["completed"] and cut["rounds_finalised"] < 2
