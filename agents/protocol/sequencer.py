@@ -72,7 +72,7 @@ class Sequencer(Actor):
     def ready(self, rnd: int, trainers: list[Any]) -> bool:
         """None of the round's validity disputes is active (after the trainer-challenge
         window no new one can be opened, so the round's inputs are then final)."""
-        return int(self.dep.rollup.get("round_trainer_disputes", rnd)) == 0
+        return self.dep.rollup.open_trainer_disputes(rnd) == 0
 
     def propose(self, rnd: int, trainers: list[Any], block: int) -> None:
         """Post round ``rnd``'s assertion once the round is ready (one at a time) and its

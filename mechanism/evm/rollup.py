@@ -183,6 +183,10 @@ class RollupEVM:
     def invalid_from(self, trainer: str, rnd: int) -> int:
         return int(self.contract.invalid_from(trainer, rnd))
 
+    def open_trainer_disputes(self, rnd: int) -> int:
+        """Trainer disputes on round ``rnd``'s updates still open (``round_trainer_disputes``)."""
+        return int(self.contract.round_trainer_disputes(rnd))
+
     def input_trainers(self, aid: int) -> list[str]:
         rnd = int(self.contract.assertions(aid)[0])
         return [t for t in self.publishers(rnd) if not 0 < self.invalid_from(t, rnd) <= aid]

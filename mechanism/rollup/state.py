@@ -115,6 +115,10 @@ class RollupState:
     def counter(self, name: str) -> int:
         return int(self.get(name))
 
+    def open_trainer_disputes(self, rnd: int) -> int:
+        """Trainer disputes on round ``rnd``'s updates still open (``round_trainer_disputes``)."""
+        return int(self.get("round_trainer_disputes", rnd))
+
     def balance_of(self, account: str) -> int:
         return int(self.get("balance_of", account))
 
