@@ -19,7 +19,7 @@ from mechanism.commitment import chunk_bytes
 from mechanism.dispute.game import RULE_IDS, DisputeGame
 from mechanism.errors import DisputeError, ParameterError
 from mechanism.evm import CONTRACTS_DIR
-from mechanism.evm.tx import begin_transaction
+from mechanism.evm.tx import replay_move
 from mechanism.units import intrinsic_gas
 
 CONTRACT = CONTRACTS_DIR / "DisputeGame.vy"
@@ -139,17 +139,7 @@ def _replay(g: DisputeGame, depth: int, eip7623: bool) -> EvmResult:
             who, fn, call = chal, "timeout", ()
         else:
             raise DisputeError(f"move {name!r} has no on-chain counterpart")
-        method = getattr(c, fn)
-        data = method.prepare_calldata(*call)
-        begin_transaction(boa.env)
-        try:
-            with boa.env.prank(who):
-                method(*call)
-            ok = True
-        except Exception:  # a revert (boa.BoaError)
-            ok = False
-        if ok != accepted:
-            raise DisputeError(f"EVM and Python disagree on move {name} (EVM accepted={ok})")
+        ok, data = replay_move(boa.env, c, fn, call, who, name, accepted)
         if not ok:
             res.reverted += 1
             continue

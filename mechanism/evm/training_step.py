@@ -23,7 +23,7 @@ from mechanism.commitment import chunk_bytes, num_chunks, tree_depth
 from mechanism.errors import DisputeError, ParameterError
 from mechanism.evm import CONTRACTS_DIR
 from mechanism.evm.dispute_game import EvmResult
-from mechanism.evm.tx import begin_transaction
+from mechanism.evm.tx import replay_move
 from mechanism.training_proof.game import TrainingGame, TrainingProof
 from mechanism.training_proof.trace import START, Setting
 from mechanism.units import intrinsic_gas
@@ -221,17 +221,7 @@ def _replay(g: TrainingGame, st: Setting, eip7623: bool) -> EvmResult:
             who, fn, call = chal, "timeout", ()
         else:
             raise DisputeError(f"move {name!r} has no on-chain counterpart")
-        method = getattr(c, fn)
-        data = method.prepare_calldata(*call)
-        begin_transaction(boa.env)
-        try:
-            with boa.env.prank(who):
-                method(*call)
-            ok = True
-        except Exception:  # a revert (boa.BoaError)
-            ok = False
-        if ok != accepted:
-            raise DisputeError(f"EVM and Python disagree on move {name} (EVM accepted={ok})")
+        ok, data = replay_move(boa.env, c, fn, call, who, name, accepted)
         if not ok:
             res.reverted += 1
             continue

@@ -20,3 +20,24 @@ def begin_transaction(env: Any) -> None:
     state.lock_changes()
     env.evm.reset_access_counters()
     state.clear_transient_storage()
+
+
+def replay_move(env: Any, contract: Any, fn: str, call: tuple[Any, ...], sender: str, name: str,
+                accepted: bool) -> tuple[bool, bytes]:
+    """Send one move of a Python game, ``contract.fn(*call)`` from ``sender``, as its own
+    transaction; the move must succeed on chain exactly when the Python game accepted it
+    (else :class:`~mechanism.errors.DisputeError`). Returns (succeeded, calldata)."""
+    from mechanism.errors import DisputeError
+
+    method = getattr(contract, fn)
+    data = method.prepare_calldata(*call)
+    begin_transaction(env)
+    try:
+        with env.prank(sender):
+            method(*call)
+        ok = True
+    except Exception:  # a revert (boa.BoaError)
+        ok = False
+    if ok != accepted:
+        raise DisputeError(f"EVM and Python disagree on move {name} (EVM accepted={ok})")
+    return ok, bytes(data)
