@@ -102,29 +102,21 @@ class ABMConfig:
         _choice("challenger_strategy", self.challenger_strategy, CHALLENGER_STRATEGIES)
         _choice("learning_rule", self.learning_rule, LEARNING_RULES)
         _choice("scenario", self.scenario, SCENARIOS)
-        for name in ("blocks", "trainers", "challengers", "round_blocks", "challenge_period_blocks",
-                     "move_clock_blocks"):
+        for name in ("blocks", "trainers", "challengers"):
             _int(name, getattr(self, name), 1)
-        for name in ("seed", "detect_blocks", "dispute_depth", "sybil_identities", "trainer_lock_blocks"):
+        for name in ("seed", "sybil_identities", "trainer_lock_blocks"):
             _int(name, getattr(self, name), 0)
-        _int("arity", self.arity, 2)
-        if self.detect_blocks >= self.challenge_period_blocks:
-            raise ParameterError.bad("detect_blocks", self.detect_blocks,
-                                     f"fewer than challenge_period_blocks={self.challenge_period_blocks}")
-        for name in ("sequencer_bond_eth", "challenger_bond_eth", "trainer_stake_eth"):
-            _real(name, getattr(self, name), positive=True)
         for name in ("gain_eth", "verify_cost_eth", "dispute_cost_eth", "post_cost_eth", "jackpot_eth",
                      "interest_rate_per_year", "challenger_capital_eth", "learning_rate",
                      "logit_precision_per_eth", "base_fee_gwei", "block_gas_limit",
                      "registration_cost_eth", "pending_value_eth"):
             _real(name, getattr(self, name))
-        for name in ("reward_share", "fraud_prob", "verify_prob", "jackpot_rate", "griefing_rate"):
+        _ = self.design  # the protocol fields, validated once by mechanism.design.Design
+        for name in ("fraud_prob", "verify_prob", "griefing_rate"):
             _prob(name, getattr(self, name))
         _prob("censor_fraction", self.censor_fraction, upper_open=True)
         if not (isinstance(self.malicious_fraction, (int, float)) and 0.0 <= self.malicious_fraction < 1.0):
             raise ParameterError.bad("malicious_fraction", self.malicious_fraction, "a fraction in [0, 1)")
-        if not (isinstance(self.tolerance, (int, float)) and self.tolerance < 1.0):
-            raise ParameterError.bad("tolerance", self.tolerance, "a fraction in [0, 1), or < 0 for the table")
         if self.learning_rate <= 0 or self.learning_rate > 1:
             raise ParameterError.bad("learning_rate", self.learning_rate, "a number in (0, 1]")
 
