@@ -121,6 +121,18 @@ class Party:
             g.attempts.append((fn.__name__, args, False, g.block))
             return False
 
+    def _onestep(self, g: DisputeGame, proof: Any, block: int, strategy: str | None) -> bool:
+        """Submit ``proof`` at the leaf; an ``inconsistent_children`` liar forges it instead
+        (the verifier rejects the forgery and the liar then stalls)."""
+        if strategy == "inconsistent_children":
+            try:
+                proof = tamper(proof)
+            except Exception:
+                return False
+            self._try(g.onestep, proof, block)
+            return False
+        return self._try(g.onestep, proof, block)
+
     def act(self, g: DisputeGame, block: int) -> bool:
         """Attempt this party's move(s); True when one was accepted."""
         self.acted += 1
@@ -191,14 +203,7 @@ class Party:
                 proof = self.prover.map_proof(g.stage, g.pos)
             else:
                 proof = self.prover.sum_proof(g.stage, g.pos)
-            if st == "inconsistent_children":
-                try:
-                    proof = tamper(proof)
-                except Exception:
-                    return False
-                self._try(g.onestep, proof, block)
-                return False  # a forged proof is rejected; the liar then stalls
-            return self._try(g.onestep, proof, block)
+            return self._onestep(g, proof, block, st)
         return False
 
 

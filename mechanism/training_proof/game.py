@@ -46,7 +46,6 @@ from mechanism.commitment import (
 )
 from mechanism.dispute.game import CHALLENGER, PROPOSER, DisputeGame
 from mechanism.dispute.onestep import StepProof, VerifierContext
-from mechanism.dispute.proofs import tamper
 from mechanism.dispute.strategies import GameResult, Party, play_out
 from mechanism.dispute.trace import Program, Stage
 from mechanism.errors import CommitmentError, DisputeError, ParameterError
@@ -317,14 +316,7 @@ class TrainingParty(Party):
         if g.phase != "onestep" or g.tree != "sum":
             return super()._act_challenger(g, block)
         proof: StepProof = self._training_prover().sum_proof(g.stage, g.item, g.pos)
-        if self.strategy == "inconsistent_children":
-            try:
-                proof = tamper(proof)
-            except Exception:
-                return False
-            self._try(g.onestep, proof, block)
-            return False  # a forged proof is rejected; the liar then stalls
-        return self._try(g.onestep, proof, block)
+        return self._onestep(g, proof, block, self.strategy)
 
 
 def move_bound(st: Setting) -> int:
