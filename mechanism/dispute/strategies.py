@@ -36,13 +36,25 @@ STRATEGIES = ("random_step", "after_point", "wrong_output", "inconsistent_childr
 LIARS = ("proposer", "challenger", "none")
 
 
+LIE_DELTAS = (1, 7, 1 << 20)
+
+
+def shift_value(v: np.ndarray, p: int, delta: int, strategy: str) -> None:
+    """The lie in one committed vector, in place: ``v[p] += delta``, or from ``p`` on for the
+    ``after_point`` strategy (shared by the aggregation and training games)."""
+    if strategy == "after_point":
+        v[p:] += delta
+    else:
+        v[p] += delta
+
+
 def corrupted_trace(prover: Prover, rng: np.random.Generator, strategy: str) -> tuple[Trace, int]:
     """A consistent lie: one stage's value is wrong, later stages computed from it."""
     honest = prover.trace
     prog = honest.program
     s = int(rng.integers(len(prog.stages)))
     kind = prog.stages[s].kind
-    delta = int(rng.choice([1, 7, 1 << 20]))
+    delta = int(rng.choice(LIE_DELTAS))
 
     def corrupt(i: int, v: np.ndarray) -> np.ndarray:
         if i != s:
@@ -58,10 +70,8 @@ def corrupted_trace(prover: Prover, rng: np.random.Generator, strategy: str) -> 
             v.sort()
         elif kind == "select" or kind == "max":
             v[p] = v[p] + 1
-        elif strategy == "after_point":
-            v[p:] += delta
         else:
-            v[p] += delta
+            shift_value(v, p, delta, strategy)
         return v
 
     lie = execute(prog, prover.x, prover.order_fn(), honest.chunk_size, honest.arity, corrupt,

@@ -98,11 +98,12 @@ def lying_trace(program: Any, x: np.ndarray, honest: Any, rng: np.random.Generat
     is off by a random delta and every commitment is computed from the lie, so the lie
     survives the whole bisection and only the one-step verifier exposes it."""
     from mechanism.dispute.proofs import Prover
+    from mechanism.dispute.strategies import LIE_DELTAS
     from mechanism.dispute.trace import execute
 
     hp = Prover.build(x, honest)
     last = len(program.stages) - 1
-    delta = int(rng.choice([1, 7, 1 << 20]))
+    delta = int(rng.choice(LIE_DELTAS))
 
     def corrupt(i: int, v: np.ndarray) -> np.ndarray:
         if i != last:

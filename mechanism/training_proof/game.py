@@ -46,7 +46,7 @@ from mechanism.commitment import (
 )
 from mechanism.dispute.game import CHALLENGER, PROPOSER, DisputeGame
 from mechanism.dispute.onestep import StepProof, VerifierContext
-from mechanism.dispute.strategies import GameResult, Party, play_out
+from mechanism.dispute.strategies import LIE_DELTAS, GameResult, Party, play_out, shift_value
 from mechanism.dispute.trace import Program, Stage
 from mechanism.errors import CommitmentError, DisputeError, ParameterError
 from mechanism.training_proof.commit import example_leaf
@@ -332,17 +332,13 @@ def corrupted_trace(honest: TrainingTrace, rng: np.random.Generator, strategy: s
     on), later stages computed from the lie."""
     st = honest.setting
     s = int(rng.integers(len(st.names)))
-    delta = int(rng.choice([1, 7, 1 << 20]))
+    delta = int(rng.choice(LIE_DELTAS))
 
     def corrupt(i: int, v: np.ndarray) -> np.ndarray:
         if i != s:
             return v
         v = v.copy()
-        p = int(rng.integers(len(v)))
-        if strategy == "after_point":
-            v[p:] += delta
-        else:
-            v[p] += delta
+        shift_value(v, int(rng.integers(len(v))), delta, strategy)
         return v
 
     lie = run_trace(st, honest.shard, honest.w0, corrupt)
