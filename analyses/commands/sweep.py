@@ -22,26 +22,14 @@ def sweep_cmd(
     if not config.is_file():
         bad_input("CONFIG", str(config), "an existing TOML file")
     from agents.abm.sweep import load_sweep, run_sweep
+    from analyses.progress import track
 
     spec = load_sweep(config)
+    with track("sweep") as bar:
+        info = run_sweep(spec, jobs=jobs, scheduler=scheduler, store=store, progress=bar.callback)
     if json_out:
-        info = run_sweep(spec, jobs=jobs, scheduler=scheduler, store=store)
         emit_json(info)
         return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-                  TimeRemainingColumn()) as bar:
-        task = bar.add_task("runs", total=None)
-        info = run_sweep(spec, jobs=jobs, scheduler=scheduler, store=store,
-                         progress=lambda done, total: bar.update(task, completed=done, total=total))
     print_table("orfl sweep", ["quantity", "value"], list(info.items()))
 
 
