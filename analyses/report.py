@@ -416,8 +416,12 @@ def write_report(
     seed: int = 20261125,
     sections: list[str] | None = None,
     progress: Callable[[str], None] = lambda msg: None,
+    on_section: Callable[[int, int, str], None] = lambda done, total, key: None,
 ) -> Path:
-    """Run every section and write ``root/name`` atomically; return its path."""
+    """Run every section and write ``root/name`` atomically; return its path.
+
+    ``on_section(done, total, module)`` is called before each section and once after the
+    last (module ``""``), for a progress display (:mod:`analyses.progress`)."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name.startswith("."):
         from mechanism.errors import ParameterError
 
@@ -433,11 +437,13 @@ def write_report(
         last = [m for m in order if getattr(modules[m], "RUN_AFTER_OTHERS", False)]
         by_name: dict[str, Section] = {}
         timings: dict[str, float] = {}
-        for mod_name in [m for m in order if m not in last] + last:
+        for i, mod_name in enumerate([m for m in order if m not in last] + last):
+            on_section(i, len(order), mod_name)
             progress(f"section {mod_name}")
             t0 = time.perf_counter()
             by_name[mod_name] = build_section(modules[mod_name], ctx)
             timings[mod_name] = round(time.perf_counter() - t0, 3)
+        on_section(len(order), len(order), "")
         _write_outputs(tmp, name, [by_name[m] for m in order], ctx, timings)
         final = root / name
         if final.exists():
