@@ -31,10 +31,12 @@ def report_cmd(
 
                 bad_input("--sections", s, f"one of {', '.join(x.split('.')[-1] for x in SECTIONS)}")
         chosen = [s if s.startswith("analyses.") else f"analyses.{s}" for s in chosen]
+    from analyses.progress import track
+
     console = Console(stderr=True)
-    with console.status("building report") as status:
-        path = write_report(name, root=root, quick=quick, seed=seed, sections=chosen,
-                            progress=lambda m: status.update(f"report {name}: {m}"))
+    with track(f"report {name}") as bar:
+        path = write_report(name, root=root, quick=quick, seed=seed, sections=chosen, progress=bar.set_note,
+                            on_section=lambda done, total, key: bar.update(done, total, key.split(".")[-1]))
     if json_out:
         emit_json({"report": str(path), "index_md": str(path / "index.md"), "index_html": str(path / "index.html")})
     else:

@@ -106,3 +106,15 @@ def test_sweep_command_prints_progress_lines_when_piped(tmp_path: Path) -> None:
     import json
 
     assert json.loads(r.stdout)["computed"] == 4  # progress stays off stdout
+
+
+@pytest.mark.slow
+def test_report_command_prints_per_section_progress_when_piped(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-c", "from analyses.cli import main; main()", "report", "--name", "p",
+                        "--root", str(tmp_path), "--quick", "--sections", "censorship"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stderr.splitlines() if x.startswith("[orfl] report p")]
+    assert all(LINE.match(x) for x in lines) and len(lines) >= 2, r.stderr
+    assert lines[0].startswith("[orfl] report p: 0/1") and lines[0].endswith("| censorship")
+    assert lines[-1].startswith("[orfl] report p: 1/1 (100%)") and lines[-1].endswith("done")
