@@ -1,0 +1,25 @@
+"""Privacy of trainers (docs/privacy.md).
+
+One concept per module:
+
+* ``accounting``: (epsilon, delta) of local DP over rounds with Google's ``dp-accounting``
+  (RDP and PLD) and a closed-form zCDP bound;
+* ``gaussian``: the Gaussian mechanism on clipped updates each trainer applies before it
+  publishes;
+* ``disclosure``: which values of which trainer each protocol path makes public,
+  measured from the proofs the dispute games actually submit.
+"""
+
+from __future__ import annotations
+
+from mechanism._lazy import lazy_exports
+
+__getattr__, __all__ = lazy_exports(__name__, {
+    "PrivacyGuarantee": "mechanism.privacy.accounting",
+    "calibrate": "mechanism.privacy.accounting",
+    "guarantee": "mechanism.privacy.accounting",
+    "ldp_epsilon": "mechanism.privacy.accounting",
+    "noise_multiplier_for": "mechanism.privacy.accounting",
+    "zcdp_epsilon": "mechanism.privacy.accounting",
+    "release": "mechanism.privacy.gaussian",
+})

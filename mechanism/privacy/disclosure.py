@@ -1,0 +1,151 @@
+"""What each protocol path makes public about a trainer, measured from the proofs the
+dispute games submit (docs/privacy.md, "Disclosure").
+
+Paths:
+
+* ``publication``: the trainer publishes its whole encoded update for data availability
+  (docs/protocol.md): all d values, every round it takes part in.
+* ``aggregation_dispute``: the one-step proof of the stage the game ends on. Counted
+  from :class:`mechanism.dispute.proofs.Prover`'s proof for every stage of the rule's
+  trace program: raw input chunks (``rows``: chunk j of every trainer, and the chunks of
+  lexicographic tie witnesses) are the trainer's own values; ``vectors`` (chunks of
+  derived stages such as sorted columns) and ``scalars`` (norms, pairwise distances,
+  weights) are values derived from several trainers' updates.
+* ``training_dispute``: the one-step proof of a training game
+  (:mod:`mechanism.training_proof.game`): labels and feature chunks of the examples it
+  opens are the trainer's raw *data*; opened chunks of its intermediate weights are its
+  model states.
+
+The counts do not depend on d beyond the chunk (a proof opens at most a fixed number of
+chunks), so they are measured on a small instance with the same chunk size and arity
+and reported per dispute; fractions are per trainer of its d-value update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mechanism.errors import ParameterError
+
+
+@dataclass(frozen=True)
+class StageDisclosure:
+    """One one-step proof: values it makes public."""
+
+    stage: str
+    kind: str
+    own_values_max: int  # most raw values of a single trainer in the proof
+    trainers_opened: int  # trainers with at least one raw value in the proof
+    derived_values: int  # values derived from several trainers (vectors, scalars)
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The worst stage of a path: per dispute, one trainer's revealed raw values and the
+    fraction of its d-value update they are."""
+
+    path: str
+    rule: str
+    own_values_per_dispute: int
+    fraction_of_update: float
+    derived_values_per_dispute: int
+    worst_stage: str
+    stages: tuple[StageDisclosure, ...]
+
+
+def _count_stage(prover: object, s: int, n: int) -> StageDisclosure:
+    from mechanism.dispute.proofs import Prover
+
+    assert isinstance(prover, Prover)
+    st = prover.trace.program.stages[s]
+    if st.kind == "select":
+        proof = prover.select_proof(s)
+    elif st.kind == "max":
+        proof = prover.max_proof(s)
+    elif st.kind == "column":
+        # the column one-step opens one trainer's leaf hash (no values)
+        return StageDisclosure(st.name, st.kind, 0, 0, 0)
+    else:
+        proof = prover.map_proof(s, 0)
+    own = np.zeros(n, dtype=np.int64)
+    for t, co in enumerate(proof.rows):
+        own[t] += len(co.values)
+    for (a, b), w in proof.lex.items():
+        for t, half in ((a, w.a), (b, w.b)):
+            if half is not None:
+                own[t] += len(half.values)
+    derived = sum(len(co.values) for co in proof.vectors.values())
+    derived += sum(int(np.asarray(v).size) for v in proof.scalars.values())
+    return StageDisclosure(st.name, st.kind, int(own.max()), int((own > 0).sum()), int(derived))
+
+
+def aggregation_dispute(rule: str, n: int, d: int, chunk_size: int = 16, arity: int = 16,
+                        seed: int = 0, **params: Any) -> Disclosure:
+    """Values an aggregation dispute on ``rule`` reveals, worst stage (module docstring).
+    Measured on an instance of ``n`` trainers and ``min(d, 4 chunks)`` coordinates."""
+    for name, v, lo in (("n", n, 1), ("d", d, 1), ("chunk_size", chunk_size, 1), ("arity", arity, 2)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+            raise ParameterError.bad(name, v, f"an integer >= {lo}")
+    from mechanism.dispute.programs import build_program
+    from mechanism.dispute.proofs import Prover
+    from mechanism.dispute.strategies import honest_trace
+
+    small_d = min(d, 4 * chunk_size)
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-(1 << 20), 1 << 20, size=(n, small_d), dtype=np.int64)
+    prog = build_program(rule, n, small_d, **params)
+    tr = honest_trace(prog, x, chunk_size, arity)
+    prover = Prover.build(x, tr)
+    stages = tuple(_count_stage(prover, s, n) for s in range(len(prog.stages)))
+    worst = max(stages, key=lambda sd: (sd.own_values_max, sd.derived_values))
+    return Disclosure("aggregation_dispute", rule, worst.own_values_max, worst.own_values_max / d,
+                      max(sd.derived_values for sd in stages), worst.stage, stages)
+
+
+def publication(d: int) -> Disclosure:
+    """Publishing the update for data availability reveals all of it."""
+    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+        raise ParameterError.bad("d", d, "an integer >= 1")
+    return Disclosure("publication", "-", d, 1.0, 0, "-", ())
+
+
+@dataclass(frozen=True)
+class TrainingDisclosure:
+    """Worst stage of a training dispute: raw examples and values of the trainer's data
+    and model states one one-step proof opens."""
+
+    model: str
+    examples_opened: int
+    feature_values: int
+    labels: int
+    state_values: int
+    data_fraction: float  # feature values opened / (shard size x features)
+    worst_stage: str
+
+
+def training_dispute(model: str = "logreg", steps: int = 2, seed: int = 0, chunk: int = 16,
+                     arity: int = 4) -> TrainingDisclosure:
+    """Worst stage over every stage of a digits training trace (module docstring)."""
+    from mechanism.training_proof.game import TrainingProver
+    from mechanism.training_proof.setup import digits_setting
+
+    st, tr = digits_setting(model, 20, steps, seed, chunk=chunk, arity=arity)
+    prover = TrainingProver(tr)
+    best: tuple[int, int, int, int, str] | None = None
+    for s, name in enumerate(st.names):
+        proof = prover.sum_proof(s, 0, 0) if st.is_fold(s) else prover.map_proof(s, 0)
+        feats = sum(len(v) for k, v in proof.scalars.items() if k.startswith("x"))
+        labels = sum(1 for k in proof.scalars if k.startswith("d"))
+        states = sum(len(v) for k, v in proof.scalars.items() if k.startswith("s"))
+        examples = len({k.split(":")[0][1:] for k in proof.scalars if k[0] in "xd"})
+        cand = (feats + labels, examples, labels, states, name)
+        if best is None or cand[:1] > best[:1]:
+            best = (feats + labels, examples, labels, states, name)
+    assert best is not None
+    total, examples, labels, states, name = best
+    feats = total - labels
+    return TrainingDisclosure(model, examples, feats, labels, states,
+                              feats / (tr.shard.size * st.spec.features), name)
