@@ -25,17 +25,25 @@ precompile):
 Domain separation (distinct first bytes for leaves and nodes) rules out the
 second-preimage attack that presents an inner node as a leaf (RFC 6962, section 2.1).
 Openings list, bottom-up, the ``k - 1`` siblings of the path node at every level.
+
+Speed: all leaves of a vector, all nodes of a tree level and all column leaves are hashed
+by one call of the compiled batch kernel (:mod:`mechanism._native`, GIL released, threads
+over blocks of records) over a contiguous buffer; a level is stored as one bytes buffer
+(:class:`HashLevel`). Without the kernel the same preimages are hashed by ``hashlib``
+(:func:`hash_records_py`), which is the specification the kernel is tested against.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 
+from mechanism import _native
 from mechanism.errors import CommitmentError, ParameterError
 
 LEAF_TAG = b"\x00"
@@ -48,7 +56,101 @@ ZERO = bytes(32)
 #: for inputs above 2047 bytes).
 THREAD_MIN_BYTES = 2048
 
+#: Column leaves are gathered and hashed this many at a time (bounds the gather buffer).
+COLUMN_BLOCK = 1 << 13
+
 _sha = hashlib.sha256
+
+
+def hash_records_py(data: Any, record_len: int, count: int, tag: int = -1, indexed: bool = False,
+                    start: int = 0) -> bytes:
+    """``sha256([tag] || [uint256_be(start + i)] || data[i*w:(i+1)*w])`` for ``i < count``,
+    concatenated: the pure-Python specification of the batch kernel."""
+    mv = memoryview(data).cast("B")
+    if len(mv) < record_len * count:
+        raise CommitmentError(f"record buffer of {len(mv)} bytes holds fewer than {count} records of {record_len}")
+    pre = bytes([tag]) if tag >= 0 else b""
+    w = record_len
+    if indexed:
+        out = []
+        for i in range(count):
+            h = _sha(pre + (start + i).to_bytes(32, "big"))
+            h.update(mv[i * w : (i + 1) * w])
+            out.append(h.digest())
+        return b"".join(out)
+    base = _sha(pre)
+    out = []
+    for i in range(count):
+        h = base.copy()
+        h.update(mv[i * w : (i + 1) * w])
+        out.append(h.digest())
+    return b"".join(out)
+
+
+def hash_records(data: Any, record_len: int, count: int, tag: int = -1, indexed: bool = False,
+                 start: int = 0, native: bool = True) -> bytes:
+    """Batch hash of equally long records (see :func:`hash_records_py`): the compiled
+    kernel when it is built and ``native``, else ``hashlib``; both give the same bytes."""
+    if count == 0:
+        return b""
+    kernel = _native.sha256 if native else None
+    if kernel is not None:
+        return kernel.hash_records(data, record_len, count, tag, indexed, start, _native.threads())
+    return hash_records_py(data, record_len, count, tag, indexed, start)
+
+
+class HashLevel(Sequence[bytes]):
+    """One tree level: ``len(raw) // 32`` hashes stored in one bytes buffer.
+
+    Indexing returns a 32-byte ``bytes``, slicing a tuple of them, so a level reads like
+    the tuple of hashes it stands for (and compares equal to one)."""
+
+    __slots__ = ("_n", "raw")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = bytes(raw)
+        self._n = len(self.raw) // 32
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[bytes, ...]: ...
+    def __getitem__(self, i: int | slice) -> bytes | tuple[bytes, ...]:
+        if isinstance(i, slice):
+            lo, hi, step = i.indices(self._n)
+            r = self.raw
+            return tuple(r[32 * k : 32 * k + 32] for k in range(lo, hi, step))
+        k = i.__index__()
+        if k < 0:
+            k += self._n
+        if not 0 <= k < self._n:
+            raise IndexError(f"hash index {i} outside a level of {self._n}")
+        return self.raw[32 * k : 32 * k + 32]
+
+    def __iter__(self) -> Iterator[bytes]:
+        r = self.raw
+        return (r[k : k + 32] for k in range(0, len(r), 32))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, HashLevel):
+            return self.raw == other.raw
+        if isinstance(other, (tuple, list)):
+            return len(other) == self._n and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
+    def __repr__(self) -> str:
+        return f"HashLevel({self._n} hashes)"
+
+
+def level_bytes(level: Sequence[bytes]) -> bytes:
+    """The concatenated hashes of a level (no copy for a :class:`HashLevel`)."""
+    return level.raw if isinstance(level, HashLevel) else b"".join(level)
 
 
 def _check_pow2(name: str, v: int, lo: int) -> int:
@@ -99,54 +201,29 @@ def _as_int64(values: object) -> np.ndarray:
     return np.ascontiguousarray(a, dtype="<i8")
 
 
-def _hash_leaves(vec: np.ndarray, chunk_size: int) -> list[bytes]:
-    """Leaf hashes of one vector with few Python calls per byte.
-
-    Large chunks: one ``sha256(prefix)`` copy plus one ``update`` over a zero-copy
-    memoryview per leaf. Small chunks: the preimages are laid out by numpy in one buffer
-    and each leaf is a single ``sha256`` call on a slice of it.
-    """
+def _hash_leaves(vec: np.ndarray, chunk_size: int, native: bool = True) -> bytes:
+    """The concatenated leaf hashes of one vector: one batch call over the full chunks
+    (the vector's own bytes, no copy), one ``hashlib`` call for a short last chunk."""
     d = vec.shape[0]
     nfull = d // chunk_size
-    raw = memoryview(vec.view(np.uint8))  # type: ignore[arg-type]
-    width = 8 * chunk_size
-    out: list[bytes] = []
-    if nfull and width < THREAD_MIN_BYTES:
-        w = 33 + width
-        buf = np.zeros((nfull, w), dtype=np.uint8)
-        buf[:, 33:] = vec[: nfull * chunk_size].view(np.uint8).reshape(nfull, width)
-        buf[:, 25:33] = np.arange(nfull, dtype=">u8").view(np.uint8).reshape(nfull, 8)
-        mv = memoryview(buf.reshape(-1))  # type: ignore[arg-type]
-        out = [_sha(mv[i : i + w]).digest() for i in range(0, nfull * w, w)]
-    elif nfull:
-        base = _sha(LEAF_TAG + bytes(24))
-        for j in range(nfull):
-            h = base.copy()
-            h.update(j.to_bytes(8, "big"))
-            h.update(raw[j * width : (j + 1) * width])
-            out.append(h.digest())
+    out = hash_records(vec.view(np.uint8), 8 * chunk_size, nfull, LEAF_TAG[0], True, 0, native)
     if d % chunk_size:
-        out.append(leaf_hash(nfull, vec[nfull * chunk_size :]))
+        out += leaf_hash(nfull, vec[nfull * chunk_size :])
     return out
 
 
-def _build_levels(leaves: list[bytes], arity: int) -> list[list[bytes]]:
-    depth = tree_depth(len(leaves), arity)
-    level = leaves + [ZERO] * (arity**depth - len(leaves))
-    levels = [level]
-    w = 32 * arity
+def _build_levels(leaves: bytes | Sequence[bytes], arity: int, native: bool = True) -> tuple[HashLevel, ...]:
+    """Pad the leaf level (concatenated hashes, or a sequence of them) with zero words to
+    ``arity**depth`` and hash every level above it, one batch call per level."""
+    if not isinstance(leaves, (bytes, bytearray)):
+        leaves = level_bytes(leaves)
+    depth = tree_depth(len(leaves) // 32, arity)
+    level = leaves + ZERO * (arity**depth - len(leaves) // 32)
+    levels = [HashLevel(level)]
     for _ in range(depth):
-        buf = b"".join(level)
-        mv = memoryview(buf)
-        base = _sha(NODE_TAG)
-        nxt = []
-        for i in range(0, len(buf), w):
-            h = base.copy()
-            h.update(mv[i : i + w])
-            nxt.append(h.digest())
-        level = nxt
-        levels.append(level)
-    return levels
+        level = hash_records(level, 32 * arity, len(level) // (32 * arity), NODE_TAG[0], False, 0, native)
+        levels.append(HashLevel(level))
+    return tuple(levels)
 
 
 @dataclass(frozen=True)
@@ -162,9 +239,12 @@ class Opening:
 
 @dataclass(frozen=True)
 class MerkleTree:
-    """A k-ary commitment to an int64 vector (see the module doc for the encoding)."""
+    """A k-ary commitment to an int64 vector (see the module doc for the encoding).
 
-    levels: tuple[tuple[bytes, ...], ...]
+    ``levels[0]`` are the (padded) leaves, ``levels[-1] == (root,)``; a level is any
+    sequence of 32-byte hashes (a :class:`HashLevel` when built here)."""
+
+    levels: tuple[Sequence[bytes], ...]
     length: int
     chunk_size: int
     arity: int
@@ -192,31 +272,36 @@ class MerkleTree:
         k, sib, pos = self.arity, [], j
         for lvl in self.levels[:-1]:
             first = pos - pos % k
-            sib.append(tuple(lvl[q] for q in range(first, first + k) if q != pos))
+            kids = lvl[first : first + k]
+            sib.append(tuple(kids[q] for q in range(k) if q != pos - first))
             pos //= k
         return Opening(j, tuple(sib))
 
 
-def commit(values: object, chunk_size: int = 32, arity: int = 2) -> MerkleTree:
-    """Commit one int64 vector (numpy array or CPU torch tensor)."""
+def commit(values: object, chunk_size: int = 32, arity: int = 2, native: bool = True) -> MerkleTree:
+    """Commit one int64 vector (numpy array or CPU torch tensor); ``native=False`` forces
+    the ``hashlib`` path (same bytes)."""
     _check_pow2("chunk_size", chunk_size, 1)
     _check_pow2("arity", arity, 2)
     vec = _as_int64(values).reshape(-1)
     if vec.shape[0] < 1:
         raise ParameterError.bad("values", "empty", "at least one value")
-    levels = _build_levels(_hash_leaves(vec, chunk_size), arity)
-    return MerkleTree(tuple(tuple(v) for v in levels), vec.shape[0], chunk_size, arity)
+    levels = _build_levels(_hash_leaves(vec, chunk_size, native), arity, native)
+    return MerkleTree(levels, vec.shape[0], chunk_size, arity)
 
 
-def commit_rows(matrix: object, chunk_size: int = 32, arity: int = 2, threads: int = 2) -> list[MerkleTree]:
-    """Commit every row of an (n, d) int64 matrix; threads help when leaves are large."""
+def commit_rows(matrix: object, chunk_size: int = 32, arity: int = 2, threads: int = 2,
+                native: bool = True) -> list[MerkleTree]:
+    """Commit every row of an (n, d) int64 matrix. The batch kernel threads inside each
+    row; without it, rows with large leaves are hashed in ``threads`` Python threads."""
     m = _as_int64(matrix)
     if m.ndim != 2:
         raise ParameterError.bad("matrix.shape", m.shape, "an (n, d) int64 matrix")
-    if threads > 1 and 8 * chunk_size >= THREAD_MIN_BYTES and m.shape[0] > 1:
+    kernel = native and _native.sha256 is not None
+    if not kernel and threads > 1 and 8 * chunk_size >= THREAD_MIN_BYTES and m.shape[0] > 1:
         with ThreadPoolExecutor(threads) as pool:
-            return list(pool.map(lambda r: commit(r, chunk_size, arity), m))
-    return [commit(r, chunk_size, arity) for r in m]
+            return list(pool.map(lambda r: commit(r, chunk_size, arity, native), m))
+    return [commit(r, chunk_size, arity, native) for r in m]
 
 
 def root_from_path(leaf: bytes, opening: Opening, arity: int) -> bytes:
@@ -306,30 +391,39 @@ def col_leaf(j: int, leaves: Sequence[bytes]) -> bytes:
     return _sha(COL_TAG + int(j).to_bytes(32, "big") + b"".join(leaves)).digest()
 
 
-def column_leaves(trees: Sequence[MerkleTree], overrides: dict[int, list[bytes]] | None = None) -> list[bytes]:
-    """Column leaves of n equally shaped trees (``overrides``: j -> forged leaf hashes)."""
+def column_leaves(trees: Sequence[MerkleTree], overrides: dict[int, list[bytes]] | None = None,
+                  native: bool = True) -> bytes:
+    """The concatenated column leaves of n equally shaped trees (``overrides``: j -> forged
+    leaf hashes). The n leaf levels are gathered into column records ``leaf_1j || ... ||
+    leaf_nj`` a block at a time and each block is hashed by one batch call."""
     m = trees[0].num_leaves
     n = len(trees)
-    w = 33 + 32 * n
-    buf = np.zeros((m, w), dtype=np.uint8)
-    buf[:, 0] = COL_TAG[0]
-    buf[:, 25:33] = np.arange(m, dtype=">u8").view(np.uint8).reshape(m, 8)
-    for t, tree in enumerate(trees):
-        buf[:, 33 + 32 * t : 65 + 32 * t] = np.frombuffer(b"".join(tree.levels[0][:m]), dtype=np.uint8).reshape(m, 32)
-    mv = memoryview(buf.reshape(-1))  # type: ignore[arg-type]
-    out = [_sha(mv[i : i + w]).digest() for i in range(0, m * w, w)]
-    for j, hashes in (overrides or {}).items():
-        if 0 <= j < m:
-            out[j] = col_leaf(j, hashes)
+    w = 32 * n
+    levels = [np.frombuffer(level_bytes(t.levels[0]), dtype=np.uint8)[: 32 * m].reshape(m, 32) for t in trees]
+    parts = []
+    for lo in range(0, m, COLUMN_BLOCK):
+        hi = min(m, lo + COLUMN_BLOCK)
+        buf = np.empty((hi - lo, n, 32), dtype=np.uint8)
+        for t, lv in enumerate(levels):
+            buf[:, t, :] = lv[lo:hi]
+        parts.append(hash_records(buf.reshape(-1), w, hi - lo, COL_TAG[0], True, lo, native))
+    out = b"".join(parts)
+    if overrides:
+        ba = bytearray(out)
+        for j, hashes in overrides.items():
+            if 0 <= j < m:
+                ba[32 * j : 32 * j + 32] = col_leaf(j, hashes)
+        out = bytes(ba)
     return out
 
 
-def commit_columns(trees: Sequence[MerkleTree], overrides: dict[int, list[bytes]] | None = None) -> MerkleTree:
+def commit_columns(trees: Sequence[MerkleTree], overrides: dict[int, list[bytes]] | None = None,
+                   native: bool = True) -> MerkleTree:
     """The column tree over the trainers' trees (same chunking and arity)."""
     if not trees:
         raise ParameterError.bad("trees", 0, "at least one input tree")
     t0 = trees[0]
     if any((t.length, t.chunk_size, t.arity) != (t0.length, t0.chunk_size, t0.arity) for t in trees):
         raise CommitmentError("column trees need equally shaped input trees")
-    levels = _build_levels(column_leaves(trees, overrides), t0.arity)
-    return MerkleTree(tuple(tuple(v) for v in levels), t0.length, t0.chunk_size, t0.arity)
+    levels = _build_levels(column_leaves(trees, overrides, native), t0.arity, native)
+    return MerkleTree(levels, t0.length, t0.chunk_size, t0.arity)

@@ -1,0 +1,16 @@
+"""Build of the optional C kernels (metadata lives in pyproject.toml).
+
+``optional=True``: without a C compiler the install still succeeds and the pure-Python
+paths are used (:mod:`mechanism._native`).
+"""
+
+from setuptools import Extension, setup
+
+FLAGS = ["-O3", "-std=c11", "-D_GNU_SOURCE"]
+
+setup(
+    ext_modules=[
+        Extension("mechanism._native._sha256", ["mechanism/_native/sha256.c"],
+                  extra_compile_args=FLAGS, libraries=["pthread"], optional=True),
+    ],
+)
