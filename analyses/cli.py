@@ -12,10 +12,35 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from mechanism.errors import InfeasibleError, OrflError
+
+
+class OrflGroup(TyperGroup):
+    """The command group; it drops the type tags (``<bool>``, ``<str>``, ``<int>``) from
+    every option in every command's help, ``--help`` included: an option shows its
+    ``metavar`` (a value's shape such as ``LOW,HIGH``, set by the command) or nothing."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is not None:
+            _untag(cmd, ctx)
+        return cmd
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _untag(self, ctx)
+        super().format_help(ctx, formatter)
+
+
+def _untag(cmd: Any, ctx: Any) -> None:
+    for param in [*cmd.params, cmd.get_help_option(ctx)]:
+        if param is not None and param.param_type_name == "option" and param.metavar is None:
+            param.metavar = ""
+
 
 app = typer.Typer(
     name="orfl",
@@ -24,6 +49,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
+    cls=OrflGroup,
 )
 
 

@@ -1,4 +1,5 @@
-"""Helpers shared by the CLI commands: JSON output, rich tables, input errors."""
+"""Helpers shared by the CLI commands: options grouped into help panels with their
+defaults and units, an ``Examples`` epilog, JSON output, rich tables, input errors."""
 
 from __future__ import annotations
 
@@ -10,6 +11,48 @@ from typing import Any, NoReturn
 import typer
 
 from mechanism.serialization import json_safe
+
+#: Help panels: what the run describes (the deployment's world), the market it prices
+#: against, the protocol's parameters, and what the command writes; ``RUN`` holds how it
+#: runs (seeds, workers, modes).
+SCENARIO = "Scenario"
+MARKET = "Market"
+PROTOCOL = "Protocol"
+RUN = "Run"
+OUTPUT = "Output"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(_shown(v) for v in value)
+    return fmt(value)
+
+
+def option(default: Any, *decls: str, help: str, panel: str | None = None, unit: str = "",
+           metavar: str = "", show_default: bool | str = True, **kw: Any) -> Any:
+    """``typer.Option`` in the house style: in help panel ``panel``, its default shown with
+    ``unit`` (``[default: 1 ETH]``; a string ``show_default`` replaces the value), and no
+    type tag (``metavar`` names the value's shape where it helps, e.g. ``LOW,HIGH``)."""
+    text = escape(help)
+    if show_default is not False and default is not None and default is not ... and default is not False:
+        shown = show_default if isinstance(show_default, str) else _shown(default)
+        shown = f"{shown} {unit}" if unit and not isinstance(show_default, str) else shown
+        text += f" [dim]\\[default: {escape(shown)}][/dim]"
+    return typer.Option(default, *decls, help=text, rich_help_panel=panel, show_default=False, metavar=metavar,
+                        **kw)
+
+
+def escape(text: str) -> str:
+    """``text`` with rich markup's brackets escaped (a literal ``[x]`` in help)."""
+    return text.replace("[", "\\[")
+
+
+def examples(*pairs: tuple[str, str]) -> str:
+    """An ``Examples`` epilog: (command line, what it does) pairs."""
+    lines = ["[bold]Examples[/bold]", ""]
+    for cmd, what in pairs:
+        lines += [f"  [dim]# {escape(what)}[/dim]", f"  [cyan]{escape(cmd)}[/cyan]"]
+    return "\n".join(lines)
 
 
 def _default(o: Any) -> Any:

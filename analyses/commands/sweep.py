@@ -6,15 +6,26 @@ from pathlib import Path
 
 import typer
 
-from analyses.commands._common import bad_input, emit_json, print_table
+from analyses.commands._common import (
+    OUTPUT,
+    RUN,
+    bad_input,
+    emit_json,
+    escape,
+    examples,
+    option,
+    print_table,
+)
 
 
 def sweep_cmd(
-    config: Path = typer.Argument(..., help="Sweep TOML ([sweep], [base], [grid], [lhs])."),
-    jobs: int = typer.Option(1, "--jobs", help="Worker processes (ignored with --scheduler)."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
-    store: Path | None = typer.Option(None, "--store", help="Results folder (default: from the file)."),
-    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    config: Path = typer.Argument(..., help=escape("Sweep TOML ([sweep], [base], [grid], [lhs]).")),
+    jobs: int = option(1, "--jobs", help="Worker processes (ignored with --scheduler).", panel=RUN),
+    scheduler: str | None = option(None, "--scheduler", help="Dask scheduler address of a running cluster.",
+                                   panel=RUN, metavar="tcp://HOST:PORT"),
+    store: Path | None = option(None, "--store", help="Results folder.", panel=OUTPUT, metavar="DIR",
+                                show_default="the file's [sweep] store"),
+    json_out: bool = option(False, "--json", help="Machine-readable output.", panel=OUTPUT),
 ) -> None:
     """Run every configuration x seed not yet in the store; finished runs are never recomputed."""
     if jobs < 1:
@@ -33,5 +44,12 @@ def sweep_cmd(
     print_table("orfl sweep", ["quantity", "value"], list(info.items()))
 
 
+EXAMPLES = examples(
+    ("orfl sweep sweep.toml --jobs 2", "run the sweep on two local processes; rerun to resume"),
+    ("orfl sweep sweep.toml --scheduler tcp://10.0.0.5:8786", "run it on a Dask cluster"),
+    ("orfl sweep sweep.toml --store results/sweeps/mine --json", "another results folder, JSON summary"),
+)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("sweep")(sweep_cmd)
+    app.command("sweep", epilog=EXAMPLES)(sweep_cmd)
