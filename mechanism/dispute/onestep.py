@@ -402,3 +402,58 @@ def select_values(ctx: VerifierContext, s: int, proof: StepProof) -> list[int]:
 def select_step(ctx: VerifierContext, s: int, proof: StepProof) -> bool:
     out = select_values(ctx, s, proof)
     return commit(np.array(out, dtype=np.int64), 1, ctx.arity).root == ctx.stage_roots[s]
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """Which on-chain Map one-step re-executes a ``map`` stage (``MapVerifier.vy``
+    ``map_step`` modes; the plain coordinate rules' output is ``DisputeGame.onestep``).
+
+    ``kind``: ``zero`` / ``mean`` / ``weighted`` / ``centered`` / ``trimmed`` /
+    ``clip_trimmed`` / ``clip_median`` (MapVerifier.vy) or ``coordinate`` (mean, median,
+    trimmed mean without clipping: DisputeGame.vy, also runnable as MapVerifier modes 4
+    and 6); ``rows``: the input rows the arithmetic reads per coordinate."""
+
+    kind: str
+    mode: int
+    f: int = 0
+    m: int = 0
+    vector: str | None = None
+    center: str | None = None
+    rows: int = 0
+
+
+MAP_MODES = {"zero": 0, "mean": 1, "weighted": 2, "centered": 3, "trimmed": 4, "clip_trimmed": 5,
+             "clip_median": 6}
+
+
+def map_spec(program: Program, s: int) -> MapSpec:
+    """The on-chain Map one-step of map stage s of ``program`` (programs.py): Krum and
+    Multi-Krum take the mean of the first 1 / m rows of ``order``; Bulyan the trimmed
+    mean (f per side) of the ``chosen`` rows; the geometric median the mean of all rows
+    (z_0) and then Weiszfeld's weighted mean; centered clipping v_0 = 0 and then the
+    clipped-difference step; clipping by norm the rule over the clipped rows."""
+    st = program.stages[s]
+    if st.kind != "map":
+        raise CommitmentError(f"stage {st.name!r} is not a map stage")
+    n, rule, params = program.n, program.rule, program.params
+    f = int(params.get("f", 1)) if rule in ("trimmed_mean", "krum", "multi_krum", "bulyan") else 0
+    if rule in ("mean", "median", "trimmed_mean"):
+        if "clip" in st.scalars:
+            kind = "clip_median" if rule == "median" else "clip_trimmed"
+            return MapSpec(kind, MAP_MODES[kind], f, 0, "clip", None, n)
+        return MapSpec("coordinate", 6 if rule == "median" else 4, f, 0, None, None, n)
+    if rule in ("krum", "multi_krum"):
+        m = 1 if rule == "krum" else int(params.get("m") or n - f)
+        return MapSpec("mean", 1, f, m, "order", None, m)
+    if rule == "bulyan":
+        return MapSpec("trimmed", 4, f, 0, "chosen", None, n - 2 * f)
+    if rule == "geometric_median":
+        if not st.scalars:
+            return MapSpec("mean", 1, 0, n, None, None, n)
+        return MapSpec("weighted", 2, 0, 0, st.scalars[0], None, n)
+    if rule == "centered_clipping":
+        if not st.scalars:
+            return MapSpec("zero", 0, 0, 0, None, None, 0)
+        return MapSpec("centered", 3, 0, 0, st.scalars[0], st.reads[1], n)
+    raise CommitmentError(f"map stage {st.name!r} of rule {rule!r} has no on-chain one-step")
