@@ -44,7 +44,12 @@ class Design:
       ``jackpot_rate`` phi (forced-error rate of attention challenges).
     * Time: ``challenge_period_blocks`` T, ``detect_blocks`` (re-execution before a
       challenge can be sent), ``move_clock_blocks`` (per bisection move),
-      ``round_blocks`` (one FL round), ``dispute_depth`` and ``arity`` of the bisection.
+      ``round_blocks`` (one FL round), ``dispute_depth`` and ``arity`` of the bisection,
+      ``trainer_challenge_window_blocks`` (after a round's publication window, the blocks
+      in which its updates can still be disputed before an assertion is accepted;
+      docs/protocol.md 'Publication and trainer-challenge windows', sized by ``orfl
+      recommend`` under the same censorship as the period, docs/economics.md 'Threat
+      model: trainer-challenge window').
     * Learning: ``rule`` (aggregation rule) and ``tolerance`` (its malicious device
       tolerance beta; negative: not given, look it up in the measured table).
     * ``source``: who set the values (``"defaults"``, ``"orfl recommend"``, a file).
@@ -62,12 +67,13 @@ class Design:
     round_blocks: int = 10
     dispute_depth: int = 3
     arity: int = 4
+    trainer_challenge_window_blocks: int = 4
     rule: str = "median"
     tolerance: float = -1.0
     source: str = "defaults"
 
     def __post_init__(self) -> None:
-        for name in ("challenge_period_blocks", "move_clock_blocks", "round_blocks"):
+        for name in ("challenge_period_blocks", "move_clock_blocks", "round_blocks", "trainer_challenge_window_blocks"):
             _int(name, getattr(self, name), 1)
         for name in ("detect_blocks", "dispute_depth"):
             _int(name, getattr(self, name), 0)

@@ -6,6 +6,7 @@ Heavy imports stay inside the command (``orfl --help`` stays fast); the logic li
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,11 @@ def register(app: typer.Typer) -> None:
         rule: str | None = typer.Option(None, "--rule", help="Force an aggregation rule instead of recommending one."),
         tolerance_table: Path | None = typer.Option(None, "--tolerance-table", help="Tolerance table: the output of `orfl tolerance` (measured), or a hand-made JSON {rule: tolerance} / CSV rule,tolerance (user). (default: the shipped measured table)"),
         non_iid_alpha: float | None = typer.Option(None, "--non-iid-alpha", help="Trainers' data heterogeneity as a Dirichlet concentration (smaller = more heterogeneous); the table's worst case at the largest measured alpha <= this is used. (default: the most heterogeneous measured)"),
+        attacker_budget_eth: float | None = typer.Option(
+            None, "--attacker-budget-eth",
+            help="ETH the attacker spends on one fraud whatever its gain (stuffing, bribes, lost bonds, "
+                 "sub-challenges); the design holds against max(gain, budget). Overrides the threat file's "
+                 "[attacker] attacker_budget_eth. (default: none, a gain-bounded attacker)"),
         no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="Skip the +10% sensitivity analysis."),
         threat_model: str | None = typer.Option(
             None, "--threat-model",
@@ -68,6 +74,9 @@ def register(app: typer.Typer) -> None:
         from mechanism.economics.tolerance import load_tolerance_table
         from mechanism.errors import ParameterError
 
+        if attacker_budget_eth is not None and not (math.isfinite(attacker_budget_eth) and attacker_budget_eth >= 0):
+            bad_input("--attacker-budget-eth", attacker_budget_eth,
+                      "a finite amount of ETH >= 0 (omit it for a gain-bounded attacker)")
         values: dict[str, Any] = rec.load_config(config) if config is not None else {}
         table_path = values.pop("tolerance_table", None)
         if tolerance_table is not None:
@@ -80,7 +89,7 @@ def register(app: typer.Typer) -> None:
             "response_buffer_hours": response_buffer_hours, "move_clock_hours": move_clock_hours,
             "max_period_hours": max_period_hours, "rounds_per_day": rounds_per_day, "rule": rule,
             "poisoning_gain_share": poisoning_gain_share, "trainer_tenure_days": trainer_tenure_days,
-            "non_iid_alpha": non_iid_alpha,
+            "non_iid_alpha": non_iid_alpha, "attacker_budget_eth": attacker_budget_eth,
         }
         for name, text in zip(RANGE_OPTIONS, (value_at_stake_usd, gas_price_gwei, eth_price_usd, censor_fraction), strict=True):
             flags[name] = _range(name, text)
@@ -141,9 +150,22 @@ def _print(data: dict[str, Any]) -> None:
     console.print(
         f"period = detect {bd['detect_blocks']} + dispute {bd['dispute_blocks']} + censorship {bd['censor_blocks']} "
         f"+ buffer {bd['buffer_blocks']} = {bd['total_blocks']} blocks")
+    tw, lat = data["trainer_challenge_window"], data["round_latency"]
+    if tw is not None:
+        console.print(f"trainer challenge window = {tw['window_blocks']} blocks (binding: {tw['binding_threat']}; "
+                      f"P(invalid update escapes) <= {tw['escape_probability']:.3g})")
+    console.print(f"round latency = publication {lat['publication_window_blocks']} + trainer window "
+                  f"{lat['trainer_challenge_window_blocks']} + period {lat['challenge_period_blocks']} = "
+                  f"{lat['total_blocks']} blocks ({lat['total_hours']:.4g} h; at most {lat['max_rounds_per_day']:.3g} "
+                  "rounds/day)")
+    dl = data["delay_attack"]
+    if dl:
+        console.print(f"delay attack: spending {fmt(dl['attacker_spend_eth'])} ETH buys {fmt(dl['sub_challenges'])} "
+                      f"sub-challenges; the defender needs {fmt(dl['defender_funds_needed_eth'])} ETH of gas; worst "
+                      f"confirmation {fmt(dl['worst_confirmation_blocks'])} blocks")
     br, sy = data["bribery"], data["sybil"]
     console.print(f"bribery: bribing all {br['challengers']} challengers costs {fmt(br['bribe_all_cost_eth'])} ETH "
-                  f"vs largest gain {fmt(br['max_gain_eth'])} ETH; Sybil: {sy['identities_needed']} identities cost "
+                  f"vs the attacker's largest spend {fmt(br['attacker_spend_eth'])} ETH; Sybil: {sy['identities_needed']} identities cost "
                   f"{fmt(sy['attack_cost_eth'])} ETH vs poisoning gain {fmt(sy['poisoning_gain_eth'])} ETH")
     console.print(f"total cost: {fmt(c['total_eth_per_assertion'])} ETH/assertion "
                   f"(≈ {fmt(c['total_usd_per_assertion'])} USD; {fmt(c['total_usd_per_year'])} USD/year)")

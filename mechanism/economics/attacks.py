@@ -6,7 +6,9 @@ that a fraud finalises with probability above the target). It does not reuse the
 of :mod:`mechanism.economics.constraints`: the challengers' verification rate is re-derived
 from the jackpot by inverting the first-finder share, fraud profit comes from
 :func:`~mechanism.economics.payoffs.sequencer_fraud_profit_eth`, stuffing from the EIP-1559
-sum. A design is safe iff every margin is <= 0 at every vertex.
+sum. A design is safe iff every margin is <= 0 at every vertex. Fraud profit, stuffing and
+bribery weigh the attacker's spend ``W = max(G, K)`` (docs/economics.md, 'Attacker budget');
+griefing the pending value G.
 
 Contents: :data:`ATTACKS` (the margins' names), :class:`Candidate` (parameters to
 evaluate), :func:`attack_margins`, :func:`problem_margins` (constants from a
@@ -79,6 +81,7 @@ def attack_margins(
 
     t_eff = np.asarray(cand.period_blocks, dtype=float) - fixed_blocks
     g, cd, cv = col(vx.gain_eth), col(vx.dispute_cost_eth), col(vx.verify_cost_eth)
+    w = col(vx.attack_value_eth)  # W = max(G, K): the attacker's spend (docs/economics.md, 'Attacker budget')
     big_q = payoffs.censorship_probability(col(vx.censor_fraction), t_eff)
     v_eq = induced_verify_prob(cand.jackpot_rate, jackpot_eth - col(vx.claim_cost_eth), big_q, cv, challengers)
     ps = payoffs.fraud_success_probability(v_eq, challengers, big_q)
@@ -87,9 +90,9 @@ def attack_margins(
     bc = np.asarray(cand.challenger_bond_eth, dtype=float)
     r = interest_rate_per_year
     out: dict[str, Callable[[], object]] = {
-        "fraud_profit_eth": lambda: payoffs.sequencer_fraud_profit_eth(g, (1.0 - alpha) * bs, ps),
+        "fraud_profit_eth": lambda: payoffs.sequencer_fraud_profit_eth(w, (1.0 - alpha) * bs, ps),
         "fraud_success_excess": lambda: ps - target_fraud_probability,
-        "stuffing_profit_eth": lambda: g - stuffing_cost_eth(np.maximum(t_eff, 0.0), col(vx.gas_price_gwei), block_gas_limit),
+        "stuffing_profit_eth": lambda: w - stuffing_cost_eth(np.maximum(t_eff, 0.0), col(vx.gas_price_gwei), block_gas_limit),
         "resource_exhaustion_sequencer_eth": lambda: resource_ratio * cd - bs,
         "resource_exhaustion_challenger_eth": lambda: resource_ratio * cd - bc,
         "honest_challenge_loss_eth": lambda: -payoffs.honest_challenge_profit_eth(alpha * bs, cd, bc, r, dispute_years),
@@ -98,7 +101,7 @@ def attack_margins(
             cand.trainer_stake_eth, trainer_reward_share, cd, cv),
         "reward_share_excess": lambda: alpha - max_reward_share + 0.0 * g,
         "bribery_profit_eth": lambda: np.max([payoffs.bribery_profit_eth(
-            g, bs, alpha, bc, cd, cv, r, dispute_years, v_eq, challengers, k, big_q)
+            w, bs, alpha, bc, cd, cv, r, dispute_years, v_eq, challengers, k, big_q)
             for k in range(1, challengers + 1)], axis=0),
         "sybil_profit_eth": lambda: payoffs.sybil_poisoning_profit_eth(
             poisoning_gain_share * g, sybil_identities, cand.trainer_stake_eth, r, lock_years,

@@ -41,8 +41,14 @@ the Sybil row's right-hand side on the vertex.
 Here ``Q = q**T'`` (T' = T minus detection, dispute and buffer blocks), and the target
 verification rate ``v_t = 1 - ((eps - Q) / (1 - Q))**(1/m)`` makes the fraud success
 probability ``P_s(v_t) = eps`` exactly (docs/economics.md, 'Censorship'); T is feasible
-at a vertex only if ``Q <= eps`` and stuffing T' blocks costs more than G
+at a vertex only if ``Q <= eps`` and stuffing T' blocks costs more than the attacker's spend
 (docs/economics.md, 'Stuffing').
+
+**Attacker budget** (docs/economics.md, 'Attacker budget'): every G above that is the
+attacker's gain -- fraud_deterrence, the bribery rows and the stuffing bound -- is
+``W = max(G, K)`` (:func:`~mechanism.economics.scenario.attack_value_eth`), K the budget
+``attacker_budget_eth`` of an attacker who spends it whatever the gain; W = G without a
+budget. V in the griefing row and the objective (value pending, the users' cost) stays G.
 
 **Bribery** (:func:`mechanism.economics.payoffs.bribery_profit_eth`): the fraud's author
 bribes k of the m challengers to stay silent; each bribe must match what a defector
@@ -264,11 +270,12 @@ def sybil_rhs(problem: DesignProblem, vx: Vertices) -> F:
 
 
 def min_effective_blocks(problem: DesignProblem, vx: Vertices | None = None) -> tuple[F, F]:
-    """Per vertex: smallest T' with ``q**T' <= eps`` and smallest T' that stuffing cannot buy."""
+    """Per vertex: smallest T' with ``q**T' <= eps`` and smallest T' that stuffing cannot buy
+    with the attacker's spend ``W = max(G, K)`` (docs/economics.md, 'Stuffing', 'Attacker budget')."""
     v = vx if vx is not None else problem.vertices()
     i = problem.inputs
     cens = per.censorship_blocks(i.target_fraud_probability, v.censor_fraction)
-    stuff = per.stuffing_blocks(v.gain_eth, v.gas_price_gwei, i.block_gas_limit)
+    stuff = per.stuffing_blocks(v.attack_value_eth, v.gas_price_gwei, i.block_gas_limit)
     return cens, stuff
 
 
@@ -306,7 +313,7 @@ def rhs(problem: DesignProblem, periods_blocks: NDArray[np.int64], vx: Vertices 
     n_v, n_t = big_q.shape
     b = np.empty((len(Row), n_v, n_t))
     col = lambda x: np.broadcast_to(np.asarray(x, dtype=float)[:, None], (n_v, n_t))  # noqa: E731
-    b[Row.fraud_deterrence] = col(v.gain_eth * eps / (1.0 - eps))
+    b[Row.fraud_deterrence] = col(v.attack_value_eth * eps / (1.0 - eps))
     b[Row.resource_ratio_sequencer] = col(i.resource_ratio * v.dispute_cost_eth)
     b[Row.reward_share_cap] = 0.0
     b[Row.challenger_compensation] = col(v.dispute_cost_eth)
@@ -345,7 +352,7 @@ def bribery_rows(problem: DesignProblem, periods_blocks: NDArray[np.int64], vx: 
     col = lambda x: np.asarray(x, dtype=float)[None, :, None]  # noqa: E731
     return BriberyRows(
         a_bs=1.0 - p, a_r=w - (1.0 - p), a_bc=-w * i.interest_rate_per_year * problem.dispute_years,
-        rhs=p * col(vx.gain_eth) + w * col(vx.dispute_cost_eth) + k * col(vx.verify_cost_eth), verify_prob=v,
+        rhs=p * col(vx.attack_value_eth) + w * col(vx.dispute_cost_eth) + k * col(vx.verify_cost_eth), verify_prob=v,
     )
 
 
@@ -433,7 +440,7 @@ def infeasible(problem: DesignProblem) -> InfeasibleError:
             f"max_period_hours={i.max_period_hours:g} allows {problem.max_period_blocks} blocks but detection "
             f"({problem.detect_blocks}) + dispute ({problem.dispute_blocks}) + response buffer ({problem.buffer_blocks}) "
             f"+ censorship window ({need}: q^T'<=eps needs {int(cens[wc])} at q={v.censor_fraction[wc]:g}, "
-            f"EIP-1559 stuffing needs {int(stuff[ws])} at gain {v.gain_eth[ws]:.4g} ETH, "
+            f"EIP-1559 stuffing needs {int(stuff[ws])} at attacker spend {v.attack_value_eth[ws]:.4g} ETH, "
             f"gas {v.gas_price_gwei[ws]:g} gwei) = {problem.fixed_blocks + need} blocks")
     net = i.jackpot_eth - v.claim_cost_eth
     if np.any(net <= 0):

@@ -39,6 +39,9 @@ from mechanism.economics.scenario import (
     box_vertices,
 )
 from mechanism.economics.threats import ThreatModel, ThreatPeriod, threat_period
+from mechanism.economics.threats.delay import delay_attack
+from mechanism.economics.threats.episodes import episodes_of
+from mechanism.economics.threats.trainer_window import TrainerWindow, trainer_challenge_window
 from mechanism.economics.tolerance import ToleranceTable, from_mapping, load_tolerance_table
 from mechanism.errors import InfeasibleError, OrflError, ParameterError
 
@@ -162,6 +165,27 @@ class Recommendation:
     warnings: tuple[str, ...] = ()
     user_inputs: frozenset[str] = frozenset()  # inputs the user gave (flags or config)
     threat: ThreatPeriod | None = None  # the period and game clocks under the threat model
+    trainer_window: TrainerWindow | None = None  # the trainer-challenge window under the same threats
+    delay: dict[str, float] = field(default_factory=dict)  # the delay attack the attacker's spend buys
+
+    @property
+    def trainer_challenge_window_blocks(self) -> int:
+        """T of the trainer disputes (the default :class:`Design`'s without a sizing)."""
+        return self.trainer_window.window_blocks if self.trainer_window is not None \
+            else Design().trainer_challenge_window_blocks
+
+    def round_latency(self) -> dict[str, float]:
+        """Blocks from a round's opening to its assertion's finality when unchallenged:
+        publication window + trainer-challenge window + challenge period (docs/protocol.md,
+        'Publication and trainer-challenge windows')."""
+        from mechanism.rollup.params import PUBLICATION_WINDOW_BLOCKS
+
+        total = PUBLICATION_WINDOW_BLOCKS + self.trainer_challenge_window_blocks + self.challenge_period_blocks
+        return {"publication_window_blocks": PUBLICATION_WINDOW_BLOCKS,
+                "trainer_challenge_window_blocks": self.trainer_challenge_window_blocks,
+                "challenge_period_blocks": self.challenge_period_blocks, "total_blocks": total,
+                "total_hours": float(units.blocks_to_hours(total)),
+                "max_rounds_per_day": float(units.BLOCKS_PER_DAY / total)}
 
     def value(self, name: str) -> float:
         return float(getattr(self, name))
@@ -189,6 +213,7 @@ class Recommendation:
             round_blocks=max(1, round(units.BLOCKS_PER_DAY / i.rounds_per_day)),
             dispute_depth=workload.dispute_moves_per_side(i.trainers, i.model_size),
             arity=workload.DISPUTE_ARITY,
+            trainer_challenge_window_blocks=self.trainer_challenge_window_blocks,
             rule=self.rule.name,
             tolerance=float(self.rule.tolerance),
             source="orfl recommend",
@@ -206,7 +231,11 @@ class Recommendation:
             "jackpot_rate": d.binding["jackpot_rate"],
             "registration_fee_eth": d.binding["registration_fee_eth"],
         }
-        worst = {k: d.worst_vertex["reward_eth" if k == "reward_share" else k] for k in binding}
+        worst: dict[str, Any] = {k: d.worst_vertex["reward_eth" if k == "reward_share" else k] for k in binding}
+        tw = self.trainer_window
+        if tw is not None:
+            binding["trainer_challenge_window_blocks"] = f"threat: {tw.binding_threat}"
+            worst["trainer_challenge_window_blocks"] = None
         params = [
             ("challenge_period_blocks", self.challenge_period_blocks, "blocks", "hours",
              float(units.blocks_to_hours(self.challenge_period_blocks))),
@@ -218,6 +247,9 @@ class Recommendation:
             ("registration_fee_eth", self.registration_fee_eth, "ETH (burned, once per trainer)", "USD",
              self.registration_fee_eth * eth_usd),
         ]
+        if tw is not None:
+            params.append(("trainer_challenge_window_blocks", tw.window_blocks, "blocks", "hours",
+                           float(units.blocks_to_hours(tw.window_blocks))))
         comps = dict(d.cost_components_eth)
         rounds_per_year = self.inputs.rounds_per_day * 365.25
         return {
@@ -235,6 +267,10 @@ class Recommendation:
             "registration_fee_eth": self.registration_fee_eth,
             "registration_fee_usd": self.registration_fee_eth * eth_usd,
             "bribery": self.bribery,
+            "trainer_challenge_window_blocks": self.trainer_challenge_window_blocks,
+            "trainer_challenge_window": tw.as_dict() if tw is not None else None,
+            "round_latency": self.round_latency(),
+            "delay_attack": self.delay,
             "design": self.as_design().to_dict(),
             "aggregation_rule": self.rule.name,
             "parameters": [
@@ -281,6 +317,9 @@ class Recommendation:
                 entry["source"] = "user"
             elif name in CITED_DEFAULTS:
                 entry.update(source="cited", reference="mechanism/units.py (dated default with its source)")
+            elif name == "attacker_budget_eth":
+                entry.update(source="assumed", reference="none: a gain-bounded attacker spends at most its gain "
+                                                         "(docs/economics.md, 'Attacker budget')")
             elif name == "non_iid_alpha" and self.rule.table is not None and self.rule.table.alpha is not None:
                 entry.update(value=self.rule.table.alpha, source="measured",
                              reference="most heterogeneous alpha of the measured tolerance table")
@@ -316,6 +355,12 @@ ASSUMPTIONS = [
     "Sybil poisoning inside the validity predicate is not slashable: new identities must cost the attacker "
     "(burned registration fee + stake capital over the lock-up) at least poisoning_gain_share x the value at stake; "
     "the attacker also controls the expected malicious trainers; honest trainers pay the same fee once per tenure",
+    "the attacker spends up to W = max(G, attacker_budget_eth) on one fraud (G without a budget): stuffing, "
+    "fraud deterrence and bribery are sized at W, the value pending in a dispute stays G (docs/economics.md, "
+    "'Attacker budget')",
+    "the trainer-challenge window is sized like the period: the least T with P(an invalid update escapes its "
+    "trainer dispute) <= the target under the same censorship (docs/economics.md, 'Threat model: trainer-challenge "
+    "window')",
     "every value is rounded up to 3 significant figures",
 ]
 
@@ -355,6 +400,8 @@ def _perturbations(i: DesignInputs) -> dict[str, Callable[[], DesignInputs]]:
              "move_clock_hours"]
     if i.dispute_gas_per_side is not None:
         names.append("dispute_gas_per_side")
+    if i.attacker_budget_eth:
+        names.append("attacker_budget_eth")
     return {n: up(n) for n in names}
 
 
@@ -386,12 +433,53 @@ def design_threats(inputs: DesignInputs) -> ThreatModel:
 
 def threats_for(inputs: DesignInputs, threats: ThreatModel | None) -> ThreatModel:
     """``threats`` with the design's censoring share where the threat file leaves it
-    unset; :func:`design_threats` when None."""
-    if threats is None:
-        return design_threats(inputs)
-    if "censor_fraction" in threats.given:
-        return threats
-    return threats.with_(censor_fraction=float(inputs.censor_fraction.high))
+    unset; :func:`design_threats` when None. The design's attacker budget (when set) is the
+    threat model's."""
+    model = design_threats(inputs) if threats is None else threats
+    if threats is not None and "censor_fraction" not in threats.given:
+        model = model.with_(censor_fraction=float(inputs.censor_fraction.high))
+    if inputs.attacker_budget_eth is not None:
+        model = model.with_(attacker_budget_eth=float(inputs.attacker_budget_eth))
+    return model
+
+
+def with_threat_budget(inputs: DesignInputs, threats: ThreatModel | None) -> DesignInputs:
+    """``inputs`` with the threat file's ``[attacker] attacker_budget_eth`` when the inputs
+    have none (an explicit ``attacker_budget_eth`` input wins over the file)."""
+    if inputs.attacker_budget_eth is None and threats is not None and threats.attacker_budget_eth is not None:
+        return inputs.replace(attacker_budget_eth=float(threats.attacker_budget_eth))
+    return inputs
+
+
+def _gain_worst(inputs: DesignInputs) -> float:
+    """The largest gain of the box, ``G_max = value_high / eth_low`` (ETH)."""
+    return inputs.value_at_stake_usd.high / inputs.eth_price_usd.low
+
+
+def _trainer_window(inputs: DesignInputs, model: ThreatModel) -> TrainerWindow:
+    """The least trainer-challenge window under ``model`` (:func:`trainer_challenge_window`):
+    a watcher needs one update's download (``8 d`` bytes) before it can dispute; stuffing
+    at the worst gain and lowest base fee, as for the period."""
+    from mechanism.rollup.params import MIN_TRAINER_CHALLENGE_WINDOW_BLOCKS
+
+    seconds = workload.update_bytes(1, inputs.model_size) * 8 / (inputs.download_gbit_per_s * 1e9)
+    ep = episodes_of(model, _gain_worst(inputs), inputs.gas_price_gwei.low, inputs.block_gas_limit)
+    return trainer_challenge_window(model, inputs.target_fraud_probability, detect_blocks=units.seconds_to_blocks(seconds),
+                                    min_blocks=MIN_TRAINER_CHALLENGE_WINDOW_BLOCKS, episodes=ep,
+                                    max_blocks=units.hours_to_blocks(inputs.max_period_hours))
+
+
+def _delay(inputs: DesignInputs, bc: float, dispute_gas: float, period_blocks: int, game_blocks: int) -> dict[str, float]:
+    """The delay attack the attacker's spend ``W = max(G_max, K)`` buys against the rounded
+    challenger bond, at the highest gas price (:func:`~mechanism.economics.threats.delay.delay_attack`,
+    parallel disputes; docs/economics.md, 'Attacker budget')."""
+    spend = float(np.max(box_vertices(inputs, dispute_gas).attack_value_eth))
+    cd = units.gas_cost_eth(dispute_gas, inputs.gas_price_gwei.high)
+    d = delay_attack(spend, bc, float(cd), period_blocks, game_blocks, parallel=True)
+    return {"attacker_spend_eth": spend, "challenger_bond_eth": bc, "dispute_cost_eth": float(cd),
+            "sub_challenges": float(d.sub_challenges), "defender_funds_needed_eth": float(d.honest_spend_eth),
+            "resource_ratio": float(d.resource_ratio), "worst_confirmation_blocks": float(d.worst_confirmation_blocks),
+            "worst_confirmation_hours": float(units.blocks_to_hours(d.worst_confirmation_blocks))}
 
 
 def _threat_check(inputs: DesignInputs, res: DesignResult, rule: RuleChoice, model: ThreatModel) -> ThreatPeriod:
@@ -424,14 +512,21 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
     until every honest move lands with the required probability; where no period or
     clock can reach ``target_fraud_probability`` an :class:`InfeasibleError` names the
     threat or the dispute clocks."""
+    from mechanism.rollup.params import PUBLICATION_WINDOW_BLOCKS
+
     if tolerance_table is None:
         table = load_tolerance_table(None, inputs.non_iid_alpha)
     elif isinstance(tolerance_table, ToleranceTable):
         table = tolerance_table
     else:
         table = from_mapping(tolerance_table, tolerance_source or "user table")
+    if inputs.attacker_budget_eth is None and threats is not None and threats.attacker_budget_eth is not None:
+        inputs = with_threat_budget(inputs, threats)
+        user_inputs = frozenset(user_inputs) | {"attacker_budget_eth"}  # given in the threat file
     rule, res = _solve(inputs, table, tolerance_source)
-    threat = _threat_check(inputs, res, rule, threats_for(inputs, threats))
+    model = threats_for(inputs, threats)
+    threat = _threat_check(inputs, res, rule, model)
+    trainer = _trainer_window(inputs, model)
     if threat.period_blocks > res.period_blocks:
         binding = {**res.binding, "challenge_period_blocks": f"threat: {threat.binding_threat}"}
         res = replace(res, period_blocks=threat.period_blocks, binding=binding)
@@ -442,7 +537,7 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
     lock_years = inputs.trainer_lock_days / 365.25
     honest = max(1, round(inputs.trainers * (1.0 - inputs.malicious_fraction)))
     k = int(res.extra["sybil_identities"])
-    gain_max = inputs.value_at_stake_usd.high / inputs.eth_price_usd.low
+    gain_max = _gain_worst(inputs)
     gain_p = inputs.poisoning_gain_share * gain_max
     cost = float(sybil_attack_cost_eth(k, st, inputs.interest_rate_per_year, lock_years, fee))
     sybil = {"honest_trainers": honest, "identities_needed": k, "lock_days": inputs.trainer_lock_days,
@@ -455,7 +550,8 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
     bribe = float(bribe_needed_eth(alpha * bs, worst.dispute_cost_eth[w], worst.verify_cost_eth[w], bc,
                                    inputs.interest_rate_per_year, res.extra["dispute_years"], 0.0))
     bribery = {"challengers": inputs.challengers, "reward_eth": alpha * bs, "bribe_per_challenger_eth": bribe,
-               "bribe_all_cost_eth": inputs.challengers * bribe, "max_gain_eth": gain_max}
+               "bribe_all_cost_eth": inputs.challengers * bribe, "max_gain_eth": gain_max,
+               "attacker_spend_eth": float(np.max(worst.attack_value_eth))}
     warnings = []
     if gain_p > 0 and fee > 0 and inputs.trainers * fee > gain_max:
         warnings.append(
@@ -468,6 +564,14 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
             f"dispute clocks: a move clock of {units.hours_to_blocks(inputs.move_clock_hours)} blocks loses an honest move "
             f"by timeout too often under the threat model; lengthened to {threat.game.clock_blocks} blocks "
             f"(longest game {threat.game.game_bound_blocks} blocks)")
+    latency = PUBLICATION_WINDOW_BLOCKS + trainer.window_blocks + res.period_blocks
+    round_blocks = units.BLOCKS_PER_DAY / inputs.rounds_per_day
+    if latency > round_blocks:
+        warnings.append(
+            f"round latency: publication {PUBLICATION_WINDOW_BLOCKS} + trainer challenge window {trainer.window_blocks} "
+            f"+ challenge period {res.period_blocks} = {latency} blocks, longer than a round at rounds_per_day="
+            f"{inputs.rounds_per_day:g} ({round_blocks:.4g} blocks); rounds are sequential (docs/protocol.md), so at "
+            f"most {units.BLOCKS_PER_DAY / latency:.3g} rounds per day finalise")
     if inputs.poisoning_gain_share == 0:
         warnings.append("poisoning_gain_share=0: Sybil poisoning above the tolerance is not deterred")
     sens = sensitivity(inputs, table, tolerance_source, res) if with_sensitivity else {}
@@ -486,6 +590,10 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
         registration_fee_eth=fee, rule=rule, design=res, inputs=inputs, cost_eth_per_assertion=total, sybil=sybil,
         bribery=bribery,
         sensitivity=sens, warnings=tuple(warnings), user_inputs=frozenset(user_inputs), threat=threat,
+        trainer_window=trainer,
+        delay=_delay(inputs, bc, rule.dispute_gas_per_side, res.period_blocks,
+                     (2 * workload.dispute_moves_per_side(inputs.trainers, inputs.model_size) + 1)
+                     * (threat.game.clock_blocks if threat is not None else units.hours_to_blocks(inputs.move_clock_hours))),
     )
 
 

@@ -4,7 +4,9 @@
 intervals -- gas price, ETH price, value at stake (the attacker's gain) and the
 censoring fraction -- and the design must hold at every vertex of that box
 (:func:`box_vertices`). Every deterrence bound used by the design is monotone in each of
-the four coordinates, so its worst case over the box is attained at a vertex.
+the four coordinates, so its worst case over the box is attained at a vertex. The
+attacker budget K (a point, ``attacker_budget_eth``) enters each vertex through
+:func:`attack_value_eth`, ``W = max(G, K)``.
 """
 
 from __future__ import annotations
@@ -95,6 +97,10 @@ class DesignInputs:
     tolerance_margin: float = 0.5
     rule: str | None = None
     non_iid_alpha: float | None = None  # trainers' Dirichlet heterogeneity; None: most heterogeneous measured
+    #: What an attacker may spend on one fraud whatever its gain (stuffing, bribes, lost bonds,
+    #: sub-challenges); None: gain-bounded, it spends at most its gain G (docs/economics.md,
+    #: 'Attacker budget').
+    attacker_budget_eth: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("value_at_stake_usd", "gas_price_gwei", "eth_price_usd", "censor_fraction"):
@@ -134,6 +140,10 @@ class DesignInputs:
             _check("non_iid_alpha", self.non_iid_alpha,
                    isinstance(self.non_iid_alpha, (int, float)) and self.non_iid_alpha > 0,
                    "a positive Dirichlet concentration (inf = IID)")
+        if self.attacker_budget_eth is not None:
+            b = self.attacker_budget_eth
+            _check("attacker_budget_eth", b, isinstance(b, (int, float)) and not isinstance(b, bool)
+                   and math.isfinite(b) and b >= 0, "a finite amount of ETH >= 0 (omit it for a gain-bounded attacker)")
         if self.dispute_gas_per_side is not None:
             _check("dispute_gas_per_side", self.dispute_gas_per_side,
                    math.isfinite(self.dispute_gas_per_side) and self.dispute_gas_per_side > 0, "gas > 0")
@@ -162,7 +172,7 @@ INPUT_UNITS = {
     "trainer_lock_days": "days", "trainer_tenure_days": "days", "poisoning_gain_share": "1",
     "rounds_per_day": "1/day", "compute_usd_per_hour": "USD/h", "bandwidth_usd_per_gb": "USD/GB",
     "download_gbit_per_s": "Gbit/s", "block_gas_limit": "gas", "tolerance_margin": "1", "rule": "-",
-    "non_iid_alpha": "Dirichlet concentration",
+    "non_iid_alpha": "Dirichlet concentration", "attacker_budget_eth": "ETH",
 }
 #: Defaults that are dated market values or L1 constants with their source in ``mechanism/units.py``.
 CITED_DEFAULTS = frozenset({"gas_price_gwei", "eth_price_usd", "interest_rate_per_year", "compute_usd_per_hour",
@@ -184,6 +194,8 @@ class Vertices:
     dispute_cost_eth: NDArray[np.float64]
     verify_cost_eth: NDArray[np.float64]
     claim_cost_eth: NDArray[np.float64]
+    #: W = max(G, K): what the attacker spends on the fraud (docs/economics.md, 'Attacker budget')
+    attack_value_eth: NDArray[np.float64]
 
     def __len__(self) -> int:
         return int(self.gas_price_gwei.size)
@@ -216,4 +228,15 @@ def box_vertices(inputs: DesignInputs, dispute_gas: float, *, nominal: bool = Fa
         dispute_cost_eth=units.gas_cost_eth(dispute_gas, gas),
         verify_cost_eth=vc_usd / eth,
         claim_cost_eth=units.gas_cost_eth(inputs.claim_gas, gas),
+        attack_value_eth=attack_value_eth(val / eth, inputs.attacker_budget_eth),
     )
+
+
+def attack_value_eth(gain_eth: NDArray[np.float64] | float, budget_eth: float | None) -> NDArray[np.float64]:
+    """``W = max(G, K)``: what an attacker spends on one fraud (docs/economics.md, 'Attacker
+    budget'). A gain-bounded attacker (``budget_eth`` None) spends up to its gain G; one with
+    budget K spends up to K whatever the gain, and the design must stop both, so every row
+    that weighs the attacker's spend or gain against a cost (stuffing, fraud deterrence,
+    bribery) takes W in place of G. K <= G changes nothing."""
+    g = np.asarray(gain_eth, dtype=float)
+    return np.asarray(g if budget_eth is None else np.maximum(g, float(budget_eth)), dtype=float)

@@ -41,8 +41,10 @@ MIN_TRAINER_CHALLENGE_WINDOW_BLOCKS = 1
 #: Default trainer-challenge window: after round r's publication window closes, its updates
 #: can be disputed for this many more blocks; an assertion on r is accepted only after it
 #: (docs/protocol.md "Publication and trainer-challenge windows"). Against a censor holding
-#: a share q of the blocks, an invalid update escapes its dispute with probability q^T.
-TRAINER_CHALLENGE_WINDOW_BLOCKS = 4
+#: a share q of the blocks, an invalid update escapes its dispute with probability q^(T+1).
+#: The default is :class:`~mechanism.design.Design`'s (a small economy for tests); ``orfl
+#: recommend`` sizes T under the threat model and ``from_design`` carries it.
+TRAINER_CHALLENGE_WINDOW_BLOCKS = Design().trainer_challenge_window_blocks
 
 ASSERTION_FIELDS = ("round", "proposer", "bond_wei", "input_root", "output_root", "stats_root",
                     "num_inputs", "posted_block", "status", "open_disputes")
@@ -128,6 +130,7 @@ class RollupParams:
             "move_clock_blocks": design.move_clock_blocks,
             "dispute_depth": design.dispute_depth,
             "arity": design.arity,
+            "trainer_challenge_window_blocks": design.trainer_challenge_window_blocks,
         }
         kw.update(overrides)
         return cls(**kw)

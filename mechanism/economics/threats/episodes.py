@@ -5,7 +5,8 @@ Four threats stop every honest transaction from landing for a stretch that start
 the attacker acts (its fraud or its move), and they overlap rather than add up, since
 they run at the same time: strong censorship until the social response (R blocks,
 :mod:`.censorship`), block stuffing the attacker pays for (S blocks, the EIP-1559 bound
-of :func:`mechanism.economics.period.stuffing_blocks` at ``min(gain, budget)``), an L1
+of :func:`mechanism.economics.period.stuffing_blocks` at the spend ``max(gain, budget)``,
+docs/economics.md 'Attacker budget'), an L1
 outage (:mod:`.liveness`) and a common-mode watcher outage (:mod:`.availability`). The
 stretch is ``E = max(R, S, D_outage, D_common)`` and, by the union bound,
 
@@ -67,11 +68,13 @@ class Episodes:
 
 def episodes_of(model: ThreatModel, gain_eth: float = 0.0, base_fee_gwei: float = DEFAULT_GAS_PRICE_GWEI,
                 gas_limit: float = DEFAULT_BLOCK_GAS_LIMIT) -> Episodes:
-    """The episodes of ``model`` for a fraud worth ``gain_eth``: stuffing spends at most
-    ``min(gain, attacker_budget_eth)``."""
+    """The episodes of ``model`` for a fraud worth ``gain_eth``: stuffing spends up to
+    ``W = max(gain, attacker_budget_eth)`` (the gain without a budget; docs/economics.md,
+    'Attacker budget': a budget-K attacker stuffs until K is spent, whatever the gain)."""
     from mechanism.economics.period import stuffing_blocks
+    from mechanism.economics.scenario import attack_value_eth
 
-    spend = min(gain_eth, model.attacker_budget_eth)
+    spend = float(attack_value_eth(gain_eth, model.attacker_budget_eth))
     # stuffing_blocks is the least k whose cost exceeds the spend: k - 1 blocks are bought
     s = float(stuffing_blocks(spend, base_fee_gwei, gas_limit)) - 1.0 if spend > 0 else 0.0
     return Episodes(

@@ -44,7 +44,8 @@ SOURCES: dict[str, str] = {
     "watcher_online_prob": "cited: AWS EC2 instance-level SLA, 99.5% monthly uptime",
     "common_mode_prob": "assumption: watchers are spread over providers; 1% that one outage takes all down",
     "common_mode_mean_hours": "cited: AWS us-east-1 outages of 7 Dec 2021 (~7 h) and 20 Oct 2025 (~15 h); mean",
-    "attacker_budget_eth": "assumption: unbounded (inf); the stuffing attacker then spends up to the gain",
+    "attacker_budget_eth": "assumption: none (null): the attacker is gain-bounded and spends at most its gain on "
+                           "stuffing, bribes and sub-challenges (docs/economics.md, 'Attacker budget')",
     "order_flow": "assumption: challenges go through the public mempool (today's self-challenge assumption)",
     "seconds_per_block": "cited: mechanism.units.BLOCK_TIME_SECONDS (consensus-specs SECONDS_PER_SLOT)",
 }
@@ -76,8 +77,9 @@ class ThreatModel:
     transactions do not land, exponential with mean ``outage_mean_minutes``, met with
     probability ``outage_prob`` by a fraud. Availability (``availability.py``): m
     ``watchers`` each online with ``watcher_online_prob``, plus a common-mode outage
-    (probability ``common_mode_prob``, mean ``common_mode_mean_hours``). The attacker has
-    ``attacker_budget_eth`` and faces ``order_flow`` ("public" or "private").
+    (probability ``common_mode_prob``, mean ``common_mode_mean_hours``). The attacker spends
+    up to ``max(G, attacker_budget_eth)`` whatever its gain G (None: up to G; docs/economics.md,
+    'Attacker budget') and faces ``order_flow`` ("public" or "private").
     """
 
     censor_fraction: float = 0.5
@@ -94,7 +96,7 @@ class ThreatModel:
     watcher_online_prob: float = 0.995
     common_mode_prob: float = 0.01
     common_mode_mean_hours: float = (7.0 + 15.0) / 2
-    attacker_budget_eth: float = math.inf
+    attacker_budget_eth: float | None = None
     order_flow: str = "public"
     seconds_per_block: float = float(BLOCK_TIME_SECONDS)
     #: Fields the user gave (set by :func:`load_threat_model`); the rest are defaults.
@@ -123,8 +125,10 @@ class ThreatModel:
         for name in ("social_response_hours", "outage_mean_minutes", "common_mode_mean_hours"):
             v = getattr(self, name)
             check(name, isinstance(v, (int, float)) and v >= 0.0 and not math.isnan(v), "a duration >= 0 (inf allowed)")
-        check("attacker_budget_eth", isinstance(self.attacker_budget_eth, (int, float))
-              and self.attacker_budget_eth >= 0.0, "an amount of ETH >= 0 (inf allowed)")
+        b = self.attacker_budget_eth
+        check("attacker_budget_eth", b is None or (isinstance(b, (int, float)) and not isinstance(b, bool)
+                                                   and math.isfinite(b) and b >= 0.0),
+              "a finite amount of ETH >= 0 (omit it for a gain-bounded attacker)")
         check("order_flow", self.order_flow in ORDER_FLOWS, f"one of {ORDER_FLOWS}")
         check("seconds_per_block", isinstance(self.seconds_per_block, (int, float))
               and 0.0 < self.seconds_per_block < math.inf, "a positive number of seconds")
@@ -193,7 +197,7 @@ def load_threat_model(path: str | Path) -> ThreatModel:
             assert key in known
             if isinstance(value, str) and value.lower() in ("inf", "infinity"):
                 value = math.inf
-            expected = type(getattr(ThreatModel(), key))
+            expected = float if key == "attacker_budget_eth" else type(getattr(ThreatModel(), key))
             if expected is float and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             if type(value) is not expected:

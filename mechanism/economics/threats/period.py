@@ -25,7 +25,8 @@ cannot be reached; :func:`safe_game_clocks` returns clocks long enough for every
 move or raises naming the dispute clocks.
 
 Contents: :class:`ThreatPeriod`, :func:`threat_period`, :func:`safe_game_clocks`,
-:func:`landing_bound`.
+:func:`landing_bound`, :func:`least_window`, :func:`threat_components`, :func:`availability_floor`
+(shared with :mod:`.trainer_window`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ from mechanism.economics.threats.model import ThreatModel
 from mechanism.errors import InfeasibleError, ParameterError
 from mechanism.units import DEFAULT_BLOCK_GAS_LIMIT, DEFAULT_GAS_PRICE_GWEI, blocks_to_days
 
-__all__ = ["STRUCTURES", "THREATS", "ThreatPeriod", "landing_bound", "safe_game_clocks", "threat_period"]
+__all__ = ["STRUCTURES", "THREATS", "ThreatPeriod", "availability_floor", "landing_bound", "least_window",
+           "safe_game_clocks", "threat_components", "threat_period"]
 
 STRUCTURES = ("landing", "honest_clock")
 #: The threats a component is computed for, in report order.
@@ -70,7 +72,8 @@ def landing_bound(model: ThreatModel, ep: Episodes, window_blocks: int) -> float
     return float(min(1.0, np.min(weak_miss(model, x) + ep.survival(window_blocks - x))))
 
 
-def _least_window(model: ThreatModel, ep: Episodes, eps: float) -> float:
+def least_window(model: ThreatModel, ep: Episodes, eps: float) -> float:
+    """Least W with ``landing_bound(W) <= eps`` (``inf`` beyond ``MAX_SEARCH_BLOCKS``)."""
     lo, hi = 0, 2
     while landing_bound(model, ep, hi) > eps:
         if hi >= MAX_SEARCH_BLOCKS:
@@ -82,7 +85,8 @@ def _least_window(model: ThreatModel, ep: Episodes, eps: float) -> float:
     return float(hi)
 
 
-def _components(model: ThreatModel, ep: Episodes, eps: float) -> dict[str, float]:
+def threat_components(model: ThreatModel, ep: Episodes, eps: float) -> dict[str, float]:
+    """The landing window each threat alone needs at risk eps (the largest binds)."""
     weak = float(weak_window_blocks(eps, model.censor_fraction, model.censor_burst_blocks, timed=model.attacker_timed,
                                     inclusion_lists=model.inclusion_lists, committee=model.inclusion_list_committee))
     return {"weak_censorship": weak, **ep.standalone_blocks(eps)}
@@ -141,7 +145,8 @@ def _eps_ok(eps: float) -> None:
         raise ParameterError.bad("eps", eps, "a probability in (0, 1)")
 
 
-def _floor(model: ThreatModel, eps: float) -> float:
+def availability_floor(model: ThreatModel, eps: float) -> float:
+    """``(1 - a)^m``, raising :class:`InfeasibleError` (naming availability) when it is >= eps."""
     floor = no_watcher_probability(model.watchers, model.watcher_online_prob)
     if floor >= eps:
         raise InfeasibleError(
@@ -211,7 +216,7 @@ def threat_period(model: ThreatModel, eps: float, *, detect_blocks: int, buffer_
         raise ParameterError.bad("game_share", game_share, "a fraction in (0, 1)")
     if detect_blocks < 0 or buffer_blocks < 0:
         raise ParameterError.bad("detect_blocks/buffer_blocks", (detect_blocks, buffer_blocks), "integers >= 0")
-    floor = _floor(model, eps)
+    floor = availability_floor(model, eps)
     ep = episodes_of(model, gain_eth, base_fee_gwei, gas_limit)
     rest = eps - floor
     if structure == "landing":
@@ -219,7 +224,7 @@ def threat_period(model: ThreatModel, eps: float, *, detect_blocks: int, buffer_
                                 move_clock_blocks=move_clock_blocks, lengthen=lengthen_clocks,
                                 max_clock_blocks=max_clock_blocks, response_blocks=response_blocks, episodes=ep)
         eps_land = rest - game.honest_loss_probability
-        window = _least_window(model, ep, eps_land)
+        window = least_window(model, ep, eps_land)
         land = landing_bound(model, ep, int(window)) if math.isfinite(window) else 1.0
         achieved = floor + land + game.honest_loss_probability
     else:  # the honest party's chess clock covers the challenge and every move
@@ -227,7 +232,7 @@ def threat_period(model: ThreatModel, eps: float, *, detect_blocks: int, buffer_
         window = least_clock(model, ep, rest, moves_per_side + 1, "chess", response_blocks)
         land = loss_chess(model, ep, int(window), moves_per_side + 1, response_blocks) if math.isfinite(window) else 1.0
         achieved = floor + land
-    comps = _components(model, ep, eps_land)
+    comps = threat_components(model, ep, eps_land)
     binding = max(comps, key=lambda k: comps[k])
     if math.isinf(window):
         raise InfeasibleError(f"threat {binding}: no period keeps P(fraud finalises) <= {eps:.3g} "

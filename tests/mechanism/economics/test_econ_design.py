@@ -86,8 +86,8 @@ def test_shrinking_binding_parameter_by_20pct_makes_an_attack_pay(case: tuple[st
     base = _candidate(rec)
     field_of = {"challenge_period_blocks": "period_blocks"}
     for param, constraint in binding.items():
-        if constraint in SKIP:
-            continue
+        if constraint in SKIP or param == "trainer_challenge_window_blocks":  # not an LP variable: see
+            continue  # test_recommend_threats.py, shrinking the trainer window lets an invalid update escape
         fld = field_of.get(param, param)
         shrunk = dataclasses.replace(base, **{fld: 0.8 * float(getattr(base, fld))})
         margins = attacks.problem_margins(problem, shrunk)  # type: ignore[arg-type]

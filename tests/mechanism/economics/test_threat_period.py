@@ -90,7 +90,11 @@ def test_toml_example_and_errors(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match="censor_fraction"):
         load_threat_model(bad)
     bad.write_text("[attacker]\nattacker_budget_eth = 'inf'\norder_flow = 'private'\n")
-    assert math.isinf(load_threat_model(bad).attacker_budget_eth)
+    with pytest.raises(ParameterError, match="attacker_budget_eth"):
+        load_threat_model(bad)  # an unbounded budget stuffs forever: no period exists
+    bad.write_text("[attacker]\nattacker_budget_eth = 500\norder_flow = 'private'\n")
+    assert load_threat_model(bad).attacker_budget_eth == 500.0
+    assert ThreatModel().attacker_budget_eth is None
 
 
 def test_order_flow_decides_both_frontrunning_effects() -> None:
