@@ -34,9 +34,12 @@ def option(default: Any, *decls: str, help: str, panel: str | None = None, unit:
     ``unit`` (``[default: 1 ETH]``; a string ``show_default`` replaces the value), and no
     type tag (``metavar`` names the value's shape where it helps, e.g. ``LOW,HIGH``)."""
     text = escape(help)
-    if show_default is not False and default is not None and default is not ... and default is not False:
-        shown = show_default if isinstance(show_default, str) else _shown(default)
-        shown = f"{shown} {unit}" if unit and not isinstance(show_default, str) else shown
+    shown = None
+    if isinstance(show_default, str):
+        shown = show_default
+    elif show_default and default is not None and default is not ... and default is not False:
+        shown = f"{_shown(default)} {unit}" if unit else _shown(default)
+    if shown is not None:
         text += f" [dim]\\[default: {escape(shown)}][/dim]"
     return typer.Option(default, *decls, help=text, rich_help_panel=panel, show_default=False, metavar=metavar,
                         **kw)

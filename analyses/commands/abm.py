@@ -16,18 +16,35 @@ from pathlib import Path
 
 import typer
 
-from analyses.commands._common import bad_input, emit_json, print_table
+from analyses.commands._common import (
+    OUTPUT,
+    PROTOCOL,
+    RUN,
+    SCENARIO,
+    bad_input,
+    emit_json,
+    examples,
+    option,
+    print_table,
+)
 
 
 def abm_cmd(
-    mode: str = typer.Option("economic", "--mode", help="economic (tolerance table) or full (real training)."),
-    blocks: int | None = typer.Option(None, "--blocks", help="L1 blocks to simulate."),
-    trainers: int | None = typer.Option(None, "--trainers", help="Registered trainers."),
-    challengers: int | None = typer.Option(None, "--challengers", help="Potential challengers."),
-    config: Path | None = typer.Option(None, "--config", help="TOML file of ABMConfig fields."),
-    design_path: Path | None = typer.Option(None, "--design", help="Design JSON (orfl recommend --json -o)."),
-    seed: int | None = typer.Option(None, "--seed", help="Run seed."),
-    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    blocks: int | None = option(None, "--blocks", help="L1 blocks to simulate (12 s each).", panel=SCENARIO,
+                                metavar="N", show_default="the config's; full mode: 10 challenge periods"),
+    trainers: int | None = option(None, "--trainers", help="Registered trainers.", panel=SCENARIO, metavar="N",
+                                  show_default="the config's"),
+    challengers: int | None = option(None, "--challengers", help="Potential challengers.", panel=SCENARIO,
+                                     metavar="N", show_default="the config's"),
+    config: Path | None = option(None, "--config", help="TOML file of ABMConfig fields (over the design).",
+                                 panel=SCENARIO, metavar="FILE"),
+    design_path: Path | None = option(None, "--design", help="Design JSON (orfl recommend --json -o FILE).",
+                                      panel=PROTOCOL, metavar="FILE", show_default="Design()"),
+    mode: str = option("economic", "--mode", help="economic (tolerance table) or full (real training).",
+                       panel=RUN, metavar="economic|full"),
+    seed: int | None = option(None, "--seed", help="Run seed.", panel=RUN, metavar="N",
+                              show_default="the config's"),
+    json_out: bool = option(False, "--json", help="Machine-readable output.", panel=OUTPUT),
 ) -> None:
     """Simulate trainers, a sequencer, challengers and an adversary around the rollup."""
     if mode not in ("economic", "full"):
@@ -60,5 +77,13 @@ def abm_cmd(
                     rows + [(f"design.{k}", v) for k, v in summary["design"].items()])
 
 
+EXAMPLES = examples(
+    ("orfl abm", "the economic model at the default design, printed as a table"),
+    ("orfl abm --design design.json --blocks 20000 --challengers 3 --json",
+     "the recommended design, three challengers, JSON"),
+    ("orfl abm --mode full --trainers 10 --seed 1", "real training and real dispute games"),
+)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("abm")(abm_cmd)
+    app.command("abm", epilog=EXAMPLES)(abm_cmd)

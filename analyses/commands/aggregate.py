@@ -6,17 +6,28 @@ from pathlib import Path
 
 import typer
 
-from analyses.commands._common import bad_input, emit_json, print_table
+from analyses.commands._common import (
+    OUTPUT,
+    PROTOCOL,
+    bad_input,
+    emit_json,
+    examples,
+    option,
+    print_table,
+)
 from mechanism.params import DEFAULT_FRAC_BITS
 
 
 def aggregate_cmd(
     rule: str = typer.Argument(..., help="Aggregation rule (mean, median, trimmed_mean, krum, ...)."),
     input: Path = typer.Argument(..., help="Float array of shape (n, d) as .npy or .pt."),
-    output: Path = typer.Option(..., "-o", "--output", help="Where to write the decoded aggregate (.npy or .pt)."),
-    f: int | None = typer.Option(None, "--f", help="Byzantine trainers tolerated (rules with an f)."),
-    frac_bits: int = typer.Option(DEFAULT_FRAC_BITS, "--frac-bits", help="Fixed-point fractional bits."),
-    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    output: Path = option(..., "-o", "--output", help="Where to write the decoded aggregate (.npy or .pt).",
+                          panel=OUTPUT, metavar="FILE"),
+    f: int | None = option(None, "--f", help="Byzantine trainers tolerated (rules with an f).", panel=PROTOCOL,
+                           metavar="N", show_default="the rule's"),
+    frac_bits: int = option(DEFAULT_FRAC_BITS, "--frac-bits", help="Fixed-point fractional bits.", panel=PROTOCOL,
+                            unit="bits", metavar="N"),
+    json_out: bool = option(False, "--json", help="Machine-readable output.", panel=OUTPUT),
 ) -> None:
     """Aggregate n float updates with a bit-exact fixed-point RULE; print the result hash."""
     import hashlib
@@ -71,5 +82,11 @@ def aggregate_cmd(
         print_table(f"orfl aggregate {rule}", ["key", "value"], [(k, str(v)) for k, v in summary.items()])
 
 
+EXAMPLES = examples(
+    ("orfl aggregate median updates.npy -o median.npy", "coordinate-wise median of an (n, d) array"),
+    ("orfl aggregate krum updates.pt -o krum.pt --f 2 --json", "Krum tolerating 2 Byzantine trainers, JSON"),
+)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("aggregate")(aggregate_cmd)
+    app.command("aggregate", epilog=EXAMPLES)(aggregate_cmd)

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import typer
 
-from analyses.commands._common import bad_input, emit_json, print_table
+from analyses.commands._common import (
+    OUTPUT,
+    RUN,
+    SCENARIO,
+    bad_input,
+    emit_json,
+    examples,
+    option,
+    print_table,
+)
 
 
 def bench_cmd(
     what: str = typer.Argument("aggregation", help="Benchmark to run (aggregation)."),
-    n: int = typer.Option(50, "--n", help="Trainers."),
-    d: int = typer.Option(1_000_000, "--d", help="Parameters per update."),
-    repeats: int = typer.Option(3, "--repeats", help="Best of this many runs."),
-    json_out: bool = typer.Option(False, "--json"),
+    n: int = option(50, "--n", help="Trainers.", panel=SCENARIO, metavar="N"),
+    d: int = option(1_000_000, "--d", help="Parameters per update.", panel=SCENARIO, metavar="D"),
+    repeats: int = option(3, "--repeats", help="Best of this many runs.", panel=RUN, metavar="N"),
+    json_out: bool = option(False, "--json", help="Machine-readable output.", panel=OUTPUT),
 ) -> None:
     """Time every rule's bit-exact fast path against float baselines; print ratios."""
     if what != "aggregation":
@@ -29,5 +38,11 @@ def bench_cmd(
                     [(r["name"], r["kind"], r["seconds"], r["baseline"], r["ratio"]) for r in rows])
 
 
+EXAMPLES = examples(
+    ("orfl bench aggregation", "50 trainers x 1,000,000 parameters, best of 3"),
+    ("orfl bench aggregation --n 20 --d 100000 --repeats 5 --json", "a smaller problem, JSON"),
+)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("bench")(bench_cmd)
+    app.command("bench", epilog=EXAMPLES)(bench_cmd)

@@ -19,7 +19,17 @@ from typing import Any
 
 import typer
 
-from analyses.commands._common import bad_input, emit_json, print_table
+from analyses.commands._common import (
+    OUTPUT,
+    PROTOCOL,
+    RUN,
+    SCENARIO,
+    bad_input,
+    emit_json,
+    examples,
+    option,
+    print_table,
+)
 from mechanism.rollup.params import MAX_PUBLISHERS
 
 
@@ -48,18 +58,23 @@ def design_report(design: Any) -> dict[str, Any]:
 
 
 def simulate_cmd(
-    rounds: int = typer.Option(5, "--rounds", help="Rounds to finalise."),
-    trainers: int = typer.Option(20, "--trainers", help="Registered trainers."),
-    malicious_sequencer: bool = typer.Option(False, "--malicious-sequencer", help="Sequencer posts wrong roots."),
-    censor_fraction: float = typer.Option(0.0, "--censor-fraction", help="q: share of censoring proposers."),
-    challenge_period_blocks: int | None = typer.Option(
-        None, "--challenge-period-blocks", help="T in 12 s blocks (default: the design's)."),
-    design_path: Path | None = typer.Option(None, "--design", help="Design JSON (orfl recommend --json -o)."),
-    evm: bool = typer.Option(False, "--evm", help="Run the Vyper contract in the EVM (titanoboa)."),
-    updates: str = typer.Option("synthetic", "--updates",
-                                help="Trainer updates: synthetic (Gaussian) or real (local SGD on digits)."),
-    seed: int = typer.Option(0, "--seed", help="Run seed."),
-    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    rounds: int = option(5, "--rounds", help="Rounds to finalise.", panel=SCENARIO, metavar="N"),
+    trainers: int = option(20, "--trainers", help="Registered trainers.", panel=SCENARIO, metavar="N"),
+    malicious_sequencer: bool = option(False, "--malicious-sequencer", help="Sequencer posts wrong roots.",
+                                       panel=SCENARIO),
+    censor_fraction: float = option(0.0, "--censor-fraction", help="q: share of censoring block proposers.",
+                                    panel=SCENARIO, metavar="Q"),
+    updates: str = option("synthetic", "--updates",
+                          help="Trainer updates: synthetic (Gaussian) or real (local SGD on digits).",
+                          panel=SCENARIO, metavar="synthetic|real"),
+    challenge_period_blocks: int | None = option(
+        None, "--challenge-period-blocks", help="Challenge period T in 12 s blocks.", panel=PROTOCOL, metavar="N",
+        show_default="the design's"),
+    design_path: Path | None = option(None, "--design", help="Design JSON (orfl recommend --json -o FILE).",
+                                      panel=PROTOCOL, metavar="FILE", show_default="Design()"),
+    evm: bool = option(False, "--evm", help="Run the Vyper contract in the EVM (titanoboa).", panel=RUN),
+    seed: int = option(0, "--seed", help="Run seed.", panel=RUN, metavar="N"),
+    json_out: bool = option(False, "--json", help="Machine-readable output.", panel=OUTPUT),
 ) -> None:
     """Simulate rollup rounds with real aggregation and real dispute games; report funds and fraud."""
     if not 1 <= rounds <= 1000:
@@ -113,5 +128,13 @@ def simulate_cmd(
                                                                   summary["design"].items()])
 
 
+EXAMPLES = examples(
+    ("orfl simulate", "five honest rounds on the simulated L1 at the default design"),
+    ("orfl simulate --malicious-sequencer --censor-fraction 0.3 --design design.json",
+     "a lying sequencer, 30% censoring proposers, the recommended design"),
+    ("orfl simulate --evm --trainers 8 --rounds 2 --json", "the Vyper contracts in the EVM, JSON"),
+)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("simulate")(simulate_cmd)
+    app.command("simulate", epilog=EXAMPLES)(simulate_cmd)
