@@ -90,6 +90,9 @@ class ReportContext:
     progress: Callable[[str], None] = lambda msg: None
     #: Results of the sections built so far, by section key (the summary reads them).
     results: dict[str, Any] = field(default_factory=dict)
+    #: Cache key of each section built so far, and the sections restored from the cache.
+    cache_keys: dict[str, str] = field(default_factory=dict)
+    cached: list[str] = field(default_factory=list)
 
     @property
     def figures_dir(self) -> Path:
@@ -311,11 +314,30 @@ def section_key(module: ModuleType) -> str:
     return module.__name__.rsplit(".", 1)[-1]
 
 
-def build_section(module: ModuleType, ctx: ReportContext) -> Section:
-    """Assemble a section from its module's ``run``, ``plot`` and ``text``."""
-    results = module.run(ctx)
-    ctx.results[section_key(module)] = results
-    figures = list(module.plot(results, ctx))
+def build_section(module: ModuleType, ctx: ReportContext, cache: Any = None) -> Section:
+    """Assemble a section from its module's ``run``, ``plot`` and ``text``.
+
+    With a :class:`analyses.report_cache.SectionCache`, ``run`` and ``plot`` are skipped
+    when a run with the same key (inputs, seed, quick flag, code; for a section built
+    after the others, their keys) is stored: its results and figure files are restored."""
+    key = section_key(module)
+    hit = None
+    if cache is not None and cache.root is not None:
+        from analyses.report_cache import section_key_hash
+
+        depends = dict(ctx.cache_keys) if getattr(module, "RUN_AFTER_OTHERS", False) else None
+        ctx.cache_keys[key] = section_key_hash(module.__name__, ctx.seed, ctx.quick, depends)
+        hit = cache.load(key, ctx.cache_keys[key], ctx.figures_dir)
+    if hit is not None:
+        results, figures = hit
+        ctx.results[key] = results
+        ctx.cached.append(key)
+    else:
+        results = module.run(ctx)
+        ctx.results[key] = results
+        figures = list(module.plot(results, ctx))
+        if key in ctx.cache_keys:
+            cache.store(key, ctx.cache_keys[key], results, figures, ctx.figures_dir)
     markdown = module.text(results)
     for rel, content in results.files().items():
         path = ctx.out_dir / rel
@@ -417,11 +439,14 @@ def write_report(
     sections: list[str] | None = None,
     progress: Callable[[str], None] = lambda msg: None,
     on_section: Callable[[int, int, str], None] = lambda done, total, key: None,
+    cache_dir: Path | bool | None = True,
 ) -> Path:
     """Run every section and write ``root/name`` atomically; return its path.
 
     ``on_section(done, total, module)`` is called before each section and once after the
-    last (module ``""``), for a progress display (:mod:`analyses.progress`)."""
+    last (module ``""``), for a progress display (:mod:`analyses.progress`). ``cache_dir``:
+    where sections cache their runs (:mod:`analyses.report_cache`); True is the default
+    folder ``results/cache/report``, None or False runs every section afresh."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name.startswith("."):
         from mechanism.errors import ParameterError
 
@@ -430,6 +455,9 @@ def write_report(
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
     try:
         ctx = ReportContext(out_dir=tmp, seed=seed, quick=quick, progress=progress)
+        from analyses.report_cache import CACHE_DIR, SectionCache
+
+        cache = SectionCache(CACHE_DIR if cache_dir is True else (cache_dir or None))
         (tmp / "figures").mkdir()
         (tmp / "tables").mkdir()
         order = list(sections or SECTIONS)
@@ -441,7 +469,7 @@ def write_report(
             on_section(i, len(order), mod_name)
             progress(f"section {mod_name}")
             t0 = time.perf_counter()
-            by_name[mod_name] = build_section(modules[mod_name], ctx)
+            by_name[mod_name] = build_section(modules[mod_name], ctx, cache)
             timings[mod_name] = round(time.perf_counter() - t0, 3)
         on_section(len(order), len(order), "")
         _write_outputs(tmp, name, [by_name[m] for m in order], ctx, timings)
@@ -497,6 +525,8 @@ def _write_outputs(out: Path, name: str, built: list[Section], ctx: ReportContex
         "quick": ctx.quick,
         "sections": [s.key for s in built],
         "section_seconds": timings,
+        "cached_sections": list(ctx.cached),
+        "cache_keys": dict(ctx.cache_keys),
         "python": platform.python_version(),
         "torch": torch.__version__,
         "platform": platform.platform(),

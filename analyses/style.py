@@ -1,17 +1,28 @@
 """One figure style for every report and paper figure (seaborn, colour-blind palette).
 
 Use :func:`new_figure` to create figures and :func:`save_figure` to write PNG + vector
-PDF. Every axis must carry a label with its unit, e.g. ``"gas per dispute [gas]"``.
+PDF, and the paper's copies of the PDF at single- and double-column width
+(``stem-col1.pdf``, ``stem-col2.pdf``: the same figure redrawn at :data:`PAPER_WIDTHS_IN`
+with :data:`PAPER_FONT_PT` text; fonts embedded as TrueType). Every axis must carry a label
+with its unit, e.g. ``"gas per dispute [gas]"``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from pathlib import Path
 from typing import Any
 
 PALETTE = "colorblind"
 FIG_WIDTH_IN = 6.0
 FIG_HEIGHT_IN = 3.6
+#: Paper copies of every figure: file-stem suffix -> width in inches (a two-column
+#: article's column and text width; :mod:`analyses.paper` uses the same names).
+PAPER_WIDTHS_IN = {"-col1": 3.4, "-col2": 7.0}
+PAPER_SUFFIXES = tuple(PAPER_WIDTHS_IN)
+#: Largest text size in the paper copies [pt] (the article's 10 pt body, footnote size).
+PAPER_FONT_PT = 8.0
 
 
 def apply_style() -> None:
@@ -47,13 +58,28 @@ def colors(n: int) -> list[Any]:
 
 
 def save_figure(fig: Any, directory: Path, stem: str) -> list[Path]:
-    """Write ``stem.png`` (200 dpi) and ``stem.pdf`` (vector) and close the figure."""
+    """Write ``stem.png`` (200 dpi), ``stem.pdf`` (vector) and the paper copies
+    ``stem-col1.pdf`` / ``stem-col2.pdf`` (:data:`PAPER_WIDTHS_IN`), and close the figure."""
     import matplotlib.pyplot as plt
+    from matplotlib.text import Text
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = [directory / f"{stem}.png", directory / f"{stem}.pdf"]
     fig.savefig(paths[0], dpi=200)
     fig.savefig(paths[1])
+    width, height = fig.get_size_inches()
+    for text in fig.findobj(Text):
+        if text.get_fontsize() > PAPER_FONT_PT:
+            text.set_fontsize(PAPER_FONT_PT)
+    for suffix, w in PAPER_WIDTHS_IN.items():
+        # keep the aspect ratio, but never squeeze a figure's height below 45% of its width
+        fig.set_size_inches(w, max(height * w / width, 0.45 * w))
+        with warnings.catch_warnings():  # a layout tight_layout cannot solve stays as drawn
+            warnings.simplefilter("ignore")
+            with contextlib.suppress(ValueError, RuntimeError):
+                fig.tight_layout(pad=0.3)
+        paths.append(directory / f"{stem}{suffix}.pdf")
+        fig.savefig(paths[-1])
     plt.close(fig)
     return paths
 

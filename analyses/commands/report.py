@@ -16,6 +16,9 @@ def report_cmd(
     seed: int = typer.Option(20261125, "--seed", help="Master seed of every analysis."),
     sections: str = typer.Option("", "--sections", help="Comma-separated section modules (default: all)."),
     json_out: bool = typer.Option(False, "--json", help="Print the written paths as JSON."),
+    no_cache: bool = typer.Option(False, "--no-cache",
+                                  help="Rerun every section (default: reuse results/cache/report when the "
+                                       "section's inputs and code are unchanged)."),
 ) -> None:
     """Write index.md, index.html, figures, tables, numbers.tex, params.json, provenance."""
     from rich.console import Console
@@ -36,6 +39,7 @@ def report_cmd(
     console = Console(stderr=True)
     with track(f"report {name}") as bar:
         path = write_report(name, root=root, quick=quick, seed=seed, sections=chosen, progress=bar.set_note,
+                            cache_dir=not no_cache,
                             on_section=lambda done, total, key: bar.update(done, total, key.split(".")[-1]))
     if json_out:
         emit_json({"report": str(path), "index_md": str(path / "index.md"), "index_html": str(path / "index.html")})
