@@ -235,7 +235,7 @@ class GameResult:
 def play_out(g: DisputeGame, prop: Party, chal: Party) -> None:
     """Alternate the parties' moves one block apart until the game has a winner; a party
     with no accepted move loses on its clock (the timeout is recorded for replay)."""
-    block = 1
+    block = g.block + 1
     while g.winner is None:
         party = prop if g.turn == PROPOSER else chal
         if party.act(g, block) or g.winner is not None:

@@ -272,11 +272,18 @@ class TrainingGame(DisputeGame):
     :func:`verify_step`."""
 
     setting: Setting | None = None
+    #: After the locate phase (:mod:`.locate`): the only stage that may be challenged.
+    only_stage: int | None = None
 
     @property
     def leaves(self) -> int:
         assert self.setting is not None
         return self.setting.row_chunks if self.tree == "sum" else self.setting.leaves(self.stage)
+
+    def challenge(self, s: int, block: int) -> None:
+        if self.only_stage is not None and s != self.only_stage:
+            raise DisputeError(f"stage {s} was not located (the located stage is {self.only_stage})")
+        super().challenge(s, block)
 
     def onestep(self, proof: StepProof, block: int, too_large: bool = False) -> None:
         self._require(CHALLENGER, "onestep", block)
@@ -313,6 +320,11 @@ class TrainingParty(Party):
         return prover.trace.trees[g.stage].children(g.level, g.pos)
 
     def _act_challenger(self, g: DisputeGame, block: int) -> bool:
+        located = g.only_stage if isinstance(g, TrainingGame) else None
+        if g.phase == "open" and located is not None:
+            if self.strategy in (None, "wrong_output", "after_point"):
+                return self._try(g.challenge, located, block)
+            return self._try(g.challenge, int(self.rng.integers(len(g.ctx.stage_roots))), block)
         if g.phase != "onestep" or g.tree != "sum":
             return super()._act_challenger(g, block)
         proof: StepProof = self._training_prover().sum_proof(g.stage, g.item, g.pos)
@@ -358,11 +370,29 @@ def play_training(honest: TrainingTrace, liar: str, strategy: str | None, rng: n
     if liar not in LIARS:
         raise ParameterError.bad("liar", liar, "trainer, challenger or none")
     st = honest.setting
-    prog = program_of(st)
-    honest.program = prog
     bound = move_bound(st)
     if liar == "none" or strategy is None:
         return GameResult(PROPOSER, True, "none", None, 0, bound, 0, 0, "no dispute", -1, ()), None
+    roots, prop, chal = parties(honest, liar, strategy, rng)
+    (prop if liar == "trainer" else chal).stall_at = int(rng.integers(1, bound + 1))
+    ctx = context(st, honest.shard.root, honest.start_tree.root, roots)
+    g = TrainingGame(ctx, clock_blocks=clock_blocks, setting=st)
+    play_out(g, prop, chal)
+    assert g.winner is not None
+    honest_side = CHALLENGER if liar == "trainer" else PROPOSER
+    res = GameResult(g.winner, g.winner == honest_side, liar, strategy, len(g.moves), bound,
+                     prop.rejected + chal.rejected, sum(m.calldata_bytes for m in g.moves), g.reason, g.stage,
+                     tuple(m.kind for m in g.moves))
+    return res, g
+
+
+def parties(honest: TrainingTrace, liar: str, strategy: str,
+            rng: np.random.Generator) -> tuple[list[bytes], TrainingParty, TrainingParty]:
+    """The stage roots the trainer commits and the two players of a dispute in which
+    ``liar`` ('trainer' or 'challenger') plays ``strategy``."""
+    st = honest.setting
+    prog = program_of(st)
+    honest.program = prog
     hp = TrainingProver(honest)
     if liar == "trainer":
         if strategy == "wrong_output":
@@ -379,16 +409,7 @@ def play_training(honest: TrainingTrace, liar: str, strategy: str | None, rng: n
         roots = honest.roots
         prop = TrainingParty(PROPOSER, hp, rng)  # type: ignore[arg-type]
         chal = TrainingParty(CHALLENGER, hp, rng, strategy, hp)  # type: ignore[arg-type]
-    (prop if liar == "trainer" else chal).stall_at = int(rng.integers(1, bound + 1))
-    ctx = context(st, honest.shard.root, honest.start_tree.root, roots)
-    g = TrainingGame(ctx, clock_blocks=clock_blocks, setting=st)
-    play_out(g, prop, chal)
-    assert g.winner is not None
-    honest_side = CHALLENGER if liar == "trainer" else PROPOSER
-    res = GameResult(g.winner, g.winner == honest_side, liar, strategy, len(g.moves), bound,
-                     prop.rejected + chal.rejected, sum(m.calldata_bytes for m in g.moves), g.reason, g.stage,
-                     tuple(m.kind for m in g.moves))
-    return res, g
+    return list(roots), prop, chal
 
 
 def forced_game(tr: TrainingTrace, s: int, j: int, k: int = 0) -> TrainingGame:
