@@ -90,6 +90,33 @@ USABLE_BYTES_PER_BLOB = 4_096 * 31
 GAS_PER_BLOB = 1 << 17
 BLOB_RETENTION_EPOCHS = 4_096
 SLOTS_PER_EPOCH = 32
+#: Minimum blob base fee, wei per blob gas (EIP-4844 ``MIN_BASE_FEE_PER_BLOB_GAS``).
+MIN_BASE_FEE_PER_BLOB_GAS_WEI = 1
+#: Blob target and maximum per block in force, and the base-fee update fraction that goes
+#: with them. Cancun (EIP-4844, Mar 2024): 3 / 6, 3,338,477; Prague (EIP-7691, May 2025):
+#: 6 / 9, 5,007,716; Fusaka (Dec 3, 2025) schedules blob-parameter-only forks (EIP-7892):
+#: BPO1 (Dec 9, 2025) 10 / 15, 8,346,193; BPO2 (Jan 7, 2026) 14 / 21, 11,684,671. BPO2 is
+#: assumed in force as of 2026-11 (no later BPO scheduled in the Fusaka meta-EIP-7607).
+TARGET_BLOBS_PER_BLOCK = 14
+MAX_BLOBS_PER_BLOCK = 21
+BLOB_BASE_FEE_UPDATE_FRACTION = 11_684_671
+#: Per-transaction blob limit, EIP-7594 (PeerDAS, Fusaka): ``MAX_BLOBS_PER_TX = 6``.
+MAX_BLOBS_PER_TX = 6
+#: EIP-7918 (Fusaka) reserve price: the blob base fee is held at or above
+#: ``BLOB_BASE_COST * base_fee_per_gas / GAS_PER_BLOB`` (a blob costs at least as much as
+#: 2^13 execution gas), ``BLOB_BASE_COST = 2**13``.
+BLOB_BASE_COST = 1 << 13
+#: Point-evaluation precompile (address 0x0A), EIP-4844 ``POINT_EVALUATION_PRECOMPILE_GAS``;
+#: its input is 192 bytes (versioned hash 32, z 32, y 32, commitment 48, proof 48).
+POINT_EVALUATION_PRECOMPILE_GAS = 50_000
+POINT_EVALUATION_INPUT_BYTES = 192
+#: ``BLOBHASH`` opcode gas (EIP-4844 ``HASH_OPCODE_GAS``).
+BLOBHASH_OPCODE_GAS = 3
+#: Bytes of a field element of a blob (EIP-4844 ``BYTES_PER_FIELD_ELEMENT``) and its
+#: usable payload bytes when each element stays below the BLS12-381 scalar modulus.
+BYTES_PER_FIELD_ELEMENT = 32
+USABLE_BYTES_PER_FIELD_ELEMENT = 31
+FIELD_ELEMENTS_PER_BLOB = 4_096
 
 #: Price of one verifier's compute, USD per hour of re-execution (a few cloud vCPUs).
 #: Assumption dated 2026-11 (on-demand 8-vCPU instances list at 0.3-0.7 USD/h).
@@ -124,6 +151,17 @@ def intrinsic_gas(data: bytes, eip7623: bool = False) -> int:
     ``21,000 + calldata`` (EIP-2028), or the EIP-7623 floor when ``eip7623`` and higher."""
     zeros = data.count(0)
     return int(calldata_gas_of_counts(len(data), zeros, eip7623))
+
+
+def transaction_gas(execution_gas: float, data: bytes) -> int:
+    """Gas used by a transaction with calldata ``data`` that executes ``execution_gas``:
+    EIP-7623 (Pectra) charges ``21,000 + max(calldata + execution, 10 * tokens)`` with
+    calldata per EIP-2028 and ``tokens = zero + 4 * nonzero``."""
+    zeros = data.count(0)
+    nonzero = len(data) - zeros
+    std = TX_INTRINSIC_GAS + calldata_gas(data) + execution_gas
+    floor = TX_INTRINSIC_GAS + CALLDATA_FLOOR_GAS_PER_TOKEN * (zeros + CALLDATA_TOKENS_PER_NONZERO_BYTE * nonzero)
+    return int(max(std, floor))
 
 
 def gwei_to_wei(gwei: float) -> int:
