@@ -12,5 +12,7 @@ setup(
     ext_modules=[
         Extension("mechanism._native._sha256", ["mechanism/_native/sha256.c"],
                   extra_compile_args=FLAGS, libraries=["pthread"], optional=True),
+        Extension("mechanism._native._select", ["mechanism/_native/select.c"],
+                  extra_compile_args=FLAGS, libraries=["pthread"], optional=True),
     ],
 )

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from mechanism import _native
 from mechanism.errors import FixedPointOverflowError, ParameterError, ShapeError
 from mechanism.fixedpoint import MAX_ABS_INT
 
@@ -219,6 +220,25 @@ def sorted_by_coordinate(x: torch.Tensor) -> np.ndarray:
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(work, range(len(bounds) - 1)))
     return out
+
+
+def rank_sums(x: torch.Tensor, lo: int, hi: int, rows: Sequence[int] | None = None) -> torch.Tensor | None:
+    """Per coordinate, the sum of the values of rank ``lo .. hi - 1`` (ascending, from 0)
+    among the given rows of x (all rows by default), as int64; ``None`` when the compiled
+    kernel is not built (callers then sort with :func:`sorted_by_coordinate`).
+
+    The kernel (:mod:`mechanism._native`) sorts every coordinate's values with a sorting
+    network on blocks of coordinates read in place, threads over blocks; sorting is exact,
+    so the sum equals ``sorted_by_coordinate(x[rows])[:, lo:hi].sum(1)`` bit for bit.
+    """
+    kernel = _native.select
+    if kernel is None:
+        return None
+    xn = np.ascontiguousarray(x.numpy())
+    idx = np.arange(xn.shape[0], dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+    out = np.empty(xn.shape[1], dtype=np.int64)
+    kernel.rank_sum(xn, xn.shape[1], idx, lo, hi, out, max(1, min(torch.get_num_threads(), 16)))
+    return torch.from_numpy(out)
 
 
 def floor_mean_rows(x: torch.Tensor, rows: Sequence[int]) -> torch.Tensor:

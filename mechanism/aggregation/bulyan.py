@@ -48,7 +48,7 @@ class Bulyan(AggregationRule):
         chosen = bulyan_selection(
             dist, x.shape[0], self.f, lambda sc, rem: order_by_score(sc, x, rem)
         )
-        return trimmed_mean_columns(x[chosen], self.f)
+        return trimmed_mean_columns(x, self.f, chosen)
 
     def _reference(self, rows: list[list[int]]) -> list[int]:
         dist = ref_pairwise_sqdist(rows)

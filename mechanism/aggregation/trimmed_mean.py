@@ -6,20 +6,27 @@ Per coordinate, drop the f smallest and f largest values and take
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from mechanism.aggregation._intmath import sorted_by_coordinate
+from mechanism.aggregation._intmath import rank_sums, sorted_by_coordinate
 from mechanism.aggregation.base import AggregationRule, check_f
 
 
-def trimmed_mean_columns(x: torch.Tensor, f: int) -> torch.Tensor:
-    """Fast coordinate-wise trimmed mean of an (n, d) int64 tensor."""
-    n = x.shape[0]
+def trimmed_mean_columns(x: torch.Tensor, f: int, rows: Sequence[int] | None = None) -> torch.Tensor:
+    """Fast coordinate-wise trimmed mean of an (n, d) int64 tensor (of ``x[rows]`` when
+    given, without copying those rows when the compiled kernel is built)."""
+    n = x.shape[0] if rows is None else len(rows)
     keep = n - 2 * f
-    if f == 0:
+    fast = rank_sums(x, f, n - f, rows) if f else None
+    if fast is not None:
+        acc = fast
+    elif rows is not None:
+        return trimmed_mean_columns(x[list(rows)], f)
+    elif f == 0:
         acc = x.sum(dim=0)
     else:
         acc = torch.from_numpy(sorted_by_coordinate(x)[:, f : n - f].sum(axis=1, dtype=np.int64))

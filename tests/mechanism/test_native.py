@@ -101,3 +101,22 @@ def test_hash_level_reads_like_a_tuple() -> None:
     assert lv == hashes and lv == HashLevel(b"".join(hashes))
     with pytest.raises(IndexError):
         lv[5]
+
+
+@pytest.mark.skipif(_native.select is None, reason="native kernel not built")
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 70), d=st.integers(1, 300), seed=st.integers(0, 10**6), wide=st.booleans(),
+       threads=st.sampled_from([1, 2, 5]))
+def test_rank_sums_equal_a_sort(n: int, d: int, seed: int, wide: bool, threads: int) -> None:
+    """Order-statistic sums of the sorting-network kernel equal numpy's sort (int32 and
+    int64 lanes, row subsets, every rank range)."""
+    rng = np.random.default_rng(seed)
+    bound = 2**40 if wide else 4  # small values: many ties
+    x = rng.integers(-bound, bound, size=(n, d))
+    rows = np.sort(rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False)).astype(np.int64)
+    lo = int(rng.integers(0, len(rows) + 1))
+    hi = int(rng.integers(lo, len(rows) + 1))
+    out = np.empty(d, dtype=np.int64)
+    assert _native.select is not None
+    _native.select.rank_sum(x, d, rows, lo, hi, out, threads)
+    np.testing.assert_array_equal(out, np.sort(x[rows], axis=0)[lo:hi].sum(axis=0))
