@@ -37,26 +37,26 @@ section, reads their results from :attr:`ReportContext.results`, and is still pl
 The report runner builds each section in order and writes, atomically (into a temporary
 folder that replaces ``reports/NAME`` only when everything succeeded)::
 
-    reports/NAME/index.md, index.html (self-contained, figures inlined)
-                 figures/*.png|pdf, tables/*.csv|tex, numbers.tex, params.json,
+    reports/NAME/index.md, index.html (self-contained, figures inlined, summary first,
+                 sidebar, numbered figures and tables, long tables collapsed)
+                 figures/*.png|pdf (and *-col1.pdf, *-col2.pdf at paper widths),
+                 tables/*.csv|tex, numbers.tex, params.json, manifest.json (sections,
+                 figures, tables, macros, verdicts: what the paper reads),
                  design.json (the design every section used), provenance.json
-                 (git commit, config, seeds, versions, timings)
+                 (git commit, config, seeds, versions, timings, cached sections)
 
-Tables are shown through :func:`analyses.style.display_table` (readable numbers, units in
-the headers); the CSVs keep the raw values.
+The files are written by :mod:`analyses.report_output`. Tables are shown through
+:func:`analyses.style.display_table` (readable numbers, units in the headers); the CSVs
+keep the raw values. Each section's run and figures are cached by a hash of its inputs
+and code (:mod:`analyses.report_cache`), so a rerun with nothing changed only re-renders.
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as _dt
 import functools
 import importlib
-import json
-import platform
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -350,87 +350,6 @@ def build_section(module: ModuleType, ctx: ReportContext, cache: Any = None) -> 
     )
 
 
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=5,
-            cwd=Path(__file__).resolve().parent,
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
-            timeout=5, cwd=Path(__file__).resolve().parent,
-        ).stdout.strip()
-        return out.stdout.strip() + ("-dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def _macro_name(key: str) -> str:
-    words = re.split(r"[^A-Za-z]+", key)
-    return "orfl" + "".join(w[:1].upper() + w[1:] for w in words if w)
-
-
-#: LaTeX for the characters a cell or a macro may hold.
-_LATEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#",
-          "$": r"\$", "^": r"\^{}", "~": r"\~{}", "–": "--", "∞": r"$\infty$", "✓": r"\checkmark{}", "✗": "x"}
-
-
-def _latex_escape(v: Any) -> str:
-    """``v`` formatted by :func:`analyses.style.format_number`, safe in LaTeX text."""
-    from analyses.style import format_number
-
-    return "".join(_LATEX.get(ch, ch) for ch in format_number(v))
-
-
-def _table_markdown(df: Any) -> str:
-    """The Markdown (and so HTML) table: cells and headers from :func:`analyses.style.display_table`."""
-    from analyses.style import display_table
-
-    shown = display_table(df)
-    esc = lambda x: str(x).replace("|", "\\|")  # noqa: E731
-    lines = ["| " + " | ".join(esc(c) for c in shown.columns) + " |", "|" + "---|" * shown.shape[1]]
-    for row in shown.itertuples(index=False):
-        lines.append("| " + " | ".join(esc(v) for v in row) + " |")
-    return "\n".join(lines)
-
-
-def _table_latex(df: Any) -> str:
-    """The LaTeX table: the same cells as the Markdown one, escaped."""
-    from analyses.style import display_table
-
-    shown = display_table(df)
-    shown = shown.apply(lambda col: col.map(_latex_escape)).set_axis([_latex_escape(c) for c in shown.columns], axis=1)
-    return str(shown.to_latex(index=False, escape=False))
-
-
-HTML_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2em auto;
-padding:0 1em;line-height:1.5;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em}
-th{background:#f3f3f3}img{max-width:100%}code{background:#f5f5f5;padding:0 .2em}
-pre{background:#f5f5f5;padding:.6em;overflow-x:auto}figure{margin:1.2em 0}figcaption{font-size:.9em;color:#555}
-"""
-
-
-def _html(markdown_text: str, out_dir: Path, title: str) -> str:
-    import markdown
-
-    def inline(match: re.Match[str]) -> str:
-        alt, src = match.group(1), match.group(2)
-        path = out_dir / src
-        if path.suffix == ".png" and path.exists():
-            data = base64.b64encode(path.read_bytes()).decode()
-            return f"![{alt}](data:image/png;base64,{data})"
-        return match.group(0)
-
-    md = re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", inline, markdown_text)
-    body = markdown.markdown(md, extensions=["tables", "fenced_code", "toc"])
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-        f"<style>{HTML_CSS}</style></head><body>{body}</body></html>"
-    )
-
-
 def write_report(
     name: str,
     root: Path = Path("reports"),
@@ -472,7 +391,9 @@ def write_report(
             by_name[mod_name] = build_section(modules[mod_name], ctx, cache)
             timings[mod_name] = round(time.perf_counter() - t0, 3)
         on_section(len(order), len(order), "")
-        _write_outputs(tmp, name, [by_name[m] for m in order], ctx, timings)
+        from analyses.report_output import write_outputs
+
+        write_outputs(tmp, name, [by_name[m] for m in order], ctx, timings)
         final = root / name
         if final.exists():
             shutil.rmtree(final)
@@ -481,55 +402,3 @@ def write_report(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _write_outputs(out: Path, name: str, built: list[Section], ctx: ReportContext, timings: dict[str, float]) -> None:
-    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    commit = _git_commit()
-    parts = [
-        f"# orfl report `{name}`",
-        "",
-        f"Generated {now} from commit `{commit}`; seed {ctx.seed}; "
-        f"{'quick' if ctx.quick else 'full'} mode. Every figure is also in `figures/` as vector PDF; "
-        "every table in `tables/` as CSV and LaTeX; `numbers.tex` holds the quoted numbers as macros.",
-        "",
-        "## Contents",
-        "",
-    ]
-    parts += [f"{i + 1}. [{s.title}](#{s.key.replace('_', '-')})" for i, s in enumerate(built)]
-    numbers: dict[str, Any] = {}
-    params: dict[str, Any] = {}
-    for s in built:
-        parts += ["", f'<a id="{s.key.replace("_", "-")}"></a>', "", f"## {s.title}", "", s.markdown.strip(), ""]
-        for stem, caption in s.figures:
-            parts += [f"![{caption}](figures/{stem}.png)", "", f"*Figure: {caption}* ([PDF](figures/{stem}.pdf))", ""]
-        for tname, df in s.tables.items():
-            df.to_csv(out / "tables" / f"{tname}.csv", index=False)
-            (out / "tables" / f"{tname}.tex").write_text(_table_latex(df))
-            parts += [f"**Table `{tname}`** ([CSV](tables/{tname}.csv), [LaTeX](tables/{tname}.tex))", "", _table_markdown(df), ""]
-        numbers.update({f"{s.key}_{k}": v for k, v in s.numbers.items()})
-        params[s.key] = {"params": s.params, "seeds": s.seeds}
-    text = "\n".join(parts) + "\n"
-    (out / "index.md").write_text(text)
-    (out / "index.html").write_text(_html(text, out, f"orfl report {name}"))
-    tex = [f"\\newcommand{{\\{_macro_name(k)}}}{{{_latex_escape(v)}}}" for k, v in sorted(numbers.items())]
-    (out / "numbers.tex").write_text("\n".join(tex) + "\n")
-    (out / "params.json").write_text(json.dumps(params, indent=2, default=str))
-    import torch
-
-    provenance = {
-        "report": name,
-        "generated_utc": now,
-        "git_commit": commit,
-        "seed": ctx.seed,
-        "quick": ctx.quick,
-        "sections": [s.key for s in built],
-        "section_seconds": timings,
-        "cached_sections": list(ctx.cached),
-        "cache_keys": dict(ctx.cache_keys),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "platform": platform.platform(),
-        "torch_threads": torch.get_num_threads(),
-    }
-    (out / "provenance.json").write_text(json.dumps(provenance, indent=2))

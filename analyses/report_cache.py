@@ -42,7 +42,7 @@ CACHE_DIR = ROOT / "results" / "cache" / "report"
 #: Top-level packages whose sources are hashed.
 PROJECT_PACKAGES = ("mechanism", "agents", "analyses")
 #: Modules that only write the report's outputs (page, paper, cache): not part of any key.
-OUTPUT_ONLY = frozenset({"analyses.report_cache", "analyses.report_html", "analyses.paper"})
+OUTPUT_ONLY = frozenset({"analyses.report_cache", "analyses.report_output", "analyses.paper"})
 #: Libraries whose versions enter every key.
 LIBRARIES = ("numpy", "pandas", "scipy", "torch", "mesa", "cvxpy", "matplotlib", "seaborn")
 #: Bump when the layout of an entry changes.

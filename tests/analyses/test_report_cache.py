@@ -110,4 +110,4 @@ def test_closure_follows_imports_inside_functions_and_lazy_exports():
     assert "analyses.report" in closure and "mechanism.economics.recommend" in closure
     # mechanism/__init__ names mechanism.design as a lazy export string
     assert "mechanism.design" in module_closure("mechanism")
-    assert not [m for m in closure if m.startswith("analyses.report_html") or m.startswith("analyses.paper")]
+    assert not [m for m in closure if m.startswith("analyses.report_output") or m.startswith("analyses.paper")]

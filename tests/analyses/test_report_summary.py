@@ -81,7 +81,7 @@ def test_summary_gathers_verdicts_and_flips(tmp_path: Path) -> None:
     assert ("fake", Verdict("fake check", True, "ok=True")) in r.all_checks
     md = summary.text(r)
     assert r.design_sha256 in md and f"**{r.design.challenge_period_blocks:,} blocks**" in md
-    from analyses.report import _table_markdown
+    from analyses.report_output import table_markdown as _table_markdown
 
     assert "| fake number | 1,234,567 | gas | measured | a fake run |" in _table_markdown(r.tables()["summary_measurements"])
     n_fail = len(r.failed)
