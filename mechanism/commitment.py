@@ -36,6 +36,7 @@ over blocks of records) over a contiguous buffer; a level is stored as one bytes
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -394,36 +395,67 @@ def col_leaf(j: int, leaves: Sequence[bytes]) -> bytes:
 def column_leaves(trees: Sequence[MerkleTree], overrides: dict[int, list[bytes]] | None = None,
                   native: bool = True) -> bytes:
     """The concatenated column leaves of n equally shaped trees (``overrides``: j -> forged
-    leaf hashes). The n leaf levels are gathered into column records ``leaf_1j || ... ||
-    leaf_nj`` a block at a time and each block is hashed by one batch call."""
+    leaf hashes). The kernel reads leaf j of every tree in place; the ``hashlib`` path
+    gathers the column records a block at a time."""
     m = trees[0].num_leaves
     n = len(trees)
-    w = 32 * n
-    levels = [np.frombuffer(level_bytes(t.levels[0]), dtype=np.uint8)[: 32 * m].reshape(m, 32) for t in trees]
-    parts = []
-    for lo in range(0, m, COLUMN_BLOCK):
-        hi = min(m, lo + COLUMN_BLOCK)
-        buf = np.empty((hi - lo, n, 32), dtype=np.uint8)
-        for t, lv in enumerate(levels):
-            buf[:, t, :] = lv[lo:hi]
-        parts.append(hash_records(buf.reshape(-1), w, hi - lo, COL_TAG[0], True, lo, native))
-    out = b"".join(parts)
-    if overrides:
-        ba = bytearray(out)
-        for j, hashes in overrides.items():
-            if 0 <= j < m:
-                ba[32 * j : 32 * j + 32] = col_leaf(j, hashes)
-        out = bytes(ba)
-    return out
+    kernel = _native.sha256 if native else None
+    if kernel is not None:
+        out = kernel.hash_columns([level_bytes(t.levels[0]) for t in trees], 32, m, COL_TAG[0], 0, _native.threads())
+    else:
+        levels = [np.frombuffer(level_bytes(t.levels[0]), dtype=np.uint8)[: 32 * m].reshape(m, 32) for t in trees]
+        parts = []
+        for lo in range(0, m, COLUMN_BLOCK):
+            hi = min(m, lo + COLUMN_BLOCK)
+            buf = np.empty((hi - lo, n, 32), dtype=np.uint8)
+            for t, lv in enumerate(levels):
+                buf[:, t, :] = lv[lo:hi]
+            parts.append(hash_records_py(buf.reshape(-1), 32 * n, hi - lo, COL_TAG[0], True, lo))
+        out = b"".join(parts)
+    return _override(out, m, overrides)
+
+
+def _override(leaves: bytes, m: int, overrides: dict[int, list[bytes]] | None) -> bytes:
+    if not overrides:
+        return leaves
+    ba = bytearray(leaves)
+    for j, hashes in overrides.items():
+        if 0 <= j < m:
+            ba[32 * j : 32 * j + 32] = col_leaf(j, hashes)
+    return bytes(ba)
+
+
+#: The last column tree built, with weak references to the input trees it was built from
+#: (trees are immutable, so the same tree objects give the same column leaves).
+_last_columns: list[tuple[tuple[weakref.ref[MerkleTree], ...], MerkleTree]] = []
+
+
+def _cached_columns(trees: Sequence[MerkleTree]) -> MerkleTree | None:
+    for refs, tree in _last_columns:
+        if len(refs) == len(trees) and all(r() is t for r, t in zip(refs, trees, strict=True)):
+            return tree
+    return None
 
 
 def commit_columns(trees: Sequence[MerkleTree], overrides: dict[int, list[bytes]] | None = None,
                    native: bool = True) -> MerkleTree:
-    """The column tree over the trainers' trees (same chunking and arity)."""
+    """The column tree over the trainers' trees (same chunking and arity).
+
+    The tree over the true leaves is kept for the same (immutable) input trees, so the
+    proposer's and the challenger's traces and a forged variant (``overrides``: only the
+    overridden leaves are rehashed, then the levels above) share one gather-and-hash pass."""
     if not trees:
         raise ParameterError.bad("trees", 0, "at least one input tree")
     t0 = trees[0]
     if any((t.length, t.chunk_size, t.arity) != (t0.length, t0.chunk_size, t0.arity) for t in trees):
         raise CommitmentError("column trees need equally shaped input trees")
-    levels = _build_levels(column_leaves(trees, overrides, native), t0.arity, native)
-    return MerkleTree(levels, t0.length, t0.chunk_size, t0.arity)
+    honest = _cached_columns(trees) if native else None
+    if honest is None:
+        honest = MerkleTree(_build_levels(column_leaves(trees, None, native), t0.arity, native),
+                            t0.length, t0.chunk_size, t0.arity)
+        if native:
+            _last_columns[:] = [(tuple(weakref.ref(t) for t in trees), honest)]
+    if not overrides:
+        return honest
+    leaves = _override(level_bytes(honest.levels[0])[: 32 * t0.num_leaves], t0.num_leaves, overrides)
+    return MerkleTree(_build_levels(leaves, t0.arity, native), t0.length, t0.chunk_size, t0.arity)

@@ -41,6 +41,7 @@ from mechanism.commitment import (
     commit,
     commit_columns,
     commit_rows,
+    level_bytes,
     num_chunks,
     tree_depth,
 )
@@ -202,29 +203,59 @@ def execute(
     arity: int,
     corrupt: Corruption | None = None,
     input_trees: list[MerkleTree] | None = None,
+    reuse: Trace | None = None,
 ) -> Trace:
     """Run every stage, optionally corrupting stage values as they are produced
-    (a dishonest prover's *consistent* lie: later stages are computed from the lie)."""
+    (a dishonest prover's *consistent* lie: later stages are computed from the lie).
+
+    ``reuse``: the honest trace of the same program on the same ``x`` and input trees.
+    A stage none of whose sources or scalars changed takes its value and tree from it
+    instead of being recomputed and recommitted (stages are deterministic functions of
+    their inputs, so the trace is the same; only the stages downstream of a lie run).
+    ``corrupt`` then receives a read-only view of a reused value and must return a new
+    array to lie."""
+    if reuse is not None and input_trees is None:
+        input_trees = reuse.input_trees
     inputs = input_trees or commit_rows(x, chunk_size, arity)
+    same = (reuse is not None and reuse.program is program and not reuse.column_overrides
+            and not reuse.delta_overrides and len(reuse.input_trees) == len(inputs)
+            and all(a is b for a, b in zip(reuse.input_trees, inputs, strict=True)))
+    changed: set[str] = set()
     values: list[np.ndarray] = []
     trees: list[MerkleTree] = []
     for i, st in enumerate(program.stages):
-        if st.kind == "column":
+        reused = same and not (set(st.reads) | set(st.scalars)) & changed
+        tree: MerkleTree | None
+        if reused:
+            assert reuse is not None
+            v, tree = reuse.values[i], reuse.trees[i]
+        elif st.kind == "column":
             tree = commit_columns(inputs)
             v = column_fingerprints(tree)
         else:
-            v = run_stage(program, values, x, i, order_fn)
+            v, tree = run_stage(program, values, x, i, order_fn), None
         if corrupt is not None:
-            v = corrupt(i, v)
+            given = v
+            if reused:
+                given = v.view()
+                given.flags.writeable = False
+            lied = corrupt(i, given)
+            if lied is not given:
+                v = lied
+                if st.kind != "column":
+                    tree = None
+        if not reused or reuse is None or v is not reuse.values[i]:
+            changed.add(st.name)
         values.append(v)
-        trees.append(tree if st.kind == "column" else commit_stage(program, i, v, chunk_size, arity))
+        trees.append(tree if tree is not None else commit_stage(program, i, v, chunk_size, arity))
     return Trace(program, values, trees, chunk_size, arity, input_trees=list(inputs))
 
 
 def column_fingerprints(tree: MerkleTree) -> np.ndarray:
     """One int64 per column leaf (its first 8 bytes): the column stage's value."""
     m = tree.num_leaves
-    return np.frombuffer(b"".join(h[:8] for h in tree.levels[0][:m]), dtype=">i8").astype(np.int64)
+    raw = np.frombuffer(level_bytes(tree.levels[0]), dtype=np.uint8)[: 32 * m].reshape(m, 32)
+    return np.ascontiguousarray(raw[:, :8]).view(">i8").reshape(m).astype(np.int64)
 
 
 def commit_stage(program: Program, i: int, v: np.ndarray, chunk_size: int, arity: int) -> MerkleTree:

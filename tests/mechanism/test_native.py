@@ -120,3 +120,16 @@ def test_rank_sums_equal_a_sort(n: int, d: int, seed: int, wide: bool, threads: 
     assert _native.select is not None
     _native.select.rank_sum(x, d, rows, lo, hi, out, threads)
     np.testing.assert_array_equal(out, np.sort(x[rows], axis=0)[lo:hi].sum(axis=0))
+
+
+def test_forged_column_trees_rehash_only_what_changed() -> None:
+    """A column tree with overridden leaves equals one built from scratch, and the
+    cached honest tree is returned unchanged for the same input trees."""
+    x = np.random.default_rng(5).integers(-(2**40), 2**40, size=(4, 999))
+    trees = commit_rows(x, 4, 4)
+    honest = commit_columns(trees)
+    assert commit_columns(trees) is honest
+    forged = {3: [hashlib.sha256(b"f").digest()] * 4, 200: [bytes(32)] * 4}
+    got = commit_columns(trees, forged)
+    assert got == commit_columns(trees, forged, native=False)
+    assert got.root != honest.root and got.levels[0][4] == honest.levels[0][4]
