@@ -1,6 +1,6 @@
 """Benchmark: ZK proofs of the aggregation one-step, and their EVM verification gas.
 
-    RAYON_NUM_THREADS=1 python benchmarks/zk.py [--instances median:5:4,mean:4:8] [--out results/zk/zk_proofs.json]
+    RAYON_NUM_THREADS=1 python benchmarks/zk.py [--instances median:5:4,mean:4:8] [--out mechanism/zk/measured_proofs.json]
 
 For each instance ``rule:n:c`` (n trainers, a chunk of c coordinates) this proves the
 one-step circuit (:mod:`mechanism.zk.circuits`) with a locally generated SRS
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 #: chunks (rows grow with n x c until they exceed the lookup tables' 2^15 floor).
 DEFAULT_INSTANCES = ("mean:4:8", "median:5:4", "trimmed_mean:5:4", "median:5:256", "median:5:1024",
                      "median:9:512")
-DEFAULT_OUT = Path("results/zk/zk_proofs.json")
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "mechanism" / "zk" / "measured_proofs.json"
 
 
 def run(instances: list[str], out: Path, seed: int = 0, with_gas: bool = True) -> dict:

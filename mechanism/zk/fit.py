@@ -1,0 +1,198 @@
+"""Prover cost of the one-step and of a whole round, fitted on this toolkit's proofs.
+
+Inputs: the measured proofs of ``benchmarks/zk.py`` (:data:`MEASURED`, read with its
+SHA-256 by :func:`load_measurements`). Two fits (docs/cost.md, 'Extrapolating the
+prover'):
+
+* **Rows** of the circuit against the work it encodes: ``rows = r_0 + r_cell * n c +
+  r_cmp * K(n) c`` with ``K(n)`` the compare-exchanges of the sorting network
+  (:func:`mechanism.zk.circuits.batcher_pairs`), fitted by non-negative least squares.
+  The circuit is padded to ``2^logrows >= rows`` and never below the lookup tables'
+  measured floor (:attr:`ProverFit.min_logrows`).
+* **Verification gas** of the generated verifier, measured in py-evm, against the
+  number of public values (inputs and outputs of the step): ``g = g_0 + g_1 x values``
+  by least squares.
+* **Prover CPU seconds** against the padded size ``N = 2^logrows``: ``log t = a + b log N``
+  by ordinary least squares, with the 95% prediction interval of the regression
+  (Student t, n - 2 degrees of freedom). A Halo2/KZG prover's work is dominated by FFTs
+  and multi-scalar multiplications of size N, ``O(N log N)`` (Bowe, Grigg, Hopwood,
+  "Halo", 2019; the halo2 book, 'Proving system'), so b is expected slightly above 1.
+  With one measured size only, b is fixed to 1 and the interval is the spread of the
+  repeated measurements (stated in :attr:`ProverFit.method`).
+
+A circuit above ``2^MAX_PROOF_LOGROWS`` rows does not fit one proof on a 24 GiB machine
+(the proving key grows linearly: :attr:`ProverFit.pk_bytes_per_row`); a round is then
+split into proofs of at most that size, whose cost is additive; combining them into one
+on-chain proof (recursion/aggregation) is **not** measured and not included, so the
+extrapolated cost of a whole round is a lower bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mechanism.errors import ParameterError
+from mechanism.zk.circuits import OneStepCircuit
+
+#: The measured proofs (written by ``benchmarks/zk.py``; a ``.sha256`` lies beside it).
+MEASURED = Path(__file__).with_name("measured_proofs.json")
+#: Largest circuit one proof covers in the extrapolation (2^22 rows: a proving key of
+#: ~17 GB at the measured bytes per row, the most a 24 GiB machine holds).
+MAX_PROOF_LOGROWS = 22
+
+
+@dataclass(frozen=True)
+class Measurements:
+    rows: tuple[dict[str, Any], ...]
+    path: str
+    sha256: str
+    backend: str
+
+    @property
+    def source(self) -> str:
+        return f"measured: {self.path} sha256 {self.sha256}"
+
+
+def load_measurements(path: Path | str = MEASURED) -> Measurements | None:
+    """The measured proofs, or None when the file does not exist."""
+    p = Path(path)
+    if not p.exists():
+        return None
+    text = p.read_text()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    side = p.with_suffix(p.suffix + ".sha256")
+    if side.exists() and side.read_text().split()[0] != digest:
+        raise ParameterError.bad("measurements", str(p), f"a file whose SHA-256 matches {side.name}")
+    doc = json.loads(text)
+    rows = tuple(r for r in doc["rows"] if r.get("verified") and r.get("exact"))
+    return Measurements(rows=rows, path=str(p), sha256=digest,
+                        backend=str(doc.get("backend", "")))
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """An extrapolated prover cost with its 95% interval."""
+
+    rows: float
+    logrows: int
+    proofs: int  # proofs of at most 2^MAX_PROOF_LOGROWS rows
+    cpu_seconds: float
+    cpu_seconds_low: float
+    cpu_seconds_high: float
+    pk_bytes: float  # proving key of one proof
+
+
+@dataclass(frozen=True)
+class ProverFit:
+    """The two fits (rows, time) and what they rest on."""
+
+    row_coefficients: tuple[float, float, float]  # r_0, r_cell, r_cmp
+    intercept: float  # a (log seconds)
+    exponent: float  # b
+    residual_sd: float  # of log t
+    t_quantile: float  # Student t 97.5% at the fit's degrees of freedom
+    x_mean: float
+    sxx: float
+    points: int
+    min_logrows: int
+    pk_bytes_per_row: float
+    method: str
+    source: str
+    verify_gas_base: float  # gas of one verifyProof transaction: base + per_instance x public values
+    verify_gas_per_instance: float
+    verify_tx_gas_range: tuple[float, float]
+    proof_bytes: int
+    data: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+
+    def verify_gas(self, public_values: float) -> float:
+        """Gas of one ``verifyProof`` transaction with ``public_values`` public inputs
+        (fitted: each public value is 32 bytes of calldata and a term of the instance
+        polynomial's evaluation)."""
+        return self.verify_gas_base + self.verify_gas_per_instance * public_values
+
+    def rows_for(self, rule: str, n_trainers: int, coordinates: float) -> float:
+        """Circuit rows of the one-step of ``rule`` over n x ``coordinates`` values."""
+        c = OneStepCircuit(rule, n_trainers, 1)
+        r0, rc, rk = self.row_coefficients
+        return r0 + rc * n_trainers * coordinates + rk * c.comparators * coordinates
+
+    def _predict_log(self, logrows: int) -> tuple[float, float]:
+        x = logrows * math.log(2.0)
+        y = self.intercept + self.exponent * x
+        if self.sxx > 0 and self.points > 2:
+            se = self.residual_sd * math.sqrt(1 + 1 / self.points + (x - self.x_mean) ** 2 / self.sxx)
+        else:
+            se = self.residual_sd
+        return y, self.t_quantile * se
+
+    def predict(self, rule: str, n_trainers: int, coordinates: float) -> Prediction:
+        """Prover CPU seconds of proving ``rule`` over n x ``coordinates`` values."""
+        if coordinates < 1:
+            raise ParameterError.bad("coordinates", coordinates, "a number >= 1")
+        rows = self.rows_for(rule, n_trainers, coordinates)
+        logrows = max(self.min_logrows, math.ceil(math.log2(max(rows, 1.0))))
+        proofs = 1
+        if logrows > MAX_PROOF_LOGROWS:
+            proofs = math.ceil(rows / 2**MAX_PROOF_LOGROWS)
+            logrows = MAX_PROOF_LOGROWS
+        y, half = self._predict_log(logrows)
+        return Prediction(rows=rows, logrows=logrows, proofs=proofs, cpu_seconds=proofs * math.exp(y),
+                          cpu_seconds_low=proofs * math.exp(y - half), cpu_seconds_high=proofs * math.exp(y + half),
+                          pk_bytes=self.pk_bytes_per_row * 2**logrows)
+
+
+def public_values(row: dict[str, Any]) -> int:
+    """Public inputs of a measured one-step proof: its n x c inputs and c outputs."""
+    return int(row["n_trainers"] * row["chunk_coordinates"] + row["chunk_coordinates"])
+
+
+def fit(m: Measurements) -> ProverFit:
+    """Fit rows and prover time on the measured proofs (module docstring)."""
+    from scipy.optimize import nnls
+    from scipy.stats import t as student_t
+
+    if not m.rows:
+        raise ParameterError.bad("measurements", m.path, "at least one verified, exact proof")
+    rows = list(m.rows)
+    feats = np.array([[1.0, r["n_trainers"] * r["chunk_coordinates"], r["comparators"] * r["chunk_coordinates"]]
+                      for r in rows])
+    target = np.array([float(r["num_rows"]) for r in rows])
+    coef, _ = nnls(feats, target)
+    x = np.array([r["logrows"] * math.log(2.0) for r in rows])
+    y = np.log(np.array([float(r["prove_cpu_seconds"]) for r in rows]))
+    distinct = len(set(r["logrows"] for r in rows))
+    if distinct >= 2 and len(rows) >= 3:
+        b, a = np.polyfit(x, y, 1)
+        resid = y - (a + b * x)
+        dof = len(rows) - 2
+        sd = float(np.sqrt(np.sum(resid**2) / dof))
+        method = f"OLS of log t on log 2^logrows over {len(rows)} proofs at {distinct} sizes"
+    else:
+        b = 1.0
+        a = float(np.mean(y - x))
+        dof = max(len(rows) - 1, 1)
+        sd = float(np.std(y - x, ddof=1)) if len(rows) > 1 else math.log(2.0)
+        method = f"exponent fixed to 1 (one measured size, {len(rows)} proofs): interval from their spread"
+    tq = float(student_t.ppf(0.975, dof))
+    evm = [r for r in rows if r.get("evm_accepted") and r.get("evm_rejects_tampered")]
+    gas = [float(r["evm_tx_gas"]) for r in evm]
+    inst = [float(public_values(r)) for r in evm]
+    if len(set(inst)) >= 2:
+        g1, g0 = np.polyfit(inst, gas, 1)
+    else:
+        g1, g0 = 0.0, (float(np.mean(gas)) if gas else math.nan)
+    return ProverFit(
+        row_coefficients=(float(coef[0]), float(coef[1]), float(coef[2])), intercept=float(a), exponent=float(b),
+        residual_sd=sd, t_quantile=tq, x_mean=float(x.mean()), sxx=float(np.sum((x - x.mean()) ** 2)),
+        points=len(rows), min_logrows=min(int(r["logrows"]) for r in rows),
+        pk_bytes_per_row=float(np.mean([r["pk_bytes"] / 2 ** r["logrows"] for r in rows])), method=method,
+        source=m.source, verify_gas_base=float(g0), verify_gas_per_instance=float(g1),
+        verify_tx_gas_range=(min(gas), max(gas)) if gas else (math.nan, math.nan),
+        proof_bytes=int(max(r["proof_bytes"] for r in rows)), data=tuple(rows))
