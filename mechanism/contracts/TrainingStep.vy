@@ -75,6 +75,9 @@ clock: public(uint256)
 
 phase: public(uint256)
 stage: public(uint256)
+#: 1 + the stage a locate phase (TraceLocate.vy) found: only it may be challenged;
+#: 0 when every stage root was posted and any stage may be.
+located: public(uint256)
 node: public(bytes32)
 node_sum: public(int256)
 in_sum: public(bool)
@@ -89,7 +92,7 @@ winner: public(address)
 def __init__(proposer: address, challenger: address, stage_roots: DynArray[bytes32, MAX_STAGES],
              start_root: bytes32, data_root: bytes32, seed: bytes32, m: uint256, classes: uint256,
              row: uint256, chunk: uint256, arity: uint256, batch: uint256, steps: uint256, lr_q: int256,
-             clock: uint256, hidden: uint256, row2: uint256):
+             clock: uint256, hidden: uint256, row2: uint256, located: uint256):
     assert arity in [2, 4, 8, 16], "arity"
     assert chunk >= 1 and chunk <= MAX_C and row % chunk == 0, "chunk"
     assert len(stage_roots) == 3 * steps + 1, "stages"
@@ -117,6 +120,7 @@ def __init__(proposer: address, challenger: address, stage_roots: DynArray[bytes
     self.steps = steps
     self.lr_q = lr_q
     self.clock = clock
+    self.located = located
     self.phase = OPEN
     self.deadline = block.number + clock
 
@@ -292,7 +296,7 @@ def _padding() -> bool:
 def challenge(s: uint256):
     """@notice Dispute stage s (every earlier stage root is agreed)."""
     self._check_turn(self.challenger, OPEN)
-    assert s < len(self.stage_roots), "stage"
+    assert s < len(self.stage_roots) and (self.located == 0 or s + 1 == self.located), "stage"
     self.stage = s
     self.in_sum = False
     self.node = self.stage_roots[s]

@@ -185,9 +185,12 @@ def _replay(g: TrainingGame, st: Setting, eip7623: bool) -> EvmResult:
 
     sp, hy, ctx = st.spec, st.hyper, g.ctx
     prop, chal = boa.env.generate_address("trainer"), boa.env.generate_address("challenger")
-    c = _deployer(st).deploy(prop, chal, list(ctx.stage_roots), ctx.input_roots[1], ctx.input_roots[0], st.seed,
+    # after a locate phase only stages 0..s are known (zero where not opened): pad to 3S + 1
+    roots = [*ctx.stage_roots, *[bytes(32)] * (3 * hy.steps + 1 - len(ctx.stage_roots))]
+    located = 0 if g.only_stage is None else g.only_stage + 1
+    c = _deployer(st).deploy(prop, chal, roots, ctx.input_roots[1], ctx.input_roots[0], st.seed,
                              st.data_size, sp.classes, sp.row_len, sp.chunk_size, st.arity, hy.batch, hy.steps,
-                             hy.lr_q, g.clock_blocks, sp.hidden, sp.row_len2)
+                             hy.lr_q, g.clock_blocks, sp.hidden, sp.row_len2, located)
     b0 = boa.env.evm.patch.block_number
     res = EvmResult(winner="")
     children: list[Any] = []
