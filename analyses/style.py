@@ -60,6 +60,7 @@ def colors(n: int) -> list[Any]:
 def save_figure(fig: Any, directory: Path, stem: str) -> list[Path]:
     """Write ``stem.png`` (200 dpi), ``stem.pdf`` (vector) and the paper copies
     ``stem-col1.pdf`` / ``stem-col2.pdf`` (:data:`PAPER_WIDTHS_IN`), and close the figure."""
+    import matplotlib
     import matplotlib.pyplot as plt
     from matplotlib.text import Text
 
@@ -79,7 +80,8 @@ def save_figure(fig: Any, directory: Path, stem: str) -> list[Path]:
             with contextlib.suppress(ValueError, RuntimeError):
                 fig.tight_layout(pad=0.3)
         paths.append(directory / f"{stem}{suffix}.pdf")
-        fig.savefig(paths[-1])
+        with matplotlib.rc_context({"savefig.bbox": "standard"}):  # exactly the column or text width
+            fig.savefig(paths[-1])
     plt.close(fig)
     return paths
 
