@@ -93,7 +93,7 @@ def test_check_finds_missing_macros_figures_and_tables(tmp_path, report):
     out = tmp_path / "paper"
     write_paper(report, out)
     numbers = (out / "numbers.tex").read_text()
-    (out / "numbers.tex").write_text("\n".join(l for l in numbers.splitlines() if "orflSummaryRule}" not in l))
+    (out / "numbers.tex").write_text("\n".join(x for x in numbers.splitlines() if "orflSummaryRule}" not in x))
     (out / "figures" / "fig_summary-col1.pdf").unlink()
     (out / "tables" / "summary_short.tex").unlink()
     problems = check_paper(out)
