@@ -62,10 +62,10 @@ class BondSizingResults(SectionResults):
     @property
     def bribery(self) -> Verdict:
         b = self.rec.bribery
-        return Verdict("bribery: bribing every challenger costs more than the largest gain",
-                       b["bribe_all_cost_eth"] >= b["max_gain_eth"],
+        return Verdict("bribery: bribing every challenger costs more than the attacker's largest spend",
+                       b["bribe_all_cost_eth"] >= b["attacker_spend_eth"],
                        f"{b['challengers']} challengers x {b['bribe_per_challenger_eth']:.4g} ETH = "
-                       f"{b['bribe_all_cost_eth']:.4g} ETH vs G = {b['max_gain_eth']:.4g} ETH")
+                       f"{b['bribe_all_cost_eth']:.4g} ETH vs W = max(G, budget) = {b['attacker_spend_eth']:.4g} ETH")
 
     @property
     def sybil(self) -> Verdict:
@@ -181,9 +181,9 @@ def text(results: BondSizingResults) -> str:
     capped = rec.reward_share >= rec.inputs.max_reward_share * (1 - 1e-9)
     bribe = r.bribery.said(
         f"Bribing every challenger at these bonds costs {rec.bribery['bribe_all_cost_eth']:.4g} ETH, more than the "
-        f"largest gain of {rec.bribery['max_gain_eth']:.4g} ETH: the bribery check passes.",
+        f"attacker's largest spend of {rec.bribery['attacker_spend_eth']:.4g} ETH: the bribery check passes.",
         f"**Bribing every challenger at these bonds costs only {rec.bribery['bribe_all_cost_eth']:.4g} ETH, less than "
-        f"the largest gain of {rec.bribery['max_gain_eth']:.4g} ETH: the bribery check fails.**")
+        f"the attacker's largest spend of {rec.bribery['attacker_spend_eth']:.4g} ETH: the bribery check fails.**")
     sybil = r.sybil.said("must cost at least the poisoning gain, and they do:",
                          "must cost at least the poisoning gain, **but they do not** "
                          f"({rec.sybil['attack_cost_eth']:.4g} < {rec.sybil['poisoning_gain_eth']:.4g} ETH);")

@@ -47,7 +47,7 @@ class ChallengePeriodResults(SectionResults):
     design_move_clock_blocks: int
     worst_q: float  # largest censoring fraction of the scenario
     target_eps: float  # target fraud probability
-    worst_gain_eth: float  # largest gain of the scenario
+    worst_gain_eth: float  # largest attacker spend of the scenario, W = max(G, budget) (the gain without a budget)
     window_stuffing_cost_eth: float  # EIP-1559 cost of stuffing the censorship window at the lowest base fee
 
     @property
@@ -75,7 +75,7 @@ class ChallengePeriodResults(SectionResults):
         return Verdict("period: the censorship window resists censorship and stuffing", ok,
                        f"q^T' = {self.worst_q:g}^{self.censor_blocks} = {self.censor_prob:.2g} vs eps = "
                        f"{self.target_eps:g}; stuffing {self.censor_blocks} blocks costs "
-                       f"{self.window_stuffing_cost_eth:,.4g} ETH vs G = {self.worst_gain_eth:,.4g} ETH")
+                       f"{self.window_stuffing_cost_eth:,.4g} ETH vs W = max(G, budget) = {self.worst_gain_eth:,.4g} ETH")
 
     def verdicts(self) -> list[Verdict]:
         return [self.period_fits_dispute, self.dispute_term_covers_design, self.window_holds]
@@ -149,7 +149,7 @@ def run(ctx: ReportContext) -> ChallengePeriodResults:
         comparison=comp, breakdown=parts, design_detect_blocks=design.detect_blocks,
         design_dispute_blocks=design.dispute_blocks, design_depth=design.dispute_depth,
         design_move_clock_blocks=design.move_clock_blocks, worst_q=float(inputs.censor_fraction.high),
-        target_eps=float(inputs.target_fraud_probability), worst_gain_eth=float(rec.bribery["max_gain_eth"]),
+        target_eps=float(inputs.target_fraud_probability), worst_gain_eth=float(rec.bribery["attacker_spend_eth"]),
         window_stuffing_cost_eth=float(per.stuffing_cost_eth(bd.censor_blocks, inputs.gas_price_gwei.low,
                                                               inputs.block_gas_limit)),
     )

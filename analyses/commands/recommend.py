@@ -70,13 +70,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Recommend challenge period, bonds, reward share, trainer stake, jackpot rate and
         aggregation rule, robust over the gas/ETH price, gain and censorship ranges."""
+        if attacker_budget_eth is not None and not (math.isfinite(attacker_budget_eth) and attacker_budget_eth >= 0):
+            bad_input("--attacker-budget-eth", attacker_budget_eth,
+                      "a finite amount of ETH >= 0 (omit it for a gain-bounded attacker)")
         from mechanism.economics import recommend as rec
         from mechanism.economics.tolerance import load_tolerance_table
         from mechanism.errors import ParameterError
 
-        if attacker_budget_eth is not None and not (math.isfinite(attacker_budget_eth) and attacker_budget_eth >= 0):
-            bad_input("--attacker-budget-eth", attacker_budget_eth,
-                      "a finite amount of ETH >= 0 (omit it for a gain-bounded attacker)")
         values: dict[str, Any] = rec.load_config(config) if config is not None else {}
         table_path = values.pop("tolerance_table", None)
         if tolerance_table is not None:

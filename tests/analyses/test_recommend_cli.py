@@ -168,3 +168,34 @@ def test_missing_rule_is_reported_and_never_recommended(tmp_path: Path) -> None:
     assert data["aggregation_rule"] != "median" and "median" not in {c["rule"] for c in data["aggregation"]["candidates"]}
     forced = run("--json", "--no-sensitivity", "--tolerance-table", str(p), "--rule", "median")
     assert forced.returncode == 2 and "median" in forced.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf"])
+def test_bad_attacker_budget_exits_2_naming_the_option(value: str) -> None:
+    out = run("--attacker-budget-eth", value, "--json")
+    lines = out.stderr.strip().splitlines()
+    assert out.returncode == 2 and len(lines) == 1 and "--attacker-budget-eth" in lines[0], out.stderr
+    assert out.stdout == ""
+
+
+def test_attacker_budget_and_trainer_window_in_the_json(tmp_path: Path) -> None:
+    base = json.loads(run("--json", "--no-sensitivity", "--non-iid-alpha", "100").stdout)
+    assert base["inputs"]["attacker_budget_eth"]["source"] == "assumed"
+    assert base["inputs"]["attacker_budget_eth"]["value"] is None
+    out_file = tmp_path / "d.json"
+    out = run("--json", "--no-sensitivity", "--non-iid-alpha", "100", "--attacker-budget-eth", "1e5", "-o", str(out_file))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["inputs"]["attacker_budget_eth"] == {"value": 1e5, "unit": "ETH", "source": "user"}
+    assert data["bribery"]["attacker_spend_eth"] == 1e5 <= data["bribery"]["bribe_all_cost_eth"]
+    assert data["delay_attack"]["attacker_spend_eth"] == 1e5
+    # a budget far above the gain buys more stuffing and more bribes than the gain does
+    assert data["challenge_period_blocks"] > base["challenge_period_blocks"]
+    assert data["sequencer_bond_eth"] > base["sequencer_bond_eth"]
+    # the trainer-challenge window: reported with its threat, carried in the design, and in the round latency
+    t = data["trainer_challenge_window_blocks"]
+    assert t == data["trainer_challenge_window"]["window_blocks"] == data["design"]["trainer_challenge_window_blocks"]
+    assert data["binding_constraints"]["trainer_challenge_window_blocks"].startswith("threat: ")
+    lat = data["round_latency"]
+    assert lat["total_blocks"] == lat["publication_window_blocks"] + t + data["challenge_period_blocks"]
+    assert json.loads(out_file.read_text())["trainer_challenge_window_blocks"] == t

@@ -46,6 +46,7 @@ def test_round_trip_and_converters(tmp_path) -> None:  # type: ignore[no-untyped
     ("challenge_period_blocks", 0), ("challenge_period_blocks", 2.5), ("sequencer_bond_eth", -1.0),
     ("sequencer_bond_eth", math.nan), ("challenger_bond_eth", math.inf), ("reward_share", 1.5),
     ("reward_share", -0.1), ("arity", 1), ("detect_blocks", 100), ("tolerance", 1.0), ("move_clock_blocks", True),
+    ("trainer_challenge_window_blocks", 0), ("trainer_challenge_window_blocks", 1.5),
 ])
 def test_bad_values_name_the_field(field: str, value: object) -> None:
     with pytest.raises(ParameterError) as err:
@@ -68,3 +69,19 @@ def test_every_field_has_a_unit_or_is_dimensionless() -> None:
     dimensionless = {"reward_share", "jackpot_rate", "arity", "dispute_depth", "rule", "tolerance", "source"}
     for f in fields(Design):
         assert f.name in dimensionless or f.name.endswith(("_eth", "_blocks")), f.name
+
+
+def test_trainer_challenge_window_reaches_the_contract(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The window ``orfl recommend`` sizes travels through the design file into the
+    rollup's constructor (its assertion delay), and the default is the design's."""
+    from mechanism.rollup.params import PUBLICATION_WINDOW_BLOCKS, TRAINER_CHALLENGE_WINDOW_BLOCKS
+
+    assert Design().trainer_challenge_window_blocks == TRAINER_CHALLENGE_WINDOW_BLOCKS
+    d = Design(trainer_challenge_window_blocks=88)
+    d.save(tmp_path / "d.json")
+    back = Design.load(tmp_path / "d.json")
+    assert back.trainer_challenge_window_blocks == 88
+    p = RollupParams.from_design(back, dispute_depth=0, assertion_depth=0)
+    assert p.trainer_challenge_window_blocks == 88
+    assert p.assertion_delay_blocks == PUBLICATION_WINDOW_BLOCKS + 88
+    assert p.constructor_args()[-1] == 88

@@ -72,13 +72,17 @@ def landing_bound(model: ThreatModel, ep: Episodes, window_blocks: int) -> float
     return float(min(1.0, np.min(weak_miss(model, x) + ep.survival(window_blocks - x))))
 
 
-def least_window(model: ThreatModel, ep: Episodes, eps: float) -> float:
-    """Least W with ``landing_bound(W) <= eps`` (``inf`` beyond ``MAX_SEARCH_BLOCKS``)."""
-    lo, hi = 0, 2
+def least_window(model: ThreatModel, ep: Episodes, eps: float, limit: float = MAX_SEARCH_BLOCKS) -> float:
+    """Least W with ``landing_bound(W) <= eps`` (``inf`` beyond ``limit`` blocks, at most
+    ``MAX_SEARCH_BLOCKS``, or when an episode is unbounded)."""
+    top = int(min(limit, MAX_SEARCH_BLOCKS))
+    if math.isinf(ep.strong_blocks) or math.isinf(ep.stuffing_blocks):
+        return math.inf
+    lo, hi = 0, min(2, max(top, 1))
     while landing_bound(model, ep, hi) > eps:
-        if hi >= MAX_SEARCH_BLOCKS:
+        if hi >= top:
             return math.inf
-        lo, hi = hi, min(2 * hi, MAX_SEARCH_BLOCKS)
+        lo, hi = hi, min(2 * hi, top)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if landing_bound(model, ep, mid) > eps else (lo, mid)

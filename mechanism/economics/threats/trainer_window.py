@@ -81,19 +81,20 @@ def trainer_challenge_window(model: ThreatModel, eps: float, *, detect_blocks: i
     floor = availability_floor(model, eps)
     ep = episodes if episodes is not None else episodes_of(model, gain_eth, base_fee_gwei, gas_limit)
     rest = eps - floor
-    land = least_window(model, ep, rest)
     comps = threat_components(model, ep, rest)
     binding = max(comps, key=lambda k: comps[k])
-    if math.isinf(land):
+    if math.isinf(comps[binding]):
         raise InfeasibleError(f"trainer challenge window: threat {binding}: no window keeps P(invalid update escapes) "
                               f"<= {eps:.3g} (its own window is unbounded)")
-    window = max(min_blocks, detect_blocks + int(land) - 1)
+    land = least_window(model, ep, rest, limit=max_blocks + 2 - detect_blocks)
+    window: float = max(min_blocks, detect_blocks + int(land) - 1) if math.isfinite(land) else math.inf
     if window > max_blocks:
         raise InfeasibleError(
-            f"trainer challenge window: threat {binding}: needs {window} blocks > max {max_blocks:g} "
-            f"(by {window - max_blocks:g} blocks) to keep P(invalid update escapes) <= {eps:.3g}")
-    landing = window + 1 - detect_blocks
+            f"trainer challenge window: threat {binding}: needs more than max {max_blocks:g} blocks "
+            f"(its own window is {comps[binding]:g} blocks) to keep P(invalid update escapes) <= {eps:.3g}")
+    t = int(window)
+    landing = t + 1 - detect_blocks
     achieved = floor + landing_bound(model, ep, landing)
-    return TrainerWindow(window_blocks=int(window), detect_blocks=int(detect_blocks), landing_blocks=int(landing),
+    return TrainerWindow(window_blocks=t, detect_blocks=int(detect_blocks), landing_blocks=int(landing),
                          escape_probability=float(achieved), eps=eps, availability_floor=floor,
                          components_blocks=comps, binding_threat=binding)
