@@ -5,7 +5,16 @@ An attack acts at two points of a round (see :func:`agents.fl.training.run_feder
 * ``poison(x, y, n_classes, generator)`` rewrites the malicious trainers' mini-batches
   during local training (data poisoning; identity by default);
 * ``craft(view)`` turns the round's information into the malicious updates, float64
-  (m, d) model deltas, before quantisation.
+  (m, d) model deltas, before quantisation;
+* ``poison_shard(x, y, n_classes, generator)`` (attacks with ``poisons_shard``) rewrites
+  the malicious trainers' shards once, before the first round: the poisoned data *is*
+  what they commit, so every later step is honest SGD on committed data.
+
+**Data-only attacks** (``data_only = True``: label flipping, the unboosted backdoor)
+submit the true result of local SGD on their own (poisoned) data. They are the attacks
+that remain when a training fraud proof re-executes a trainer's SGD from its committed
+shard (docs/training_proof.md): everything else -- crafted, scaled or noisy updates --
+differs from the re-execution and is slashed.
 
 **Threat model.** Attacks marked ``omniscient = True`` (IPM, ALIE, mimic, adaptive) see
 the honest updates of the current round (``view.honest``), as in the papers that
@@ -65,6 +74,14 @@ class Attack:
     name: ClassVar[str] = "none"
     omniscient: ClassVar[bool] = False
     poisons_data: ClassVar[bool] = False
+    needs_aggregate: ClassVar[bool] = False  # craft() calls view.aggregate
+    poisons_shard: ClassVar[bool] = False  # poison_shard() rewrites the committed shard once
+    data_only: ClassVar[bool] = False  # the update is honest SGD on the trainer's own data
+
+    def poison_shard(
+        self, x: torch.Tensor, y: torch.Tensor, n_classes: int, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return x, y
 
     def poison(
         self, x: torch.Tensor, y: torch.Tensor, n_classes: int, generator: torch.Generator
@@ -116,6 +133,7 @@ class LabelFlip(Attack):
 
     name: ClassVar[str] = "label_flip"
     poisons_data: ClassVar[bool] = True
+    data_only: ClassVar[bool] = True
 
     def poison(self, x, y, n_classes, generator):  # type: ignore[no-untyped-def]
         return x, (n_classes - 1) - y
@@ -205,13 +223,51 @@ class ModelReplacement(Attack):
 
     def stamp(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the trigger to feature rows ``x`` (..., F)."""
-        x = x.clone()
-        x[..., -self.trigger_size :] = self.trigger_value
-        return x
+        return stamp_trigger(x, self.trigger_size, self.trigger_value)
 
     def craft(self, view: RoundView) -> torch.Tensor:
         boost = view.n_trainers / max(view.m, 1) if self.boost is None else self.boost
         return boost * view.own
+
+
+def stamp_trigger(x: torch.Tensor, size: int, value: float) -> torch.Tensor:
+    """A copy of feature rows ``x`` (..., F) with the last ``size`` features set to ``value``."""
+    x = x.clone()
+    x[..., -size:] = value
+    return x
+
+
+@dataclass(frozen=True)
+class Backdoor(Attack):
+    """Data-only backdoor: the trainer commits a shard in which a ``poison_fraction`` of
+    its examples (drawn once from the generator) carry the trigger of
+    :class:`ModelReplacement` and the label ``target``, trains honestly on it and submits
+    its true delta -- the backdoor of Bagdasaryan et al. (AISTATS 2020) without the
+    model-replacement boost. Re-executing its SGD on the committed shard reproduces the
+    update, so a training fraud proof cannot see it."""
+
+    name: ClassVar[str] = "backdoor"
+    poisons_shard: ClassVar[bool] = True
+    data_only: ClassVar[bool] = True
+    target: int = 0
+    trigger_size: int = 4
+    trigger_value: float = 1.0
+    poison_fraction: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.poison_fraction <= 1.0:
+            raise ParameterError.bad("poison_fraction", self.poison_fraction, "a fraction in (0, 1]")
+
+    def poison_shard(self, x, y, n_classes, generator):  # type: ignore[no-untyped-def]
+        pick = torch.randperm(len(x), generator=generator)[: round(self.poison_fraction * len(x))]
+        x, y = x.clone(), y.clone()
+        x[pick] = self.stamp(x[pick])
+        y[pick] = self.target % n_classes
+        return x, y
+
+    def stamp(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the trigger to feature rows ``x`` (..., F)."""
+        return stamp_trigger(x, self.trigger_size, self.trigger_value)
 
 
 @dataclass(frozen=True)
@@ -230,6 +286,7 @@ class Adaptive(Attack):
 
     name: ClassVar[str] = "adaptive"
     omniscient: ClassVar[bool] = True
+    needs_aggregate: ClassVar[bool] = True
     directions: tuple[str, ...] = ("unit", "std", "sign")
     fractions: tuple[float, ...] = (0.05, 0.2, 0.5, 1.0)
 
@@ -270,7 +327,7 @@ class Adaptive(Attack):
 
 ATTACKS: dict[str, type[Attack]] = {
     cls.name: cls
-    for cls in (NoAttack, SignFlip, GaussianNoise, LabelFlip, IPM, ALIE, Mimic, ModelReplacement, Adaptive)
+    for cls in (NoAttack, SignFlip, GaussianNoise, LabelFlip, IPM, ALIE, Mimic, ModelReplacement, Adaptive, Backdoor)
 }
 
 
@@ -282,3 +339,9 @@ def attack_names(include_none: bool = False) -> list[str]:
 def get_attack(name: str, **params: Any) -> Attack:
     """Instantiate attack ``name``; unknown names or parameters raise one clear line."""
     return instantiate("attack", ATTACKS, name, params)
+
+
+def data_only_attacks(names: list[str] | tuple[str, ...] | None = None) -> list[str]:
+    """The data-only attacks among ``names`` (default: every registered attack): those a
+    training fraud proof cannot slash."""
+    return [n for n in (attack_names() if names is None else names) if ATTACKS[n].data_only]

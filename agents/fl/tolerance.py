@@ -54,7 +54,7 @@ DEFAULT_CACHE_DIR = RESULTS_DIR / "cache" / "tolerance"
 DEFAULT_TABLE_PATH = TOLERANCE_TABLE_PATH
 DEFAULT_DELTA = 0.05
 #: Bump when the meaning of a cached run changes (training, attacks, evaluation).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: closed-form batched gradients (float rounding differs from autograd)
 
 DEFAULT_RULES = ("mean", "median", "trimmed_mean", "krum", "geometric_median", "centered_clipping", "bulyan")
 DEFAULT_ALPHAS = (0.1, 100.0)

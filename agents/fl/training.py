@@ -27,6 +27,7 @@ predicate, int64 fixed point (:mod:`mechanism.fixedpoint`), the robust rule
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -229,17 +230,36 @@ def run_federated(cfg: FLConfig) -> RunResult:
     gen = torch.Generator().manual_seed(int(torch_ss.integers(2**62)))
     attack_gen = torch.Generator().manual_seed(int(attack_ss.integers(2**62)))
     data = load_dataset(cfg.dataset, seed=cfg.seed, n_samples=cfg.generated_samples, n_features=cfg.generated_features)
-    sampler = ShardSampler(split_dirichlet(data.y_train.numpy(), n, cfg.alpha, split_rng))
+    shards = split_dirichlet(data.y_train.numpy(), n, cfg.alpha, split_rng)
+    sampler = ShardSampler(shards)
     model = FlatModel(build_model(cfg.model, data))
     bad = torch.zeros(n, dtype=torch.bool)
     bad[torch.from_numpy(pick_rng.permutation(n)[:m])] = True  # nested across fractions
     mal, honest = torch.nonzero(bad).flatten(), torch.nonzero(~bad).flatten()
+    train = data
+    if m and attack.poisons_shard:  # the malicious trainers commit poisoned shards (disjoint from the honest ones)
+        rows = torch.from_numpy(np.concatenate([shards[i] for i in mal.tolist()]))
+        x, y = data.x_train.clone(), data.y_train.clone()
+        x[rows], y[rows] = attack.poison_shard(x[rows], y[rows], data.n_classes, attack_gen)
+        train = dataclasses.replace(data, x_train=x, y_train=y)
     tau_int = encode_int(cfg.norm_bound, cfg.frac_bits)
     margin = math.sqrt(model.dim) * 8.0 / (1 << cfg.frac_bits)  # covers quantisation + shifts
     limit = max_abs_float(cfg.frac_bits)
 
-    def agg(u: torch.Tensor) -> torch.Tensor:
-        return decode(aggregate(cfg.rule, encode(u, cfg.frac_bits), **params), cfg.frac_bits)
+    def round_aggregate(honest_rows: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The round's rule on a float (n, d) matrix; the honest block is encoded once per
+        round (encoding is elementwise, so the result is the same bits)."""
+        q_honest = encode(honest_rows, cfg.frac_bits)
+        h = honest_rows.shape[0]
+
+        def agg(u: torch.Tensor) -> torch.Tensor:
+            if u.shape[0] >= h and torch.equal(u[:h], honest_rows):
+                q = torch.cat([q_honest, encode(u[h:], cfg.frac_bits)])
+            else:
+                q = encode(u, cfg.frac_bits)
+            return decode(aggregate(cfg.rule, q, **params), cfg.frac_bits)
+
+        return agg
 
     def poison(x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         return attack.poison(x, y, data.n_classes, g)
@@ -249,17 +269,19 @@ def run_federated(cfg: FLConfig) -> RunResult:
     with deterministic():
         for _ in range(cfg.rounds):
             deltas = local_sgd(
-                model, w, data, sampler, steps=cfg.local_steps, batch=cfg.batch_size, lr=cfg.lr,
+                model, w, train, sampler, steps=cfg.local_steps, batch=cfg.batch_size, lr=cfg.lr,
                 generator=gen, poisoned=mal if attack.poisons_data else None, poison=poison,
             )
             deltas = project_to_ball(deltas, cfg.norm_bound, margin)  # honest trainers clip themselves
             if m:
-                view = RoundView(deltas[honest], deltas[mal], n, cfg.norm_bound, attack_gen, agg)
+                hv = deltas[honest]
+                view = RoundView(hv, deltas[mal], n, cfg.norm_bound, attack_gen,
+                                 round_aggregate(hv) if attack.needs_aggregate else None)
                 crafted = attack.craft(view)
                 if cfg.bound_aware and cfg.norm_predicate:
                     crafted = project_to_ball(crafted, cfg.norm_bound, margin)
                 deltas[mal] = crafted
-            sane = torch.isfinite(deltas).all(dim=1) & (deltas.abs() < limit).all(dim=1)
+            sane = deltas.abs().amax(dim=1) < limit  # NaN propagates through amax: not sane
             q = encode(torch.where(sane.unsqueeze(1), deltas, 0.0), cfg.frac_bits)
             sq, s = row_sqnorms_shifted(q, q.shape[1])
             valid = sane

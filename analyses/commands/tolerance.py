@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
             help="Comma-separated aggregation rules.",
         ),
         attacks: str = typer.Option(
-            "sign_flip,gaussian,label_flip,ipm,alie,mimic,model_replacement,adaptive",
+            "sign_flip,gaussian,label_flip,ipm,alie,mimic,model_replacement,adaptive,backdoor",
             help="Comma-separated attacks.",
         ),
         alphas: str = typer.Option("0.1,100", help="Dirichlet concentrations (inf = IID)."),

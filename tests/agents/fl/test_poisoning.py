@@ -36,7 +36,7 @@ def _view(h=12, m=4, d=30, seed=0, rule=None):
 
 def test_registry_names_and_errors():
     assert set(attack_names()) == {
-        "sign_flip", "gaussian", "label_flip", "ipm", "alie", "mimic", "model_replacement", "adaptive"}
+        "sign_flip", "gaussian", "label_flip", "ipm", "alie", "mimic", "model_replacement", "adaptive", "backdoor"}
     assert "none" in attack_names(include_none=True) and set(ATTACKS) >= set(attack_names())
     with pytest.raises(UnknownRuleError, match=r"attack='nuke' is invalid: one of none, sign_flip"):
         get_attack("nuke")
@@ -131,3 +131,23 @@ def test_predicate_rejects_only_unbounded_attacks():
     assert run_federated(FLConfig(attack="adaptive", bound_aware=False, **small)).rejected == 0
     assert run_federated(FLConfig(attack="gaussian", bound_aware=False, **small)).rejected == 2 * 4
     assert run_federated(FLConfig(attack="gaussian", **small)).rejected == 0
+
+
+def test_data_only_attacks_are_the_ones_a_training_proof_cannot_slash():
+    from agents.fl.poisoning import data_only_attacks
+
+    assert data_only_attacks() == ["label_flip", "backdoor"]
+    assert data_only_attacks(["ipm", "backdoor"]) == ["backdoor"]
+
+
+def test_backdoor_poisons_a_fixed_share_of_the_shard_once_and_submits_its_true_update():
+    a = get_attack("backdoor", poison_fraction=0.25, target=3)
+    x, y = torch.rand(40, 10), torch.randint(0, 10, (40,))
+    px, py = a.poison_shard(x, y, 10, torch.Generator().manual_seed(0))
+    stamped = (px[:, -4:] == 1.0).all(dim=1) & (py == 3)
+    assert int(stamped.sum()) >= 10 and int((px != x).any(dim=1).sum()) <= 10  # 10 examples rewritten
+    assert torch.equal(px[:, :-4], x[:, :-4]) and torch.equal(x, x.clone())
+    v = _view()
+    assert torch.equal(a.craft(v), v.own)  # no boost: the honest result of training on the shard
+    with pytest.raises(ParameterError, match="poison_fraction"):
+        get_attack("backdoor", poison_fraction=0.0)
