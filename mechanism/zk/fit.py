@@ -20,9 +20,9 @@ prover'):
   With one measured size only, b is fixed to 1 and the interval is the spread of the
   repeated measurements (stated in :attr:`ProverFit.method`).
 
-A circuit above ``2^MAX_PROOF_LOGROWS`` rows does not fit one proof on a 24 GiB machine
-(the proving key grows linearly: :attr:`ProverFit.pk_bytes_per_row`); a round is then
-split into proofs of at most that size, whose cost is additive; combining them into one
+A circuit whose prover would need more than :data:`MEMORY_BUDGET_MB` (peak resident
+memory fitted the same way, ``log m = a_m + b_m log N``: :attr:`ProverFit.max_logrows`)
+does not fit one proof; a round is then split into proofs of at most that size, whose cost is additive; combining them into one
 on-chain proof (recursion/aggregation) is **not** measured and not included, so the
 extrapolated cost of a whole round is a lower bound.
 """
@@ -43,9 +43,10 @@ from mechanism.zk.circuits import OneStepCircuit
 
 #: The measured proofs (written by ``benchmarks/zk.py``; a ``.sha256`` lies beside it).
 MEASURED = Path(__file__).with_name("measured_proofs.json")
-#: Largest circuit one proof covers in the extrapolation (2^22 rows: a proving key of
-#: ~17 GB at the measured bytes per row, the most a 24 GiB machine holds).
-MAX_PROOF_LOGROWS = 22
+#: Memory one proof may use in the extrapolation, MB: 16 GiB of this machine's 24 GiB.
+MEMORY_BUDGET_MB = 16 * 1024
+#: Largest circuit one proof covers when the memory fit is unavailable (one measured size).
+MAX_PROOF_LOGROWS = 20
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class ProverFit:
     points: int
     min_logrows: int
     pk_bytes_per_row: float
+    rss_intercept: float  # log MB
+    rss_exponent: float
     method: str
     source: str
     verify_gas_base: float  # gas of one verifyProof transaction: base + per_instance x public values
@@ -110,6 +113,17 @@ class ProverFit:
     verify_tx_gas_range: tuple[float, float]
     proof_bytes: int
     data: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+
+    @property
+    def max_logrows(self) -> int:
+        """The largest 2^logrows whose fitted peak memory stays within :data:`MEMORY_BUDGET_MB`."""
+        if not self.rss_exponent > 0:
+            return MAX_PROOF_LOGROWS
+        x = (math.log(MEMORY_BUDGET_MB) - self.rss_intercept) / self.rss_exponent
+        return max(self.min_logrows, math.floor(x / math.log(2.0)))
+
+    def peak_rss_mb(self, logrows: int) -> float:
+        return math.exp(self.rss_intercept + self.rss_exponent * logrows * math.log(2.0))
 
     def verify_gas(self, public_values: float) -> float:
         """Gas of one ``verifyProof`` transaction with ``public_values`` public inputs
@@ -139,9 +153,9 @@ class ProverFit:
         rows = self.rows_for(rule, n_trainers, coordinates)
         logrows = max(self.min_logrows, math.ceil(math.log2(max(rows, 1.0))))
         proofs = 1
-        if logrows > MAX_PROOF_LOGROWS:
-            proofs = math.ceil(rows / 2**MAX_PROOF_LOGROWS)
-            logrows = MAX_PROOF_LOGROWS
+        if logrows > self.max_logrows:
+            proofs = math.ceil(rows / 2**self.max_logrows)
+            logrows = self.max_logrows
         y, half = self._predict_log(logrows)
         return Prediction(rows=rows, logrows=logrows, proofs=proofs, cpu_seconds=proofs * math.exp(y),
                           cpu_seconds_low=proofs * math.exp(y - half), cpu_seconds_high=proofs * math.exp(y + half),
@@ -181,6 +195,11 @@ def fit(m: Measurements) -> ProverFit:
         sd = float(np.std(y - x, ddof=1)) if len(rows) > 1 else math.log(2.0)
         method = f"exponent fixed to 1 (one measured size, {len(rows)} proofs): interval from their spread"
     tq = float(student_t.ppf(0.975, dof))
+    mem = np.log(np.array([float(r.get("peak_rss_mb", 0.0)) or 1.0 for r in rows]))
+    if distinct >= 2:
+        rb, ra = np.polyfit(x, mem, 1)
+    else:
+        rb, ra = 0.0, float(mem.mean())
     evm = [r for r in rows if r.get("evm_accepted") and r.get("evm_rejects_tampered")]
     gas = [float(r["evm_tx_gas"]) for r in evm]
     inst = [float(public_values(r)) for r in evm]
@@ -192,7 +211,8 @@ def fit(m: Measurements) -> ProverFit:
         row_coefficients=(float(coef[0]), float(coef[1]), float(coef[2])), intercept=float(a), exponent=float(b),
         residual_sd=sd, t_quantile=tq, x_mean=float(x.mean()), sxx=float(np.sum((x - x.mean()) ** 2)),
         points=len(rows), min_logrows=min(int(r["logrows"]) for r in rows),
-        pk_bytes_per_row=float(np.mean([r["pk_bytes"] / 2 ** r["logrows"] for r in rows])), method=method,
+        pk_bytes_per_row=float(np.mean([r["pk_bytes"] / 2 ** r["logrows"] for r in rows])),
+        rss_intercept=float(ra), rss_exponent=float(rb), method=method,
         source=m.source, verify_gas_base=float(g0), verify_gas_per_instance=float(g1),
         verify_tx_gas_range=(min(gas), max(gas)) if gas else (math.nan, math.nan),
         proof_bytes=int(max(r["proof_bytes"] for r in rows)), data=tuple(rows))

@@ -18,7 +18,7 @@ def _row(rule, n, c, logrows, seconds, gas_base=500_000.0, gas_per=1_000.0):
     k = OneStepCircuit(rule, n, c).comparators
     return {"rule": rule, "n_trainers": n, "chunk_coordinates": c, "comparators": k, "logrows": logrows,
             "num_rows": 10 * n * c + 8 * k * c, "prove_cpu_seconds": seconds, "pk_bytes": 4096 * 2**logrows,
-            "proof_bytes": 3072, "verified": True, "exact": True, "evm_accepted": True, "evm_rejects_tampered": True,
+            "proof_bytes": 3072, "peak_rss_mb": 500.0 * 2 ** (logrows - 15), "verified": True, "exact": True, "evm_accepted": True, "evm_rejects_tampered": True,
             "evm_tx_gas": gas_base + gas_per * (n * c + c)}
 
 
@@ -41,10 +41,13 @@ def test_fit_recovers_rows_time_and_gas(tmp_path):
     assert p.logrows == 17 and p.proofs == 1
     assert p.cpu_seconds == pytest.approx(2e-4 * (2**17) ** 1.1, rel=1e-6)
     assert p.cpu_seconds_low <= p.cpu_seconds <= p.cpu_seconds_high
-    # beyond one proof's size the round splits into proofs of 2^MAX_PROOF_LOGROWS rows
+    # memory linear in rows: 500 MB at 2^15, so 16 GiB allows 2^20 rows per proof
+    assert fit.rss_exponent == pytest.approx(1.0)
+    assert fit.max_logrows == 20
+    # beyond one proof's size the round splits into proofs of 2^max_logrows rows
     big = fit.predict("median", 50, 10**6)
-    assert big.logrows == f.MAX_PROOF_LOGROWS
-    assert big.proofs == math.ceil(big.rows / 2**f.MAX_PROOF_LOGROWS)
+    assert big.logrows == fit.max_logrows
+    assert big.proofs == math.ceil(big.rows / 2**fit.max_logrows)
 
 
 def test_one_size_fixes_the_exponent(tmp_path):
