@@ -177,12 +177,16 @@ def plot(results: ZkResults, ctx: ReportContext) -> list[Figure]:
 
     r = results
     fig, ax = new_figure()
+    styles = {"optimistic": ("o", "-", 7), "hybrid": ("s", "--", 4), "zk_validity": ("^", "-", 5)}
     for c, name in zip(colors(len(DESIGN_NAMES)), DESIGN_NAMES, strict=True):
         g = r.frontier[r.frontier["design"] == name]
         err = np.vstack([g["usd"] - g["usd_low"], g["usd_high"] - g["usd"]])
-        ax.errorbar(g["finality_seconds"] / 3600, g["usd"], yerr=err, fmt="o-", color=c, ms=4, capsize=2, label=name)
-        for _, row in g.iterrows():
-            ax.annotate(f"d={row['params']:.0e}", (row["finality_seconds"] / 3600, row["usd"]), fontsize=5)
+        marker, line, size = styles[name]
+        ax.errorbar(g["finality_seconds"] / 3600, g["usd"], yerr=err, marker=marker, ls=line, color=c, ms=size,
+                    capsize=2, label=name, mfc="none" if name == "optimistic" else c)
+        if name != "hybrid":
+            for _, row in g.iterrows():
+                ax.annotate(f" d={row['params']:.0e}", (row["finality_seconds"] / 3600, row["usd"]), fontsize=5)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("time to finality [h]")

@@ -324,10 +324,22 @@ def _eth(gas: float, i: CostInputs) -> float:
     return gas * i.gas_price_gwei * WEI_PER_GWEI / WEI_PER_ETH
 
 
-def _da_dict(r: RoundDataAvailability, what: str) -> dict[str, Any]:
-    return {"what": what, "bytes": r.nbytes, "calldata_gas": r.calldata.gas, "calldata_usd": r.calldata_usd,
-            "blobs": r.blobs.blobs, "blob_gas": r.blobs.blob_gas, "blobs_usd": r.blobs_usd,
-            "blob_blocks_at_target": r.blobs.blocks_at_target, "cheaper": r.cheaper}
+def da_choice(r: RoundDataAvailability, hold_blocks: float) -> tuple[str, float]:
+    """(``blobs`` or ``calldata``, USD): blobs when they are cheaper and the data must be
+    held no longer than blob retention allows (``publish + hold`` within 4,096 epochs,
+    :func:`mechanism.economics.data_availability.retention_slack_blocks`), else calldata."""
+    from mechanism.economics.data_availability import retention_slack_blocks
+
+    fits = retention_slack_blocks(hold_blocks, 0.0, r.blobs.blocks_at_target) >= 0
+    if fits and r.blobs_usd <= r.calldata_usd:
+        return "blobs", r.blobs_usd
+    return "calldata", r.calldata_usd
+
+
+def _da_dict(r: RoundDataAvailability, what: str, used: str) -> dict[str, Any]:
+    return {"what": what, "used": used, "bytes": r.nbytes, "calldata_gas": r.calldata.gas,
+            "calldata_usd": r.calldata_usd, "blobs": r.blobs.blobs, "blob_gas": r.blobs.blob_gas,
+            "blobs_usd": r.blobs_usd, "blob_blocks_at_target": r.blobs.blocks_at_target, "cheaper": r.cheaper}
 
 
 def round_costs(i: CostInputs, opt: OptimisticInputs | None = None, zk: ZkModel | None = None) -> RoundCosts:
@@ -345,7 +357,11 @@ def round_costs(i: CostInputs, opt: OptimisticInputs | None = None, zk: ZkModel 
                                     eth_price_usd=usd)
     da_out = round_data_availability(1, i.model_size, i.bytes_per_value, gas_price_gwei=i.gas_price_gwei,
                                      eth_price_usd=usd)
-    da_in_usd, da_out_usd = min(da_in.blobs_usd, da_in.calldata_usd), min(da_out.blobs_usd, da_out.calldata_usd)
+    # inputs must stay readable through the period and the longest dispute; the output
+    # of a validity proof only until the next round reads it (one block is enough here)
+    in_mode, da_in_usd = da_choice(da_in, opt.period_blocks + opt.dispute_blocks)
+    out_mode, da_out_usd = da_choice(da_out, 1)
+    inputs_what = "the n updates (challengers re-execute)"
 
     def capital(period_blocks: float) -> float:
         return opt.sequencer_bond_eth * i.interest_rate_per_year * period_blocks * BLOCK_TIME_SECONDS \
@@ -355,7 +371,7 @@ def round_costs(i: CostInputs, opt: OptimisticInputs | None = None, zk: ZkModel 
     o_gas = base + i.dispute_rate * 2 * opt.gas_per_side
     o = DesignCost("optimistic", "bisection to a Vyper one-step", o_gas,
                    _eth(o_gas, i) * usd + da_in_usd + capital(opt.period_blocks), 0.0, 0.0,
-                   opt.period_blocks * BLOCK_TIME_SECONDS, _da_dict(da_in, "the n updates (challengers re-execute)"),
+                   opt.period_blocks * BLOCK_TIME_SECONDS, _da_dict(da_in, inputs_what, in_mode),
                    {"gas": _eth(o_gas, i) * usd, "data_availability": da_in_usd,
                     "capital": capital(opt.period_blocks), "prover": 0.0})
     o = replace(o, usd_low=o.usd, usd_high=o.usd)
@@ -370,7 +386,7 @@ def round_costs(i: CostInputs, opt: OptimisticInputs | None = None, zk: ZkModel 
     a = DesignCost("hybrid", "bisection to a chunk + ZK one-step", a_gas,
                    a_fixed + i.dispute_rate * pa * core_usd_per_s, a_fixed + i.dispute_rate * pa_lo * core_usd_per_s,
                    a_fixed + i.dispute_rate * pa_hi * core_usd_per_s, opt.period_blocks * BLOCK_TIME_SECONDS,
-                   _da_dict(da_in, "the n updates (challengers re-execute)"),
+                   _da_dict(da_in, inputs_what, in_mode),
                    {"gas": _eth(a_gas, i) * usd, "data_availability": da_in_usd, "capital": capital(opt.period_blocks),
                     "prover": i.dispute_rate * pa * core_usd_per_s}, pa)
 
@@ -390,7 +406,7 @@ def round_costs(i: CostInputs, opt: OptimisticInputs | None = None, zk: ZkModel 
     b = DesignCost("hybrid", "single-round ZK fault proof (one challenge, one proof)", b_gas,
                    b_fixed + i.dispute_rate * pr * core_usd_per_s, b_fixed + i.dispute_rate * pr_lo * core_usd_per_s,
                    b_fixed + i.dispute_rate * pr_hi * core_usd_per_s, period_b * BLOCK_TIME_SECONDS,
-                   _da_dict(da_in, "the n updates (challengers re-execute)"),
+                   _da_dict(da_in, inputs_what, in_mode),
                    {"gas": _eth(b_gas, i) * usd, "data_availability": da_in_usd, "capital": capital(period_b),
                     "prover": i.dispute_rate * pr * core_usd_per_s}, pr)
     hybrid = min((a, b), key=lambda x: x.usd)
@@ -400,7 +416,7 @@ def round_costs(i: CostInputs, opt: OptimisticInputs | None = None, zk: ZkModel 
     v_fixed = _eth(v_gas, i) * usd + da_out_usd
     v = DesignCost("zk_validity", "every round proved", v_gas, v_fixed + pr * core_usd_per_s,
                    v_fixed + pr_lo * core_usd_per_s, v_fixed + pr_hi * core_usd_per_s,
-                   wall + BLOCK_TIME_SECONDS, _da_dict(da_out, "the output model only (the proof attests the inputs)"),
+                   wall + BLOCK_TIME_SECONDS, _da_dict(da_out, "the output model only (the proof attests the inputs)", out_mode),
                    {"gas": _eth(v_gas, i) * usd, "data_availability": da_out_usd, "capital": 0.0,
                     "prover": pr * core_usd_per_s}, pr)
 

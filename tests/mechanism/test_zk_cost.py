@@ -126,3 +126,14 @@ def test_bad_inputs(kwargs, name):
     with pytest.raises(ParameterError) as e:
         z.CostInputs(**kwargs)
     assert e.value.parameter == name
+
+
+def test_blob_retention_forces_calldata():
+    from mechanism.economics.data_availability import RETENTION_BLOCKS, round_data_availability
+
+    small = round_data_availability(50, 10**6)
+    assert z.da_choice(small, 50_400) == ("blobs", small.blobs_usd)
+    # held past retention, the same data must go to calldata
+    assert z.da_choice(small, RETENTION_BLOCKS) == ("calldata", small.calldata_usd)
+    huge = round_data_availability(50, 10**9)
+    assert z.da_choice(huge, 1)[0] == "calldata"
