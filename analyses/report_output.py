@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-#: Tables with more rows than this are collapsed in the page (``<details>``).
+#: Tables with more rows than this are collapsed in the page (``<details>``)...
 LONG_TABLE_ROWS = 12
+#: ...except in these sections (the summary is the answer: its tables stay open).
+NEVER_COLLAPSED = frozenset({"summary"})
 
 
 def git_commit() -> str:
@@ -209,7 +211,7 @@ def write_outputs(out: Path, name: str, built: list[Any], ctx: Any, timings: dic
             caption_html = (f"<b>Table {tab.number}.</b> <code>{html.escape(tname)}</code>, {tab.rows:,} "
                             f"{'row' if tab.rows == 1 else 'rows'} (<a href='tables/{tname}.csv'>CSV</a>, "
                             f"<a href='tables/{tname}.tex'>LaTeX</a>)")
-            if tab.rows > LONG_TABLE_ROWS:
+            if tab.rows > LONG_TABLE_ROWS and s.key not in NEVER_COLLAPSED:
                 md += [f"<details><summary>{title}, {tab.rows:,} rows {links}</summary>", "",
                        table_markdown(df), "", "</details>", ""]
                 body += [f"<details id='tab-{tab.number}'><summary>{caption_html}; click to show</summary>"
@@ -235,8 +237,10 @@ def write_outputs(out: Path, name: str, built: list[Any], ctx: Any, timings: dic
                      for s in built],
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
-    import torch
+    import importlib.metadata
+    import sys
 
+    torch = sys.modules.get("torch")  # threads only when a section used torch (no import just for this)
     provenance = {
         "report": name,
         "generated_utc": now,
@@ -248,9 +252,9 @@ def write_outputs(out: Path, name: str, built: list[Any], ctx: Any, timings: dic
         "cached_sections": list(ctx.cached),
         "cache_keys": dict(ctx.cache_keys),
         "python": platform.python_version(),
-        "torch": torch.__version__,
+        "torch": importlib.metadata.version("torch"),
         "platform": platform.platform(),
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads": torch.get_num_threads() if torch is not None else None,
     }
     (out / "provenance.json").write_text(json.dumps(provenance, indent=2))
 
