@@ -1,6 +1,6 @@
 """Benchmark: ZK proofs of the aggregation one-step, and their EVM verification gas.
 
-    RAYON_NUM_THREADS=1 python benchmarks/zk.py [--instances median:5:4,mean:4:8] [--out mechanism/zk/measured_proofs.json]
+    RAYON_NUM_THREADS=1 python benchmarks/zk.py [--instances median:5:4,mean:4:8] [--out FILE] [--append]
 
 For each instance ``rule:n:c`` (n trainers, a chunk of c coordinates) this proves the
 one-step circuit (:mod:`mechanism.zk.circuits`) with a locally generated SRS
@@ -33,12 +33,12 @@ DEFAULT_INSTANCES = ("mean:4:8", "median:5:4", "trimmed_mean:5:4", "median:5:256
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "mechanism" / "zk" / "measured_proofs.json"
 
 
-def run(instances: list[str], out: Path, seed: int = 0, with_gas: bool = True) -> dict:
+def run(instances: list[str], out: Path, seed: int = 0, with_gas: bool = True, append: bool = False) -> dict:
     from mechanism.zk.circuits import OneStepCircuit
     from mechanism.zk.evm_verifier import evm_verifier_gas, find_solcjs
     from mechanism.zk.prover import SRS_CACHE, prove_one_step
 
-    rows = []
+    rows = json.loads(out.read_text())["rows"] if append and out.exists() else []
     solc = find_solcjs()
     for spec in instances:
         rule, n, c = spec.split(":")
@@ -78,8 +78,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-gas", action="store_true")
+    ap.add_argument("--append", action="store_true", help="Keep the rows already in --out.")
     a = ap.parse_args()
-    run(a.instances.split(","), a.out, a.seed, not a.no_gas)
+    run(a.instances.split(","), a.out, a.seed, not a.no_gas, a.append)
 
 
 if __name__ == "__main__":
