@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from agents.store import TOLERANCE_TABLE_PATH  # noqa: F401  (re-exported: where
 from mechanism.economics.inspection import Equilibrium, InspectionGame, mixed_equilibrium
 from mechanism.economics.payoffs import censorship_probability
 from mechanism.errors import ParameterError
+from mechanism.rollup.params import DEFENDER_WON
 from mechanism.rollup.state import ACTIVE, PENDING, RollupParams, RollupRevert, RollupState
 from mechanism.units import (
     BLOCKS_PER_DAY,
@@ -113,13 +115,18 @@ class Ledger:
             return None
         return int(rec.value)
 
-    def play_dispute(self, did: int, start_block: int, defender_right: bool,
-                     slow_challenger_blocks: int = 0) -> tuple[bool, int] | None:
+    def play_dispute(self, did: int, start_block: int, defender_right: bool, slow_challenger_blocks: int = 0,
+                     challenger_move_blocks: Sequence[int] | None = None) -> tuple[bool, int, bool] | None:
         """Both sides move one block after the other (a slow challenger waits
         ``slow_challenger_blocks`` more, at most its clock); the arbiter rules at the leaf.
+        ``challenger_move_blocks[i]``: the block, counted from its turn, in which the
+        challenger's i-th move lands (censored moves, :mod:`agents.abm.threats`); a move that
+        lands after the contract's clock is too late, and the timeout transaction settles
+        the dispute for the side whose clock did not run out.
 
-        Returns (defender_won, resolution block), or None if the dispute was no longer
-        active (another dispute already reverted the assertion): then it is cancelled.
+        Returns (defender_won, resolution block, lost by timeout), or None if the dispute
+        was no longer active (another dispute already reverted the assertion): then it is
+        cancelled.
         """
         r = self.rollup
         d = r.dispute(did)
@@ -129,16 +136,28 @@ class Ledger:
             r.block = start_block
             r.transact(d["challenger"], "cancel_dispute", did)
             return None
-        block = start_block
+        block, k = start_block, 0
         while (mover := r.to_move(did)) is not None:
-            block += 1 if mover == d["defender"] else 1 + min(slow_challenger_blocks, self.params.move_clock_blocks - 1)
+            if mover == d["defender"]:
+                block += 1
+            elif challenger_move_blocks is not None:
+                block += int(challenger_move_blocks[k])
+                k += 1
+            else:
+                block += 1 + min(slow_challenger_blocks, self.params.move_clock_blocks - 1)
+            deadline = int(r.dispute(did)["deadline_block"])
+            if block > deadline:  # the move missed its clock: anyone settles by timeout
+                block = deadline + 1
+                r.block = block
+                r.transact(d["defender"], "timeout", did)
+                return int(r.dispute(did)["status"]) == DEFENDER_WON, block, True
             r.block = block
             data = b"\x33" * 32 if mover == d["defender"] else (0).to_bytes(32, "big")
             r.transact(mover, "move", did, data)
         block += 1
         r.block = block
         r.transact(r.arbiter, "resolve", did, defender_right)
-        return defender_right, block
+        return defender_right, block, False
 
     def dispute_blocks(self) -> int:
         return 2 * self.params.dispute_depth + 1
@@ -189,10 +208,12 @@ def effective_censor_prob(cfg: ABMConfig) -> float:
 
 
 def sequencer_penalty_eth(cfg: ABMConfig) -> float:
-    """What a caught fraud loses: ``B_s``, or ``(1 - alpha) B_s`` if it self-challenges."""
-    if cfg.scenario == "self_challenge":
-        return (1.0 - cfg.reward_share) * cfg.sequencer_bond_eth
-    return cfg.sequencer_bond_eth
+    """What a caught fraud loses: ``(1 - f alpha) B_s`` with f the probability that it sees
+    the challenge and front-runs it with its own self-challenge (1 with a public mempool,
+    0 with private order flow; :func:`mechanism.economics.threats.mempool.penalty_eth`)."""
+    from mechanism.economics.threats.mempool import frontrun_probability, penalty_eth
+
+    return float(penalty_eth(cfg.sequencer_bond_eth, cfg.reward_share, frontrun_probability(cfg.order_flow)))
 
 
 def inspection_game(cfg: ABMConfig) -> InspectionGame:

@@ -15,7 +15,9 @@ registers Sybil trainers -- one ``scenario`` per run (``agents.abm.config.SCENAR
   validity predicate; gains G once the aggregate is poisoned and pays the burned
   registration fee plus the stake's capital cost, ``k (c_reg + S_t r t_lock)`` (ECONOMICS.md §5).
 * ``self_challenge`` / ``plain_fraud`` / ``lazy_challengers`` involve only the sequencer
-  and challengers' strategies (set by :func:`scenario_overrides`).
+  and challengers' strategies (set by :func:`scenario_overrides`); ``self_challenge`` is a
+  fraud with a public mempool (``order_flow``), where the sequencer sees the first challenge
+  and includes its own self-challenge ahead of it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import mesa
 
 from agents.abm.adapter import effective_censor_prob, stuffing_cost_eth
 from mechanism.economics.bounds import sybil_identities_needed
+from mechanism.economics.threats.mempool import defector_reward_eth
 from mechanism.units import BLOCKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -35,8 +38,10 @@ if TYPE_CHECKING:
 def scenario_overrides(scenario: str) -> dict[str, Any]:
     """Strategy settings that define each attack scenario of the validation."""
     fraud = {"sequencer_strategy": "fraudulent"}
+    # the sequencer front-runs a challenge it sees with its own self-challenge: a public mempool
+    self_challenge = {**fraud, "order_flow": "public"}
     table: dict[str, dict[str, Any]] = {
-        "none": {}, "plain_fraud": fraud, "self_challenge": fraud, "censorship": fraud, "stuffing": fraud,
+        "none": {}, "plain_fraud": fraud, "self_challenge": self_challenge, "censorship": fraud, "stuffing": fraud,
         "bribing": fraud, "griefing": {"sequencer_strategy": "honest"}, "sybil": {"sequencer_strategy": "honest"},
         "lazy_challengers": {**fraud, "challenger_strategy": "lazy"},
     }
@@ -86,13 +91,23 @@ class AdversaryAgent(mesa.Agent):
         self.model.stuffing_spent_eth += cost
         return True
 
-    def bribe_each(self, challengers: int) -> float:
-        """Bribe per challenger (0: not worth it), paid if the fraud finalises."""
+    def bribe_each(self, challengers: int) -> float | None:
+        """Bribe per challenger (None: no bribe), paid if the fraud finalises.
+
+        A defector earns ``(1 - f)`` of the challenge's value (it is front-run with
+        probability f, :func:`mechanism.economics.threats.mempool.defector_reward_eth`), so
+        the bribe covers ``(1 - Q)(1 - f)(alpha B_s - c_d - r B_c t_d) - c_v``; with a public
+        mempool (f = 1) a bribe of nothing keeps a rational challenger quiet."""
         if self.scenario != "bribing":
-            return 0.0
-        cfg = self.model.cfg
-        value = max((1.0 - effective_censor_prob(cfg)) * self.model.challenge_value_eth - cfg.verify_cost_eth, 0.0)
-        return value if value > 0 and challengers * value < cfg.gain_eth else 0.0
+            return None
+        cfg, model = self.model.cfg, self.model
+        capital = cfg.reward_share * cfg.sequencer_bond_eth - cfg.dispute_cost_eth - model.challenge_value_eth
+        defector = float(defector_reward_eth(cfg.reward_share * cfg.sequencer_bond_eth, cfg.dispute_cost_eth,
+                                             capital, model.frontrun))
+        value = max((1.0 - effective_censor_prob(cfg)) * defector - cfg.verify_cost_eth, 0.0)
+        if value <= 0 and model.frontrun == 0:
+            return None  # nothing to buy: a rational challenger does not challenge anyway
+        return value if challengers * value < cfg.gain_eth else None
 
     def griefs(self) -> bool:
         return self.scenario == "griefing" and bool(self.model.rng.random() < self.model.cfg.griefing_rate)

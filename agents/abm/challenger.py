@@ -6,7 +6,9 @@ rational if nobody ever cheats: only forced-error jackpots pay, ECONOMICS.md §3
 ``learning`` (:mod:`agents.abm.learning_rules`). A challenger that found fraud challenges only if
 it has the capital for the bond and the challenge pays:
 ``alpha B_s - c_d - r B_c t_dispute > 0`` (:func:`mechanism.economics.payoffs.honest_challenge_profit_eth`),
-and it is not bribed.
+and it is not bribed. An **honest watcher** (the first ``honest_watchers`` challengers: the
+threat model's watchers, docs/economics.md 'Threat model: availability') verifies every
+assertion and challenges every fraud it finds, whatever the reward or a bribe.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ class ChallengerAgent(mesa.Agent):
 
     model: RollupModel
 
-    def __init__(self, model: RollupModel) -> None:
+    def __init__(self, model: RollupModel, honest: bool = False) -> None:
         super().__init__(model)
         cfg = model.cfg
-        self.strategy = cfg.challenger_strategy
+        self.honest = honest
+        self.strategy = "always" if honest else cfg.challenger_strategy
         self.gains_eth = 0.0
         self.costs_eth = 0.0
         self.locked_wei = 0
@@ -71,9 +74,10 @@ class ChallengerAgent(mesa.Agent):
         return v
 
     def will_challenge(self) -> bool:
-        """Found a fraud: challenge iff it pays, the bond is affordable, and not bribed."""
-        return (not self.bribed and self.model.challenge_value_eth > 0
-                and self.model.ledger.can_pay(self.address, self.model.ledger.params.challenger_bond_wei))
+        """Found a fraud: challenge iff the bond is affordable and, for a rational challenger,
+        it pays and it is not bribed (an honest watcher challenges regardless)."""
+        affordable = self.model.ledger.can_pay(self.address, self.model.ledger.params.challenger_bond_wei)
+        return affordable and (self.honest or (not self.bribed and self.model.challenge_value_eth > 0))
 
     def learn(self, verified: bool, payoff_eth: float, cheated: bool) -> None:
         if self.learner is not None:

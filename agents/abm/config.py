@@ -27,6 +27,10 @@ CHALLENGER_STRATEGIES = ("always", "lazy", "fixed", "equilibrium", "learning")
 LEARNING_RULES = ("exp3", "logit", "fictitious")
 SCENARIOS = ("none", "plain_fraud", "self_challenge", "griefing", "censorship", "stuffing",
              "bribing", "sybil", "lazy_challengers")
+ORDER_FLOWS = ("public", "private")
+#: Which honest action the attacker's episode (strong censorship, stuffing, an L1 outage, a
+#: common-mode watcher outage; docs/economics.md 'Threat model: combining the threats') hits.
+EPISODE_TARGETS = ("challenge", "move")
 
 #: The protocol fields' defaults are the design defaults (one home: mechanism.design).
 _D = Design()
@@ -37,7 +41,7 @@ DESIGN_FIELDS = {
     "trainer_stake_eth": "trainer_stake_eth", "registration_cost_eth": "registration_fee_eth",
     "jackpot_rate": "jackpot_rate", "detect_blocks": "detect_blocks", "move_clock_blocks": "move_clock_blocks",
     "round_blocks": "round_blocks", "dispute_depth": "dispute_depth", "arity": "arity", "rule": "rule", "tolerance": "tolerance",
-    "design_source": "source",
+    "trainer_challenge_window_blocks": "trainer_challenge_window_blocks", "design_source": "source",
 }
 
 
@@ -63,6 +67,7 @@ class ABMConfig:
     move_clock_blocks: int = _D.move_clock_blocks
     dispute_depth: int = _D.dispute_depth
     arity: int = _D.arity
+    trainer_challenge_window_blocks: int = _D.trainer_challenge_window_blocks
     design_source: str = _D.source  # who set the protocol fields (Design.source)
     sequencer_bond_eth: float = _D.sequencer_bond_eth
     challenger_bond_eth: float = _D.challenger_bond_eth
@@ -95,6 +100,12 @@ class ABMConfig:
     trainer_lock_blocks: int = 216_000
     griefing_rate: float = 1.0
     pending_value_eth: float = 0.0
+    # order flow and threat processes (docs/economics.md 'Threat model'; agents.abm.threats)
+    order_flow: str = "private"  # "public": the sequencer sees challenges and front-runs them
+    threat_model: str = ""  # "": independent censoring proposers (censor_fraction) only; "default" or a TOML file
+    episode_target: str = "challenge"  # the honest action the attacker's episode hits
+    honest_watchers: int = 0  # challengers that always verify and challenge, unbribable (the threat model's watchers)
+    max_frauds: int = 0  # stop posting once this many frauds were attempted (0: no limit)
 
     def __post_init__(self) -> None:
         _choice("mode", self.mode, MODES)
@@ -102,9 +113,13 @@ class ABMConfig:
         _choice("challenger_strategy", self.challenger_strategy, CHALLENGER_STRATEGIES)
         _choice("learning_rule", self.learning_rule, LEARNING_RULES)
         _choice("scenario", self.scenario, SCENARIOS)
+        _choice("order_flow", self.order_flow, ORDER_FLOWS)
+        _choice("episode_target", self.episode_target, EPISODE_TARGETS)
+        if not isinstance(self.threat_model, str):
+            raise ParameterError.bad("threat_model", self.threat_model, "'' (none), 'default' or a TOML file path")
         for name in ("blocks", "trainers", "challengers"):
             _int(name, getattr(self, name), 1)
-        for name in ("seed", "sybil_identities", "trainer_lock_blocks"):
+        for name in ("seed", "sybil_identities", "trainer_lock_blocks", "honest_watchers", "max_frauds"):
             _int(name, getattr(self, name), 0)
         for name in ("gain_eth", "verify_cost_eth", "dispute_cost_eth", "post_cost_eth", "jackpot_eth",
                      "interest_rate_per_year", "challenger_capital_eth", "learning_rate",
@@ -117,6 +132,8 @@ class ABMConfig:
         _prob("censor_fraction", self.censor_fraction, upper_open=True)
         if not (isinstance(self.malicious_fraction, (int, float)) and 0.0 <= self.malicious_fraction < 1.0):
             raise ParameterError.bad("malicious_fraction", self.malicious_fraction, "a fraction in [0, 1)")
+        if self.honest_watchers > self.challengers:
+            raise ParameterError.bad("honest_watchers", self.honest_watchers, f"at most challengers = {self.challengers}")
         if self.learning_rate <= 0 or self.learning_rate > 1:
             raise ParameterError.bad("learning_rate", self.learning_rate, "a number in (0, 1]")
 

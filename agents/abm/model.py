@@ -29,7 +29,9 @@ from agents.abm.adversary import AdversaryAgent
 from agents.abm.challenger import ChallengerAgent
 from agents.abm.config import ABMConfig
 from agents.abm.sequencer import SequencerAgent
+from agents.abm.threats import FraudThreats, ThreatSampler, load_threats
 from agents.abm.trainer import TrainerAgent
+from mechanism.economics.threats.mempool import frontrun_probability
 from mechanism.rollup.state import ACTIVE, REVERTED
 from mechanism.units import BLOCKS_PER_YEAR
 
@@ -52,6 +54,7 @@ class Pending:
     bribe_eth: float = 0.0
     bribed: list[ChallengerAgent] = field(default_factory=list)
     claim: Any = None  # full mode: the sequencer's agents.protocol.sequencer.Claim, for the real game
+    threats: FraudThreats | None = None  # the threat processes this fraud's honest side met
 
 
 class RollupModel(mesa.Model):
@@ -84,7 +87,7 @@ class RollupModel(mesa.Model):
         self.challenge_value_eth = (cfg.reward_share * cfg.sequencer_bond_eth - cfg.dispute_cost_eth
                                     - cfg.interest_rate_per_year * cfg.challenger_bond_eth * dispute_years)
         self.sequencer = SequencerAgent(self, capital_eth=cfg.sequencer_bond_eth * 1e4 + cfg.gain_eth)
-        self.challengers = [ChallengerAgent(self) for _ in range(cfg.challengers)]
+        self.challengers = [ChallengerAgent(self, honest=i < cfg.honest_watchers) for i in range(cfg.challengers)]
         self.adversary = AdversaryAgent(self)
         n_mal = cfg.n_malicious
         self.trainers = [TrainerAgent(self, malicious=i < n_mal) for i in range(cfg.trainers)]
@@ -95,6 +98,14 @@ class RollupModel(mesa.Model):
         for t in self.trainers:
             if not t.sybil:
                 t.costs_eth += cfg.registration_cost_eth
+        #: f: the sequencer front-runs a challenge it sees (docs/economics.md, 'Threat model: order flow').
+        self.frontrun = frontrun_probability(cfg.order_flow)
+        self.threats: ThreatSampler | None = None
+        if cfg.threat_model:
+            self.threats = ThreatSampler(load_threats(cfg.threat_model), cfg.gain_eth, cfg.base_fee_gwei,
+                                         cfg.block_gas_limit)
+        self.timeouts = 0  # honest disputes lost by timeout (a censored move missed its clock)
+        self.self_challenge_reverts = 0  # frauds the sequencer's own (front-running) self-challenge reverted
         self.workload = None
         if cfg.mode == "full":
             from agents.abm.adapter import FullWorkload
@@ -162,6 +173,8 @@ class RollupModel(mesa.Model):
             self._schedule(self.ledger.assertions_open_at(), 0, "round", None)
             return
         cfg, seq = self.cfg, self.sequencer
+        if cfg.max_frauds and self.frauds_attempted >= cfg.max_frauds:
+            return  # the run's frauds are all posted: no further rounds
         agents: list[Any] = [seq, *self.challengers]
         for agent in agents:
             self._round_profit[agent.unique_id] = self.profit_of(agent)
@@ -192,30 +205,49 @@ class RollupModel(mesa.Model):
         if cheat:
             self.frauds_attempted += 1
             stuffed = self.adversary.stuff_window(cfg.challenge_period_blocks - cfg.detect_blocks)
-            p.bribe_eth = self.adversary.bribe_each(len(self.challengers))
+            bribe = self.adversary.bribe_each(len(self.challengers))
+            p.bribe_eth = bribe or 0.0
             for c in self.challengers:
-                c.bribed = p.bribe_eth > 0
-            p.bribed = list(self.challengers) if p.bribe_eth > 0 else []
+                c.bribed = bribe is not None and not c.honest
+            p.bribed = [c for c in self.challengers if c.bribed]
+            if self.threats is not None:
+                p.threats = self.threats.draw(deadline - block - cfg.detect_blocks, cfg.dispute_depth,
+                                              cfg.move_clock_blocks, cfg.episode_target, self.rng)
             first = None
             for c in verifiers:
                 if not c.will_challenge():
                     continue
-                at = None if stuffed else self._inclusion(block + cfg.detect_blocks, deadline)
+                at = None if stuffed else self._inclusion(block + cfg.detect_blocks, deadline, p.threats)
                 if at is not None:
                     self._schedule(at, 1, "challenge", (p, c, c.address))
                     first = at if first is None else min(first, at)
-            if first is not None and cfg.scenario == "self_challenge":
-                self._schedule(first, 0, "challenge", (p, seq, seq.shadow))  # front-runs by tip
+            # the sequencer sees the challenge before it lands with probability f and
+            # includes its own self-challenge first, by tip (docs/economics.md, 'Threat model: order flow'),
+            # unless the honest side is about to lose the game by timeout anyway
+            if first is not None and self.frontrun > 0 and self.rng.random() < self.frontrun \
+                    and self._honest_moves_in_time(p):
+                self._schedule(first, 0, "challenge", (p, seq, seq.shadow))
         elif self.adversary.griefs():
             at = self._inclusion(block + 1, deadline)
             if at is not None:
                 self._schedule(at, 1, "challenge", (p, self.adversary, self.adversary.address))
         self._schedule(deadline, 3, "finalise", p)
 
-    def _inclusion(self, earliest: int, deadline: int) -> int | None:
-        """Block where a challenge sent at ``earliest`` lands: each block censors with prob q."""
-        q = self.cfg.censor_fraction
-        at = earliest + (int(self.rng.geometric(1.0 - q)) - 1 if q > 0 else 0)
+    def _honest_moves_in_time(self, p: Pending) -> bool:
+        """Every honest move of this fraud's game lands within its clock (always without threats)."""
+        return p.threats is None or all(d <= self.cfg.move_clock_blocks for d in p.threats.move_delay_blocks)
+
+    def _inclusion(self, earliest: int, deadline: int, threats: FraudThreats | None = None) -> int | None:
+        """Block where a challenge sent at ``earliest`` lands: each block censors with prob q,
+        or, under a threat model, the landing block the fraud's threats gave
+        (:mod:`agents.abm.threats`; every watcher's challenge meets the same proposers)."""
+        if threats is not None:
+            if not threats.watchers_online:
+                return None
+            at = earliest + threats.challenge_delay_blocks - 1
+        else:
+            q = self.cfg.censor_fraction
+            at = earliest + (int(self.rng.geometric(1.0 - q)) - 1 if q > 0 else 0)
         return at if at < deadline else None
 
     def _on_challenge(self, block: int, payload: tuple[Pending, Any, str]) -> None:
@@ -242,13 +274,18 @@ class RollupModel(mesa.Model):
                                    None if p.cheat else "random_step")
             defender_right = outcome.defender_wins
             self.games_played += 1
+        honest_moves = None
+        if p.threats is not None and isinstance(agent, ChallengerAgent):  # censored honest moves vs. their clock
+            honest_moves = p.threats.move_delay_blocks
         res = ledger.play_dispute(did, block, defender_right=defender_right,
-                                  slow_challenger_blocks=cfg.move_clock_blocks if griefing else 0)
+                                  slow_challenger_blocks=cfg.move_clock_blocks if griefing else 0,
+                                  challenger_move_blocks=honest_moves)
         self._lock(address, -ledger.params.challenger_bond_wei)
         if res is None:  # subject gone: cancelled, bond refunded
             ledger.withdraw(address)
             return
-        defender_won, end = res
+        defender_won, end, timed_out = res
+        self.timeouts += int(timed_out)
         seq.costs_eth += cfg.dispute_cost_eth
         agent.costs_eth += cfg.dispute_cost_eth
         if defender_won:
@@ -264,6 +301,7 @@ class RollupModel(mesa.Model):
             if not p.caught:
                 p.caught = True
                 self.frauds_caught += 1
+                self.self_challenge_reverts += int(agent is seq)
             self._end_round(p, finalised=False)
             self._schedule(end + 1, 0, "round", None)
         ledger.withdraw(address)
@@ -347,6 +385,7 @@ class RollupModel(mesa.Model):
             "finality_delay_mean_blocks": (sum(self.finality_delays) / len(self.finality_delays)
                                            if self.finality_delays else math.nan),
             "accuracy": self.accuracy, "rollup_gas": self.ledger.rollup.gas_spent, "games_played": self.games_played,
+            "honest_timeouts": self.timeouts, "self_challenge_reverts": self.self_challenge_reverts,
             "seconds": seconds, "blocks_per_second": self.block / seconds if seconds and seconds > 0 else math.nan,
         }
 
