@@ -13,6 +13,11 @@
           the challenger opens one trainer's true leaf j that differs.
         Values are little-endian int64; all divisions round toward minus infinity.
         Order statistics are checked by counting against witnessed order statistics.
+        Clocks: per move by default (every move gives the other party `clock` blocks);
+        the game's creator may switch, before the challenge, to per-party chess clocks
+        (`set_chess_clock`: each party has a total of `chess_clock` blocks over all its
+        moves, as BoLD and the OP Stack; docs/economics.md, 'Threat model: clocks'), so
+        the whole game ends within 2 x chess_clock blocks of its creation.
 """
 
 MAX_N: constant(uint256) = 64
@@ -59,7 +64,12 @@ arity: public(uint256)
 depth: public(uint256)
 rule: public(uint256)
 f: public(uint256)
-clock: public(uint256)
+clock: public(uint256)  # per-move clock (blocks); 0 once set_chess_clock switched to chess clocks
+chess_clock: public(uint256)  # each party's total time (blocks); 0 with per-move clocks
+proposer_left: public(uint256)  # chess clock: blocks the proposer has left
+challenger_left: public(uint256)  # chess clock: blocks the challenger has left
+turn_start: public(uint256)  # chess clock: block at which the party to move got its turn
+CREATOR: immutable(address)
 
 phase: public(uint256)
 stage: public(uint256)
@@ -94,6 +104,26 @@ def __init__(proposer: address, challenger: address, input_roots: DynArray[bytes
     self.clock = clock
     self.phase = OPEN
     self.deadline = block.number + clock
+    CREATOR = msg.sender
+
+
+@external
+def set_chess_clock(budget: uint256):
+    """
+    @notice The creator switches the game, before the challenge, to per-party chess
+            clocks of `budget` blocks each, counted from the game's creation: a party's
+            moves use up its own budget only (the blocks from its turn's start to its move).
+    """
+    assert msg.sender == CREATOR, "creator"
+    assert self.phase == OPEN and self.clock != 0, "started"
+    assert budget >= 1, "budget"
+    start: uint256 = self.deadline - self.clock
+    self.clock = 0
+    self.chess_clock = budget
+    self.proposer_left = budget
+    self.challenger_left = budget
+    self.turn_start = start
+    self.deadline = start + budget
 
 
 @internal
@@ -124,8 +154,25 @@ def _children_hash(children: DynArray[bytes32, MAX_K]) -> bytes32:
 
 @internal
 def _move(nxt: uint256):
+    c: uint256 = self.clock
+    if c != 0:
+        self.phase = nxt
+        self.deadline = block.number + c
+        return
+    prev: uint256 = self.phase
     self.phase = nxt
-    self.deadline = block.number + self.clock
+    # chess clock: the mover (checked by _check_turn, so within its time) pays the blocks
+    # since its turn began; the next party to move gets what it has left
+    elapsed: uint256 = block.number - self.turn_start
+    if prev == REVEAL or prev == PREIMAGE:
+        self.proposer_left -= elapsed
+    else:
+        self.challenger_left -= elapsed
+    self.turn_start = block.number
+    if nxt == REVEAL or nxt == PREIMAGE:
+        self.deadline = block.number + self.proposer_left
+    else:
+        self.deadline = block.number + self.challenger_left
 
 
 @internal

@@ -20,6 +20,12 @@ disputes. Moves (each one transaction; a rejected move changes nothing):
 Every move sets ``deadline = block + clock_blocks`` for the other party; ``timeout(b)``
 with ``b > deadline`` ends the game against the party to move (docs/design.md, "The verification game": "a party that
 misses its clock loses"). Move bound: :meth:`Program.move_bound` (+1 for max stages).
+
+With ``chess_clock_blocks`` C set (``DisputeGame.vy``'s ``set_chess_clock``) the clocks are
+per party instead, as BoLD's and the OP Stack's chess clocks: each party has C blocks over
+all its moves, a move costs its party the blocks since its turn began, and the party to
+move must move by ``turn start + its time left``; the whole game ends within ``2 C`` blocks
+(:attr:`DisputeGame.bound_blocks`; docs/economics.md, 'Threat model: clocks').
 """
 
 from __future__ import annotations
@@ -77,9 +83,25 @@ class DisputeGame:
     max_value: int = 0
     #: every attempted move (name, args, accepted, block), for replay on the EVM
     attempts: list[tuple[str, tuple[object, ...], bool, int]] = field(default_factory=list)
+    #: per-party chess clock C (blocks); None: per-move clocks of ``clock_blocks``
+    chess_clock_blocks: int | None = None
+    #: chess clock: blocks each party has left
+    time_left: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.deadline = self.block + self.clock_blocks
+        if self.chess_clock_blocks is not None:
+            if self.chess_clock_blocks < 1:
+                raise DisputeError(f"chess_clock_blocks={self.chess_clock_blocks} must be >= 1")
+            self.time_left = {PROPOSER: self.chess_clock_blocks, CHALLENGER: self.chess_clock_blocks}
+            self.deadline = self.block + self.chess_clock_blocks
+        else:
+            self.deadline = self.block + self.clock_blocks
+
+    @property
+    def bound_blocks(self) -> int | None:
+        """Longest game from its creation with chess clocks, ``2 C`` blocks (None with per-move
+        clocks, whose bound depends on the number of moves)."""
+        return None if self.chess_clock_blocks is None else 2 * self.chess_clock_blocks
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -102,8 +124,13 @@ class DisputeGame:
 
     def _advance(self, party: str, kind: str, nbytes: int, block: int, phase: str, turn: str) -> None:
         self.moves.append(Move(party, kind, nbytes, block))
+        if self.chess_clock_blocks is None:
+            self.block, self.phase, self.turn = block, phase, turn
+            self.deadline = block + self.clock_blocks
+            return
+        self.time_left[party] -= block - self.block  # _require: block <= deadline, so never negative
         self.block, self.phase, self.turn = block, phase, turn
-        self.deadline = block + self.clock_blocks
+        self.deadline = block + self.time_left[turn]
 
     def _finish(self, winner: str, reason: str) -> None:
         self.winner, self.reason, self.phase = winner, reason, "done"
