@@ -4,6 +4,7 @@ defaults and units, an ``Examples`` epilog, JSON output, rich tables, input erro
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
@@ -43,6 +44,39 @@ def option(default: Any, *decls: str, help: str, panel: str | None = None, unit:
         text += f" [dim]\\[default: {escape(shown)}][/dim]"
     return typer.Option(default, *decls, help=text, rich_help_panel=panel, show_default=False, metavar=metavar,
                         **kw)
+
+
+#: A help text's trailing "(default X)" / "(default: X)", as older commands wrote defaults.
+_DEFAULT_IN_HELP = re.compile(r"\s*\(default:?\s*((?:[^()]|\([^()]*\))*)\)\s*$")
+
+
+def arrange(command: Any, panels: dict[str, str]) -> Any:
+    """Give an already declared command the house style without touching its options:
+    each option (by parameter name in ``panels``) goes into its help panel, a trailing
+    ``(default X)`` in its help becomes ``[default: X]``, and literal brackets are kept
+    (escaped from rich markup). Typer reads the options when the command is built, so
+    this may run after ``app.command`` registered ``command``. Returns ``command``."""
+    import inspect
+
+    from typer.models import ArgumentInfo, OptionInfo
+
+    unknown = sorted(set(panels) - set(inspect.signature(command).parameters))
+    if unknown:
+        raise ValueError(f"arrange: {command.__name__} has no parameter {unknown[0]!r}")
+    for name, p in inspect.signature(command).parameters.items():
+        info = p.default
+        if not isinstance(info, (OptionInfo, ArgumentInfo)) or getattr(info, "_arranged", False):
+            continue
+        if name in panels and isinstance(info, OptionInfo):
+            info.rich_help_panel = panels[name]
+        if info.help:
+            m = _DEFAULT_IN_HELP.search(info.help)
+            body = info.help[:m.start()] if m else info.help
+            info.help = escape(body) + (f" [dim]\\[default: {escape(m.group(1))}][/dim]" if m else "")
+            if m:
+                info.show_default = False
+        info._arranged = True  # type: ignore[attr-defined]
+    return command
 
 
 def escape(text: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 import typer
 
 from analyses.cli import main
-from analyses.commands._common import escape, examples, option
+from analyses.commands._common import arrange, escape, examples, option
 
 TYPE_TAG = re.compile(r"<(bool|str|int|float|path)>")
 
@@ -68,3 +68,25 @@ def test_option_helper() -> None:
     assert "╭─ Market" in out and "# two" in out and "demo --x 2" in out
     assert "F." in out and "[default: False]" not in out
     assert escape("[a]") == "\\[a]"
+
+
+def test_arrange_puts_declared_options_into_panels() -> None:
+    app = typer.Typer(rich_markup_mode="rich")
+
+    @app.command("x")
+    def x(a: str | None = typer.Option(None, "--a", help="Gas price range, gwei. (default 1,100)"),
+          b: float = typer.Option(2.0, "--b", help="Bound [model units]."),
+          c: str = typer.Option("z", "--c", help="Table (default: the shipped table (measured))")) -> None:
+        pass
+
+    arrange(x, {"a": "Market", "b": "Protocol"})
+    arrange(x, {"a": "Market", "b": "Protocol"})  # idempotent
+    from typer.testing import CliRunner
+
+    out = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"}).output
+    market, protocol = out.split("╭─ Market")[1], out.split("╭─ Protocol")[1]
+    assert "Gas price range, gwei. [default: 1,100]" in market.split("╰")[0]
+    assert "Bound [model units]. [default: 2.0]" in protocol.split("╰")[0]
+    assert "Table [default: the shipped table (measured)]" in out and "[default: z]" not in out
+    with pytest.raises(ValueError, match="no parameter 'd'"):
+        arrange(x, {"d": "Market"})
