@@ -8,8 +8,10 @@ is set, the attributes below are ``None`` and callers take the fallback path.
 * ``sha256``: batch SHA-256 of many equally long records, each with an optional tag byte
   and 32-byte big-endian index prefix (the Merkle preimages of :mod:`mechanism.commitment`);
   x86 SHA extensions when cpuid reports them, a portable scalar compression otherwise.
-* ``select``: per-coordinate sums of the f smallest and f largest values of the rows
-  (exact int64; the trimmed mean of :mod:`mechanism.aggregation.trimmed_mean`).
+* ``select``: coordinate kernels of :mod:`mechanism.aggregation`: sums of order
+  statistics per coordinate (median, trimmed mean, Bulyan; a sorting network), and the
+  exact Gram matrix of rescaled operands (Krum, multi-Krum, Bulyan; float64 tiles with
+  the int64 conversion fused).
 """
 
 from __future__ import annotations

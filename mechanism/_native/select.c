@@ -278,7 +278,228 @@ done:
     return ret;
 }
 
+/* out[r * w + k] = (double)(x[r * d + lo + k] >> shift) for r < n, k < w = hi - lo.
+ * Exact: values below 2**51 in magnitude are converted by the 1.5 * 2**52 bias (an
+ * integer add and a float subtract, which vectorise), larger ones by a cast. */
+typedef struct {
+    const int64_t *x;
+    size_t d, lo, w;
+    int shift;
+    double *out;
+    size_t r_lo, r_hi;
+} conv_t;
+
+CLONES
+static void convert_row(const int64_t *src, double *dst, size_t w, int shift) {
+    const uint64_t bias_i = 0x4338000000000000ULL; /* bits of 1.5 * 2**52 */
+    const double bias_d = 6755399441055744.0;
+    uint64_t wide = 0;
+    for (size_t k = 0; k < w; k++) {
+        int64_t v = src[k] >> shift;
+        wide |= ((uint64_t)v + (1ULL << 51)) >> 52; /* nonzero iff v outside [-2**51, 2**51) */
+        uint64_t b = (uint64_t)v + bias_i;
+        double f;
+        memcpy(&f, &b, sizeof f);
+        dst[k] = f - bias_d;
+    }
+    if (wide)
+        for (size_t k = 0; k < w; k++) dst[k] = (double)(src[k] >> shift);
+}
+
+static void *conv_main(void *arg) {
+    conv_t *c = (conv_t *)arg;
+    for (size_t r = c->r_lo; r < c->r_hi; r++) convert_row(c->x + r * c->d + c->lo, c->out + r * c->w, c->w, c->shift);
+    return NULL;
+}
+
+static PyObject *to_float64(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer xb, ob;
+    Py_ssize_t n, d, lo, hi;
+    int shift, threads;
+    if (!PyArg_ParseTuple(args, "y*nnnniw*i", &xb, &n, &d, &lo, &hi, &shift, &ob, &threads)) return NULL;
+    PyObject *ret = NULL;
+    if (n < 1 || d < 1 || lo < 0 || hi > d || lo >= hi || shift < 0 || shift > 63 ||
+        xb.len < n * d * (Py_ssize_t)sizeof(int64_t) || ob.len < n * (hi - lo) * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "to_float64: bad shape, column range, shift or buffer sizes");
+        goto done;
+    }
+    if (threads < 1) threads = 1;
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    if ((Py_ssize_t)threads > n) threads = (int)n;
+    if ((size_t)n * (size_t)(hi - lo) < (1u << 16)) threads = 1;
+    conv_t jobs[MAX_THREADS];
+    pthread_t tids[MAX_THREADS];
+    for (int t = 0; t < threads; t++)
+        jobs[t] = (conv_t){(const int64_t *)xb.buf, (size_t)d, (size_t)lo, (size_t)(hi - lo), shift,
+                           (double *)ob.buf, (size_t)n * t / threads, (size_t)n * (t + 1) / threads};
+    Py_BEGIN_ALLOW_THREADS
+    int started = 0;
+    for (int t = 1; t < threads; t++) {
+        if (pthread_create(&tids[t], NULL, conv_main, &jobs[t]) != 0) break;
+        started = t;
+    }
+    conv_main(&jobs[0]);
+    for (int t = started + 1; t < threads; t++) conv_main(&jobs[t]);
+    for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
+    Py_END_ALLOW_THREADS
+    ret = Py_None;
+    Py_INCREF(ret);
+done:
+    PyBuffer_Release(&xb);
+    PyBuffer_Release(&ob);
+    return ret;
+}
+
+/* Exact Gram matrix G = y y^T of y = x >> shift (n rows of d int64), when every product
+ * and every partial sum is an integer below 2**52 in magnitude (the caller's rescale,
+ * mechanism/aggregation/_intmath.py): then float64 fused multiply-adds in any order are
+ * exact. Column blocks of GW are converted into an aligned float64 buffer (rows padded
+ * to a multiple of 4 with zeros) and 4 x 4 row tiles (I <= J, symmetry: about half the
+ * products of a full matrix product) accumulate 8-lane vectors; threads take column
+ * ranges and their partial Grams are added (exact). */
+#define GW 128
+typedef double v8d __attribute__((vector_size(64)));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES2 __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES2
+#endif
+
+CLONES2
+static void gram_tiles(const double *buf, int G, v8d *acc) {
+    int p = 0;
+    for (int I = 0; I < G; I++)
+        for (int J = I; J < G; J++, p++) {
+            v8d a0 = acc[16 * p + 0], a1 = acc[16 * p + 1], a2 = acc[16 * p + 2], a3 = acc[16 * p + 3];
+            v8d a4 = acc[16 * p + 4], a5 = acc[16 * p + 5], a6 = acc[16 * p + 6], a7 = acc[16 * p + 7];
+            v8d a8 = acc[16 * p + 8], a9 = acc[16 * p + 9], a10 = acc[16 * p + 10], a11 = acc[16 * p + 11];
+            v8d a12 = acc[16 * p + 12], a13 = acc[16 * p + 13], a14 = acc[16 * p + 14], a15 = acc[16 * p + 15];
+            const double *ri = buf + (size_t)4 * I * GW, *rj = buf + (size_t)4 * J * GW;
+            for (int k = 0; k < GW; k += 8) {
+                v8d i0 = *(const v8d *)(ri + k), i1 = *(const v8d *)(ri + GW + k);
+                v8d i2 = *(const v8d *)(ri + 2 * GW + k), i3 = *(const v8d *)(ri + 3 * GW + k);
+                v8d j0 = *(const v8d *)(rj + k), j1 = *(const v8d *)(rj + GW + k);
+                v8d j2 = *(const v8d *)(rj + 2 * GW + k), j3 = *(const v8d *)(rj + 3 * GW + k);
+                a0 += i0 * j0; a1 += i0 * j1; a2 += i0 * j2; a3 += i0 * j3;
+                a4 += i1 * j0; a5 += i1 * j1; a6 += i1 * j2; a7 += i1 * j3;
+                a8 += i2 * j0; a9 += i2 * j1; a10 += i2 * j2; a11 += i2 * j3;
+                a12 += i3 * j0; a13 += i3 * j1; a14 += i3 * j2; a15 += i3 * j3;
+            }
+            acc[16 * p + 0] = a0; acc[16 * p + 1] = a1; acc[16 * p + 2] = a2; acc[16 * p + 3] = a3;
+            acc[16 * p + 4] = a4; acc[16 * p + 5] = a5; acc[16 * p + 6] = a6; acc[16 * p + 7] = a7;
+            acc[16 * p + 8] = a8; acc[16 * p + 9] = a9; acc[16 * p + 10] = a10; acc[16 * p + 11] = a11;
+            acc[16 * p + 12] = a12; acc[16 * p + 13] = a13; acc[16 * p + 14] = a14; acc[16 * p + 15] = a15;
+        }
+}
+
+typedef struct {
+    const int64_t *x;
+    size_t n, d, lo, hi;
+    int shift;
+    v8d *acc;
+    int fail;
+} gram_t;
+
+static void *gram_main(void *arg) {
+    gram_t *g = (gram_t *)arg;
+    int G = (int)((g->n + 3) / 4);
+    double *buf = aligned_alloc(64, sizeof(double) * GW * 4 * (size_t)G);
+    if (!buf) {
+        g->fail = 1;
+        return NULL;
+    }
+    memset(buf, 0, sizeof(double) * GW * 4 * (size_t)G);
+    for (size_t c0 = g->lo; c0 < g->hi; c0 += GW) {
+        size_t w = g->hi - c0 < GW ? g->hi - c0 : GW;
+        for (size_t r = 0; r < g->n; r++) {
+            convert_row(g->x + r * g->d + c0, buf + r * GW, w, g->shift);
+            if (w < GW) memset(buf + r * GW + w, 0, sizeof(double) * (GW - w));
+        }
+        gram_tiles(buf, G, g->acc);
+    }
+    free(buf);
+    return NULL;
+}
+
+static PyObject *gram(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer xb, ob;
+    Py_ssize_t n, d;
+    int shift, threads;
+    if (!PyArg_ParseTuple(args, "y*nniw*i", &xb, &n, &d, &shift, &ob, &threads)) return NULL;
+    PyObject *ret = NULL;
+    v8d *acc = NULL;
+    if (n < 1 || n > 4096 || d < 1 || shift < 0 || shift > 63 || xb.len < n * d * (Py_ssize_t)sizeof(int64_t) ||
+        ob.len < n * n * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "gram: bad shape, shift or buffer sizes");
+        goto done;
+    }
+    if (threads < 1) threads = 1;
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    size_t blocks = ((size_t)d + GW - 1) / GW;
+    if ((size_t)threads > blocks / 16) threads = blocks / 16 ? (int)(blocks / 16) : 1;
+    size_t G = ((size_t)n + 3) / 4, pairs = G * (G + 1) / 2;
+    acc = aligned_alloc(64, sizeof(v8d) * 16 * pairs * (size_t)threads);
+    if (!acc) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(acc, 0, sizeof(v8d) * 16 * pairs * (size_t)threads);
+    gram_t jobs[MAX_THREADS];
+    pthread_t tids[MAX_THREADS];
+    for (int t = 0; t < threads; t++) {
+        size_t b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads;
+        jobs[t] = (gram_t){(const int64_t *)xb.buf, (size_t)n, (size_t)d, b0 * GW,
+                           b1 * GW < (size_t)d ? b1 * GW : (size_t)d, shift, acc + 16 * pairs * (size_t)t, 0};
+    }
+    int fail = 0;
+    Py_BEGIN_ALLOW_THREADS
+    int started = 0;
+    for (int t = 1; t < threads; t++) {
+        if (pthread_create(&tids[t], NULL, gram_main, &jobs[t]) != 0) break;
+        started = t;
+    }
+    gram_main(&jobs[0]);
+    for (int t = started + 1; t < threads; t++) gram_main(&jobs[t]);
+    for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
+    for (int t = 0; t < threads; t++) fail |= jobs[t].fail;
+    Py_END_ALLOW_THREADS
+    if (fail) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *out = (int64_t *)ob.buf;
+    size_t p = 0;
+    for (size_t I = 0; I < G; I++)
+        for (size_t J = I; J < G; J++, p++)
+            for (size_t r = 0; r < 4; r++)
+                for (size_t c = 0; c < 4; c++) {
+                    size_t i = 4 * I + r, j = 4 * J + c;
+                    if (i >= (size_t)n || j >= (size_t)n) continue;
+                    double s = 0;
+                    for (int t = 0; t < threads; t++) {
+                        v8d v = acc[16 * pairs * (size_t)t + 16 * p + 4 * r + c];
+                        for (int l = 0; l < 8; l++) s += v[l];
+                    }
+                    out[i * (size_t)n + j] = out[j * (size_t)n + i] = (int64_t)s;
+                }
+    ret = Py_None;
+    Py_INCREF(ret);
+done:
+    free(acc);
+    PyBuffer_Release(&xb);
+    PyBuffer_Release(&ob);
+    return ret;
+}
+
 static PyMethodDef methods[] = {
+    {"gram", gram, METH_VARARGS,
+     "gram(x, n, d, shift, out, threads): out (n, n) int64 = (x >> shift) (x >> shift)^T, exact when every\n"
+     "partial sum is below 2**52 in magnitude."},
+    {"to_float64", to_float64, METH_VARARGS,
+     "to_float64(x, n, d, lo, hi, shift, out, threads): out (n, hi - lo) float64 = x[:, lo:hi] >> shift (exact)."},
     {"rank_sum", rank_sum, METH_VARARGS,
      "rank_sum(x, d, rows, lo, hi, out, threads): out[k] = sum of the values of rank lo..hi-1 among\n"
      "x[rows[r]*d + k] (int64 buffers; wrap-around sums)."},

@@ -17,8 +17,10 @@ The contract every rule relies on (docs/fixedpoint.md):
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -46,6 +48,11 @@ def ceil_log2(k: int) -> int:
 
 def check_updates(x: torch.Tensor) -> torch.Tensor:
     """Validate an (n, d) int64 tensor of fixed-point updates; return it contiguous."""
+    return checked_updates(x)[0]
+
+
+def checked_updates(x: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """:func:`check_updates`, also returning ``max |x|`` (from the same pass)."""
     if not isinstance(x, torch.Tensor):
         raise ShapeError.bad("updates", type(x).__name__, "a torch.Tensor of dtype int64")
     if x.dtype != torch.int64:
@@ -64,7 +71,22 @@ def check_updates(x: torch.Tensor) -> torch.Tensor:
             f"updates: fixed-point magnitude {max(hi, -lo)} exceeds the largest allowed "
             f"{MAX_ABS_INT} (2^40 - 1)"
         )
-    return x.contiguous()
+    return x.contiguous(), max(hi, -lo)
+
+
+_known = threading.local()
+
+
+@contextlib.contextmanager
+def known_max_abs(x: torch.Tensor, value: int) -> Iterator[None]:
+    """Within the block, :func:`max_abs` of this very tensor object is ``value`` (measured
+    by the validation pass of the same call, so the rule does not scan the input twice)."""
+    prev = getattr(_known, "entry", None)
+    _known.entry = (x, value)
+    try:
+        yield
+    finally:
+        _known.entry = prev
 
 
 def check_rows(rows: Rows) -> tuple[int, int]:
@@ -122,6 +144,9 @@ def check_radius(name: str, tau: int) -> int:
 
 
 def max_abs(x: torch.Tensor) -> int:
+    entry = getattr(_known, "entry", None)
+    if entry is not None and entry[0] is x:
+        return int(entry[1])
     lo, hi = torch.aminmax(x)
     return max(int(hi), -int(lo))
 
@@ -129,15 +154,36 @@ def max_abs(x: torch.Tensor) -> int:
 def gram_exact(x: torch.Tensor, shift: int) -> torch.Tensor:
     """Exact int64 Gram matrix of ``x >> shift`` (n, n), computed by float64 BLAS.
 
-    Exact because every |x >> shift| < 2**b with d * 2**(2b) <= 2**52 (module doc); the
-    columns are processed in blocks so the float64 copy stays small.
+    Exact because every |x >> shift| < 2**b with d * 2**(2b) <= 2**52 (module doc): every
+    partial sum of every dot product, in any order, is an integer below 2**52, so the
+    products of all column blocks are accumulated in one float64 matrix (``addmm``). The
+    columns are converted a block at a time into one reused float64 buffer, so the
+    float64 copy stays small. The compiled kernel (:mod:`mechanism._native`) does the same
+    with the shift and conversion fused into a symmetric tiled product (the same
+    integers: every order of exact float64 sums gives the same result).
     """
     n, d = x.shape
-    g = torch.zeros((n, n), dtype=torch.int64)
-    for start in range(0, d, GRAM_BLOCK):
-        blk = (x[:, start : start + GRAM_BLOCK] >> shift).to(torch.float64)
-        g += (blk @ blk.T).to(torch.int64)
-    return g
+    kernel = _native.select
+    if kernel is not None and n <= 4096:
+        out = np.empty((n, n), dtype=np.int64)
+        kernel.gram(np.ascontiguousarray(x.numpy()), n, d, shift, out, max(1, min(torch.get_num_threads(), 16)))
+        return torch.from_numpy(out)
+    w = min(d, GRAM_BLOCK)
+    g = torch.zeros((n, n), dtype=torch.float64)
+    buf = torch.empty((n, w), dtype=torch.float64)
+    ibuf = torch.empty((n, w), dtype=torch.int64) if shift else None
+    for start in range(0, d, w):
+        blk = x[:, start : start + w]
+        k = blk.shape[1]
+        b = buf if k == w else torch.empty((n, k), dtype=torch.float64)
+        if ibuf is not None:
+            ib = ibuf if k == w else torch.empty((n, k), dtype=torch.int64)
+            torch.bitwise_right_shift(blk, shift, out=ib)
+            b.copy_(ib)
+        else:
+            b.copy_(blk)
+        g.addmm_(b, b.T)
+    return g.to(torch.int64)
 
 
 def pairwise_sqdist(x: torch.Tensor) -> tuple[list[list[int]], int]:

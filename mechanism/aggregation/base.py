@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import torch
 
-from mechanism.aggregation._intmath import Rows, check_rows, check_updates
+from mechanism.aggregation._intmath import Rows, check_rows, checked_updates, known_max_abs
 from mechanism.errors import BreakdownError, ParameterError
 
 
@@ -50,9 +50,10 @@ class AggregationRule(ABC):
         return ", ".join(f"{k}={v}" for k, v in self.__dict__.items() if not k.startswith("_")) or "defaults"
 
     def __call__(self, updates: torch.Tensor) -> torch.Tensor:
-        x = check_updates(updates)
+        x, m = checked_updates(updates)
         self.check_n(x.shape[0])
-        return self._fast(x)
+        with known_max_abs(x, m):
+            return self._fast(x)
 
     def reference(self, rows: Rows) -> list[int]:
         n, _ = check_rows(rows)

@@ -133,3 +133,28 @@ def test_forged_column_trees_rehash_only_what_changed() -> None:
     got = commit_columns(trees, forged)
     assert got == commit_columns(trees, forged, native=False)
     assert got.root != honest.root and got.levels[0][4] == honest.levels[0][4]
+
+
+@pytest.mark.skipif(_native.select is None, reason="native kernel not built")
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 70), d=st.integers(1, 3000), shift=st.integers(0, 6), seed=st.integers(0, 10**6),
+       threads=st.sampled_from([1, 2, 3]))
+def test_gram_kernel_is_exact(n: int, d: int, shift: int, seed: int, threads: int) -> None:
+    """The fused shift-convert-multiply Gram kernel equals the integer product (operands
+    within the exactness bound of mechanism/aggregation/_intmath.py)."""
+    x = np.random.default_rng(seed).integers(-(2**16), 2**16, size=(n, d))
+    out = np.empty((n, n), dtype=np.int64)
+    assert _native.select is not None
+    _native.select.gram(x, n, d, shift, out, threads)
+    y = x >> shift
+    np.testing.assert_array_equal(out, y @ y.T)
+
+
+@pytest.mark.skipif(_native.select is None, reason="native kernel not built")
+def test_float64_conversion_is_exact_at_the_edges() -> None:
+    v = np.array([[2**63 - 1, -(2**63), 2**51, -(2**51), 2**51 - 1, -(2**51) - 1, 0, -1, 5]], dtype=np.int64)
+    for shift in (0, 3, 40):
+        out = np.empty((1, 7))
+        assert _native.select is not None
+        _native.select.to_float64(v, 1, 9, 1, 8, shift, out, 1)
+        np.testing.assert_array_equal(out, (v[:, 1:8] >> shift).astype(np.float64))
