@@ -47,7 +47,7 @@ def option(default: Any, *decls: str, help: str, panel: str | None = None, unit:
 
 
 #: A help text's trailing "(default X)" / "(default: X)", as older commands wrote defaults.
-_DEFAULT_IN_HELP = re.compile(r"\s*\(default:?\s*((?:[^()]|\([^()]*\))*)\)\s*$")
+_DEFAULT_IN_HELP = re.compile(r"\s*\(default:?\s*((?:[^()]|\([^()]*\))*)\)(\.?)\s*$")
 
 
 def arrange(command: Any, panels: dict[str, str]) -> Any:
@@ -71,7 +71,7 @@ def arrange(command: Any, panels: dict[str, str]) -> Any:
             info.rich_help_panel = panels[name]
         if info.help:
             m = _DEFAULT_IN_HELP.search(info.help)
-            body = info.help[:m.start()] if m else info.help
+            body = info.help[:m.start()] + m.group(2) if m else info.help
             info.help = escape(body) + (f" [dim]\\[default: {escape(m.group(1))}][/dim]" if m else "")
             if m:
                 info.show_default = False
