@@ -5,7 +5,11 @@ Arbitrum and the OP Stack (docs/economics.md, 'Threat model').
 (the binding threat named), reproduces Arbitrum One's and the OP Stack's periods from their
 own stated assumptions and places this protocol under each, sweeps the period against
 every threat parameter, checks the analytic landing probability against the simulated L1
-(Clopper-Pearson 95 %), and reports BoLD's stakes from Offchain Labs' published inputs.
+(Clopper-Pearson 95 %), reports BoLD's stakes from Offchain Labs' published inputs, and runs
+the agent-based model at the design ``orfl recommend --threat-model default`` gives, under
+both order flows (:func:`agents.abm.threat_experiment.threat_experiment`): no fraud may
+finalise at the recommended period, and some must once the binding threat's component is
+20 % shorter (docs/abm_threats.md).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from analyses.report import Figure, ReportContext, SectionResults, sci
+from analyses.report import Figure, ReportContext, SectionResults, Verdict, sci
 
 TITLE = "Threat model: the challenge period under censorship, outages, offline watchers and delay, like for like"
 
@@ -29,6 +33,8 @@ SWEEPS: tuple[tuple[str, tuple[float, ...], str], ...] = (
     ("common_mode_prob", (0.0, 1e-3, 1e-2, 0.1, 0.5), "common-mode watcher outage probability [1]"),
     ("watcher_online_prob", (0.9, 0.95, 0.99, 0.995, 0.999), "watcher availability a [1]"),
 )
+#: Attempted frauds per ABM setting and order flow (issue 13: at least 1,000); quick mode fewer.
+ABM_FRAUDS, ABM_FRAUDS_QUICK = 1000, 200
 
 
 @dataclass(frozen=True)
@@ -47,19 +53,58 @@ class ThreatModelResults(SectionResults):
     bold_delay_bond_eth: float
     eth_price_usd: float
     seed: int
+    abm: Any  # DataFrame: one row per (setting, order flow) of the threat experiment
+    abm_check: Verdict
+    abm_frauds: int
+    abm_eps: float
+    abm_bound: float  # the analytic union bound on P(fraud finalises) at the recommended period
 
     def tables(self) -> dict[str, Any]:
-        return {"threat_like_for_like": self.like_for_like, "threat_mc_agreement": self.mc, "bold_published_inputs": self.bold}
+        return {"threat_like_for_like": self.like_for_like, "threat_mc_agreement": self.mc,
+                "bold_published_inputs": self.bold, "threat_abm": self.abm}
 
     def numbers(self) -> dict[str, Any]:
+        rec = self.abm[self.abm["setting"] == "recommended"]
         return {"period_blocks": self.default["period_blocks"], "period_days": self.default["period_days"],
-                "mc_inside": self.mc_inside, "mc_cells": self.mc_cells}
+                "mc_inside": self.mc_inside, "mc_cells": self.mc_cells, "abm_frauds": self.abm_frauds,
+                "abm_finalised_at_rec": int(rec["finalised"].sum()),
+                "abm_ok": "yes" if self.abm_check.passed else "no"}
+
+    def verdicts(self) -> list[Verdict]:
+        return [self.abm_check]
 
     def params(self) -> dict[str, Any]:
         return {"eps": self.eps, **self.protocol, "threat_model": self.default["threat_model"]}
 
     def seeds(self) -> list[int]:
-        return [self.seed]
+        return sorted({self.seed, *(int(x) for x in self.abm["seed"])})
+
+
+def _abm(ctx: ReportContext) -> tuple[Any, Verdict, int, float, float]:
+    """The threat experiment at the design recommended under the default threat model."""
+    from agents.abm.threat_experiment import RECOMMENDED, threat_experiment
+    from analyses.report import report_scenario
+    from mechanism.economics.recommend import recommend
+    from mechanism.economics.threats import ThreatModel
+
+    frauds = ABM_FRAUDS_QUICK if ctx.quick else ABM_FRAUDS
+    ctx.progress(f"threat model: ABM, {frauds} frauds per setting and order flow")
+    rec = recommend(report_scenario()[0], with_sensitivity=False, threats=ThreatModel())
+    exp = threat_experiment(rec, frauds=frauds, seed=ctx.seed)
+    df = exp.frame()[["setting", "order_flow", "episode_target", "period_blocks", "move_clock_blocks", "attempts",
+                      "finalised", "rate_ci_low", "rate_ci_high", "caught", "self_challenge_reverts",
+                      "sequencer_loss_per_caught_eth", "honest_timeouts", "binding_threat", "binding_component_blocks",
+                      "expect_finalise", "as_expected", "seed", "batches", "seconds"]]
+    at_rec = df[df["setting"] == RECOMMENDED]
+    cut = df[df["expect_finalise"]]
+    detail = (f"{int(at_rec['finalised'].sum())} of {int(at_rec['attempts'].sum())} frauds finalised at the "
+              f"recommended period ({int(at_rec['period_blocks'].iloc[0]):,} blocks, "
+              f"{', '.join(sorted(set(at_rec['order_flow'])))} order flow); with 20% less of the binding "
+              f"{at_rec['binding_threat'].iloc[0]} component: "
+              + "; ".join(f"{r.setting} ({r.order_flow}) {r.finalised}/{r.attempts}" for r in cut.itertuples()))
+    check = Verdict("ABM: no fraud finalises at the period recommended under the default threat model; "
+                    "20% less of the binding component lets some finalise", exp.passed, detail)
+    return df, check, frauds, exp.eps, exp.fraud_probability_bound
 
 
 def _protocol() -> dict[str, int]:
@@ -180,6 +225,8 @@ def run(ctx: ReportContext) -> ThreatModelResults:
     ctx.progress(f"threat model: Monte Carlo grid, {trials} trials per cell")
     mc = _mc_grid(trials, ctx.seed)
 
+    abm, abm_check, abm_frauds, abm_eps, abm_bound = _abm(ctx)
+
     published = [bounds.ARBITRUM_ASSERTION_BOND_ETH, *bounds.ARBITRUM_SUBCHALLENGE_BONDS_ETH]
     bold = pd.DataFrame({"level": ["assertion/block", "big step", "small step"],
                          "published_inputs_eth": bounds.bold_published_stakes_eth(),
@@ -188,7 +235,8 @@ def run(ctx: ReportContext) -> ThreatModelResults:
         eps=EPS, protocol=proto, default=default, default_weak_only=weak_only, like_for_like=table, sweeps=sweeps,
         mc=mc, mc_inside=int(mc["inside"].sum()), mc_cells=len(mc), mc_trials=trials, bold=bold,
         bold_delay_bond_eth=bounds.arbitrum_delay_cost_bond_eth(DEFAULT_ETH_PRICE_USD, bounds_period_blocks()),
-        eth_price_usd=DEFAULT_ETH_PRICE_USD, seed=ctx.seed,
+        eth_price_usd=DEFAULT_ETH_PRICE_USD, seed=ctx.seed, abm=abm, abm_check=abm_check, abm_frauds=abm_frauds,
+        abm_eps=abm_eps, abm_bound=abm_bound,
     )
 
 
@@ -215,6 +263,42 @@ def plot(results: ThreatModelResults, ctx: ReportContext) -> list[Figure]:
     save_figure(fig, ctx.figures_dir, "threat_period_sweeps")
     return [("threat_period_sweeps", "Challenge period against each threat parameter (the others at their defaults; "
              "strong censorship off except in the social-response panel).")]
+
+
+def _abm_text(r: ThreatModelResults) -> str:
+    """The ABM paragraph, every number from :attr:`ThreatModelResults.abm`."""
+    df = r.abm
+    first = df.iloc[0]
+    lines = []
+    for setting in dict.fromkeys(df["setting"]):
+        rows = df[df["setting"] == setting]
+        parts = []
+        for row in rows.itertuples():
+            how = ""
+            if row.finalised == 0 and row.caught:
+                who = (f"{row.self_challenge_reverts:,} reverted by the sequencer's own front-running self-challenge"
+                       if row.self_challenge_reverts else "every one reverted by an honest watcher's challenge")
+                how = f"; {who}, the sequencer losing {row.sequencer_loss_per_caught_eth:,.1f} ETH per caught fraud"
+            elif row.honest_timeouts:
+                how = f"; {row.honest_timeouts:,} honest disputes lost by timeout"
+            parts.append(f"{row.order_flow} {row.finalised:,} of {row.attempts:,} finalised "
+                         f"(95% CI {row.rate_ci_low:.2g} to {row.rate_ci_high:.2g}{how})")
+        row0 = rows.iloc[0]
+        lines.append(f"* **{setting}** (period {int(row0['period_blocks']):,} blocks, move clock "
+                     f"{int(row0['move_clock_blocks']):,}, episode on the {row0['episode_target']}): " + "; ".join(parts) + ".")
+    verdict = r.abm_check.said("as the period requires", f"**against what the period requires** ({r.abm_check.detail})")
+    return f"""
+**The agent-based model under the threat model.** At the design `orfl recommend --threat-model default`
+gives (period {int(first['period_blocks']):,} blocks, binding threat **{first['binding_threat']}** with a
+component of {first['binding_component_blocks']:,.0f} blocks, analytic bound on P(fraud finalises)
+{r.abm_bound:.3g} <= eps = {r.abm_eps:.3g}), each fraud's honest watchers meet the threat processes drawn
+from the simulated L1 (watcher availability and common-mode outages, the strong-censorship episode ended by
+the social response, L1 outages, censoring proposers; censored moves against the contract's clocks), and the
+mempool is public (the sequencer front-runs the first challenge with its self-challenge) or private. Each
+row is {r.abm_frauds:,} attempted frauds, {verdict}:
+
+{chr(10).join(lines)}
+"""
 
 
 def text(results: ThreatModelResults) -> str:
@@ -254,4 +338,4 @@ BoLD from Offchain Labs' published inputs (500 gwei, resource ratio 6.46, no fit
 {stakes} ETH against the deployed 3,600 / 555 / 79 ETH (gaps {gaps}). BoLD's own sizing of the
 assertion bond by the cost of delaying withdrawals (3.27M USD per week over one challenge
 period at {r.eth_price_usd:,.0f} USD/ETH) gives {r.bold_delay_bond_eth:,.0f} ETH.
-"""
+""" + _abm_text(r)

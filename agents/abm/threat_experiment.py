@@ -13,7 +13,7 @@ Settings (each under both order flows, ``frauds`` attempted frauds each):
 * ``recommended``: the design's period and move clock, the attacker's episode on the
   challenge; and ``recommended, episode on a move``: the same design, the episode on one
   honest move of the game. Expected: no fraud finalises.
-* ``period - 20% of binding``: the period shortened by ``cut`` times the binding threat's
+* ``period - 20% of binding``: the period shortened by :data:`CUT` (20 %) of the binding threat's
   own component (:attr:`ThreatPeriod.components_blocks`); expected: some fraud finalises.
 * ``move clock - 20% of binding``: the move clock shortened the same way, the episode on
   a move; expected: some fraud finalises by timeout.
@@ -46,8 +46,8 @@ __all__ = ["CUT", "SETTINGS", "ThreatExperiment", "ThreatRun", "clopper_pearson"
 CUT = 0.2
 RECOMMENDED = "recommended"
 RECOMMENDED_MOVE = "recommended, episode on a move"
-PERIOD_CUT = "period - 20% of binding"
-CLOCK_CUT = "move clock - 20% of binding"
+PERIOD_CUT = f"period - {CUT:.0%} of binding"
+CLOCK_CUT = f"move clock - {CUT:.0%} of binding"
 #: setting -> (episode target, shorten the period?, shorten the move clock?, fraud expected to finalise?)
 SETTINGS: dict[str, tuple[str, bool, bool, bool]] = {
     RECOMMENDED: ("challenge", False, False, False),
@@ -130,7 +130,7 @@ def _config(base: ABMConfig, order_flow: str, target: str, period: int, clock: i
 
 def threat_experiment(rec: Any, *, frauds: int = 1000, seed: int = 20261130,
                       order_flows: tuple[str, ...] = ("public", "private"),
-                      settings: tuple[str, ...] = tuple(SETTINGS), cut: float = CUT, batch_frauds: int = 25,
+                      settings: tuple[str, ...] = tuple(SETTINGS), batch_frauds: int = 25,
                       threat_model: str = "default") -> ThreatExperiment:
     """Run the ABM at ``rec`` (a :class:`mechanism.economics.recommend.Recommendation`
     computed under the threat model ``threat_model``, so ``rec.threat`` names the binding
@@ -160,10 +160,11 @@ def threat_experiment(rec: Any, *, frauds: int = 1000, seed: int = 20261130,
     root = np.random.SeedSequence(seed)
     for setting in settings:
         target, cut_period, cut_clock, expect = SETTINGS[setting]
-        t_period = period - int(cut * component) if cut_period else period
-        t_clock = clock - int(cut * component) if cut_clock else clock
+        t_period = period - int(CUT * component) if cut_period else period
+        t_clock = clock - int(CUT * component) if cut_clock else clock
         if t_period < 1 or t_clock < 1:
-            raise ParameterError.bad("cut", cut, f"a share that leaves a positive period and clock (component {component:g})")
+            raise ParameterError.bad("binding_component_blocks", component,
+                                     f"at most the period / {CUT:g} and the move clock / {CUT:g}")
         for flow in order_flows:
             sizes = [batch_frauds] * (frauds // batch_frauds) + ([frauds % batch_frauds] if frauds % batch_frauds else [])
             seeds = root.spawn(1)[0].generate_state(len(sizes)) if sizes else []
