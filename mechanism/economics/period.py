@@ -164,13 +164,16 @@ def challenge_period(
     buffer_hours: float,
     download_seconds: float = 0.0,
     gas_limit: float = DEFAULT_BLOCK_GAS_LIMIT,
+    attacker_budget_eth: float | None = None,
 ) -> PeriodBreakdown:
     """Minimum challenge period for one scenario (docs/economics.md, 'Period decomposition').
 
-    ``T_censor = max(ceil(ln eps / ln q), stuffing_blocks(G, b_0))``; infinite (q = 1)
-    raises :class:`ParameterError`.
+    ``T_censor = max(ceil(ln eps / ln q), stuffing_blocks(W, b_0))`` with the attacker's
+    spend ``W = max(G, attacker_budget_eth)`` (G without a budget; docs/economics.md,
+    'Attacker budget'); infinite (q = 1) raises :class:`ParameterError`.
     """
-    c = float(max(censorship_blocks(eps, q), stuffing_blocks(gain_eth, base_fee_gwei, gas_limit)))
+    spend = gain_eth if attacker_budget_eth is None else max(gain_eth, attacker_budget_eth)
+    c = float(max(censorship_blocks(eps, q), stuffing_blocks(spend, base_fee_gwei, gas_limit)))
     if not math.isfinite(c):
         raise ParameterError.bad("censor_fraction", q, "< 1 (every proposer censoring makes any period unsafe)")
     return PeriodBreakdown(

@@ -425,8 +425,9 @@ def design_threats(inputs: DesignInputs) -> ThreatModel:
     """The threat model that the design problem itself assumes: independent censoring
     proposers at the box's largest share q, timed by the attacker, and nothing else (no
     strong censorship, L1 outages or watcher failures). ``orfl recommend`` checks the
-    period and the game's clocks under it when no threat model is given, so that a large
-    q lengthens the clocks or fails naming them (docs/economics.md, 'Threat model')."""
+    period, the game's clocks and the trainer-challenge window under it when no threat
+    model is given, so that a large q lengthens the clocks or fails naming them
+    (docs/economics.md, 'Threat model'); :func:`threats_for` adds the attacker budget."""
     return ThreatModel(censor_fraction=float(inputs.censor_fraction.high), strong_censorship=False,
                        outage_prob=0.0, common_mode_prob=0.0, watcher_online_prob=1.0)
 

@@ -14,8 +14,13 @@ One concept per module:
 * ``delay``: delay attacks by sub-challenges with an attacker budget K;
 * ``mempool``: public versus private order flow, front-running of self-challenges and of
   bribe defectors, and what it does to the deterrence and bribery bounds;
+* ``episodes``: the stretches (strong censorship, stuffing at the attacker's spend
+  ``max(G, attacker_budget_eth)``, outages) that overlap when the attacker acts;
 * ``period``: :func:`threat_period` (the least T with P(fraud finalises) <= eps under all
   threats together, the binding threat named) and :func:`safe_game_clocks`;
+* ``trainer_window``: :func:`~.trainer_window.trainer_challenge_window`, the least
+  trainer-challenge window with P(an invalid update escapes its dispute) <= eps under the
+  same threats (a single transaction, not a game);
 * ``anchors``: Arbitrum's and the OP Stack's stated assumptions as threat models, and
   their published periods.
 """

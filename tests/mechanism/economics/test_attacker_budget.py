@@ -131,3 +131,13 @@ def test_threat_file_budget_reaches_the_design_and_the_flag_wins() -> None:
     assert none.inputs_with_sources()["attacker_budget_eth"] == {
         "value": None, "unit": "ETH", "source": "assumed",
         "reference": "none: a gain-bounded attacker spends at most its gain (docs/economics.md, 'Attacker budget')"}
+
+
+def test_single_scenario_period_takes_the_budget() -> None:
+    from mechanism.economics.period import challenge_period, stuffing_blocks
+
+    args = (1e-6, 0.5, G_MAX, 1.0, 5.0, 5, 300, 2.0)
+    base = challenge_period(*args)
+    assert challenge_period(*args, attacker_budget_eth=0.5 * G_MAX) == base
+    rich = challenge_period(*args, attacker_budget_eth=1e5)
+    assert rich.censor_blocks == int(stuffing_blocks(1e5, 1.0)) > base.censor_blocks
