@@ -4,7 +4,11 @@ Units are in the field names (``*_eth``, ``*_blocks``, ``*_per_year``). Symbols 
 ``ECONOMICS.md``: ``gain_eth`` G, ``sequencer_bond_eth`` B_s, ``challenger_bond_eth``
 B_c, ``reward_share`` alpha, ``verify_cost_eth`` c_v, ``dispute_cost_eth`` c_d (one
 side, one whole dispute), ``censor_fraction`` q, ``jackpot_rate`` phi / ``jackpot_eth`` J
-(TrueBit forced errors). Every invalid value raises
+(TrueBit forced errors). ``order_flow`` ("public" or "private", docs/economics.md 'Threat
+model: order flow') decides whether the sequencer front-runs challenges and bribe
+defectors; ``threat_model`` ("" , "default" or a TOML file), ``episode_target``,
+``honest_watchers`` and ``max_frauds`` set up the threat processes of docs/abm_threats.md.
+Every invalid value raises
 :class:`mechanism.errors.ParameterError` naming the field, the value and what is allowed;
 a TOML key that is not a field raises naming the key (:func:`load_config`).
 """
