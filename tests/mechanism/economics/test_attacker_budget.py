@@ -141,3 +141,20 @@ def test_single_scenario_period_takes_the_budget() -> None:
     assert challenge_period(*args, attacker_budget_eth=0.5 * G_MAX) == base
     rich = challenge_period(*args, attacker_budget_eth=1e5)
     assert rich.censor_blocks == int(stuffing_blocks(1e5, 1.0)) > base.censor_blocks
+
+
+@pytest.mark.parametrize(("budget", "base_fee_gwei"), [(0.5, 1), (3.0, 7), (50.0, 1), (1333.0, 7), (1e5, 1)])
+def test_budget_buys_the_predicted_stuffing_on_the_simulated_l1(budget: float, base_fee_gwei: int) -> None:
+    """An attacker fills whole blocks of the simulated L1 (integer EIP-1559 base fee) until
+    its budget cannot pay the next one: it fills exactly the episode's stuffing blocks."""
+    from mechanism.chain import GWEI, Chain
+
+    chain = Chain(censor_fraction=1.0, base_fee_wei=base_fee_gwei * GWEI, stuff=True, stuff_tip_wei=0,
+                  background_gas_mean=0)
+    k_wei, filled = int(budget * 10**18), 0
+    while chain.stuffing_spent_wei + chain.gas_limit * chain.base_fee_wei <= k_wei:
+        assert chain.step().stuffed
+        filled += 1
+    ep = episodes_of(ThreatModel(attacker_budget_eth=budget), 0.0, float(base_fee_gwei), float(chain.gas_limit))
+    assert filled == ep.stuffing_blocks
+    assert chain.stuffing_spent_wei <= k_wei
