@@ -39,8 +39,10 @@ MAX_TABLE_ROWS = 24
 MAX_TABLE_COLS = 9
 #: A column whose longest cell has more characters than this wraps (tabularx ``X``).
 WRAP_CHARS = 28
-#: A figure drawn wider than this aspect ratio spans both columns.
+#: A figure spans both columns when its aspect ratio is above WIDE_ASPECT or it was drawn
+#: wider than WIDE_FACTOR single figures (several panels side by side).
 WIDE_ASPECT = 2.0
+WIDE_FACTOR = 1.3
 #: Debian packages the PDF build needs (installed with apt-get when latexmk is missing).
 TEX_PACKAGES = ("texlive-latex-recommended", "latexmk")
 
@@ -88,18 +90,28 @@ def _tex(s: str) -> str:
     return latex_escape(str(s))
 
 
-def _aspect(pdf: Path) -> float:
-    """Width / height of a one-page PDF from its MediaBox (1.0 when unreadable)."""
+def _size_pt(pdf: Path) -> tuple[float, float]:
+    """(width, height) of a one-page PDF from its MediaBox, in points ((0, 1) when unreadable)."""
     m = re.search(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]", pdf.read_bytes())
     if not m:
-        return 1.0
+        return 0.0, 1.0
     x0, y0, x1, y1 = (float(v) for v in m.groups())
-    return (x1 - x0) / max(y1 - y0, 1e-9)
+    return x1 - x0, max(y1 - y0, 1e-9)
+
+
+def is_wide(pdf: Path) -> bool:
+    """A figure spans both columns when drawn as several panels side by side (wider than
+    :data:`WIDE_FACTOR` times the single figure width of :mod:`analyses.style`) or when its
+    aspect ratio exceeds :data:`WIDE_ASPECT`."""
+    from analyses.style import FIG_WIDTH_IN
+
+    w, h = _size_pt(pdf)
+    return w > WIDE_FACTOR * FIG_WIDTH_IN * 72 or w / h > WIDE_ASPECT
 
 
 def _figure_tex(fig: dict[str, Any], report: Path) -> str:
     stem, caption = fig["stem"], fig["caption"]
-    wide = _aspect(report / "figures" / f"{stem}.pdf") > WIDE_ASPECT
+    wide = is_wide(report / "figures" / f"{stem}.pdf")
     env, width, suffix = ("figure*", r"\textwidth", "col2") if wide else ("figure", r"\columnwidth", "col1")
     return (f"\\begin{{{env}}}[tbp]\n\\centering\n\\includegraphics[width={width}]{{figures/{stem}-{suffix}.pdf}}\n"
             f"\\caption{{{_tex(caption)}}}\n\\label{{fig:{stem}}}\n\\end{{{env}}}\n")

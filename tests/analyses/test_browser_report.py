@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_REPORT = REPO / "reports" / "default"
+#: The report the second test opens (ORFL_BROWSER_REPORT overrides, e.g. a --quick report).
+DEFAULT_REPORT = Path(os.environ.get("ORFL_BROWSER_REPORT", REPO / "reports" / "default"))
 
 SUMMARY = '''
 """Fixture summary section."""
