@@ -21,6 +21,17 @@ the ball and "unbounded" attacks do not exist. :func:`norm_bound_configs` runs t
 unbounded attacks (Gaussian sigma 200 per coordinate as in Blanchard et al., sign flip scaled by 10, IPM with
 epsilon 10) with the predicate on and off, everything else equal (same seeds, same
 honest updates), so the difference in accuracy is the predicate's effect.
+
+**ALIE vs Krum experiment.** The grid does not reproduce ALIE breaking Krum.
+:func:`alie_krum_configs` runs Krum under ALIE against its clean run (same seeds, same
+f) in the grid's setting and with one factor at a time switched to the paper's setting
+(Baruch et al. 2019: no norm bound, IID data, workers sending one-step gradients -- with
+as many rounds as gives the same number of SGD steps), then all three together, and
+with z above the paper's z_max. Each cell reports the paired accuracy drop with a 95%
+t-interval over seeds and the share of rounds in which Krum selected the ALIE row
+(:attr:`agents.fl.training.RunResult.malicious_selected`), which is the mechanism the
+paper describes: the crafted row sits within z standard deviations of the honest mean,
+so Krum picks it.
 """
 
 from __future__ import annotations
@@ -79,6 +90,8 @@ class FindingVerdict:
 
 def finding_verdicts(tolerance: pd.DataFrame, at_fraction: float = AT_FRACTION) -> list[FindingVerdict]:
     """One verdict per finding and (model, alpha) slice of a tolerance frame."""
+    if "setting" in tolerance:
+        tolerance = tolerance[tolerance.setting == "predicates"]  # the papers' attacks: every attack counts
     out = []
     slices = sorted({(str(r.model), float(r.alpha)) for r in tolerance.itertuples()})
     for f in FINDINGS:
@@ -146,3 +159,126 @@ def unbounded_mean_verdict(norm: pd.DataFrame) -> dict[str, Any]:
             "largest_drop_on_pp": 100 * worst_on,
             "largest_drop_off_pp": 100 * float((at.clean_accuracy - at.accuracy_predicate_off).max())
             if not math.isnan(float(at.accuracy_predicate_off.max())) else math.nan}
+
+
+
+@dataclass(frozen=True)
+class AlieKrumCondition:
+    """One arm of the ALIE-vs-Krum experiment: :class:`FLConfig` overrides of the grid's
+    setting and the attack's z (None: the paper's z_max(n, m))."""
+
+    label: str
+    overrides: tuple[tuple[str, Any], ...] = ()
+    z: float | None = None
+
+
+#: The arms: the grid's setting, one factor at a time switched to the paper's, all three
+#: together, and larger z in the grid's setting.
+ALIE_KRUM_CONDITIONS: Final = (
+    AlieKrumCondition("grid setting"),
+    AlieKrumCondition("norm predicate off", (("norm_predicate", False),)),
+    AlieKrumCondition("IID data", (("alpha", math.inf),)),
+    AlieKrumCondition("one-step gradients", (("local_steps", 1),)),
+    AlieKrumCondition("paper's setting (all three)", (("norm_predicate", False), ("alpha", math.inf), ("local_steps", 1))),
+    AlieKrumCondition("grid setting, z = 1", (), 1.0),
+    AlieKrumCondition("grid setting, z = 4", (), 4.0),
+)
+#: The grid's finding threshold and the paper's share (12 of 50 workers).
+ALIE_KRUM_FRACTIONS: Final = (0.2, 0.24)
+
+
+def _arm(base: FLConfig, cond: AlieKrumCondition) -> FLConfig:
+    """``base`` with the arm's overrides; fewer local steps get proportionally more rounds
+    (the same number of SGD steps per trainer)."""
+    cfg = dataclasses.replace(base, **dict(cond.overrides))
+    if cfg.local_steps != base.local_steps:
+        cfg = dataclasses.replace(cfg, rounds=max(1, round(base.rounds * base.local_steps / cfg.local_steps)))
+    return cfg
+
+
+def alie_krum_configs(base: FLConfig, model: str, rounds: int, alpha: float, seeds: int, seed: int = 0,
+                      conditions: tuple[AlieKrumCondition, ...] = ALIE_KRUM_CONDITIONS,
+                      fractions: tuple[float, ...] = ALIE_KRUM_FRACTIONS) -> list[FLConfig]:
+    """Every arm x fraction x seed: Krum under ALIE and Krum's clean run (no duplicates)."""
+    from agents.fl.tolerance import run_key
+
+    out: dict[str, FLConfig] = {}
+    for cond in conditions:
+        for s in range(seeds):
+            b = dataclasses.replace(base, model=model, rounds=rounds, alpha=float(alpha), seed=seed + s, rule="krum")
+            arm = _arm(b, cond)
+            for frac in fractions:
+                params = () if cond.z is None else (("z", float(cond.z)),)
+                for c in (dataclasses.replace(arm, fraction=frac, attack="none"),
+                          dataclasses.replace(arm, fraction=frac, attack="alie", attack_params=params)):
+                    out.setdefault(run_key(c), c)
+    return list(out.values())
+
+
+def alie_krum_summary(runs: pd.DataFrame, base: FLConfig, model: str, rounds: int, alpha: float,
+                      delta: float, conditions: tuple[AlieKrumCondition, ...] = ALIE_KRUM_CONDITIONS,
+                      fractions: tuple[float, ...] = ALIE_KRUM_FRACTIONS) -> pd.DataFrame:
+    """Per arm and fraction: clean and attacked accuracy (means over seeds), the paired drop
+    [pp] with its 95% t-interval, whether ALIE breaks Krum (attacked mean more than
+    ``delta`` below the clean mean, the tolerance criterion), and the share of rounds in
+    which Krum selected the ALIE row."""
+    import json
+
+    import pandas as pd
+
+    from agents.fl.tolerance import t_interval
+
+    r = runs.copy()
+    cfgs = [json.loads(c) for c in r.config]
+    r["z"] = [dict(c["attack_params"]).get("z") if c["attack"] == "alie" else None for c in cfgs]
+    for k in ("local_steps", "norm_predicate"):
+        r[k] = [c[k] for c in cfgs]
+    r["alpha_cfg"] = [float(c["alpha"]) for c in cfgs]
+    rows = []
+    for cond in conditions:
+        arm = _arm(dataclasses.replace(base, model=model, rounds=rounds, alpha=float(alpha), rule="krum"), cond)
+        mine = r[(r.model == model) & (r.rule == "krum") & (r.local_steps == arm.local_steps)
+                 & (r.norm_predicate == arm.norm_predicate) & (r.alpha_cfg == float(arm.alpha))
+                 & (r.rounds == arm.rounds)]
+        for frac in fractions:
+            at = mine[mine.fraction == frac]
+            clean = at[at.attack == "none"].set_index("seed").accuracy
+            hit = at[(at.attack == "alie") & at.z.map(lambda z, c=cond: (z is None or z != z) if c.z is None else z == c.z)]
+            att = hit.set_index("seed").accuracy
+            seeds = sorted(set(clean.index) & set(att.index))
+            if not seeds:
+                continue
+            drop, lo, hi = t_interval([100 * (float(clean[s]) - float(att[s])) for s in seeds])
+            c_mean, a_mean = float(clean[seeds].mean()), float(att[seeds].mean())
+            sel = hit.malicious_selected if "malicious_selected" in hit else pd.Series(dtype=float)
+            rows.append({
+                "condition": cond.label, "fraction": frac, "z": "z_max(n, m)" if cond.z is None else f"{cond.z:g}",
+                "local_steps": arm.local_steps, "rounds": arm.rounds, "alpha": arm.alpha,
+                "norm_predicate": arm.norm_predicate, "seeds": seeds,
+                "clean_accuracy": c_mean, "alie_accuracy": a_mean, "drop_pp": drop,
+                "drop_ci_low_pp": lo, "drop_ci_high_pp": hi, "breaks": bool(a_mean < c_mean - delta),
+                "krum_selects_alie": float(sel.sum()) / (arm.rounds * len(hit)) if len(hit) and sel.notna().all() else math.nan,
+            })
+    return pd.DataFrame(rows)
+
+
+def alie_krum_verdict(summary: pd.DataFrame) -> dict[str, Any]:
+    """Which arms ALIE breaks Krum in (at some fraction), the largest drop and its interval,
+    and how often Krum selected the ALIE row in the grid's setting and the paper's."""
+    if summary.empty:
+        return {"measured": False}
+    arms = list(dict.fromkeys(summary.condition))
+    worst = summary.loc[summary.drop_pp.idxmax()]
+
+    def selects(label: str) -> float:
+        s = summary[summary.condition == label].krum_selects_alie
+        return float(s.mean()) if len(s) else math.nan
+
+    return {
+        "measured": True, "arms": arms, "fractions": sorted(set(summary.fraction)),
+        "breaks_in": [a for a in arms if bool(summary[summary.condition == a].breaks.any())],
+        "largest_drop_pp": float(worst.drop_pp), "largest_drop_ci_pp": [float(worst.drop_ci_low_pp), float(worst.drop_ci_high_pp)],
+        "largest_drop_arm": str(worst.condition), "largest_drop_fraction": float(worst.fraction),
+        "selects_grid": selects(arms[0]), "selects": {a: selects(a) for a in arms},
+        "seeds": sorted({int(s) for ss in summary.seeds for s in ss}),
+    }

@@ -17,6 +17,14 @@ more than ``delta`` below FedAvg (robustness bought with all of the accuracy). T
 conservative ``tolerance_ci_low`` applies the same test to the *lower end* of the attacked
 accuracy's 95% interval; the design reads that column (:mod:`mechanism.economics.tolerance`).
 
+**Settings.** ``predicates`` is the protocol as deployed today: a trainer's update is
+checked only by the validity predicates, so every attack of the grid counts.
+``proof_checked`` assumes training fraud proofs (docs/training_proof.md): an update that
+is not honest SGD on the trainer's committed shard is slashed, so only the data-only
+attacks (:func:`agents.fl.poisoning.data_only_attacks`: label flipping, the unboosted
+backdoor) remain. The settings share their runs; a setting only selects which attacks
+its worst case ranges over. Every tolerance row carries its ``setting``.
+
 The default :class:`Grid` trains logistic regression and the MLP each for its measured
 rounds to convergence (:mod:`agents.fl.convergence`) with 50 trainers (the default
 scenario of ``orfl recommend``). Default locations (under the git-ignored ``results/``):
@@ -41,9 +49,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agents.fl.convergence import CONVERGED_ROUNDS
-from agents.fl.poisoning import ATTACKS, attack_names
+from agents.fl.poisoning import ATTACKS, attack_names, data_only_attacks
 from agents.fl.training import FLConfig
 from agents.store import RESULTS_DIR, TOLERANCE_TABLE_PATH, ResultsStore, config_key
+from mechanism.economics.tolerance import SETTINGS
 from mechanism.errors import ParameterError, UnknownRuleError
 from mechanism.serialization import json_safe
 
@@ -82,6 +91,7 @@ class Grid:
     seed: int = 0
     models: tuple[tuple[str, int], ...] = CONVERGED_ROUNDS
     base: FLConfig = field(default_factory=_default_base)
+    settings: tuple[str, ...] = SETTINGS
 
     def __post_init__(self) -> None:
         from agents.fl.networks import MODELS
@@ -103,6 +113,8 @@ class Grid:
             raise ParameterError.bad("grid", "empty axis", "at least one rule, attack, alpha, fraction and model")
         if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or not 1 <= self.seeds <= 100:
             raise ParameterError.bad("seeds", self.seeds, "an integer in [1, 100]")
+        if not self.settings or any(x not in SETTINGS for x in self.settings):
+            raise ParameterError.bad("settings", self.settings, f"a non-empty subset of {', '.join(SETTINGS)}")
         for m in self.models:
             if not (isinstance(m, tuple) and len(m) == 2 and m[0] in MODELS and isinstance(m[1], int) and m[1] >= 1):
                 raise ParameterError.bad("models", m, f"(model, rounds) pairs, model one of {', '.join(MODELS)}, rounds >= 1")
@@ -110,6 +122,13 @@ class Grid:
     @property
     def model_names(self) -> tuple[str, ...]:
         return tuple(m for m, _ in self.models)
+
+    def setting_attacks(self, setting: str) -> tuple[str, ...]:
+        """The attacks a setting's worst case ranges over (``proof_checked``: the data-only
+        ones; possibly none, and then the setting has no rows)."""
+        if setting == "proof_checked":
+            return tuple(data_only_attacks(self.attacks))
+        return self.attacks
 
     def configs(self) -> list[FLConfig]:
         """Every run of the grid: attacks at f > 0, clean runs at every f, FedAvg baseline."""
@@ -162,9 +181,10 @@ def run_one(cfg: FLConfig) -> dict[str, Any]:
         r = run_federated(cfg)
     except BreakdownError:
         return {**row, "applicable": False, "accuracy": math.nan, "loss": math.nan,
-                "backdoor": math.nan, "rejected": 0, "seconds": 0.0, "curve": "[]"}
+                "backdoor": math.nan, "rejected": 0, "malicious_selected": 0, "seconds": 0.0, "curve": "[]"}
     return {**row, "applicable": True, "accuracy": r.accuracy, "loss": r.loss,
-            "backdoor": r.backdoor, "rejected": r.rejected, "seconds": r.seconds,
+            "backdoor": r.backdoor, "rejected": r.rejected, "malicious_selected": r.malicious_selected,
+            "seconds": r.seconds,
             "curve": json.dumps([round(a, 6) for a in r.curve])}
 
 
@@ -275,7 +295,8 @@ def _beta_star(fractions: list[float], ok: dict[float, bool]) -> float:
 
 
 def tolerances(summary: pd.DataFrame, grid: Grid, delta: float = DEFAULT_DELTA) -> pd.DataFrame:
-    """beta* per (model, rule, attack, alpha) plus a ``worst_case`` row per (model, rule, alpha).
+    """beta* per (setting, model, rule, attack, alpha) plus a ``worst_case`` row per
+    (setting, model, rule, alpha); ``setting`` selects the attacks (:meth:`Grid.setting_attacks`).
 
     ``tolerance`` compares the attacked mean accuracy with the clean mean; the conservative
     ``tolerance_ci_low`` compares the *lower end* of the attacked accuracy's 95% interval
@@ -287,29 +308,31 @@ def tolerances(summary: pd.DataFrame, grid: Grid, delta: float = DEFAULT_DELTA) 
     idx = {(r.model, r.rule, r.attack, r.alpha, r.fraction): r for r in summary.itertuples(index=False)}
     fractions = sorted(set(grid.fractions) | {0.0})
     out = []
-    for model in grid.model_names:
-        for alpha in grid.alphas:
-            fedavg = idx[(model, "mean", "none", float(alpha), 0.0)].accuracy_mean
-            for rule in grid.rules:
-                clean = {f: idx[(model, rule, "none", float(alpha), f)] for f in fractions}
-                rows = []
-                for attack in grid.attacks:
-                    cell = {f: (clean[f] if f == 0 else idx[(model, rule, attack, float(alpha), f)]) for f in fractions}
-                    ok = {f: c.applicable and c.accuracy_mean >= clean[f].accuracy_mean - delta for f, c in cell.items()}
-                    ok_low = {f: c.applicable and (f == 0 or _lower(c) >= clean[f].accuracy_mean - delta)
-                              for f, c in cell.items()}
-                    ok_abs = {f: c.applicable and c.accuracy_mean >= fedavg - delta for f, c in cell.items()}
-                    rows.append({"model": model, "rule": rule, "attack": attack, "alpha": float(alpha),
-                                 "tolerance": _beta_star(fractions, ok),
-                                 "tolerance_ci_low": _beta_star(fractions, ok_low),
-                                 "tolerance_vs_fedavg": _beta_star(fractions, ok_abs),
-                                 "clean_accuracy": clean[0.0].accuracy_mean, "fedavg_accuracy": fedavg,
-                                 "delta": delta})
-                worst = {**rows[0], "attack": "worst_case",
-                         "tolerance": min(r["tolerance"] for r in rows),
-                         "tolerance_ci_low": min(r["tolerance_ci_low"] for r in rows),
-                         "tolerance_vs_fedavg": min(r["tolerance_vs_fedavg"] for r in rows)}
-                out += [*rows, worst]
+    for setting, model, alpha in ((s, m, a) for s in grid.settings for m in grid.model_names for a in grid.alphas):
+        attacks = grid.setting_attacks(setting)
+        if not attacks:
+            continue
+        fedavg = idx[(model, "mean", "none", float(alpha), 0.0)].accuracy_mean
+        for rule in grid.rules:
+            clean = {f: idx[(model, rule, "none", float(alpha), f)] for f in fractions}
+            rows = []
+            for attack in attacks:
+                cell = {f: (clean[f] if f == 0 else idx[(model, rule, attack, float(alpha), f)]) for f in fractions}
+                ok = {f: c.applicable and c.accuracy_mean >= clean[f].accuracy_mean - delta for f, c in cell.items()}
+                ok_low = {f: c.applicable and (f == 0 or _lower(c) >= clean[f].accuracy_mean - delta)
+                          for f, c in cell.items()}
+                ok_abs = {f: c.applicable and c.accuracy_mean >= fedavg - delta for f, c in cell.items()}
+                rows.append({"model": model, "rule": rule, "attack": attack, "alpha": float(alpha),
+                             "tolerance": _beta_star(fractions, ok),
+                             "tolerance_ci_low": _beta_star(fractions, ok_low),
+                             "tolerance_vs_fedavg": _beta_star(fractions, ok_abs),
+                             "clean_accuracy": clean[0.0].accuracy_mean, "fedavg_accuracy": fedavg,
+                             "delta": delta, "setting": setting})
+            worst = {**rows[0], "attack": "worst_case",
+                     "tolerance": min(r["tolerance"] for r in rows),
+                     "tolerance_ci_low": min(r["tolerance_ci_low"] for r in rows),
+                     "tolerance_vs_fedavg": min(r["tolerance_vs_fedavg"] for r in rows)}
+            out += [*rows, worst]
     return pd.DataFrame(out)
 
 
@@ -363,9 +386,10 @@ def content_sha256(table: dict[str, Any]) -> str:
 def build_table(grid: Grid, runs: pd.DataFrame, delta: float = DEFAULT_DELTA) -> dict[str, Any]:
     """The machine-readable table of ``runs`` (deterministic: no timings, no clock).
 
-    Layout (schema 2): ``{"schema", "delta", "grid", "convergence", "rows": [summary rows],
-    "tolerances": [{"model", "rule", "attack", "alpha", "tolerance", "tolerance_ci_low",
-    "tolerance_vs_fedavg", "clean_accuracy", "fedavg_accuracy", "delta"}, ...],
+    Layout (schema 2): ``{"schema", "delta", "grid", "convergence", "settings": {setting:
+    [its attacks]}, "rows": [summary rows], "tolerances": [{"model", "rule", "attack",
+    "alpha", "tolerance", "tolerance_ci_low", "tolerance_vs_fedavg", "clean_accuracy",
+    "fedavg_accuracy", "delta", "setting"}, ...],
     "provenance": {"git_commit", "result_sources_modified", "seeds", "command",
     "content_sha256"}}``. Fractions are malicious shares of trainers; -1 means none tolerated.
     """
@@ -380,6 +404,7 @@ def build_table(grid: Grid, runs: pd.DataFrame, delta: float = DEFAULT_DELTA) ->
         "convergence": {"criterion": f"clean FedAvg accuracy (mean over seeds) within {TOLERANCE_PP:g} pp over the "
                                      f"last {WINDOW_ROUNDS} rounds, largest round over the alphas",
                         "rounds": dict(grid.models)},
+        "settings": {x: list(grid.setting_attacks(x)) for x in grid.settings if grid.setting_attacks(x)},
         "rows": json_safe(summary.to_dict(orient="records")), "tolerances": json_safe(tol.to_dict(orient="records")),
     }
     table = json.loads(json.dumps(json_safe(table), default=str, allow_nan=False))  # canonical plain values

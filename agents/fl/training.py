@@ -198,6 +198,7 @@ class RunResult:
     loss: float
     backdoor: float  # share of triggered non-target test samples classified as target (NaN if n/a)
     rejected: int  # updates rejected by the validity predicate over all rounds
+    malicious_selected: int  # rounds whose aggregate equals a malicious trainer's submitted row (selection rules)
     curve: tuple[float, ...]  # test accuracy after each round
     seconds: float
 
@@ -265,7 +266,7 @@ def run_federated(cfg: FLConfig) -> RunResult:
         return attack.poison(x, y, data.n_classes, g)
 
     w = model.init(gen).to(torch.float64)
-    curve, rejected = [], 0
+    curve, rejected, selected = [], 0, 0
     with deterministic():
         for _ in range(cfg.rounds):
             deltas = local_sgd(
@@ -288,7 +289,10 @@ def run_federated(cfg: FLConfig) -> RunResult:
             if cfg.norm_predicate:
                 valid = sane & torch.tensor([(math.isqrt(v) << s) <= tau_int for v in sq])
             rejected += int((~valid).sum())
-            w = w + decode(aggregate(cfg.rule, q[valid], **params), cfg.frac_bits)
+            out = aggregate(cfg.rule, q[valid], **params)
+            if m:
+                selected += int((q[mal][valid[mal]] == out).all(dim=1).any())
+            w = w + decode(out, cfg.frac_bits)
             curve.append(model.evaluate(w, data.x_test, data.y_test)[0])
     acc, loss = model.evaluate(w, data.x_test, data.y_test)
     backdoor = math.nan
@@ -297,4 +301,4 @@ def run_federated(cfg: FLConfig) -> RunResult:
         xs = attack.stamp(data.x_test[keep])  # type: ignore[attr-defined]
         target = torch.full((len(xs),), attack.target % data.n_classes)  # type: ignore[attr-defined]
         backdoor = model.evaluate(w, xs, target)[0]
-    return RunResult(acc, loss, backdoor, rejected, tuple(curve), time.perf_counter() - t0)
+    return RunResult(acc, loss, backdoor, rejected, selected, tuple(curve), time.perf_counter() - t0)

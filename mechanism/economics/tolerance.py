@@ -16,6 +16,13 @@ delta below its own clean reference) is used as 0. A rule absent from the table,
 lacking a row for one of the table's attacks or models at that alpha, is *missing*: it
 is reported as such and never recommended.
 
+**Settings** (column ``setting`` of the measured rows; :data:`SETTINGS`): ``predicates``
+(the default; updates are checked only by the validity predicates, every attack of the
+grid counts) and ``proof_checked`` (training fraud proofs slash any update that is not
+honest SGD on the trainer's committed shard, docs/training_proof.md, so only the
+data-only attacks of the table's ``settings`` entry count). Rows without a ``setting``
+(tables written before the column existed) are ``predicates`` rows.
+
 Hand-made tables (JSON ``{rule: beta}`` or CSV ``rule,tolerance``) are accepted too and
 labelled ``user`` rather than ``measured``.
 """
@@ -37,6 +44,9 @@ from mechanism.errors import ParameterError
 SHIPPED_TABLE: Final = Path(__file__).resolve().parents[1] / "data" / "tolerance_default.json"
 #: Column of the measured table the design reads (lower end of the 95% interval).
 DESIGN_COLUMN: Final = "tolerance_ci_low"
+#: What checks a trainer's update: the validity predicates only, or also a training fraud proof.
+SETTINGS: Final = ("predicates", "proof_checked")
+DEFAULT_SETTING: Final = "predicates"
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ class ToleranceTable:
     models: tuple[str, ...]
     entries: tuple[RuleTolerance, ...]
     provenance: Mapping[str, Any]
+    setting: str = DEFAULT_SETTING  # which attacks count (SETTINGS)
 
     @property
     def rules(self) -> dict[str, RuleTolerance]:
@@ -93,6 +104,7 @@ class ToleranceTable:
             out.update({
                 "statistic": "worst case over attacks and models of beta* on the lower end of the 95% "
                              "confidence interval of the attacked accuracy",
+                "setting": self.setting,
                 "non_iid_alpha": self.alpha, "declared_non_iid_alpha": self.declared_alpha,
                 "measured_alphas": list(self.alphas), "attacks": list(self.attacks), "models": list(self.models),
                 "content_sha256": self.provenance.get("content_sha256"),
@@ -106,10 +118,16 @@ def file_sha256(path: Path | str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _measured(raw: dict[str, Any], path: Path, digest: str, alpha: float | None) -> ToleranceTable:
-    rows = [r for r in raw["tolerances"] if isinstance(r, dict)]
+def _measured(raw: dict[str, Any], path: Path, digest: str, alpha: float | None, setting: str) -> ToleranceTable:
+    every = [r for r in raw["tolerances"] if isinstance(r, dict)]
+    present = sorted({str(r.get("setting", DEFAULT_SETTING)) for r in every})
+    rows = [r for r in every if r.get("setting", DEFAULT_SETTING) == setting]
+    if not rows:
+        raise ParameterError.bad("setting", setting, f"a setting measured in {path.name} ({', '.join(present)})")
     grid_raw = raw.get("grid")
     grid: dict[str, Any] = grid_raw if isinstance(grid_raw, dict) else {}
+    settings_raw = raw.get("settings")
+    declared = settings_raw.get(setting) if isinstance(settings_raw, dict) else None
     alphas = tuple(sorted({float(r["alpha"]) for r in rows}))
     if not alphas:
         raise ParameterError.bad("tolerance_table", str(path), "at least one measured row")
@@ -123,7 +141,13 @@ def _measured(raw: dict[str, Any], path: Path, digest: str, alpha: float | None)
             raise ParameterError.bad("non_iid_alpha", alpha, f"at least the most heterogeneous measured alpha "
                                      f"({alphas[0]:g}; measured: {', '.join(f'{a:g}' for a in alphas)})")
         used = below[-1]
-    attacks = tuple(grid.get("attacks") or sorted({str(r["attack"]) for r in rows if r["attack"] != "worst_case"}))
+    measured_attacks = sorted({str(r["attack"]) for r in rows if r["attack"] != "worst_case"})
+    if declared:
+        attacks = tuple(declared)
+    elif setting == DEFAULT_SETTING:
+        attacks = tuple(grid.get("attacks") or measured_attacks)
+    else:
+        attacks = tuple(measured_attacks)
     models = tuple(sorted({str(r.get("model", "")) for r in rows}))
     rules = tuple(grid.get("rules") or sorted({str(r["rule"]) for r in rows}))
     at = [r for r in rows if float(r["alpha"]) == used and r["attack"] != "worst_case"]
@@ -141,10 +165,11 @@ def _measured(raw: dict[str, Any], path: Path, digest: str, alpha: float | None)
                                      str(worst["attack"]), str(worst.get("model", "")), None))
     prov_raw = raw.get("provenance")
     prov: dict[str, Any] = prov_raw if isinstance(prov_raw, dict) else {}
-    return ToleranceTable(str(path), digest, "measured", used, alpha, alphas, attacks, models, tuple(entries), prov)
+    return ToleranceTable(str(path), digest, "measured", used, alpha, alphas, attacks, models, tuple(entries), prov,
+                          setting)
 
 
-def _hand_made(values: Mapping[str, Any], path: Path, digest: str) -> ToleranceTable:
+def _hand_made(values: Mapping[str, Any], path: Path, digest: str, setting: str = DEFAULT_SETTING) -> ToleranceTable:
     entries = []
     for rule, v in values.items():
         beta = float(v)
@@ -153,14 +178,19 @@ def _hand_made(values: Mapping[str, Any], path: Path, digest: str) -> ToleranceT
         entries.append(RuleTolerance(str(rule), beta, beta, None, None, None))
     if not entries:
         raise ParameterError.bad("tolerance_table", str(path), "at least one rule")
-    return ToleranceTable(str(path), digest, "user", None, None, (), (), (), tuple(entries), {})
+    return ToleranceTable(str(path), digest, "user", None, None, (), (), (), tuple(entries), {}, setting)
 
 
-def load_tolerance_table(path: Path | str | None = None, alpha: float | None = None) -> ToleranceTable:
-    """Read a tolerance table (default: :data:`SHIPPED_TABLE`) at the declared ``alpha``.
+def load_tolerance_table(path: Path | str | None = None, alpha: float | None = None,
+                         setting: str = DEFAULT_SETTING) -> ToleranceTable:
+    """Read a tolerance table (default: :data:`SHIPPED_TABLE`) at the declared ``alpha``
+    in ``setting`` (:data:`SETTINGS`; default ``predicates``).
 
     Accepts the output of ``orfl tolerance`` (``measured``), or a hand-made JSON
-    ``{rule: beta}`` / ``{"tolerance": {...}}`` or CSV ``rule,tolerance`` (``user``)."""
+    ``{rule: beta}`` / ``{"tolerance": {...}}`` or CSV ``rule,tolerance`` (``user``; the
+    user's numbers are taken as stated for the requested setting)."""
+    if setting not in SETTINGS:
+        raise ParameterError.bad("setting", setting, f"one of {', '.join(SETTINGS)}")
     p = Path(path) if path is not None else SHIPPED_TABLE
     if not p.is_file():
         raise ParameterError.bad("tolerance_table", str(p), "an existing JSON or CSV file")
@@ -169,14 +199,14 @@ def load_tolerance_table(path: Path | str | None = None, alpha: float | None = N
         if p.suffix.lower() == ".json":
             raw = json.loads(p.read_text())
             if isinstance(raw, dict) and isinstance(raw.get("tolerances"), list):
-                return _measured(raw, p, digest, alpha)
+                return _measured(raw, p, digest, alpha, setting)
             if isinstance(raw, dict) and isinstance(raw.get("tolerance"), dict):
                 raw = raw["tolerance"]
             if not isinstance(raw, dict):
                 raise ValueError("not an object")
-            return _hand_made(raw, p, digest)
+            return _hand_made(raw, p, digest, setting)
         with p.open(newline="") as fh:
-            return _hand_made({str(r["rule"]).strip(): r["tolerance"] for r in csv.DictReader(fh)}, p, digest)
+            return _hand_made({str(r["rule"]).strip(): r["tolerance"] for r in csv.DictReader(fh)}, p, digest, setting)
     except ParameterError:
         raise
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:

@@ -1,6 +1,7 @@
 """Published findings against a tolerance frame; the norm-bound experiment's switch."""
 
 import dataclasses
+import json
 import math
 
 import pandas as pd
@@ -56,3 +57,36 @@ def test_norm_bound_summary_and_mean_verdict(tmp_path):
 @pytest.mark.parametrize("f", FINDINGS)
 def test_findings_cite(f):
     assert "20" in f.reference and f.rule and f.attack
+
+
+def test_alie_krum_experiment_arms_pairs_and_verdict_flip():
+    from agents.fl.findings import (
+        ALIE_KRUM_CONDITIONS,
+        alie_krum_configs,
+        alie_krum_summary,
+        alie_krum_verdict,
+    )
+    from agents.fl.tolerance import run_configs
+
+    base = FLConfig(n_trainers=20, rounds=2, local_steps=2)
+    arms = (ALIE_KRUM_CONDITIONS[0], ALIE_KRUM_CONDITIONS[3], ALIE_KRUM_CONDITIONS[5])  # grid, one-step, z = 1
+    cfgs = alie_krum_configs(base, "logreg", 2, 100.0, 2, 0, arms, (0.2,))
+    # per seed: clean + ALIE for the grid arm, clean + ALIE for one-step, ALIE z = 1 (clean shared with the grid arm)
+    assert len(cfgs) == 2 * 5 and all(c.rule == "krum" for c in cfgs)
+    one_step = [c for c in cfgs if c.local_steps == 1]
+    assert one_step and all(c.rounds == 4 for c in one_step)  # same number of SGD steps
+    runs = run_configs(cfgs, None)
+    s = alie_krum_summary(runs, base, "logreg", 2, 100.0, 0.05, arms, (0.2,))
+    assert list(s.condition) == [a.label for a in arms] and (s.seeds.map(len) == 2).all()
+    assert ((s.krum_selects_alie >= 0) & (s.krum_selects_alie <= 1)).all()
+    for row in s.itertuples():
+        assert row.drop_ci_low_pp <= row.drop_pp <= row.drop_ci_high_pp
+    # flip: equal accuracies everywhere break nothing; ALIE costing 30 pp in the one-step arm breaks it there
+    even = runs.assign(accuracy=0.8)
+    hurt = even.copy()
+    sel = (hurt.attack == "alie") & pd.Series([json.loads(c)["local_steps"] == 1 for c in hurt.config], index=hurt.index)
+    hurt.loc[sel, "accuracy"] = 0.5
+    v0 = alie_krum_verdict(alie_krum_summary(even, base, "logreg", 2, 100.0, 0.05, arms, (0.2,)))
+    v1 = alie_krum_verdict(alie_krum_summary(hurt, base, "logreg", 2, 100.0, 0.05, arms, (0.2,)))
+    assert v0["breaks_in"] == [] and v1["breaks_in"] == ["one-step gradients"]
+    assert v1["largest_drop_arm"] == "one-step gradients" and v1["largest_drop_pp"] == pytest.approx(30)

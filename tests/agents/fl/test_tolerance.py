@@ -142,3 +142,33 @@ def test_workers_do_not_change_results(tmp_path):
     one = tol.run_grid(g, cache_dir=None)
     two = tol.run_grid(g, cache_dir=tmp_path, workers=2)
     assert one.accuracy.tolist() == two.accuracy.tolist() and one.loss.tolist() == two.loss.tolist()
+
+
+def test_settings_share_runs_and_proof_checked_ranges_over_data_only_attacks(tmp_path):
+    g = Grid(rules=("mean", "median"), attacks=("sign_flip", "label_flip", "backdoor"), alphas=(100.0,),
+             fractions=(0.0, 0.2), seeds=2, base=TINY, models=ONE)
+    assert g.setting_attacks("predicates") == ("sign_flip", "label_flip", "backdoor")
+    assert g.setting_attacks("proof_checked") == ("label_flip", "backdoor")
+    assert len(g.configs()) == len(Grid(**{**g.__dict__, "settings": ("predicates",)}).configs())  # no extra runs
+    table = tolerance_table(g, cache_dir=tmp_path, path=None)
+    assert table["settings"] == {"predicates": ["sign_flip", "label_flip", "backdoor"],
+                                 "proof_checked": ["label_flip", "backdoor"]}
+    rows = pd.DataFrame(table["tolerances"])
+    proof = rows[rows.setting == "proof_checked"]
+    assert set(proof.attack) == {"label_flip", "backdoor", "worst_case"}
+    for _, r in rows.groupby(["setting", "rule"]):
+        worst = r[r.attack == "worst_case"].tolerance_ci_low.iloc[0]
+        assert worst == r[r.attack != "worst_case"].tolerance_ci_low.min()
+    # the same cells: a data-only attack's beta* is the same in both settings
+    for _, r in proof[proof.attack != "worst_case"].iterrows():
+        same = rows[(rows.setting == "predicates") & (rows.rule == r.rule) & (rows.attack == r.attack)]
+        assert same.tolerance_ci_low.iloc[0] == r.tolerance_ci_low
+    # fewer attacks: proof-checking never lowers the worst case
+    w = rows[rows.attack == "worst_case"].pivot(index="rule", columns="setting", values="tolerance_ci_low")
+    assert (w.proof_checked >= w.predicates).all()
+    with pytest.raises(ParameterError, match="settings"):
+        Grid(settings=("audited",))
+    no_data_only = Grid(rules=("mean",), attacks=("sign_flip",), alphas=(100.0,), fractions=(0.0, 0.2), seeds=2,
+                        base=TINY, models=ONE)
+    t = tolerance_table(no_data_only, cache_dir=tmp_path, path=None)
+    assert {r["setting"] for r in t["tolerances"]} == {"predicates"} and "proof_checked" not in t["settings"]

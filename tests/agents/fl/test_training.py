@@ -141,3 +141,25 @@ def test_config_validation():
             FLConfig(**kw)
     assert FLConfig(fraction=0.3, n_trainers=10).n_malicious == 3
     assert FLConfig(fraction=0.29, n_trainers=10).n_malicious == 2
+
+
+@pytest.mark.parametrize("name", ["logreg", "mlp"])
+def test_closed_form_gradients_equal_autograd(digits, name):
+    model = FlatModel(build_model(name, digits))
+    g = torch.Generator().manual_seed(5)
+    flat = torch.stack([model.init(g) for _ in range(6)]) * 3.0
+    idx = torch.randint(0, len(digits.x_train), (6, 16), generator=g)
+    fast = model.batched_grad(flat, digits.x_train[idx], digits.y_train[idx])
+    ref = model.autograd_grad(flat, digits.x_train[idx], digits.y_train[idx])
+    assert model.kind is not None and fast.shape == ref.shape == (6, model.dim)
+    assert torch.allclose(fast, ref, rtol=1e-5, atol=1e-6)
+    assert FlatModel(build_model("cnn", digits)).kind is None  # the CNN keeps autograd
+
+
+def test_krum_selection_of_a_malicious_row_is_counted():
+    cfg = FLConfig(n_trainers=20, rounds=3, local_steps=2, rule="krum", attack="alie", fraction=0.2, alpha=100.0)
+    r = run_federated(cfg)
+    assert 0 <= r.malicious_selected <= 3
+    assert run_federated(FLConfig(n_trainers=20, rounds=3, local_steps=2, rule="krum")).malicious_selected == 0
+    assert run_federated(FLConfig(n_trainers=20, rounds=3, local_steps=2, rule="mean", attack="alie",
+                                  fraction=0.2)).malicious_selected == 0  # the mean never equals one row

@@ -83,6 +83,50 @@ def test_hand_made_tables_are_user_inputs(tmp_path):
         T.load_tolerance_table(tmp_path / "none.json")
 
 
+def test_setting_selects_the_proof_checked_rows(tmp_path):
+    """Rows carry a setting; ``proof_checked`` ranges over its own (data-only) attacks, rows
+    without a setting are ``predicates`` rows, and unknown or absent settings raise."""
+    cells = full_cells({"median": (0.1, 0.1), "krum": (0.0, 0.0)})
+    doc = synthetic(cells, ("median", "krum"))
+    for r in doc["tolerances"]:
+        r["setting"] = "predicates"
+    proof = [{**r, "setting": "proof_checked", "attack": "label_flip", "tolerance": 0.3, "tolerance_ci_low": 0.2}
+             for r in doc["tolerances"] if r["attack"] == "alie"]
+    proof[0] = {**proof[0], "tolerance_ci_low": 0.1}  # the proof-checked worst case of one rule/model
+    doc["tolerances"] += proof
+    doc["settings"] = {"predicates": list(ATTACKS), "proof_checked": ["label_flip"]}
+    p = write(tmp_path, doc)
+    pred, checked = T.load_tolerance_table(p), T.load_tolerance_table(p, None, "proof_checked")
+    assert pred.setting == "predicates" and pred.beta("median") == 0.1 and pred.beta("krum") == 0.0
+    assert checked.setting == "proof_checked" and checked.attacks == ("label_flip",)
+    worst_rule = proof[0]["rule"]
+    other = ({"median", "krum"} - {worst_rule}).pop()
+    assert checked.beta(worst_rule) == 0.1 and checked.beta(other) == 0.2
+    assert checked.rules[other].worst_attack == "label_flip" and checked.describe()["setting"] == "proof_checked"
+    assert T.load_tolerance_table(p, 100.0, "proof_checked").alpha == 100.0
+    # the default reader is unchanged by the extra rows: same numbers as a table without them
+    legacy = synthetic(cells, ("median", "krum"))
+    assert T.load_tolerance_table(write(tmp_path, legacy, "l.json")).complete() == pred.complete()
+    with pytest.raises(ParameterError, match="setting"):
+        T.load_tolerance_table(p, None, "audited")
+    with pytest.raises(ParameterError, match="setting='proof_checked'"):
+        T.load_tolerance_table(write(tmp_path, legacy, "l2.json"), None, "proof_checked")
+    # a missing proof-checked row makes the rule missing in that setting only
+    doc["tolerances"] = [r for r in doc["tolerances"] if not (r["setting"] == "proof_checked" and r["rule"] == "krum"
+                                                               and r["model"] == "mlp" and r["alpha"] == 0.1)]
+    gap = T.load_tolerance_table(write(tmp_path, doc, "g.json"), None, "proof_checked")
+    assert "mlp/label_flip" in gap.rules["krum"].missing and T.load_tolerance_table(write(tmp_path, doc, "g.json")).beta("krum") == 0.0
+
+
+def test_shipped_table_has_both_settings_and_proof_checking_never_lowers_beta():
+    for alpha in shipped_alphas():
+        pred = T.load_tolerance_table(None, alpha)
+        checked = T.load_tolerance_table(None, alpha, "proof_checked")
+        assert set(checked.attacks) <= set(pred.attacks) and "label_flip" in checked.attacks
+        for rule, beta in pred.complete().items():
+            assert checked.complete()[rule] >= beta
+
+
 def test_no_literature_placeholder_remains():
     from mechanism.economics import workload
 
