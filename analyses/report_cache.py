@@ -148,10 +148,21 @@ def code_digest(module_name: str) -> str:
     return h.hexdigest()
 
 
+#: The key of a run that cannot be cached (a section module without a source file, or a
+#: section that reads such a section's results): :class:`SectionCache` neither loads nor stores it.
+UNCACHEABLE = ""
+
+
 def section_key_hash(module_name: str, seed: int, quick: bool, depends_on: dict[str, str] | None = None) -> str:
-    """The cache key of one section run (see the module docstring)."""
+    """The cache key of one section run (see the module docstring), or :data:`UNCACHEABLE`."""
+    try:
+        code = code_digest(module_name)
+    except FileNotFoundError:
+        return UNCACHEABLE
+    if depends_on and UNCACHEABLE in depends_on.values():
+        return UNCACHEABLE
     payload = {"format": FORMAT, "module": module_name, "seed": seed, "quick": quick,
-               "code": code_digest(module_name), "environment": _environment(),
+               "code": code, "environment": _environment(),
                "depends_on": dict(sorted((depends_on or {}).items()))}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -169,7 +180,7 @@ class SectionCache:
     def load(self, section: str, key: str, figures_dir: Path) -> tuple[Any, list[tuple[str, str]]] | None:
         """``(results, figures)`` of a stored run, its figure files copied into
         ``figures_dir``; None on a miss (or an entry that no longer unpickles)."""
-        if self.root is None:
+        if self.root is None or key == UNCACHEABLE:
             return None
         entry = self._entry(section, key)
         if not (entry / "results.pkl").is_file():
@@ -188,7 +199,7 @@ class SectionCache:
     def store(self, section: str, key: str, results: Any, figures: list[tuple[str, str]], figures_dir: Path) -> bool:
         """Store one run (results pickled, the files of its figures copied); False when the
         results cannot be pickled (the section then simply reruns next time)."""
-        if self.root is None:
+        if self.root is None or key == UNCACHEABLE:
             return False
         try:
             blob = pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)

@@ -164,8 +164,8 @@ def text(results: SummaryResults) -> str:
     d, rec = r.design, r.rec
     n, bad = len(r.all_checks), r.failed
     status = (f"**All {n} checks passed.**" if not bad else
-              f"**{n - len(bad)} of {n} checks passed; {len(bad)} failed:** " +
-              "; ".join(f"{v.name} ({v.detail})" for _, v in bad) + ".")
+              f"**{n - len(bad)} of {n} checks passed; {len(bad)} failed:**\n\n" +
+              "\n".join(f"- ✗ {v.name} ({v.detail}; section `{k}`)" for k, v in bad) + "\n")
     ins = {m.name: m for m in r.headline}
     tol, gas = ins.get(TOLERANCE_INPUT), ins.get(DISPUTE_GAS_INPUT)
     grounded = r.grounded.said(
@@ -182,15 +182,22 @@ def text(results: SummaryResults) -> str:
         f"{rec.inputs.non_iid_alpha:g} (`orfl recommend --non-iid-alpha {rec.inputs.non_iid_alpha:g}`); every section "
         "that uses a design uses this one. The recommended design")
     return f"""
-{scenario}: challenge period **{d.challenge_period_blocks:,} blocks**
-(binding: `{rec.design.binding['challenge_period_blocks']}`), sequencer bond **{d.sequencer_bond_eth:g} ETH**,
-challenger bond **{d.challenger_bond_eth:g} ETH**, reward share **{d.reward_share:g}**, trainer stake
-**{d.trainer_stake_eth:g} ETH**, registration fee **{d.registration_fee_eth:g} ETH**, jackpot rate
-**{d.jackpot_rate:g}**, aggregation rule **{d.rule}** with tolerance beta* = **{d.tolerance:g}**
-({tol.source + ': ' + tol.detail if tol else 'source not stated'}) and dispute gas
-{f'{gas.value:,.0f}' if gas else '?'} per side ({gas.source + ': ' + gas.detail if gas else 'source not stated'}).
+{scenario}:
+
+- challenge period **{d.challenge_period_blocks:,} blocks** (binding: `{rec.design.binding['challenge_period_blocks']}`)
+- sequencer bond **{d.sequencer_bond_eth:g} ETH**, challenger bond **{d.challenger_bond_eth:g} ETH**, reward share
+  **{d.reward_share:g}**
+- trainer stake **{d.trainer_stake_eth:g} ETH**, registration fee **{d.registration_fee_eth:g} ETH**, jackpot rate
+  **{d.jackpot_rate:g}**
+- aggregation rule **{d.rule}** with tolerance beta* = **{d.tolerance:g}**
+  ({tol.source + ': ' + tol.detail if tol else 'source not stated'})
+- dispute gas **{f'{gas.value:,.0f}' if gas else '?'}** per side
+  ({gas.source + ': ' + gas.detail if gas else 'source not stated'})
+
+Every parameter with what binds it is in the table `summary_design` below.
 {grounded}. Its SHA-256 (canonical JSON of `Design.to_dict()`) is `{r.design_sha256}`; the design
 is in `design.json`; the ABM validation and the protocol runs quote this hash.
 
-{status} Sections summarised: {', '.join(r.sections_run) or 'none'}.{inputs}
+{status}
+Sections summarised: {', '.join(r.sections_run) or 'none'}.{inputs}
 """
