@@ -1,7 +1,8 @@
 """``orfl tolerance``: measure the Malicious Device Tolerance of aggregation rules.
 
 Runs the grid rule x attack x alpha x fraction x seeds (cached, so reruns are instant),
-prints the tolerance table and writes the machine-readable table (JSON + CSV) to
+prints the tolerance table (per setting: ``predicates``, every attack; ``proof_checked``,
+only the data-only attacks) and writes the machine-readable table (JSON + CSV) to
 ``results/tolerance/tolerance.json`` unless ``--out`` says otherwise.
 """
 
@@ -110,33 +111,19 @@ def register(app: typer.Typer) -> None:
             emit_json({"delta": delta, "table_path": str(path), "rows": rows, "tolerances": table["tolerances"]})
             return
         print_table(
-            f"Malicious device tolerance beta* (delta = {delta:g}; -1 = none tolerated)",
-            ["rule", "attack", "alpha", "beta*", "beta* vs FedAvg", "clean acc"],
-            [(t["rule"], t["attack"], t["alpha"], t["tolerance"], t["tolerance_vs_fedavg"], t["clean_accuracy"])
-             for t in table["tolerances"]],
+            f"Malicious device tolerance beta* (delta = {delta:g}; -1 = none tolerated; setting proof_checked: "
+            "only the data-only attacks a training fraud proof cannot slash)",
+            ["setting", "model", "rule", "attack", "alpha", "beta*", "beta* lower CI", "beta* vs FedAvg", "clean acc"],
+            [(t["setting"], t["model"], t["rule"], t["attack"], t["alpha"], t["tolerance"], t["tolerance_ci_low"],
+              t["tolerance_vs_fedavg"], t["clean_accuracy"]) for t in table["tolerances"]],
         )
         typer.echo(f"table: {path} (+ .csv)", err=True)
 
 
 def _run(grid, cache_dir, path, delta, workers):  # type: ignore[no-untyped-def]
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     from agents.fl.tolerance import tolerance_table
+    from analyses.progress import track
 
-    with Progress(
-        TextColumn("tolerance grid"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True,
-    ) as bar:
-        task = bar.add_task("runs", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return tolerance_table(grid, cache_dir=cache_dir, path=path, delta=delta, progress=progress, workers=workers)
+    with track("tolerance grid", total=len(grid.configs())) as bar:
+        return tolerance_table(grid, cache_dir=cache_dir, path=path, delta=delta, progress=bar.callback,
+                               workers=workers)

@@ -126,3 +126,22 @@ def test_section_prose_follows_the_results(tmp_path, monkeypatch):
     assert "**a different number**" in mt.text(wrong) and not next(v for v in wrong.verdicts() if "design" in v.name).passed
     none = dataclasses.replace(r, chosen_rule="", chosen_beta=float("nan"), infeasible="no rule tolerates 0.15")
     assert "**no rule covers the default scenario**: no rule tolerates 0.15." in mt.text(none)
+    # the ALIE-vs-Krum experiment: its sentence and verdict follow the measured arms
+    ak = r.alie_krum_verdict
+    assert ak["measured"] and len(r.alie_krum) == 2 * len(ak["arms"])
+    broken = dataclasses.replace(r, alie_krum_verdict={**ak, "breaks_in": [ak["arms"][0]]})
+    assert f"ALIE breaks Krum (drop > 5 pp) in {ak['arms'][0]}" in mt.text(broken)
+    assert next(v for v in broken.verdicts() if "controlled experiment" in v.name).passed
+    whole = dataclasses.replace(r, alie_krum_verdict={**ak, "breaks_in": []})
+    assert f"ALIE breaks Krum in none of the {len(ak['arms'])} arms" in mt.text(whole)
+    assert not next(v for v in whole.verdicts() if "controlled experiment" in v.name).passed
+    # the settings comparison: numbers from the table, nothing without it
+    import pandas as pd
+
+    cols = ["rule", "alpha", "beta* predicates [fraction]", "beta* proof-checked [fraction]", "rise [fraction]",
+            "worst attack predicates", "worst attack proof-checked"]
+    table = pd.DataFrame([["median", 0.1, 0.1, 0.3, 0.2, "ipm", "label_flip"],
+                          ["krum", 0.1, 0.0, 0.0, 0.0, "alie", "backdoor"]], columns=cols)
+    t = mt.text(dataclasses.replace(r, settings=table))
+    assert "median 0.1 -> 0.3 (+0.2)" in t and "krum 0 -> 0 (+0)" in t and "raises beta* by up to 0.2" in t
+    assert "not measured here" in mt.text(dataclasses.replace(r, settings=pd.DataFrame()))
