@@ -146,8 +146,9 @@ def threat_experiment(rec: Any, *, frauds: int = 1000, seed: int = 20261130,
 
     if rec.threat is None:
         raise ParameterError.bad("rec", "no threat check", "a recommendation computed under a threat model")
-    if frauds < 1:
-        raise ParameterError.bad("frauds", frauds, "an integer >= 1")
+    for name, value in (("frauds", frauds), ("batch_frauds", batch_frauds)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ParameterError.bad(name, value, "an integer >= 1")
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
         raise ParameterError.bad("settings", unknown, f"names from {list(SETTINGS)}")
@@ -167,12 +168,12 @@ def threat_experiment(rec: Any, *, frauds: int = 1000, seed: int = 20261130,
                                      f"at most the period / {CUT:g} and the move clock / {CUT:g}")
         for flow in order_flows:
             sizes = [batch_frauds] * (frauds // batch_frauds) + ([frauds % batch_frauds] if frauds % batch_frauds else [])
-            seeds = root.spawn(1)[0].generate_state(len(sizes)) if sizes else []
+            seeds = [int(x) for x in root.spawn(1)[0].generate_state(len(sizes))]  # one per batch
             t0 = time.perf_counter()
             fin = caught = timeouts = attempts = reverts = 0
             loss = 0.0
             for n, sd in zip(sizes, seeds, strict=True):
-                cfg = _config(base, flow, target, t_period, t_clock, n, int(sd), threat_model)
+                cfg = _config(base, flow, target, t_period, t_clock, n, sd, threat_model)
                 m = RollupModel(cfg, collect=False)
                 s = m.run(blocks=n * (t_period + 2 * (cfg.dispute_depth + 1) * (t_clock + 1)) + 10 * t_period)
                 attempts += s["frauds_attempted"]
