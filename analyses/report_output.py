@@ -169,6 +169,19 @@ def _md_html(text: str) -> str:
     return str(markdown.markdown(text, extensions=["tables", "fenced_code"]))
 
 
+#: Figures are shown at this many CSS pixels per PNG pixel (200 dpi -> about 100 px per inch,
+#: so a single figure is about 600 px wide and panels side by side scale with their width).
+DISPLAY_SCALE = 0.5
+
+
+def _display_width(path: Path) -> str:
+    """`` style='width:Npx'`` from the PNG header's width (empty when unreadable)."""
+    head = path.read_bytes()[:24]
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return ""
+    return f" style='width:{round(int.from_bytes(head[16:20], 'big') * DISPLAY_SCALE)}px'"
+
+
 def _png_data(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
@@ -197,7 +210,8 @@ def write_outputs(out: Path, name: str, built: list[Any], ctx: Any, timings: dic
             md += [f"![Figure {fig.number}: {caption}](figures/{stem}.png)", "",
                    f"*Figure {fig.number}: {caption}* ([PDF](figures/{stem}.pdf))", ""]
             png = out / "figures" / f"{stem}.png"
-            img = (f"<img src='{_png_data(png)}' alt='Figure {fig.number}: {html.escape(caption, quote=True)}'>"
+            img = (f"<img src='{_png_data(png)}' alt='Figure {fig.number}: {html.escape(caption, quote=True)}'"
+                   f"{_display_width(png)}>"
                    if png.is_file() else f"<p><em>(figure file {html.escape(stem)}.png missing)</em></p>")
             body += [f"<figure id='fig-{fig.number}'>{img}<figcaption><b>Figure {fig.number}.</b> "
                      f"{html.escape(caption)} (<a href='figures/{stem}.pdf'>PDF</a>)</figcaption></figure>"]

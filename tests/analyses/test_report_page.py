@@ -80,7 +80,7 @@ def test_page_opens_on_the_summary_with_a_sidebar(page):
 
 def test_figures_and_tables_numbered_readable_and_collapsed(page):
     html = (page / "index.html").read_text()
-    alts = re.findall(r"<img src='data:image/png;base64,[^']+' alt='([^']*)'>", html)
+    alts = re.findall(r"<img src='data:image/png;base64,[^']+' alt='([^']*)' style='width:\d+px'>", html)
     assert alts == ["Figure 1: The summary line, &#x27;quoted&#x27; &amp; &lt;escaped&gt;",
                     "Figure 2: The other line, &#x27;quoted&#x27; &amp; &lt;escaped&gt;"]
     assert "<b>Table 1.</b> <code>summary_short</code>" in html and "<b>Table 4.</b>" in html
