@@ -96,6 +96,7 @@ UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("_usd_per_assertion", "USD/assertion"), ("_eth_per_assertion", "ETH/assertion"), ("_usd_per_year", "USD/year"),
     ("_per_side", "per side"), ("_eth", "ETH"), ("_usd", "USD"), ("_gwei", "gwei"), ("_wei", "wei"),
     ("_blocks", "blocks"), ("_hours", "h"), ("_seconds", "s"), ("_gas", "gas"), ("_bps", "bp"), ("_pct", "%"),
+    ("_days", "days"), ("_bytes", "bytes"), ("_ms", "ms"), ("_s", "s"),
 )
 
 
