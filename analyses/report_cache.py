@@ -218,8 +218,11 @@ class SectionCache:
                     shutil.copy2(f, tmp / "figures" / f.name)
             entry = self._entry(section, key)
             if entry.exists():
-                shutil.rmtree(entry)
+                shutil.rmtree(entry, ignore_errors=True)
             tmp.rename(entry)
+        except OSError:  # another run stored the same key meanwhile (or the disk is full): keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+            return False
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
