@@ -66,7 +66,7 @@ def test_no_watcher_online_means_no_challenge() -> None:
 def test_order_flow_decides_who_reverts_the_fraud_and_the_penalty() -> None:
     """Public: the sequencer front-runs every challenge with its self-challenge and loses
     (1 - alpha) B_s; private: an honest watcher reverts it and the sequencer loses B_s."""
-    base = ABMConfig(blocks=4000, sequencer_strategy="fraudulent", challenger_strategy="always", challengers=3,
+    base = ABMConfig(blocks=2500, sequencer_strategy="fraudulent", challenger_strategy="always", challengers=3,
                      honest_watchers=3, seed=4)
     out = {}
     for flow in ("public", "private"):
@@ -140,8 +140,8 @@ def _check(exp, frauds: int) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_threat_experiment_small() -> None:
-    exp = threat_experiment(_threat_recommendation(), frauds=100, settings=(RECOMMENDED, RECOMMENDED_MOVE, PERIOD_CUT))
-    _check(exp, 100)
+    exp = threat_experiment(_threat_recommendation(), frauds=60, settings=(RECOMMENDED, RECOMMENDED_MOVE, PERIOD_CUT))
+    _check(exp, 60)
     assert all(r.finalised == 0 for r in exp.runs if r.setting == RECOMMENDED_MOVE)
 
 
