@@ -284,14 +284,14 @@ def optimistic_inputs(i: CostInputs) -> OptimisticInputs:
     if period is None or bond is None:
         rec = _recommendation(i.rule, i.n_trainers, i.model_size)
         if isinstance(rec, str):
-            why = f"Design() default (no recommendation: {rec})"
+            why = f"the default Design (no recommendation: {rec})"
             rec_period, rec_bond = design.challenge_period_blocks, design.sequencer_bond_eth
-            kind = "user"
+            kind = "assumed"
         else:
-            why = f"orfl recommend --rule {i.rule} --trainers {i.n_trainers} --model-size {i.model_size}"
-            rec_period, rec_bond = rec.challenge_period_blocks, rec.sequencer_bond_eth
-            clock = rec.as_design().move_clock_blocks
-            kind = "measured"
+            rec_design, why = rec
+            rec_period, rec_bond = rec_design.challenge_period_blocks, rec_design.sequencer_bond_eth
+            clock = rec_design.move_clock_blocks
+            kind = "recommended"
         if period is None:
             period = int(rec_period)
             src["period_blocks"] = {"source": kind, "detail": why}
@@ -308,14 +308,28 @@ def optimistic_inputs(i: CostInputs) -> OptimisticInputs:
 
 @functools.cache
 def _recommendation(rule: str, n: int, d: int) -> Any:
-    """``recommend`` for the rule and size, or why there is none (a domain error's message)."""
+    """(design, how it was obtained) from ``orfl recommend`` at this size, or why there is
+    none. Tried in order: the rule in the default scenario; the rule at the least
+    heterogeneous measured non-IID level (as the report does when the default scenario has
+    no design, :func:`analyses.report.report_scenario`); then the same two with the rule
+    ``recommend`` chooses (its period and bond, named in the answer)."""
     from mechanism.economics.recommend import recommend
     from mechanism.economics.scenario import DesignInputs
+    from mechanism.economics.tolerance import load_tolerance_table
 
-    try:
-        return recommend(DesignInputs(rule=rule, trainers=n, model_size=d), with_sensitivity=False)
-    except OrflError as e:
-        return str(e)
+    alpha = max(load_tolerance_table(None, None).alphas)
+    errors = []
+    for r, a in ((rule, None), (rule, alpha), (None, None), (None, alpha)):
+        try:
+            rec = recommend(DesignInputs(rule=r, trainers=n, model_size=d, non_iid_alpha=a), with_sensitivity=False)
+        except OrflError as e:
+            errors.append(str(e))
+            continue
+        how = f"orfl recommend --trainers {n} --model-size {d}"
+        how += f" --rule {r}" if r else f" (its rule: {rec.rule.name}; {rule} has no design: {errors[0]})"
+        how += f" --non-iid-alpha {a:g} (the default scenario has none)" if a is not None else ""
+        return rec.as_design(), how
+    return "; ".join(errors)
 
 
 # ------------------------------------------------------------------ the designs
