@@ -188,12 +188,12 @@ class SectionCache:
         try:
             results = pickle.loads((entry / "results.pkl").read_bytes())
             figures = [tuple(f) for f in json.loads((entry / "figures.json").read_text())]
-        except Exception:
+            figures_dir.mkdir(parents=True, exist_ok=True)
+            for f in sorted((entry / "figures").iterdir()):
+                shutil.copy2(f, figures_dir / f.name)
+            os.utime(entry)
+        except Exception:  # a stale, partial or concurrently pruned entry is a miss (the section reruns)
             return None
-        figures_dir.mkdir(parents=True, exist_ok=True)
-        for f in sorted((entry / "figures").iterdir()):
-            shutil.copy2(f, figures_dir / f.name)
-        os.utime(entry)
         return results, figures  # type: ignore[return-value]
 
     def store(self, section: str, key: str, results: Any, figures: list[tuple[str, str]], figures_dir: Path) -> bool:
