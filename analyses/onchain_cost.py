@@ -84,20 +84,27 @@ class OnchainCostResults(SectionResults):
                 "period_blocks": self.period_blocks, "dispute_blocks": self.dispute_blocks}
 
 
-def reference_period() -> tuple[int, int, str]:
-    """(period, dispute blocks, where from): the report's recommended design, or the
-    default :class:`~mechanism.design.Design` when the report scenario has none."""
+def reference_design() -> tuple[Any, str]:
+    """(design, where from): the report's recommended design, or the default
+    :class:`~mechanism.design.Design` when the report scenario has none."""
     from mechanism.design import Design
-    from mechanism.economics.period import dispute_blocks
-    from mechanism.economics.workload import dispute_moves_per_side
     from mechanism.errors import OrflError
 
     try:
         from analyses.report import recommended_design
 
-        design, where = recommended_design(), "the report's recommended design"
+        return recommended_design(), "the report's recommended design"
     except OrflError as exc:
-        design, where = Design(), f"the default Design (no recommendation: {exc})"
+        return Design(), f"the default Design (no recommendation: {exc})"
+
+
+def reference_period() -> tuple[int, int, str]:
+    """(period, dispute blocks, where from) of :func:`reference_design`: the dispute is the
+    median game's moves per side at n = 50, d = 1e6 times two sides times the move clock."""
+    from mechanism.economics.period import dispute_blocks
+    from mechanism.economics.workload import dispute_moves_per_side
+
+    design, where = reference_design()
     moves = dispute_moves_per_side(TRAINERS, 10**6, rule="median")
     return int(design.challenge_period_blocks), int(dispute_blocks(moves, design.move_clock_blocks)), where
 

@@ -106,25 +106,18 @@ class ZkResults(SectionResults):
 def run(ctx: ReportContext) -> ZkResults:
     import pandas as pd
 
-    from analyses.onchain_cost import reference_period
+    from analyses.onchain_cost import reference_design, reference_period
     from mechanism.economics import zk as z
     from mechanism.economics.workload import dispute_geometry
-    from mechanism.errors import OrflError
 
     model = z.zk_model()
     period, _, where = reference_period()
-    try:
-        from analyses.report import recommended_design
-
-        bond = float(recommended_design().sequencer_bond_eth)
-    except OrflError:  # the same fallback as the period: the default Design
-        from mechanism.design import Design
-
-        bond = float(Design().sequencer_bond_eth)
+    design, _ = reference_design()
+    bond, clock = float(design.sequencer_bond_eth), int(design.move_clock_blocks)
 
     def costs(**kw: Any) -> Any:
         base = {"rule": RULE, "n_trainers": TRAINERS, "model_size": 10**6, "period_blocks": period,
-                "sequencer_bond_eth": bond}
+                "sequencer_bond_eth": bond, "move_clock_blocks": clock}
         return z.round_costs(z.CostInputs(**{**base, **kw}))
 
     sizes = MODEL_SIZES[:4] if ctx.quick else MODEL_SIZES

@@ -50,6 +50,8 @@ def register(app: typer.Typer) -> None:
                                            panel=PROTOCOL, show_default="recommended"),
         sequencer_bond_eth: float | None = option(None, "--sequencer-bond-eth", help="Sequencer bond B_s.",
                                                   panel=PROTOCOL, show_default="recommended"),
+        move_clock_blocks: int | None = option(None, "--move-clock-blocks", help="Clock of one dispute move.",
+                                               panel=PROTOCOL, unit="blocks", show_default="recommended"),
         dispute_gas: float | None = option(None, "--dispute-gas", help="Dispute gas per side.", panel=PROTOCOL,
                                            show_default="the EVM-calibrated model"),
         as_json: bool = option(False, "--json", help="Machine-readable output.", panel=OUTPUT),
@@ -62,6 +64,7 @@ def register(app: typer.Typer) -> None:
         user = {k for k, v in given.items() if v is not None}
         inputs = CostInputs(rule=rule, n_trainers=trainers, model_size=params, bytes_per_value=bytes_per_value,
                             period_blocks=period_blocks, sequencer_bond_eth=sequencer_bond_eth,
+                            move_clock_blocks=move_clock_blocks,
                             dispute_gas_per_side=dispute_gas, finality_seconds=finality_seconds,
                             user=frozenset(user), **{k: v for k, v in given.items() if v is not None})
         res = round_costs(inputs)

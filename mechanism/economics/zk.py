@@ -98,6 +98,7 @@ class CostInputs:
     prover_cores: int = DEFAULT_PROVER_CORES
     period_blocks: int | None = None
     sequencer_bond_eth: float | None = None
+    move_clock_blocks: int | None = None  # None: the recommended design's (else the default Design's)
     dispute_gas_per_side: float | None = None
     finality_seconds: float = math.inf
     user: frozenset[str] = frozenset()  # the fields the user set
@@ -122,6 +123,8 @@ class CostInputs:
              "an integer >= 1"),
             ("period_blocks", self.period_blocks, self.period_blocks is None or self.period_blocks >= 1,
              "an integer >= 1"),
+            ("move_clock_blocks", self.move_clock_blocks,
+             self.move_clock_blocks is None or self.move_clock_blocks >= 1, "an integer >= 1"),
             ("sequencer_bond_eth", self.sequencer_bond_eth,
              self.sequencer_bond_eth is None or self.sequencer_bond_eth >= 0, "an amount >= 0 ETH"),
             ("dispute_gas", self.dispute_gas_per_side,
@@ -298,6 +301,8 @@ def optimistic_inputs(i: CostInputs) -> OptimisticInputs:
         if bond is None:
             bond = float(rec_bond)
             src["sequencer_bond_eth"] = {"source": kind, "detail": why}
+    if i.move_clock_blocks is not None:
+        clock = i.move_clock_blocks
     for name in ("period_blocks", "sequencer_bond_eth"):
         src.setdefault(name, {"source": "user", "detail": f"--{name.replace('_', '-')}"})
     return OptimisticInputs(period_blocks=int(period), dispute_blocks=int(game_blocks(moves, clock)),
