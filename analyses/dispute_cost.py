@@ -192,7 +192,8 @@ def text(results: DisputeCostResults) -> str:
             f"n={int(m.n)}: {m.gas_evm:,.0f} gas, {m.offchain_s:.2f} s" for m in r.by_n.itertuples()) + ".",
         "Robust rules, each rule's own game over all its stages (gas per side of the costliest stage; "
         "Fold, max and selection one-steps calibrated on EVM runs of FoldVerifier.vy, KrumVerifier.vy and "
-        "SelectVerifier.vy, Map stages on DisputeGame.vy games): " + ", ".join(
+        "SelectVerifier.vy, each rule's own Map stages on MapVerifier.vy, the bisection moves on "
+        "DisputeGame.vy games): " + ", ".join(
             f"{m.rule} d={int(m.d)}: {m.gas:,.0f} gas per side ({m.vs_median:.1f}x median), {int(m.moves)} moves, "
             f"costliest stage {m.worst_stage} of {int(m.stages)}"
             for m in r.robust.itertuples()) + ".",

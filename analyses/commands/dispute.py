@@ -9,6 +9,8 @@ import typer
 
 from analyses.commands._common import bad_input, emit_json, print_table
 
+#: the transactions of a stage's one-step (Bulyan's tie witnesses are their own transactions)
+ONESTEP_MOVES = ("onestep", "prove_lex")
 RULES = ("mean", "median", "trimmed_mean", "krum", "multi_krum", "geometric_median", "centered_clipping", "bulyan")
 
 
@@ -57,6 +59,12 @@ def run(rule: str, n: int, d: int, liar: str, strategy: str, chunk: int, arity: 
     elif game is not None:
         out.update(_fold_gas(prog, game, chunk, arity, evm), calldata_bytes=res.calldata_bytes)
         out["gas_per_stage"] = stage_gas(prog, x, tr, chunk, arity, evm)
+        measured = [r["gas_per_side_measured"] for r in out["gas_per_stage"] if "gas_per_side_measured" in r]
+        out["gas_per_side_model"] = max(r["gas_per_side"] for r in out["gas_per_stage"])
+        if measured and len(measured) == len(out["gas_per_stage"]):
+            out.update(gas_per_side_measured=max(measured),
+                       gas_per_side_source="measured: every stage's one-step run on chain (onestep_contract), "
+                                           "bisection moves from the DisputeGame.vy-calibrated model")
     else:
         out.update(gas_source="none", gas_per_move=[], gas_total=0, calldata_bytes=0)
     total = out["gas_total"]
@@ -64,64 +72,40 @@ def run(rule: str, n: int, d: int, liar: str, strategy: str, chunk: int, arity: 
     return out
 
 
-def _evm_onestep(prog: Any, x: Any, tr: Any, s: int, chunk: int, arity: int) -> tuple[int, int] | None:
-    """(total gas of the honest one-step of stage s run on chain, of its largest
-    transaction), or None when the stage's one-step is the Map / column one-step of
-    DisputeGame.vy, which runs only inside a replayed game."""
-    from mechanism.commitment import num_chunks, sum_leaf
-    from mechanism.dispute.onestep import VerifierContext
-    from mechanism.dispute.proofs import Prover
-    from mechanism.dispute.trace import item_deltas
-    from mechanism.evm import fold_verifier, select_verifier
-
-    st = prog.stages[s]
-    pv = Prover.build(x, tr)
-    ctx = VerifierContext(prog, tuple(t.root for t in pv.input_trees), tuple(tr.roots), chunk, arity)
-    if select_verifier.supports_stage(st):
-        ev = select_verifier.verdict(ctx, s, pv.select_proof(s))
-    elif st.kind == "select":
-        ev = fold_verifier.verdict(ctx, s, pv.select_proof(s))
-    elif st.kind == "sum":
-        j, last = num_chunks(prog.d, chunk) // 2, len(st.items) - 1
-        claimed = sum_leaf(j, item_deltas(tr, x, s, last)[j])
-        ev = fold_verifier.verdict(ctx, s, pv.sum_proof(s, j), claimed, last)
-    elif st.kind == "max":
-        ev = fold_verifier.verdict(ctx, s, pv.max_proof(s), max_value=int(tr.values[s][0]), attain=True)
-    else:
-        return None
-    if ev.verdict != "right":
-        raise RuntimeError(f"honest one-step of stage {st.name!r} judged {ev.verdict} on chain")
-    return ev.total_gas + ev.lex_gas, ev.max_tx_gas
-
-
 def stage_gas(prog: Any, x: Any, tr: Any, chunk: int, arity: int, evm: bool) -> list[dict[str, Any]]:
     """Per stage of the rule's program: the calibrated model's full-depth game (gas and
-    moves per side, the one-step's gas) and, with ``evm``, the honest one-step of that
-    stage executed in the EVM (FoldVerifier / KrumVerifier / SelectVerifier)."""
+    moves per side, the one-step's gas) and the contract function whose one-step decides
+    it; with ``evm``, that honest one-step executed on chain
+    (:func:`mechanism.evm.calibrate.measure_stage`: MapVerifier, FoldVerifier,
+    KrumVerifier, SelectVerifier, or a DisputeGame.vy game on the same inputs for the
+    column and plain coordinate Map stages), and the stage's gas per side with the
+    measured one-step in place of the modelled one (``onestep_source: measured``)."""
+    from mechanism.dispute.gas import GameCost
     from mechanism.dispute.gas_fold import (
-        onestep_kind,
         per_side_gas,
         per_side_moves,
         program_stage_costs,
+        stage_onestep,
     )
 
     rows = []
-    done: dict[str, dict[str, Any]] = {}
     for s, (name, kind, cost) in enumerate(program_stage_costs(prog, chunk, arity)):
-        one = onestep_kind(kind, name, prog.rule)
+        one = stage_onestep(prog, s)
         row: dict[str, Any] = {
-            "stage": name, "kind": kind, "onestep": one, "gas_per_side": per_side_gas(cost),
-            "moves_per_side": per_side_moves(cost),
-            "onestep_gas_model": sum(g for k, g in cost.gas_per_move if k == "onestep"),
-            "onestep_source": "model (DisputeGame.vy games)" if kind in ("map", "column") else "model (EVM one-steps)",
+            "stage": name, "kind": kind, "onestep": one.kind, "onestep_contract": one.contract,
+            "gas_per_side": per_side_gas(cost), "moves_per_side": per_side_moves(cost),
+            "onestep_gas_model": sum(g for k, g in cost.gas_per_move if k in ONESTEP_MOVES),
+            "onestep_source": "model",
         }
-        if evm and kind not in ("map", "column"):
-            key = f"{kind}:{one}"  # repeated stages (Weiszfeld / clipping iterations) measured once each kind
-            if key not in done:
-                got = _evm_onestep(prog, x, tr, s, chunk, arity)
-                done[key] = {} if got is None else {"onestep_gas_evm": got[0], "max_tx_gas_evm": got[1],
-                                                    "onestep_source": "evm"}
-            row.update(done[key])
+        if evm:
+            from mechanism.evm.calibrate import measure_stage
+
+            got = measure_stage(prog, x, tr, s)
+            moves = [(k, g) for k, g in cost.gas_per_move if k not in ONESTEP_MOVES]
+            moves.append(("onestep", float(got.onestep_gas)))
+            row.update(onestep_gas_evm=got.onestep_gas, max_tx_gas_evm=got.max_tx_gas, onestep_source="measured",
+                       onestep_model_gap=row["onestep_gas_model"] / got.onestep_gas - 1,
+                       gas_per_side_measured=per_side_gas(GameCost(cost.moves, moves, cost.calldata_bytes)))
         rows.append(row)
     return rows
 
@@ -145,7 +129,13 @@ def _fold_gas(prog: Any, game: Any, chunk: int, arity: int, evm: bool) -> dict[s
         st = prog.stages[game.stage]
         step = next((a for a in reversed(game.attempts) if a[0] in ("onestep", "attain") and a[2]), None)
         decided = game.reason in ("one-step verifier", "maximum attained")
-        if decided and step is not None and select_verifier.supports_stage(st):
+        if decided and step is not None and st.kind == "map":
+            from mechanism.evm import map_verifier
+
+            ev = map_verifier.verdict(game.ctx, game.stage, step[1][0], game.node)
+            out.update(evm_onestep={"stage": st.name, "verdict": ev.verdict, "exec": ev.exec_gas, "total": ev.total_gas,
+                                    "contract": "MapVerifier.map_step"})
+        elif decided and step is not None and select_verifier.supports_stage(st):
             ev = select_verifier.verdict(game.ctx, game.stage, step[1][0])
             out.update(evm_onestep={"stage": st.name, "verdict": ev.verdict, "exec": ev.exec_gas, "total": ev.total_gas})
         elif decided and step is not None and supports_stage(st):
@@ -208,9 +198,11 @@ def register(app: typer.Typer) -> None:
         if out["gas_per_move"]:
             print_table("gas per move", ["move", "gas"], [(m["move"], m["total"]) for m in out["gas_per_move"]])
         if out.get("gas_per_stage"):
-            print_table("gas per stage", ["stage", "one-step", "gas per side", "moves per side", "one-step gas (model)",
+            print_table("gas per stage", ["stage", "one-step (contract)", "gas per side (model)",
+                                          "gas per side (measured)", "moves per side", "one-step gas (model)",
                                           "one-step gas (EVM)", "source"],
-                        [(r["stage"], r["onestep"], f"{r['gas_per_side']:,.0f}", r["moves_per_side"],
-                          f"{r['onestep_gas_model']:,.0f}",
+                        [(r["stage"], f"{r['onestep']} ({r['onestep_contract']})", f"{r['gas_per_side']:,.0f}",
+                          f"{r['gas_per_side_measured']:,.0f}" if "gas_per_side_measured" in r else "-",
+                          r["moves_per_side"], f"{r['onestep_gas_model']:,.0f}",
                           f"{r['onestep_gas_evm']:,}" if "onestep_gas_evm" in r else "-", r["onestep_source"])
                          for r in out["gas_per_stage"]])

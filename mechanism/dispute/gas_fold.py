@@ -9,8 +9,9 @@ paths as ``DisputeGame.vy``):
 
 * ``sum``    challenge, depth(items) x (reveal, choose), the item reveal, D x (reveal,
   choose) in the sum tree (64-byte children), the Fold one-step
-  ``s0 + s_row n + s_val n C + s_sib P + s_read r C + e (s_c0 + s_csib P)`` (total gas,
-  calldata included), with r the vectors read per coordinate (2 for a pair distance or a
+  ``s0 + s_row n + s_val n C + s_sib P + s_lvl D + s_read r C + e (s_c0 + s_csib P)
+  + s_pair n [pair] + s_out C`` (total gas, calldata included; the pair item is found by walking
+  the rows), with r the vectors read per coordinate (2 for a pair distance or a
   distance to a centre, 1 for a norm) and e = 1 when a centre vector chunk is opened
   (Weiszfeld's distances to z_t, centered clipping's norms of x - v: one more leaf
   hash, one more path, its calldata; ``sum_center``), e = 0 otherwise (``sum``: pair
@@ -26,10 +27,11 @@ paths as ``DisputeGame.vy``):
   stage's own Map one-step: the plain mean / median / trimmed mean by
   ``DisputeGame.onestep`` (:func:`.gas.dispute_cost`), every other Map stage by
   ``MapVerifier.map_step`` in its mode (:func:`mechanism.dispute.onestep.map_spec`),
-  ``a0 + a_row n + a_val n C + a_use u C + a_sib P + a_vec v + a_node v / (k - 1)``
-  with u the rows the arithmetic reads (Krum 1, Multi-Krum n - f, Bulyan n - 2f, ...)
-  and v the length of the small vector it reads (order, chosen rows, weights, clip
-  factors), one coefficient set per mode (:data:`MAP_KINDS`);
+  ``a0 + a_row n + a_out C + a_val n C + a_use u C + a_sib P + a_lvl D + a_vec v + a_node v / (k - 1)
+  + (a_mask u + a_v0) [v > 0]`` with u the rows the arithmetic reads (Krum 1, Multi-Krum n - f,
+  Bulyan n - 2f, ...; selected from the vector when there is one) and v the length of
+  the small vector it reads (order, chosen rows, weights, clip factors), one
+  coefficient set per mode (:data:`MAP_KINDS`);
 * ``column`` the column game of :func:`.gas.dispute_cost`.
 
 The one-step coefficients are non-negative least-squares fits of EVM runs
@@ -50,10 +52,10 @@ from mechanism.dispute.gas import DEFAULT, GameCost, GasCoefficients, _calldata,
 
 @dataclass(frozen=True)
 class FoldCoefficients:
-    sum0: float = 89_455.6
-    sum_row: float = 549.7
-    sum_val: float = 117.8
-    sum_sib: float = 971.4
+    sum0: float = 75_809.2
+    sum_row: float = 738.8
+    sum_val: float = 114.7
+    sum_sib: float = 941.4
     max0: float = 82_556.0
     max_row: float = 489.7
     max_val: float = 990.1
@@ -63,33 +65,41 @@ class FoldCoefficients:
     order_sq: float = 1_220.5
     order_keep: float = 174.0
     order_node: float = 1_316.3
-    clip0: float = 227_189.0
-    clip_row: float = 4_055.3
-    clip_node: float = 2_301.0
-    weights0: float = 230_716.6
-    weights_row: float = 4_307.9
-    weights_node: float = 2_300.9
-    bulyan0: float = 986_500.7
-    bulyan_sq: float = 2_037.7
-    bulyan_round: float = 505.8
-    bulyan_node: float = 1_140.3
+    clip0: float = 227_868.3
+    clip_row: float = 4_016.6
+    clip_node: float = 2_390.5
+    weights0: float = 231_392.1
+    weights_row: float = 4_269.7
+    weights_node: float = 2_389.5
+    bulyan0: float = 985_356.9
+    bulyan_sq: float = 2_041.2
+    bulyan_round: float = 499.9
+    bulyan_node: float = 1_180.3
+    #: one prove_lex transaction (SelectVerifier.vy / KrumVerifier.vy): two chunk openings
+    lex0: float = 71_293.3
+    lex_val: float = 0.0
+    lex_sib: float = 1_998.9
     #: sum one-steps: per value of each vector read per coordinate; the centre opening
-    sum_read: float = 637.0
-    sum_center0: float = 5_300.7
-    sum_center_sib: float = 593.2
+    sum_read: float = 381.2
+    sum_center0: float = 10_006.1
+    sum_center_sib: float = 708.5
+    sum_level: float = 1_559.1
+    sum_pair_row: float = 297.2
+    sum_out: float = 561.8
     #: max one-steps over x - v: the centre opening and its values
     max_center0: float = 11_404.2
     max_center_sib: float = 677.9
     max_center_val: float = 274.3
-    #: MapVerifier.map_step per mode: (kind, (a0, a_row, a_val, a_use, a_sib, a_vec, a_node))
+    #: MapVerifier.map_step per mode: (kind, (a0, a_row, a_out, a_val, a_use, a_sib, a_lvl, a_vec, a_node, a_mask,
+    #: a_v0))
     map_coef: tuple[tuple[str, tuple[float, ...]], ...] = (
-        ("map_zero", (80_101.1, 712.8, 118.3, 0.0, 791.0, 0.0, 0.0)),
-        ("map_mean", (86_162.7, 251.5, 229.3, 582.3, 1_339.2, 1_983.1, 2_813.0)),
-        ("map_weighted", (77_823.8, 2_466.7, 956.4, 0.0, 1_749.2, 0.0, 3_789.6)),
-        ("map_centered", (83_846.2, 2_147.2, 1_053.3, 0.0, 2_803.4, 0.0, 4_794.4)),
-        ("map_trimmed", (150_800.3, 920.9, 109.8, 871.4, 981.7, 0.0, 7_283.6)),
-        ("map_clip_trimmed", (72_916.2, 2_240.7, 1_112.5, 0.0, 2_933.5, 0.0, 5_782.5)),
-        ("map_clip_median", (64_931.8, 2_388.9, 1_047.5, 0.0, 2_922.8, 0.0, 7_214.9)),
+        ("map_zero", (68_351.1, 869.7, 113.2, 116.5, 0.0, 909.8, 1_542.0, 0.0, 0.0, 0.0, 0.0)),
+        ("map_mean", (67_806.9, 857.2, 1_334.7, 222.7, 556.5, 917.0, 1_708.5, 1_367.7, 1_180.0, 471.8, 10_109.8)),
+        ("map_weighted", (77_180.1, 2_603.3, 1_363.1, 949.0, 0.0, 888.6, 1_915.4, 0.0, 1_128.0, 0.0, 0.0)),
+        ("map_centered", (74_659.1, 2_384.7, 1_927.9, 1_043.8, 0.0, 1_822.5, 3_602.1, 0.0, 1_114.0, 0.0, 0.0)),
+        ("map_trimmed", (80_137.8, 915.6, 3_635.8, 147.0, 776.2, 911.4, 1_618.4, 1_755.2, 1_182.9, 0.0, 0.0)),
+        ("map_clip_trimmed", (77_929.4, 2_473.8, 4_047.5, 1_065.3, 0.0, 839.9, 1_849.6, 0.0, 1_089.2, 0.0, 0.0)),
+        ("map_clip_median", (76_027.9, 2_430.3, 3_933.6, 1_011.6, 0.0, 896.0, 2_017.7, 0.0, 1_126.1, 0.0, 0.0)),
     )
 
     def map_weights(self, kind: str) -> list[float]:
@@ -110,7 +120,8 @@ MAX_KINDS = ("max", "max_center")
 #: MapVerifier.vy modes by their one-step kind (mechanism/dispute/onestep.py MapSpec.kind)
 MAP_KINDS = ("map_zero", "map_mean", "map_weighted", "map_centered", "map_trimmed", "map_clip_trimmed",
              "map_clip_median")
-_SUM_NAMES = ("sum0", "sum_row", "sum_val", "sum_sib", "sum_read", "sum_center0", "sum_center_sib")
+_SUM_NAMES = ("sum0", "sum_row", "sum_val", "sum_sib", "sum_read", "sum_center0", "sum_center_sib", "sum_level",
+              "sum_pair_row", "sum_out")
 _MAX_NAMES = ("max0", "max_row", "max_val", "max_sib", "max_center0", "max_center_sib", "max_center_val")
 
 
@@ -123,15 +134,20 @@ def _features(kind: str, n: int, chunk: int, path: int, f: int = 1, arity: int =
         return [1.0, float(n), n / (arity - 1)]
     if kind == "bulyan":  # the distance matrix and sorted rows (n^2), n - 2f rounds over n rows
         return [1.0, float(n * n), float(n * max(n - 2 * f, 0)), pairs / (arity - 1)]
+    if kind == "lex":  # two chunks opened under two row roots, compared value by value
+        return [1.0, float(chunk), float(path)]
     if kind in SUM_KINDS:
         e = float(kind == "sum_center")
         reads = 1.0 if kind == "sum_norm" else 2.0
-        return [1.0, float(n), float(n * chunk), float(path), reads * chunk, e, e * path]
+        pair = float(kind == "sum")  # the pair enumeration walks the rows (the last pair: all of them)
+        return [1.0, float(n), float(n * chunk), float(path), reads * chunk, e, e * path, path / (arity - 1), pair * n,
+                float(chunk)]
     if kind in MAX_KINDS:
         e = float(kind == "max_center")
         return [1.0, float(n), float(n * chunk), float(path), e, e * path, e * chunk]
     if kind in MAP_KINDS:
-        return [1.0, float(n), float(n * chunk), float(rows * chunk), float(path), float(vec), vec / (arity - 1)]
+        return [1.0, float(n), float(chunk), float(n * chunk), float(rows * chunk), float(path), path / (arity - 1),
+                float(vec), vec / (arity - 1), float(rows if vec else 0), float(vec > 0)]
     raise KeyError(f"one-step {kind!r} has no gas model")
 
 
@@ -140,7 +156,7 @@ def _weights(kind: str, fc: FoldCoefficients) -> list[float]:
         return fc.map_weights(kind)
     names = {"order": ("order0", "order_pair", "order_sq", "order_keep", "order_node"),
              "clip": ("clip0", "clip_row", "clip_node"), "weights": ("weights0", "weights_row", "weights_node"),
-             "bulyan": ("bulyan0", "bulyan_sq", "bulyan_round", "bulyan_node"),
+             "bulyan": ("bulyan0", "bulyan_sq", "bulyan_round", "bulyan_node"), "lex": ("lex0", "lex_val", "lex_sib"),
              **{k: _SUM_NAMES for k in SUM_KINDS}, **{k: _MAX_NAMES for k in MAX_KINDS}}[kind]
     return [float(getattr(fc, a)) for a in names]
 
@@ -154,6 +170,20 @@ def onestep_gas(kind: str, n: int, d: int, chunk: int, arity: int, fc: FoldCoeff
     depth = tree_depth(num_chunks(d, chunk), arity)
     x = _features(kind, n, min(chunk, d), depth * (arity - 1), f, arity, rows, vec)
     return float(np.dot(_weights(kind, fc), x))
+
+
+def bulyan_lex_proofs(f: int) -> int:
+    """``prove_lex`` transactions Bulyan's selection needs on rows in general position
+    (no two equal distances): a round whose Krum score sums keep = n' - f - 2 <= 1
+    distances ties by construction (keep = 1, at n' = f + 3 rows: both rows of the
+    closest pair; keep <= 0, at n' <= f + 2: every remaining row), and the rounds run
+    down to n' = 2f + 1 rows (El Mhamdi et al. 2018). So f <= 1 ranks the f + 2 rows of
+    round n' = f + 2 and the closest pair's loser of round f + 3 (f + 3 rows, f + 2
+    proofs), f = 2 ranks one pair (1 proof), f >= 3 needs none. Equal distances (copied
+    rows, lattices) can need up to n - 1 (SelectVerifier.vy accepts that many)."""
+    if f <= 1:
+        return f + 2
+    return 1 if f == 2 else 0
 
 
 def select_onestep(name: str) -> str:
@@ -248,6 +278,8 @@ def stage_cost(kind: str, name: str, n: int, d: int, chunk: int, arity: int, ite
         moves.append(("onestep", onestep_gas(one if one in MAX_KINDS else "max", n, d, chunk, arity, fc)))
     elif kind == "select":
         moves.append(("onestep", onestep_gas(select_onestep(name), n, d, chunk, arity, fc, f)))
+        if select_onestep(name) == "bulyan":  # the structural ties, each a prove_lex of its own
+            moves += [("prove_lex", onestep_gas("lex", n, d, chunk, arity, fc))] * bulyan_lex_proofs(f)
     else:
         return None
     return GameCost(len(moves), moves, cd)
@@ -407,7 +439,9 @@ def choose_geometry(n: int, d: int, rules: tuple[str, ...] = GAME_RULES, chunks:
 #: (n, d, chunk, arity[, f]) of the calibration one-steps (f = 1 when left out)
 GRID: tuple[tuple[int, ...], ...] = (
     (5, 300, 4, 2), (9, 2000, 8, 4), (20, 4000, 16, 8), (33, 3000, 16, 16), (50, 4000, 16, 16), (12, 600, 32, 2),
-    (64, 128, 64, 2, 30), (64, 128, 64, 16, 1), (48, 64, 32, 4, 20), (40, 64, 16, 8, 10))
+    (64, 128, 64, 2, 30), (64, 128, 64, 16, 1), (48, 64, 32, 4, 20), (40, 64, 16, 8, 10),
+    (56, 3200, 2, 2), (33, 3217, 1, 4), (54, 4528, 32, 8), (15, 550, 64, 8), (43, 604, 16, 16), (25, 732, 2, 4),
+    (64, 980, 4, 2), (40, 3317, 4, 4), (52, 1039, 8, 8), (29, 1580, 16, 4), (20, 2139, 1, 8), (37, 2903, 8, 4))
 
 
 #: one EVM one-step: (kind, n, d, chunk, arity, f, total gas[, rows, vector length])
@@ -477,10 +511,18 @@ def samples(grid: tuple[tuple[int, ...], ...] = GRID, centred: bool = True) -> l
     return out
 
 
-#: (n, d, chunk, arity, f) of the Map one-steps (Bulyan where n >= 4f + 3)
+#: (n, d, chunk, arity, f) of the Map one-steps (Bulyan where n >= 4f + 3): the corners
+#: of the contracts' bounds and 30 geometries drawn once (numpy default_rng(2026): n in
+#: [5, 64], chunk and arity powers of two up to 64 and 16, d in [chunk, 5000], f up to (n - 3) / 4)
 MAP_GRID: tuple[tuple[int, int, int, int, int], ...] = (
     (5, 300, 4, 2, 1), (9, 2000, 8, 4, 2), (20, 4000, 16, 8, 1), (33, 3000, 16, 16, 4), (50, 4000, 16, 16, 1),
-    (12, 600, 32, 2, 2), (64, 128, 64, 2, 15), (64, 128, 64, 16, 1), (48, 64, 32, 4, 11), (40, 64, 16, 8, 5))
+    (12, 600, 32, 2, 2), (64, 128, 64, 2, 15), (64, 128, 64, 16, 1), (48, 64, 32, 4, 11), (40, 64, 16, 8, 5),
+    (56, 3200, 2, 2, 5), (33, 3217, 1, 4, 3), (54, 4528, 32, 8, 9), (15, 550, 64, 8, 1), (14, 4604, 64, 8, 1),
+    (43, 604, 16, 16, 6), (43, 2259, 32, 8, 5), (25, 732, 2, 4, 2), (56, 2159, 8, 2, 4), (44, 2346, 32, 2, 5),
+    (64, 980, 4, 2, 8), (40, 3317, 4, 4, 3), (62, 4373, 2, 16, 14), (52, 1039, 8, 8, 5), (32, 2844, 64, 16, 5),
+    (30, 24, 4, 16, 2), (29, 1580, 16, 4, 1), (20, 2139, 1, 8, 1), (37, 2903, 8, 4, 6), (16, 4863, 2, 8, 2),
+    (32, 1870, 16, 2, 3), (30, 4283, 32, 4, 3), (7, 2892, 16, 16, 1), (61, 13, 4, 16, 1), (52, 3779, 64, 8, 4),
+    (48, 474, 8, 4, 2), (59, 1769, 8, 16, 1), (20, 3651, 4, 8, 3), (23, 3033, 4, 8, 3), (16, 4793, 32, 8, 3))
 
 #: the programs whose Map stages the Map calibration runs (each rule's parameters)
 MAP_PROGRAMS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -519,7 +561,10 @@ def map_samples(grid: tuple[tuple[int, int, int, int, int], ...] = MAP_GRID,
 #: (n, d, chunk, arity, f) of the selection one-steps (Bulyan needs n >= 4f + 3)
 SELECT_GRID: tuple[tuple[int, int, int, int, int], ...] = (
     (7, 64, 4, 2, 1), (12, 600, 32, 2, 2), (20, 400, 16, 8, 1), (33, 300, 16, 16, 4), (48, 64, 32, 4, 11),
-    (40, 64, 16, 8, 5), (64, 128, 64, 2, 1), (64, 128, 64, 16, 15))
+    (40, 64, 16, 8, 5), (64, 128, 64, 2, 1), (64, 128, 64, 16, 15),
+    (56, 3200, 2, 2, 5), (33, 3217, 1, 4, 3), (54, 4528, 32, 8, 9), (15, 550, 64, 8, 1), (43, 604, 16, 16, 6),
+    (25, 732, 2, 4, 2), (64, 980, 4, 2, 8), (40, 3317, 4, 4, 3), (62, 4373, 2, 16, 14), (52, 1039, 8, 8, 5),
+    (29, 1580, 16, 4, 1), (37, 2903, 8, 4, 6))
 
 
 def select_samples(grid: tuple[tuple[int, int, int, int, int], ...] = SELECT_GRID,
@@ -550,6 +595,26 @@ def select_samples(grid: tuple[tuple[int, int, int, int, int], ...] = SELECT_GRI
     return out
 
 
+def lex_samples(grid: tuple[tuple[int, int, int, int, int], ...] = SELECT_GRID) -> list[OneStepSample]:
+    """EVM ``prove_lex`` transactions (SelectVerifier.vy) of Bulyan's structural ties on
+    full-range random rows (f = 1): (``lex``, n, d, chunk, arity, f, mean total gas per
+    transaction)."""
+    from mechanism.evm.select_verifier import verdict
+
+    out: list[OneStepSample] = []
+    for n, d, c, k, _f in grid:
+        if n < 7:
+            continue
+        x = np.random.default_rng(n).integers(-(1 << 39), 1 << 39, size=(n, d), dtype=np.int64)
+        prog, _tr, pv, ctx = _setup("bulyan", {"f": 1}, x, c, k)
+        s = prog.index("chosen")
+        proof = pv.select_proof(s)
+        ev = verdict(ctx, s, proof)
+        assert ev.verdict == "right" and len(proof.lex) == bulyan_lex_proofs(1), (n, d, c, k, len(proof.lex))
+        out.append(("lex", n, d, c, k, 1, ev.lex_gas // len(proof.lex)))
+    return out
+
+
 def calibrate_fold(data: list[OneStepSample], base: FoldCoefficients = FOLD_DEFAULT) -> FoldCoefficients:
     """Non-negative least squares of the relative error per one-step group present in
     ``data`` (the sum kinds share one coefficient set, as do the max kinds; each Map kind
@@ -558,7 +623,7 @@ def calibrate_fold(data: list[OneStepSample], base: FoldCoefficients = FOLD_DEFA
 
     from scipy.optimize import nnls
 
-    groups: dict[str, tuple[str, ...]] = {"sum": SUM_KINDS, "max": MAX_KINDS, "order": ("order",),
+    groups: dict[str, tuple[str, ...]] = {"sum": SUM_KINDS, "max": MAX_KINDS, "order": ("order",), "lex": ("lex",),
                                           **{k: (k,) for k in (*SELECT_KINDS, *MAP_KINDS)}}
     fitted: dict[str, Any] = {}
     maps = dict(base.map_coef)
@@ -576,13 +641,14 @@ def calibrate_fold(data: list[OneStepSample], base: FoldCoefficients = FOLD_DEFA
         keys = {"sum": _SUM_NAMES, "max": _MAX_NAMES,
                 "order": ("order0", "order_pair", "order_sq", "order_keep", "order_node"),
                 "clip": ("clip0", "clip_row", "clip_node"), "weights": ("weights0", "weights_row", "weights_node"),
-                "bulyan": ("bulyan0", "bulyan_sq", "bulyan_round", "bulyan_node")}[group]
+                "bulyan": ("bulyan0", "bulyan_sq", "bulyan_round", "bulyan_node"),
+                "lex": ("lex0", "lex_val", "lex_sib")}[group]
         fitted.update({key: round(float(v), 1) for key, v in zip(keys, coef, strict=True)})
     return replace(base, **fitted, map_coef=tuple((k, maps[k]) for k in MAP_KINDS if k in maps))
 
 
 if __name__ == "__main__":
-    fc = calibrate_fold(samples() + select_samples() + map_samples())
+    fc = calibrate_fold(samples() + select_samples() + lex_samples() + map_samples())
     for name, value in vars(fc).items():
         if name == "map_coef":
             print("    map_coef: tuple[tuple[str, tuple[float, ...]], ...] = (")

@@ -46,7 +46,7 @@ def _check_size(n_trainers: int, model_size: int) -> None:
 
 #: Rules whose dispute game is modelled: every rule with a trace program, each stage's
 #: one-step executed in the EVM (DisputeGame.vy, FoldVerifier.vy, KrumVerifier.vy,
-#: SelectVerifier.vy) and the model calibrated on those runs.
+#: SelectVerifier.vy, MapVerifier.vy) and the model calibrated on those runs.
 RULES_WITH_DISPUTE_GAS: Final = ("mean", "median", "trimmed_mean", "krum", "multi_krum", "bulyan",
                                  "geometric_median", "centered_clipping")
 
@@ -113,8 +113,10 @@ def dispute_gas_source(rule: str) -> str:
     for mod in (gas, gas_fold):
         path = Path(str(mod.__file__))
         files.append(f"mechanism/dispute/{path.name} sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}")
-    return (f"EVM-calibrated model of the {rule} game (every stage's one-step run in the EVM), chunk {chunk}, "
-            f"arity {arity}, calibration " + "; ".join(files))
+    prog = gas_fold.rule_program(rule, REFERENCE_TRAINERS, 16)
+    contracts = sorted({gas_fold.stage_onestep(prog, s).contract for s in range(len(prog.stages))})  # type: ignore[attr-defined]
+    return (f"EVM-calibrated model of the {rule} game (every stage's one-step run in the EVM: "
+            f"{', '.join(contracts)}), chunk {chunk}, arity {arity}, calibration " + "; ".join(files))
 
 
 def dispute_moves_per_side(

@@ -1,13 +1,22 @@
-"""Fit :data:`mechanism.dispute.gas.DEFAULT` from games replayed in the EVM.
+"""Fit :data:`mechanism.dispute.gas.DEFAULT` from games replayed in the EVM, and measure
+the on-chain one-step of any stage of any rule's program.
 
     python -m mechanism.evm.calibrate        # prints the fitted coefficients
 
 Games: every rule, both stage games (a lie in the column tree or in the output), a grid
 of n, d, chunk size and arity small enough to replay in seconds. :func:`samples` is
 also what the tests and the report use to measure the model-vs-EVM gap.
+:func:`measure_stage` runs the honest one-step of one stage on chain, in the contract
+that decides it (:func:`mechanism.dispute.gas_fold.stage_onestep`): the column and plain
+coordinate Map one-steps inside a ``DisputeGame.vy`` game replayed on the same inputs,
+sum and max steps on ``FoldVerifier.vy``, Krum's order on ``KrumVerifier.vy``, the other
+selections on ``SelectVerifier.vy`` and every other Map stage on ``MapVerifier.vy``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,17 +32,24 @@ def _seed_for(stage: int) -> int:
     return next(s for s in range(100) if int(np.random.default_rng(s).integers(2)) == stage)
 
 
-def play_stage(rule: str, n: int, d: int, chunk: int, arity: int, stage: int, seed: int = 0) -> Sample:
-    """One EVM game whose lie sits in stage 0 (``cols``) or 1 (``out``)."""
+def replayed_game(rule: str, x: np.ndarray, chunk: int, arity: int, stage: int, input_trees: Any = None) -> Any:
+    """The EVM replay (:class:`~.dispute_game.EvmResult`) of a game on inputs ``x`` whose
+    lie sits in stage 0 (``cols``) or 1 (``out``) of the rule's program ``[cols, out]``."""
     from mechanism.dispute import build_program, honest_trace, play
     from mechanism.evm.dispute_game import replay
 
-    x = np.random.default_rng(seed).integers(-(1 << 24), 1 << 24, size=(n, d), dtype=np.int64)
+    n, d = x.shape
     prog = build_program(rule, n, d, **({"f": 1} if rule == "trimmed_mean" else {}))
-    tr = honest_trace(prog, x, chunk, arity)
+    tr = honest_trace(prog, x, chunk, arity, input_trees=input_trees)
     _res, g = play(prog, x, tr, "proposer", "random_step", np.random.default_rng(_seed_for(stage)))
     assert g is not None and g.stage == stage
-    ev = replay(g)
+    return replay(g)
+
+
+def play_stage(rule: str, n: int, d: int, chunk: int, arity: int, stage: int, seed: int = 0) -> Sample:
+    """One EVM game whose lie sits in stage 0 (``cols``) or 1 (``out``)."""
+    x = np.random.default_rng(seed).integers(-(1 << 24), 1 << 24, size=(n, d), dtype=np.int64)
+    ev = replayed_game(rule, x, chunk, arity, stage)
     return rule, n, d, chunk, arity, ("cols" if stage == 0 else "out"), [(k, e) for k, e, _t in ev.gas]
 
 
@@ -48,6 +64,65 @@ def samples(grid: tuple[tuple[int, int, int, int], ...] = GRID) -> list[Sample]:
 
 def fitted() -> GasCoefficients:
     return calibrate(samples())
+
+
+@dataclass(frozen=True)
+class StageMeasurement:
+    """The honest one-step of one stage, run on chain."""
+
+    stage: str
+    #: the gas model's one-step kind (:func:`mechanism.dispute.gas_fold.stage_onestep`)
+    kind: str
+    #: the contract function that ran it
+    contract: str
+    verdict: str
+    #: total gas of the one-step transaction (execution + intrinsic), plus any
+    #: ``prove_lex`` transactions it needs
+    onestep_gas: int
+    #: the costliest single transaction (EIP-7825's cap applies to it)
+    max_tx_gas: int
+
+
+def measure_stage(prog: Any, x: np.ndarray, tr: Any, s: int) -> StageMeasurement:
+    """Run the honest one-step of stage s of ``prog`` (honest trace ``tr`` of inputs ``x``)
+    on chain. A sum step opens the last item at the middle chunk, a max step the
+    attaining chunk, a Map step the middle chunk; the column and plain coordinate Map
+    one-steps end a ``DisputeGame.vy`` game replayed on the same inputs whose lie sits
+    in that stage (the column game is the same for every rule: the mean's program)."""
+    from mechanism.commitment import num_chunks, sum_leaf
+    from mechanism.dispute.gas_fold import MAP_KINDS, stage_onestep
+    from mechanism.dispute.onestep import VerifierContext
+    from mechanism.dispute.proofs import Prover
+    from mechanism.dispute.trace import item_deltas
+    from mechanism.evm import fold_verifier, map_verifier, select_verifier
+
+    st = prog.stages[s]
+    one = stage_onestep(prog, s)
+    chunk, arity = tr.chunk_size, tr.arity
+    if st.kind == "column" or (st.kind == "map" and one.kind not in MAP_KINDS):
+        rule = prog.rule if st.kind == "map" else "mean"
+        game = replayed_game(rule, x, chunk, arity, 0 if st.kind == "column" else 1, tr.input_trees)
+        if game.winner != "challenger":
+            raise RuntimeError(f"the honest challenger lost the {st.name!r} game on chain")
+        g = max(t for kind, _e, t in game.gas if kind == "onestep")
+        return StageMeasurement(st.name, one.kind, one.contract, "wrong", g, max(t for _k, _e, t in game.gas))
+    pv = Prover.build(x, tr)
+    ctx = VerifierContext(prog, tuple(t.root for t in pv.input_trees), tuple(tr.roots), chunk, arity)
+    j = num_chunks(prog.d, chunk) // 2
+    if st.kind == "map":
+        ev = map_verifier.verdict(ctx, s, pv.map_proof(s, j), map_verifier.honest_claim(ctx, tr, s, j))
+    elif st.kind == "select" and select_verifier.supports_stage(st):
+        ev = select_verifier.verdict(ctx, s, pv.select_proof(s))
+    elif st.kind == "select":
+        ev = fold_verifier.verdict(ctx, s, pv.select_proof(s))
+    elif st.kind == "sum":
+        last = len(st.items) - 1
+        ev = fold_verifier.verdict(ctx, s, pv.sum_proof(s, j), sum_leaf(j, item_deltas(tr, x, s, last)[j]), last)
+    else:
+        ev = fold_verifier.verdict(ctx, s, pv.max_proof(s), max_value=int(tr.values[s][0]), attain=True)
+    if ev.verdict != "right":
+        raise RuntimeError(f"honest one-step of stage {st.name!r} judged {ev.verdict} on chain")
+    return StageMeasurement(st.name, one.kind, one.contract, ev.verdict, ev.total_gas + ev.lex_gas, ev.max_tx_gas)
 
 
 if __name__ == "__main__":
