@@ -248,7 +248,7 @@ def stuffing_run(blocks: int, base_fee_wei: int, tip_wei: int = GWEI) -> tuple[i
     return chain.stuffing_spent_wei, fees
 
 
-def _episode_blocks(prob: float, mean_blocks: float, rng: np.random.Generator) -> int:
+def episode_blocks(prob: float, mean_blocks: float, rng: np.random.Generator) -> int:
     """With probability ``prob`` an episode of D blocks, ``P(D >= d) = exp(-d / mean)``; else 0."""
     if prob <= 0.0 or mean_blocks <= 0.0 or rng.random() >= prob:
         return 0
@@ -262,7 +262,7 @@ def watcher_outage_blocks(watchers: int, online_prob: float, common_prob: float,
     probability a), else the length of a common-mode outage (probability c) or 0."""
     if int(rng.binomial(watchers, online_prob)) == 0:
         return None
-    return _episode_blocks(common_prob, common_mean_blocks, rng)
+    return episode_blocks(common_prob, common_mean_blocks, rng)
 
 
 def _threat_chain(rng: np.random.Generator, q: float, burst_blocks: float, il_committee: int, strong_blocks: int,
@@ -282,7 +282,7 @@ def challenge_lands(window_blocks: int, rng: np.random.Generator, *, q: float = 
     wait = watcher_outage_blocks(watchers, watcher_online_prob, common_prob, common_mean_blocks, rng)
     if wait is None:
         return False
-    outage = max(_episode_blocks(outage_prob, outage_mean_blocks, rng), wait)
+    outage = max(episode_blocks(outage_prob, outage_mean_blocks, rng), wait)
     chain = _threat_chain(rng, q, burst_blocks, il_committee, strong_blocks, outage)
     chain.submit(Tx("challenger", 200_000, 100 * GWEI, 2 * GWEI, censored=True))
     if timed:

@@ -11,7 +11,7 @@ One fraud meets the threats of a :class:`mechanism.economics.threats.ThreatModel
   attacker acts: ``E = max(R, S, D_outage, D_common)`` with R the strong-censorship
   social response (blocks ``1..R`` of the chain censor, ``Chain.strong_until``), S the
   blocks the attacker can afford to stuff (:func:`mechanism.economics.threats.episodes.episodes_of`
-  at the fraud's gain), D_outage an L1 outage (``mechanism.chain._episode_blocks``, the
+  at the fraud's gain), D_outage an L1 outage (``mechanism.chain.episode_blocks``, the
   law of :mod:`mechanism.economics.threats.liveness`) and D_common the watchers' outage;
 * **weak censorship after the episode**: a :class:`mechanism.chain.Chain` with the model's
   censoring share q, bursts, inclusion lists, and the attacker opening the window in its
@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mechanism.chain import Chain, Tx, _episode_blocks, watcher_outage_blocks
+from mechanism.chain import Chain, Tx, episode_blocks, watcher_outage_blocks
 from mechanism.economics.threats import ThreatModel, load_threat_model
 from mechanism.economics.threats.episodes import episodes_of
 from mechanism.units import WEI_PER_GWEI
@@ -90,7 +90,7 @@ class ThreatSampler:
     def episode(self, watcher_wait_blocks: int, rng: np.random.Generator) -> int:
         """``E = max(R, S, D_outage, D_common)``: blocks holding every honest transaction."""
         m = self.model
-        outage = _episode_blocks(m.outage_prob, m.outage_mean_blocks, rng)
+        outage = episode_blocks(m.outage_prob, m.outage_mean_blocks, rng)
         return max(self.strong_blocks, self.stuffing_blocks, outage, watcher_wait_blocks)
 
     def delay(self, episode_blocks: int, limit_blocks: int, rng: np.random.Generator) -> int:

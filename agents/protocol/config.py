@@ -94,8 +94,8 @@ def budget_blocks(design: Design, rounds: int) -> int:
     period, the longest dispute, the round, the detection time and the publication and
     trainer-challenge windows (the liveness bound of docs/protocol.md with one reverted
     assertion per round), plus 1,000 blocks to wind down and withdraw."""
-    from mechanism.rollup.params import PUBLICATION_WINDOW_BLOCKS, TRAINER_CHALLENGE_WINDOW_BLOCKS
+    from mechanism.rollup.params import PUBLICATION_WINDOW_BLOCKS
 
     per_round = (design.challenge_period_blocks + design.dispute_blocks + design.round_blocks + design.detect_blocks
-                 + PUBLICATION_WINDOW_BLOCKS + TRAINER_CHALLENGE_WINDOW_BLOCKS)
+                 + PUBLICATION_WINDOW_BLOCKS + design.trainer_challenge_window_blocks)
     return 2 * rounds * per_round + 1_000

@@ -113,6 +113,8 @@ def _replay(g: DisputeGame, depth: int, eip7623: bool) -> EvmResult:
     f = int(prog.params.get("f", 0)) if prog.rule == "trimmed_mean" else 0
     c = _deployer().deploy(prop, chal, list(ctx.input_roots), ctx.stage_roots[0], ctx.stage_roots[1], prog.d,
                            ctx.chunk_size, ctx.arity, depth, RULE_IDS[prog.rule], f, g.clock_blocks)
+    if g.chess_clock_blocks is not None:  # the creator switches to chess clocks before the challenge
+        c.set_chess_clock(g.chess_clock_blocks)
     b0 = boa.env.evm.patch.block_number
     res = EvmResult(winner="")
     children: list[bytes] = []
