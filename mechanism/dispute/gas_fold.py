@@ -395,10 +395,17 @@ CHUNKS = (4, 8, 16, 32, 64)
 ARITIES = (2, 4, 8, 16)
 
 
+#: Relative gas difference the calibrated model resolves: every stage's one-step is
+#: within 5% of the EVM (tests/mechanism/evm/test_stage_gas_model_evm.py), so geometries
+#: whose worst-case gas differs by less are ties for :func:`choose_geometry`.
+GAS_RESOLUTION = 0.05
+
+
 @dataclass(frozen=True)
 class GeometryChoice:
-    """The (chunk, arity) of the dispute game and why: the least worst-case gas per side
-    over the rules, then the fewest moves per side, then the least total gas."""
+    """The (chunk, arity) of the dispute game and why: among the geometries whose
+    worst-case gas per side over the rules is within :data:`GAS_RESOLUTION` of the
+    least, the fewest moves per side, then the least worst-case gas, then the least total gas."""
 
     chunk: int
     arity: int
@@ -415,10 +422,12 @@ def choose_geometry(n: int, d: int, rules: tuple[str, ...] = GAME_RULES, chunks:
                     arities: tuple[int, ...] = ARITIES, coef: GasCoefficients = DEFAULT,
                     fc: FoldCoefficients = FOLD_DEFAULT) -> GeometryChoice:
     """The dispute geometry for (n, d): among the pairs whose every transaction fits
-    EIP-7825's per-transaction cap (:data:`mechanism.units.MAX_TX_GAS`), the one with
-    the least worst-case (over ``rules``) gas per side, ties broken by fewer moves per
-    side (a shorter dispute, docs/economics.md t_dispute) and then by the least total
-    gas per side over the rules."""
+    EIP-7825's per-transaction cap (:data:`mechanism.units.MAX_TX_GAS`), those whose
+    worst-case (over ``rules``) gas per side is within :data:`GAS_RESOLUTION` of the
+    least count as equally cheap (the model resolves no smaller difference); of these,
+    the one with the fewest moves per side (a shorter dispute, docs/economics.md
+    t_dispute), then the least worst-case gas, then the least total gas per side over
+    the rules."""
     from mechanism.units import MAX_TX_GAS
 
     grid = []
@@ -432,7 +441,9 @@ def choose_geometry(n: int, d: int, rules: tuple[str, ...] = GAME_RULES, chunks:
         from mechanism.errors import ParameterError
 
         raise ParameterError.bad("n", n, f"a size whose dispute one-steps fit {MAX_TX_GAS:,} gas at d={d}")
-    best = min(ok, key=lambda g: (round(g[2]), g[3], g[4]))
+    least = min(g[2] for g in ok)
+    near = [g for g in ok if g[2] <= least * (1 + GAS_RESOLUTION)]
+    best = min(near, key=lambda g: (g[3], round(g[2]), g[4]))
     return GeometryChoice(best[0], best[1], n, d, best[2], best[3], best[4], tuple(grid))
 
 
