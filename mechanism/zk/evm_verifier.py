@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from mechanism.units import MAX_TX_GAS, transaction_gas
+from mechanism.units import BLOCK_GAS_LIMIT, MAX_TX_GAS, transaction_gas
 
 SOLC_VERSION = "0.8.30"
 
@@ -81,6 +81,7 @@ class VerifierGas:
     execution_gas: int
     calldata_bytes: int
     tx_gas: int  # execution + intrinsic + calldata (EIP-7623 floor where higher)
+    within_tx_cap: bool  # tx_gas <= 2^24 (EIP-7825): a valid L1 transaction
     deploy_gas: int
     bytecode_bytes: int
     accepted: bool  # the genuine proof verifies
@@ -121,17 +122,19 @@ def evm_verifier_gas(workdir: Path | str, srs: Path | str, solcjs: Path | None =
 
     env = boa.Env()
     addr, deploy = env.deploy(bytecode=bytecode, gas=MAX_TX_GAS)
+    # executed with a block's gas so a verifier above the EIP-7825 cap is still measured
     begin_transaction(env)
-    ok = env.execute_code(to_address=addr, data=calldata, gas=MAX_TX_GAS)
+    ok = env.execute_code(to_address=addr, data=calldata, gas=BLOCK_GAS_LIMIT)
     tampered = bytearray(calldata)
     tampered[len(calldata) // 2] ^= 1
     begin_transaction(env)
-    bad = env.execute_code(to_address=addr, data=bytes(tampered), gas=MAX_TX_GAS)
+    bad = env.execute_code(to_address=addr, data=bytes(tampered), gas=BLOCK_GAS_LIMIT)
     accepted = bool(ok.is_success and ok.output and int.from_bytes(ok.output[-32:], "big") == 1)
     bad_accepted = bool(bad.is_success and bad.output and int.from_bytes(bad.output[-32:], "big") == 1)
     execution = int(ok.get_gas_used())
     return VerifierGas(
         execution_gas=execution, calldata_bytes=len(calldata),
-        tx_gas=transaction_gas(execution, calldata), deploy_gas=int(deploy.get_gas_used()),
+        tx_gas=transaction_gas(execution, calldata),
+        within_tx_cap=transaction_gas(execution, calldata) <= MAX_TX_GAS, deploy_gas=int(deploy.get_gas_used()),
         bytecode_bytes=len(bytecode), accepted=accepted, rejects_tampered=not bad_accepted, compiler=f"solc {version}",
     )
