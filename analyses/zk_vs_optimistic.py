@@ -230,6 +230,13 @@ def text(results: ZkResults) -> str:
                     f"{format_number(first.get('evm_tx_gas', float('nan')))} gas), against the cited Groth16 floor of "
                     f"{r.groth16_min_gas:,} gas (EIP-1108) and ~{r.sp1_gas:,} for SP1's Groth16 wrapper. "
                     f"Prover time was fitted as {r.prover_method} (exponent {r.exponent:.2f}).")
+        from mechanism.units import MAX_TX_GAS
+
+        over = int((p["evm_tx_gas"] > MAX_TX_GAS).sum()) if "evm_tx_gas" in p else 0
+        if over:
+            measured += (f" {over} of the {len(p)} verifications exceed the EIP-7825 per-transaction cap of "
+                         f"{MAX_TX_GAS:,} gas (their public values travel as calldata): a proof must hash its "
+                         "inputs into a few public values to be verifiable on the L1.")
         if r.measured_seconds_per_value is not None:
             measured += (f" The largest measured instance took {r.measured_seconds_per_value * 1e3:.2f} ms of "
                          f"prover CPU per input value, against zk-OPML's EZKL anchor of "
