@@ -36,7 +36,7 @@ typedef struct {
 } job_t;
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES __attribute__((target_clones("avx2", "default")))
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLONES
 #endif
@@ -58,22 +58,41 @@ static void network(int64_t *w, const int32_t *cmp, int ncmp) {
     }
 }
 
-typedef int32_t v8i __attribute__((vector_size(32), aligned(32)));
+typedef int32_t v16i __attribute__((vector_size(64), aligned(64)));
 
-/* The same network on int32 lanes (every value of the block fits int32): twice the
- * lanes per vector and native min / max instructions. */
-CLONES
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES_NET __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES_NET
+#endif
+
+/* The same network on int32 lanes (every value of the block fits int32): four times the
+ * lanes per vector of the int64 version and native min / max instructions. */
+CLONES_NET
 static void network32(int32_t *w, const int32_t *cmp, int ncmp) {
     for (int c = 0; c < ncmp; c++) {
-        v8i *a = (v8i *)(w + (size_t)cmp[2 * c] * LANES);
-        v8i *b = (v8i *)(w + (size_t)cmp[2 * c + 1] * LANES);
-        for (int q = 0; q < LANES / 8; q++) {
-            v8i u = a[q], v = b[q];
-            v8i lt = u < v;
+        v16i *a = (v16i *)(w + (size_t)cmp[2 * c] * LANES);
+        v16i *b = (v16i *)(w + (size_t)cmp[2 * c + 1] * LANES);
+        for (int q = 0; q < LANES / 16; q++) {
+            v16i u = a[q], v = b[q];
+            v16i lt = u < v;
             a[q] = (u & lt) | (v & ~lt);
             b[q] = (v & lt) | (u & ~lt);
         }
     }
+}
+
+/* One row of a full block: int32 copy, row totals; returns 1 iff every value fits int32. */
+CLONES_NET
+static int32_t load_row(const int64_t *restrict src, int32_t *restrict d32, uint64_t *restrict tot) {
+    uint64_t bad = 0;
+    for (int l = 0; l < LANES; l++) {
+        int64_t v = src[l];
+        d32[l] = (int32_t)v;
+        bad |= (uint64_t)v ^ (uint64_t)(int64_t)(int32_t)v;
+        tot[l] += (uint64_t)v;
+    }
+    return bad == 0;
 }
 
 static void run_job(job_t *j) {
@@ -95,12 +114,7 @@ static void run_job(job_t *j) {
             const int64_t *src = j->x + (size_t)j->rows[r] * j->d + k0;
             int32_t *d32 = w32 + (size_t)r * LANES;
             if (lanes == LANES) {
-                for (int l = 0; l < LANES; l++) {
-                    int64_t v = src[l];
-                    d32[l] = (int32_t)v;
-                    narrow &= (int64_t)d32[l] == v;
-                    tot[l] += (uint64_t)v;
-                }
+                narrow &= load_row(src, d32, tot);
             } else {
                 for (size_t l = 0; l < LANES; l++) {
                     int64_t v = l < lanes ? src[l] : 0;
@@ -399,8 +413,14 @@ typedef struct {
     size_t n, d, lo, hi;
     int shift;
     v8d *acc;
+    int64_t *colsum; /* NULL, or d column sums of the unshifted x (wrap-around) */
     int fail;
 } gram_t;
+
+CLONES
+static void add_row(uint64_t *restrict acc, const int64_t *restrict src, size_t w) {
+    for (size_t k = 0; k < w; k++) acc[k] += (uint64_t)src[k];
+}
 
 static void *gram_main(void *arg) {
     gram_t *g = (gram_t *)arg;
@@ -413,10 +433,15 @@ static void *gram_main(void *arg) {
     memset(buf, 0, sizeof(double) * GW * 4 * (size_t)G);
     for (size_t c0 = g->lo; c0 < g->hi; c0 += GW) {
         size_t w = g->hi - c0 < GW ? g->hi - c0 : GW;
+        uint64_t cs[GW];
+        if (g->colsum) memset(cs, 0, sizeof cs);
         for (size_t r = 0; r < g->n; r++) {
             convert_row(g->x + r * g->d + c0, buf + r * GW, w, g->shift);
+            if (g->colsum) add_row(cs, g->x + r * g->d + c0, w);
             if (w < GW) memset(buf + r * GW + w, 0, sizeof(double) * (GW - w));
         }
+        if (g->colsum)
+            for (size_t k = 0; k < w; k++) g->colsum[c0 + k] = (int64_t)cs[k];
         gram_tiles(buf, G, g->acc);
     }
     free(buf);
@@ -425,12 +450,16 @@ static void *gram_main(void *arg) {
 
 static PyObject *gram(PyObject *self, PyObject *args) {
     (void)self;
-    Py_buffer xb, ob;
+    Py_buffer xb, ob, cb = {0};
     Py_ssize_t n, d;
     int shift, threads;
-    if (!PyArg_ParseTuple(args, "y*nniw*i", &xb, &n, &d, &shift, &ob, &threads)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*nniw*i|w*", &xb, &n, &d, &shift, &ob, &threads, &cb)) return NULL;
     PyObject *ret = NULL;
     v8d *acc = NULL;
+    if (cb.obj && cb.len < d * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "gram: column-sum buffer shorter than d int64");
+        goto done;
+    }
     if (n < 1 || n > 4096 || d < 1 || shift < 0 || shift > 63 || xb.len < n * d * (Py_ssize_t)sizeof(int64_t) ||
         ob.len < n * n * (Py_ssize_t)sizeof(int64_t)) {
         PyErr_SetString(PyExc_ValueError, "gram: bad shape, shift or buffer sizes");
@@ -452,7 +481,8 @@ static PyObject *gram(PyObject *self, PyObject *args) {
     for (int t = 0; t < threads; t++) {
         size_t b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads;
         jobs[t] = (gram_t){(const int64_t *)xb.buf, (size_t)n, (size_t)d, b0 * GW,
-                           b1 * GW < (size_t)d ? b1 * GW : (size_t)d, shift, acc + 16 * pairs * (size_t)t, 0};
+                           b1 * GW < (size_t)d ? b1 * GW : (size_t)d, shift, acc + 16 * pairs * (size_t)t,
+                           cb.obj ? (int64_t *)cb.buf : NULL, 0};
     }
     int fail = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -491,13 +521,97 @@ done:
     free(acc);
     PyBuffer_Release(&xb);
     PyBuffer_Release(&ob);
+    if (cb.obj) PyBuffer_Release(&cb);
     return ret;
 }
 
+/* Smallest and largest of count int64 values (the validation pass of every rule). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES3 __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES3
+#endif
+
+CLONES3
+static void minmax_range(const int64_t *restrict x, size_t count, int64_t *lo_out, int64_t *hi_out) {
+    int64_t lo[8], hi[8];
+    for (int l = 0; l < 8; l++) lo[l] = hi[l] = x[0];
+    size_t k = 0;
+    for (; k + 8 <= count; k += 8)
+        for (int l = 0; l < 8; l++) {
+            int64_t v = x[k + l];
+            lo[l] = v < lo[l] ? v : lo[l];
+            hi[l] = v > hi[l] ? v : hi[l];
+        }
+    for (; k < count; k++) {
+        lo[0] = x[k] < lo[0] ? x[k] : lo[0];
+        hi[0] = x[k] > hi[0] ? x[k] : hi[0];
+    }
+    int64_t a = lo[0], b = hi[0];
+    for (int l = 1; l < 8; l++) {
+        a = lo[l] < a ? lo[l] : a;
+        b = hi[l] > b ? hi[l] : b;
+    }
+    *lo_out = a;
+    *hi_out = b;
+}
+
+typedef struct {
+    const int64_t *x;
+    size_t count;
+    int64_t lo, hi;
+} mm_t;
+
+static void *mm_main(void *arg) {
+    mm_t *m = (mm_t *)arg;
+    minmax_range(m->x, m->count, &m->lo, &m->hi);
+    return NULL;
+}
+
+static PyObject *minmax(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer xb;
+    int threads;
+    if (!PyArg_ParseTuple(args, "y*i", &xb, &threads)) return NULL;
+    size_t count = (size_t)xb.len / sizeof(int64_t);
+    if (count == 0) {
+        PyBuffer_Release(&xb);
+        PyErr_SetString(PyExc_ValueError, "minmax: empty buffer");
+        return NULL;
+    }
+    if (threads < 1) threads = 1;
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    if ((size_t)threads > count / (1 << 16)) threads = count / (1 << 16) ? (int)(count / (1 << 16)) : 1;
+    mm_t jobs[MAX_THREADS];
+    pthread_t tids[MAX_THREADS];
+    for (int t = 0; t < threads; t++) {
+        size_t a = count * t / threads, b = count * (t + 1) / threads;
+        jobs[t] = (mm_t){(const int64_t *)xb.buf + a, b - a, 0, 0};
+    }
+    Py_BEGIN_ALLOW_THREADS
+    int started = 0;
+    for (int t = 1; t < threads; t++) {
+        if (pthread_create(&tids[t], NULL, mm_main, &jobs[t]) != 0) break;
+        started = t;
+    }
+    mm_main(&jobs[0]);
+    for (int t = started + 1; t < threads; t++) mm_main(&jobs[t]);
+    for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
+    Py_END_ALLOW_THREADS
+    int64_t lo = jobs[0].lo, hi = jobs[0].hi;
+    for (int t = 1; t < threads; t++) {
+        lo = jobs[t].lo < lo ? jobs[t].lo : lo;
+        hi = jobs[t].hi > hi ? jobs[t].hi : hi;
+    }
+    PyBuffer_Release(&xb);
+    return Py_BuildValue("(LL)", (long long)lo, (long long)hi);
+}
+
 static PyMethodDef methods[] = {
+    {"minmax", minmax, METH_VARARGS, "minmax(x, threads) -> (min, max) of an int64 buffer."},
     {"gram", gram, METH_VARARGS,
-     "gram(x, n, d, shift, out, threads): out (n, n) int64 = (x >> shift) (x >> shift)^T, exact when every\n"
-     "partial sum is below 2**52 in magnitude."},
+     "gram(x, n, d, shift, out, threads[, colsum]): out (n, n) int64 = (x >> shift) (x >> shift)^T, exact\n"
+     "when every partial sum is below 2**52 in magnitude; colsum (d int64) = the column sums of x."},
     {"to_float64", to_float64, METH_VARARGS,
      "to_float64(x, n, d, lo, hi, shift, out, threads): out (n, hi - lo) float64 = x[:, lo:hi] >> shift (exact)."},
     {"rank_sum", rank_sum, METH_VARARGS,

@@ -64,14 +64,24 @@ def checked_updates(x: torch.Tensor) -> tuple[torch.Tensor, int]:
     n, d = x.shape
     if n < 1 or d < 1:
         raise ShapeError.bad("updates.shape", (n, d), "n >= 1 trainers and d >= 1 parameters")
-    lo_t, hi_t = torch.aminmax(x)
-    hi, lo = int(hi_t), int(lo_t)
+    x = x.contiguous()
+    lo, hi = _minmax(x)
     if hi > MAX_ABS_INT or lo < -MAX_ABS_INT:
         raise FixedPointOverflowError(
             f"updates: fixed-point magnitude {max(hi, -lo)} exceeds the largest allowed "
             f"{MAX_ABS_INT} (2^40 - 1)"
         )
-    return x.contiguous(), max(hi, -lo)
+    return x, max(hi, -lo)
+
+
+def _minmax(x: torch.Tensor) -> tuple[int, int]:
+    """(min, max) of a contiguous int64 tensor: the compiled kernel or ``torch.aminmax``."""
+    kernel = _native.select
+    if kernel is not None and x.is_contiguous() and x.device.type == "cpu":
+        lo, hi = kernel.minmax(x.numpy().reshape(-1), max(1, min(torch.get_num_threads(), 16)))
+        return int(lo), int(hi)
+    lo_t, hi_t = torch.aminmax(x)
+    return int(lo_t), int(hi_t)
 
 
 _known = threading.local()
@@ -147,11 +157,11 @@ def max_abs(x: torch.Tensor) -> int:
     entry = getattr(_known, "entry", None)
     if entry is not None and entry[0] is x:
         return int(entry[1])
-    lo, hi = torch.aminmax(x)
-    return max(int(hi), -int(lo))
+    lo, hi = _minmax(x.contiguous())
+    return max(hi, -lo)
 
 
-def gram_exact(x: torch.Tensor, shift: int) -> torch.Tensor:
+def gram_exact(x: torch.Tensor, shift: int, colsum: torch.Tensor | None = None) -> torch.Tensor:
     """Exact int64 Gram matrix of ``x >> shift`` (n, n), computed by float64 BLAS.
 
     Exact because every |x >> shift| < 2**b with d * 2**(2b) <= 2**52 (module doc): every
@@ -166,8 +176,11 @@ def gram_exact(x: torch.Tensor, shift: int) -> torch.Tensor:
     kernel = _native.select
     if kernel is not None and n <= 4096:
         out = np.empty((n, n), dtype=np.int64)
-        kernel.gram(np.ascontiguousarray(x.numpy()), n, d, shift, out, max(1, min(torch.get_num_threads(), 16)))
+        args = () if colsum is None else (colsum.numpy(),)
+        kernel.gram(np.ascontiguousarray(x.numpy()), n, d, shift, out, max(1, min(torch.get_num_threads(), 16)), *args)
         return torch.from_numpy(out)
+    if colsum is not None:
+        torch.sum(x, dim=0, out=colsum)
     w = min(d, GRAM_BLOCK)
     g = torch.zeros((n, n), dtype=torch.float64)
     buf = torch.empty((n, w), dtype=torch.float64)
@@ -186,11 +199,12 @@ def gram_exact(x: torch.Tensor, shift: int) -> torch.Tensor:
     return g.to(torch.int64)
 
 
-def pairwise_sqdist(x: torch.Tensor) -> tuple[list[list[int]], int]:
-    """Squared distances of the rescaled operands as Python ints, and the shift used."""
+def pairwise_sqdist(x: torch.Tensor, colsum: torch.Tensor | None = None) -> tuple[list[list[int]], int]:
+    """Squared distances of the rescaled operands as Python ints, and the shift used
+    (``colsum``: receives ``x.sum(0)``, see :func:`gram_exact`)."""
     n, d = x.shape
     s = rescale_shift(max_abs(x), d)
-    g = gram_exact(x, s).tolist()
+    g = gram_exact(x, s, colsum).tolist()
     dist = [[g[i][i] + g[j][j] - 2 * g[i][j] for j in range(n)] for i in range(n)]
     return dist, s
 
@@ -287,19 +301,24 @@ def rank_sums(x: torch.Tensor, lo: int, hi: int, rows: Sequence[int] | None = No
     return torch.from_numpy(out)
 
 
-def floor_mean_rows(x: torch.Tensor, rows: Sequence[int]) -> torch.Tensor:
-    """floor(sum of the given rows / count), exact int64 (no copy of the selected rows)."""
+def floor_mean_rows(x: torch.Tensor, rows: Sequence[int], total: torch.Tensor | None = None) -> torch.Tensor:
+    """floor(sum of the given rows / count), exact int64 (no copy of the selected rows).
+    ``total``: ``x.sum(0)`` when already known (it is then overwritten). The row updates
+    run in numpy (one thread, in place: nothing to gain from threads on a memory-bound
+    pass of a few rows)."""
     chosen = set(rows)
+    xn = x.numpy()
     if 2 * len(chosen) > x.shape[0]:  # cheaper: everything minus the few excluded rows
-        acc = x.sum(dim=0)
+        acc = (x.sum(dim=0) if total is None else total).numpy()
         for i in range(x.shape[0]):
             if i not in chosen:
-                acc.sub_(x[i])
+                np.subtract(acc, xn[i], out=acc)
     else:
-        acc = torch.zeros(x.shape[1], dtype=torch.int64)
+        acc = np.zeros(x.shape[1], dtype=np.int64)
         for i in sorted(chosen):
-            acc.add_(x[i])
-    return torch.div(acc, len(chosen), rounding_mode="floor")
+            np.add(acc, xn[i], out=acc)
+    np.floor_divide(acc, len(chosen), out=acc)
+    return torch.from_numpy(acc)
 
 
 # ---------------------------------------------------------------------- pure reference

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from mechanism.aggregation._intmath import order_by_score, pairwise_sqdist, ref_order_by_score
@@ -25,6 +26,25 @@ def bulyan_selection(dist: list[list[int]], n: int, f: int, order_fn) -> list[in
     chosen: list[int] = []
     for _ in range(n - 2 * f):
         scores = krum_scores(dist, remaining, f)
+        pos = order_fn(scores, remaining)[0]
+        chosen.append(remaining.pop(pos))
+    return sorted(chosen)
+
+
+def bulyan_selection_np(dist: list[list[int]], n: int, f: int, order_fn) -> list[int]:  # type: ignore[no-untyped-def]
+    """:func:`bulyan_selection` with the Krum scores of each round from one numpy sort of
+    the remaining rows' distances (exact: distances of rescaled operands are below 2**54
+    and a score sums at most n of them, so int64 holds every value; the self-distance 0
+    is the smallest entry of its row, so dropping the first sorted entry drops it)."""
+    dm = np.array(dist, dtype=np.int64)
+    if dm.size and int(dm.max()) >= 1 << 56:  # outside the exact int64 range: the reference loop
+        return bulyan_selection(dist, n, f, order_fn)
+    remaining = list(range(n))
+    chosen: list[int] = []
+    for _ in range(n - 2 * f):
+        k = max(len(remaining) - f - 2, 0)
+        sub = np.sort(dm[np.ix_(remaining, remaining)], axis=1)
+        scores = sub[:, 1 : k + 1].sum(axis=1).tolist()
         pos = order_fn(scores, remaining)[0]
         chosen.append(remaining.pop(pos))
     return sorted(chosen)
@@ -45,7 +65,7 @@ class Bulyan(AggregationRule):
 
     def _fast(self, x: torch.Tensor) -> torch.Tensor:
         dist, _ = pairwise_sqdist(x)
-        chosen = bulyan_selection(
+        chosen = bulyan_selection_np(
             dist, x.shape[0], self.f, lambda sc, rem: order_by_score(sc, x, rem)
         )
         return trimmed_mean_columns(x, self.f, chosen)

@@ -93,10 +93,11 @@ class MultiKrum(AggregationRule):
         return self.m if self.m is not None else n - self.f
 
     def _fast(self, x: torch.Tensor) -> torch.Tensor:
-        dist, _ = pairwise_sqdist(x)
+        total = torch.empty(x.shape[1], dtype=torch.int64)
+        dist, _ = pairwise_sqdist(x, total)  # the column sums come from the same pass
         members = list(range(x.shape[0]))
         order = order_by_score(krum_scores(dist, members, self.f), x)
-        return floor_mean_rows(x, sorted(order[: self._m(x.shape[0])]))
+        return floor_mean_rows(x, sorted(order[: self._m(x.shape[0])]), total)
 
     def _reference(self, rows: list[list[int]]) -> list[int]:
         dist = ref_pairwise_sqdist(rows)

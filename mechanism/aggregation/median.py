@@ -22,7 +22,9 @@ def median_columns(x: torch.Tensor) -> torch.Tensor:
         return x[0].clone()
     fast = rank_sums(x, n // 2, n // 2 + 1) if n % 2 else rank_sums(x, n // 2 - 1, n // 2 + 1)
     if fast is not None:
-        return fast if n % 2 else torch.div(fast, 2, rounding_mode="floor")
+        if n % 2 == 0:
+            np.floor_divide(fast.numpy(), 2, out=fast.numpy())
+        return fast
     s = sorted_by_coordinate(x)
     if n % 2:
         return torch.from_numpy(s[:, n // 2].astype(np.int64))

@@ -23,10 +23,11 @@ def trimmed_mean_columns(x: torch.Tensor, f: int, rows: Sequence[int] | None = N
     keep = n - 2 * f
     fast = rank_sums(x, f, n - f, rows) if f else None
     if fast is not None:
-        acc = fast
-    elif rows is not None:
+        np.floor_divide(fast.numpy(), keep, out=fast.numpy())  # floor, in place
+        return fast
+    if rows is not None:
         return trimmed_mean_columns(x[list(rows)], f)
-    elif f == 0:
+    if f == 0:
         acc = x.sum(dim=0)
     else:
         acc = torch.from_numpy(sorted_by_coordinate(x)[:, f : n - f].sum(axis=1, dtype=np.int64))

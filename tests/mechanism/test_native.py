@@ -158,3 +158,13 @@ def test_float64_conversion_is_exact_at_the_edges() -> None:
         assert _native.select is not None
         _native.select.to_float64(v, 1, 9, 1, 8, shift, out, 1)
         np.testing.assert_array_equal(out, (v[:, 1:8] >> shift).astype(np.float64))
+
+
+@pytest.mark.skipif(_native.select is None, reason="native kernel not built")
+def test_gram_kernel_column_sums() -> None:
+    x = np.random.default_rng(2).integers(-(2**40), 2**40, size=(7, 1001))
+    out, cs = np.empty((7, 7), dtype=np.int64), np.empty(1001, dtype=np.int64)
+    assert _native.select is not None
+    _native.select.gram(x, 7, 1001, 30, out, 2, cs)
+    np.testing.assert_array_equal(cs, x.sum(axis=0))
+    np.testing.assert_array_equal(out, (x >> 30) @ (x >> 30).T)
