@@ -32,6 +32,8 @@ COVERS: dict[str, tuple[str, ...]] = {
     "50_tolerance": ("malicious_tolerance",),
     "60_abm": ("abm_validation",),
     "70_threat": ("threat_model",),
+    "80_cost": ("onchain_cost", "zk_vs_optimistic"),
+    "85_privacy": ("privacy",),
 }
 #: A table goes into the paper when it has at most this many rows and columns; larger
 #: ones are named in the text and stay in the report.

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_REPORT = Path(os.environ.get("ORFL_PAPER_REPORT", REPO / "reports" / "default"))
 
 
-def fixture_report(root: Path, extra_section: str = "privacy") -> Path:
+def fixture_report(root: Path, extra_section: str = "extra_analysis") -> Path:
     """A small report folder shaped like `orfl report`'s: every section the paper covers (and
     one it does not), numbers defining every macro the text uses, one real figure (drawn with
     analyses.style) and one short and one long table per section."""
@@ -78,7 +78,7 @@ def test_every_macro_and_include_of_the_paper_exists(tmp_path, report):
     # every text part was kept, the section no part covers went to the appendix
     for part in parts():
         assert part.text.splitlines()[1] in tex, part.stem
-    assert "\\section{Further analyses}" in tex and "Section privacy" in tex
+    assert "\\section{Further analyses}" in tex and "Section extra\\_analysis" in tex
     # figures at column width or both columns, from the paper copies; long tables stay in the report
     assert "figures/fig_summary-col1.pdf" in tex and "figures/fig_aggregation_core-col2.pdf" in tex
     assert "\\input{tables/summary_short.tex}" in tex and "tables/summary_long" not in tex
