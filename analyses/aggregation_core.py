@@ -94,6 +94,8 @@ class AggregationCoreResults(SectionResults):
     bench: Any  # DataFrame: every timed path
     bench_params: dict[str, Any]
     seed: int
+    #: DataFrame: a trainer's protocol duties per round on one core (agents/protocol/trainer_cost.py)
+    trainer_duties: Any = None
 
     @property
     def rule_rows(self) -> Any:
@@ -121,8 +123,21 @@ class AggregationCoreResults(SectionResults):
                        not failed, detail)
 
     def tables(self) -> dict[str, Any]:
-        return {"aggregation_rules": self.rules, "determinism_checks": self.checks,
-                "aggregation_benchmark": self.bench_table}
+        out = {"aggregation_rules": self.rules, "determinism_checks": self.checks,
+               "aggregation_benchmark": self.bench_table}
+        if self.trainer_duties is not None:
+            out["trainer_duties"] = self.trainer_duties
+        return out
+
+    def duty_totals(self) -> list[tuple[int, float, float]]:
+        """(d, seconds of every duty but blobs, seconds of the blobs) per measured d."""
+        t = self.trainer_duties
+        out = []
+        for d in sorted(t["d"].unique()):
+            g = t[t["d"] == d]
+            blobs = float(g.loc[g["duty"] == "blobs", "time [s]"].sum())
+            out.append((int(d), float(g["time [s]"].sum()) - blobs, blobs))
+        return out
 
     @property
     def bench_table(self) -> Any:
@@ -169,9 +184,20 @@ def run(ctx: ReportContext) -> AggregationCoreResults:
     n, d = (30, 100_000) if ctx.quick else (50, 1_000_000)
     ctx.progress(f"benchmark n={n} d={d}")
     bench = pd.DataFrame(bench_aggregation.run(n, d, repeats=1 if ctx.quick else 3, seed=ctx.seed))
+
+    from agents.protocol.trainer_cost import measure
+
+    duty_rows = []
+    for dd in ((100_000,) if ctx.quick else (100_000, 1_000_000)):
+        ctx.progress(f"trainer duties on one core, d={dd:,}")
+        for c in measure(dd, repeats=1 if ctx.quick else 3, seed=ctx.seed):
+            duty_rows.append({"d": dd, "duty": c.duty, "time [s]": c.seconds_median, "min [s]": c.seconds_min,
+                              "max [s]": c.seconds_max, "peak allocations [MiB]": c.peak_alloc_mib,
+                              "input [MiB]": c.input_mib, "what": c.detail})
     return AggregationCoreResults(
         frac_bits=DEFAULT_FRAC_BITS, max_abs_bits=MAX_ABS_BITS, rules=rules_df, checks=checks,
         n=n, d=d, bench=bench, bench_params=bench_aggregation.DEFAULT_PARAMS, seed=ctx.seed,
+        trainer_duties=pd.DataFrame(duty_rows),
     )
 
 
@@ -206,4 +232,23 @@ partial ties and values near the 2^{r.max_abs_bits} bound): {r.determinism.said(
 
 **Speed** (n={r.n}, d={r.d:,}; ratios are measured in the same run against float baselines;
 absolute seconds are machine-dependent).
+""" + _duties_text(r)
+
+
+def _duties_text(r: AggregationCoreResults) -> str:
+    if r.trainer_duties is None or len(r.trainer_duties) == 0:
+        return ""
+    parts = []
+    totals = r.duty_totals()
+    dominant = all(b > rest for _, rest, b in totals)
+    verdict = ("Publishing the update as EIP-4844 blobs is the trainer's dominant cost at every measured d"
+               if dominant else "Blob publication is not the dominant duty at every measured d")
+    for d, rest, blobs in totals:
+        share = blobs / (blobs + rest) if blobs + rest > 0 else 0.0
+        parts.append(f"at d = {d:,}, encoding, both commitments and signing take {rest:.3f} s together, "
+                     f"while the blobs' KZG commitments and cell proofs take {blobs:,.1f} s ({share:.0%} of the total)")
+    return f"""
+**A trainer's protocol duties per round on one core** (median of the runs; a fresh process
+pinned to one CPU; table `trainer_duties`): {"; ".join(parts)}. {verdict}; calldata
+publication needs no KZG work but costs more gas (section `onchain_cost`).
 """

@@ -42,7 +42,7 @@ def test_measure_reports_each_duty_with_positive_times() -> None:
     assert [c.duty for c in costs] == ["commit_update", "sign"]
     for c in costs:
         assert 0 < c.seconds_min <= c.seconds_median <= c.seconds_max
-        assert c.peak_extra_mib >= 0 and c.repeats == 2
+        assert c.peak_alloc_mib >= 0 and c.repeats == 2
 
 
 @pytest.mark.parametrize("kw,param", [({"d": 0}, "d"), ({"d": 10, "repeats": 0}, "repeats"),
