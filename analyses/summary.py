@@ -165,7 +165,7 @@ def text(results: SummaryResults) -> str:
     n, bad = len(r.all_checks), r.failed
     status = (f"**All {n} checks passed.**" if not bad else
               f"**{n - len(bad)} of {n} checks passed; {len(bad)} failed:**\n\n" +
-              "\n".join(f"- ✗ {v.name} ({v.detail}; section `{k}`)" for k, v in bad) + "\n")
+              "\n".join(f"- ✗ {v.name} ({v.detail}), section `{k}`" for k, v in bad) + "\n")
     ins = {m.name: m for m in r.headline}
     tol, gas = ins.get(TOLERANCE_INPUT), ins.get(DISPUTE_GAS_INPUT)
     grounded = r.grounded.said(
