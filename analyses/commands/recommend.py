@@ -58,6 +58,11 @@ def register(app: typer.Typer) -> None:
             help="ETH the attacker spends on one fraud whatever its gain (stuffing, bribes, lost bonds, "
                  "sub-challenges); the design holds against max(gain, budget). Overrides the threat file's "
                  "[attacker] attacker_budget_eth. (default: none, a gain-bounded attacker)"),
+        training_proofs: bool = typer.Option(
+            False, "--training-proofs",
+            help="Trainers' updates are checked by training fraud proofs: the tolerance is the table's proof_checked "
+                 "setting (data poisoning only) and the trainer stake pays for a training dispute (measured gas). "
+                 "(default: off, validity predicates only)"),
         no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="Skip the +10% sensitivity analysis."),
         threat_model: str | None = typer.Option(
             None, "--threat-model",
@@ -90,13 +95,15 @@ def register(app: typer.Typer) -> None:
             "max_period_hours": max_period_hours, "rounds_per_day": rounds_per_day, "rule": rule,
             "poisoning_gain_share": poisoning_gain_share, "trainer_tenure_days": trainer_tenure_days,
             "non_iid_alpha": non_iid_alpha, "attacker_budget_eth": attacker_budget_eth,
+            "training_proofs": True if training_proofs else None,
         }
         for name, text in zip(RANGE_OPTIONS, (value_at_stake_usd, gas_price_gwei, eth_price_usd, censor_fraction), strict=True):
             flags[name] = _range(name, text)
         values.update({k: v for k, v in flags.items() if v is not None})
         try:
             inputs = rec.inputs_from_mapping(values, "config" if config is not None else "option")
-            table = load_tolerance_table(table_path, inputs.non_iid_alpha)
+            table = load_tolerance_table(table_path, inputs.non_iid_alpha, setting=rec.tolerance_setting(inputs))
+            rec.training_dispute_gas(inputs)  # a missing or malformed measured file is an input error
             threats = _threats(threat_model)
         except ParameterError as exc:
             typer.echo(f"orfl: error: {exc}", err=True)
@@ -173,7 +180,12 @@ def _print(data: dict[str, Any]) -> None:
     where = f"{tol['source']} table {tol['file']} (sha256 {tol['sha256'][:12]}…)"
     if tol.get("non_iid_alpha") is not None:
         where += f", alpha {tol['non_iid_alpha']:g}, worst attack {tol.get('worst_attack')}"
+    where += f", setting {tol.get('setting')}"
     console.print(f"tolerance: {where}")
+    tg = data["inputs"].get("training_dispute_gas")
+    if tg is not None:
+        console.print(f"training dispute: {fmt(tg['value'])} gas at d = {fmt(tg['model_size'])} (measured, "
+                      f"{tg['file']}, sha256 {tg['sha256'][:12]}…" + ("; extrapolated in log2 d)" if tg["extrapolated"] else ")"))
     for m in data["aggregation"]["missing"]:
         console.print(f"[yellow]not recommendable:[/yellow] {m['rule']}: {m['reason']}")
     for w in data["warnings"]:

@@ -20,6 +20,7 @@ One concept per module; import the module you need (nothing heavy is imported he
   safety evaluation and brute-force cross-check;
 * :mod:`~mechanism.economics.threats` -- the threat model behind the period and the game's clocks;
 * :mod:`~mechanism.economics.tolerance` -- the measured tolerance table and its provenance;
+* :mod:`~mechanism.economics.training_dispute` -- the measured gas of a training dispute;
 * :mod:`~mechanism.economics.recommend` -- the logic behind ``orfl recommend``.
 """
 
@@ -38,5 +39,6 @@ __all__ = [
     "solvers",
     "threats",
     "tolerance",
+    "training_dispute",
     "workload",
 ]

@@ -65,7 +65,7 @@ def attack_margins(
     target_fraud_probability: float, resource_ratio: float, interest_rate_per_year: float,
     jackpot_eth: float, max_reward_share: float, trainer_reward_share: float, block_gas_limit: float,
     poisoning_gain_share: float = 0.0, sybil_identities: int = 1, lock_years: float = 0.0,
-    names: tuple[str, ...] | None = None,
+    names: tuple[str, ...] | None = None, trainer_dispute_cost_eth: F | None = None,
 ) -> dict[str, F]:
     """Margins of all :data:`ATTACKS`; vertex axis first, then the candidates' shape.
 
@@ -73,6 +73,9 @@ def attack_margins(
     (:func:`~mechanism.economics.payoffs.bribery_profit_eth`, verification rate induced
     by the jackpot); ``sybil_profit_eth`` is :func:`~mechanism.economics.payoffs.sybil_poisoning_profit_eth`
     with ``sybil_identities`` new identities and gain ``poisoning_gain_share x G``.
+    ``trainer_dispute_cost_eth`` (per vertex; default ``c_d``) is what a trainer dispute
+    costs the watcher: with training proofs the dearer of the predicate and the training
+    dispute (docs/economics.md, 'Training proofs').
     """
     nd = len(np.broadcast(*[np.asarray(getattr(cand, f)) for f in cand.__dataclass_fields__]).shape)
 
@@ -98,7 +101,8 @@ def attack_margins(
         "honest_challenge_loss_eth": lambda: -payoffs.honest_challenge_profit_eth(alpha * bs, cd, bc, r, dispute_years),
         "griefing_shortfall_eth": lambda: payoffs.griefing_shortfall_eth(bc, cd, g, r, dispute_years),
         "invalid_update_unchallenged_eth": lambda: -payoffs.trainer_slash_challenge_profit_eth(
-            cand.trainer_stake_eth, trainer_reward_share, cd, cv),
+            cand.trainer_stake_eth, trainer_reward_share,
+            cd if trainer_dispute_cost_eth is None else col(trainer_dispute_cost_eth), cv),
         "reward_share_excess": lambda: alpha - max_reward_share + 0.0 * g,
         "bribery_profit_eth": lambda: np.max([payoffs.bribery_profit_eth(
             w, bs, alpha, bc, cd, cv, r, dispute_years, v_eq, challengers, k, big_q)
@@ -123,12 +127,14 @@ def problem_margins(problem: DesignProblem, cand: Candidate, vx: Vertices | None
                     names: tuple[str, ...] | None = None) -> dict[str, F]:
     """:func:`attack_margins` with every constant taken from ``problem``."""
     i = problem.inputs
+    vx = vx if vx is not None else problem.vertices()
     return attack_margins(
-        cand, vx if vx is not None else problem.vertices(), fixed_blocks=problem.fixed_blocks,
+        cand, vx, fixed_blocks=problem.fixed_blocks,
         dispute_years=problem.dispute_years, challengers=i.challengers,
         target_fraud_probability=i.target_fraud_probability, resource_ratio=i.resource_ratio,
         interest_rate_per_year=i.interest_rate_per_year, jackpot_eth=i.jackpot_eth,
         max_reward_share=i.max_reward_share, trainer_reward_share=i.trainer_reward_share,
         block_gas_limit=i.block_gas_limit, poisoning_gain_share=i.poisoning_gain_share,
         sybil_identities=problem.sybil_identities, lock_years=problem.lock_years, names=names,
+        trainer_dispute_cost_eth=problem.trainer_dispute_cost_eth(vx),
     )

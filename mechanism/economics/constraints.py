@@ -27,7 +27,7 @@ reward_share_cap             ``alpha_max B_s - R >= 0``                      'Se
 challenger_compensation      ``R - r t_d B_c >= c_d``                        'Challenger compensation'
 resource_ratio_challenger    ``B_c >= rho c_d``                              'Resource ratio' (BoLD)
 griefing                     ``B_c >= c_d + V r t_d``                        'Griefing'
-trainer_slash_incentive      ``alpha_t S_t >= c_d + c_v``                    'Trainer slashing'
+trainer_slash_incentive      ``alpha_t S_t >= max(c_d, c_dt) + c_v``         'Trainer slashing', 'Training proofs'
 jackpot_verification         ``phi >= c_v / ((1-Q)(J - c_claim) s(v_t))``    'Jackpots' (TrueBit)
 bribery (k = 1..m)           ``(1-P_j) B_s + (w_k - (1-P_j)) R - w_k r t_d B_c``
                              ``>= P_j G + w_k c_d + k c_v``                  'Bribery'
@@ -73,6 +73,15 @@ ETH of attacker cost the fee costs honest trainers ``n / tenure_rounds`` and the
 ``n / (rounds_per_year t_lock)``, so the fee is cheaper whenever the lock-up is shorter
 than a trainer's tenure.
 
+**Training proofs** (docs/economics.md, 'Training proofs'; ``training_dispute_gas > 0``):
+a trainer whose update is not honest SGD on its committed shard loses a training dispute,
+so model poisoning is slashed and its update excluded unless the trainer-challenge window
+lets it escape (probability at most eps). The stake must then also pay the watcher for a
+training dispute, ``c_dt = training_dispute_gas x gas price``: the slashing row reads
+``alpha_t S_t >= max(c_d, c_dt) + c_v``. Only data poisoning is left unslashable, so the
+Sybil row's k_s comes from the proof-checked tolerance (``tolerance``); its form is
+unchanged.
+
 The objective (:func:`objective`) is ``r T (B_s + B_c) + r n S_t / rounds_per_year + phi J
 + n c_reg / tenure_rounds + r V T`` at the nominal point (bonds locked for the period,
 one challenger keeping a bond liquid, trainers' stake locked between rounds, jackpots,
@@ -81,6 +90,7 @@ registration fees amortised over a trainer's tenure, the users' cost of waiting)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Final
@@ -99,7 +109,7 @@ from mechanism.economics.payoffs import (
 from mechanism.economics.remedies import induced_verify_prob, min_jackpot_rate
 from mechanism.economics.scenario import DesignInputs, Vertices, box_vertices, download_seconds
 from mechanism.economics.workload import dispute_moves_per_side
-from mechanism.errors import InfeasibleError
+from mechanism.errors import InfeasibleError, ParameterError
 
 __all__ = [
     "BASE_CONSTRAINTS",
@@ -189,6 +199,15 @@ class DesignProblem:
     buffer_blocks: int
     tolerance: float = 0.0
     sybil_identities: int = 1
+    #: Gas of a whole training dispute (0: no training proofs; docs/economics.md, 'Training proofs').
+    training_dispute_gas: float = 0.0
+
+    def trainer_dispute_cost_eth(self, vx: Vertices) -> F:
+        """Per vertex, the on-chain cost of the dearer trainer dispute a watcher may have to
+        play: the predicate dispute ``c_d`` or, with training proofs, the training dispute
+        ``c_dt = training_dispute_gas x gas price`` (docs/economics.md, 'Training proofs')."""
+        cdt = units.gas_cost_eth(self.training_dispute_gas, vx.gas_price_gwei)
+        return np.maximum(np.asarray(vx.dispute_cost_eth, dtype=float), np.asarray(cdt, dtype=float))
 
     @property
     def fixed_blocks(self) -> int:
@@ -217,11 +236,17 @@ class DesignProblem:
         return box_vertices(self.inputs, self.dispute_gas_per_side, nominal=True)
 
 
-def make_problem(inputs: DesignInputs, dispute_gas_per_side: float, tolerance: float | None = None) -> DesignProblem:
+def make_problem(inputs: DesignInputs, dispute_gas_per_side: float, tolerance: float | None = None,
+                 training_dispute_gas: float = 0.0) -> DesignProblem:
     """Derive the fixed period components (detection, dispute, buffer) and the Sybil
     identities needed from the inputs. ``tolerance`` is the chosen rule's beta; ``None``
     takes the smallest beta the rule choice accepts, ``f (1 + margin)`` (conservative:
-    a smaller beta needs fewer Sybils)."""
+    a smaller beta needs fewer Sybils). With training proofs, ``tolerance`` is the
+    proof-checked beta (data poisoning only) and ``training_dispute_gas`` the measured gas
+    of a training dispute, which the trainer stake must pay for (docs/economics.md,
+    'Training proofs')."""
+    if not (math.isfinite(training_dispute_gas) and training_dispute_gas >= 0):
+        raise ParameterError.bad("training_dispute_gas", training_dispute_gas, "a finite gas amount >= 0")
     moves = dispute_moves_per_side(inputs.trainers, inputs.model_size)
     beta = min(inputs.malicious_fraction * (1.0 + inputs.tolerance_margin), 0.99) if tolerance is None else tolerance
     honest = max(1, round(inputs.trainers * (1.0 - inputs.malicious_fraction)))
@@ -235,6 +260,7 @@ def make_problem(inputs: DesignInputs, dispute_gas_per_side: float, tolerance: f
         buffer_blocks=units.hours_to_blocks(inputs.response_buffer_hours),
         tolerance=float(beta),
         sybil_identities=k,
+        training_dispute_gas=float(training_dispute_gas),
     )
 
 
@@ -319,7 +345,7 @@ def rhs(problem: DesignProblem, periods_blocks: NDArray[np.int64], vx: Vertices 
     b[Row.challenger_compensation] = col(v.dispute_cost_eth)
     b[Row.resource_ratio_challenger] = col(i.resource_ratio * v.dispute_cost_eth)
     b[Row.griefing] = col(v.dispute_cost_eth + v.gain_eth * i.interest_rate_per_year * problem.dispute_years)
-    b[Row.trainer_slash_incentive] = col(v.dispute_cost_eth + v.verify_cost_eth)
+    b[Row.trainer_slash_incentive] = col(problem.trainer_dispute_cost_eth(v) + v.verify_cost_eth)
     b[Row.jackpot_verification] = min_jackpot_rate(v.verify_cost_eth[:, None], i.jackpot_eth,
                                                    v.claim_cost_eth[:, None], big_q, v_t, i.challengers)
     ok &= np.isfinite(b[Row.jackpot_verification]) & (b[Row.jackpot_verification] <= 1.0)

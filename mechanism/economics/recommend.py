@@ -43,6 +43,7 @@ from mechanism.economics.threats.delay import delay_attack
 from mechanism.economics.threats.episodes import episodes_of
 from mechanism.economics.threats.trainer_window import TrainerWindow, trainer_challenge_window
 from mechanism.economics.tolerance import ToleranceTable, from_mapping, load_tolerance_table
+from mechanism.economics.training_dispute import TrainingDisputeGas, load_training_dispute_gas
 from mechanism.errors import InfeasibleError, OrflError, ParameterError
 
 __all__ = [
@@ -58,6 +59,8 @@ __all__ = [
     "recommend",
     "rules_with_dispute_gas",
     "sensitivity",
+    "tolerance_setting",
+    "training_dispute_gas",
 ]
 
 OUTPUTS = ("challenge_period_blocks", "sequencer_bond_eth", "challenger_bond_eth", "reward_share",
@@ -70,6 +73,18 @@ def ceil_sig(x: float, digits: int = 3) -> float:
         return x
     e = math.floor(math.log10(x)) - digits + 1
     return math.ceil(x / 10.0**e - 1e-9) * 10.0**e
+
+
+def tolerance_setting(inputs: DesignInputs) -> str:
+    """The tolerance-table setting the design reads: ``proof_checked`` with training proofs
+    (only data-only attacks remain), else ``predicates`` (docs/economics.md, 'Training proofs')."""
+    return "proof_checked" if inputs.training_proofs else "predicates"
+
+
+def training_dispute_gas(inputs: DesignInputs) -> TrainingDisputeGas | None:
+    """The measured gas of a training dispute at ``inputs.model_size`` when training proofs
+    are on (:func:`mechanism.economics.training_dispute.load_training_dispute_gas`), else None."""
+    return load_training_dispute_gas(inputs.model_size) if inputs.training_proofs else None
 
 
 def rules_with_dispute_gas() -> tuple[str, ...]:
@@ -105,7 +120,8 @@ def choose_rule(inputs: DesignInputs, table: ToleranceTable | Mapping[str, float
     if not isinstance(table, ToleranceTable):
         table = from_mapping(table, source or "user table")
     if source is None:
-        source = f"{table.source} table {table.path}" + (f" at non-IID alpha {table.alpha:g}" if table.alpha is not None else "")
+        source = (f"{table.source} table {table.path}" + (f" at non-IID alpha {table.alpha:g}" if table.alpha is not None else "")
+                  + f", setting {table.setting}")
     f, need = inputs.malicious_fraction, inputs.malicious_fraction * (1.0 + inputs.tolerance_margin)
     cands, missing = [], []
     for rule in rules_with_dispute_gas():
@@ -159,7 +175,7 @@ class Recommendation:
     design: DesignResult
     inputs: DesignInputs
     cost_eth_per_assertion: float
-    sybil: dict[str, float]
+    sybil: dict[str, Any]  # numbers, plus the tolerance setting and what poisoning remains
     bribery: dict[str, float] = field(default_factory=dict)
     sensitivity: dict[str, dict[str, float | None]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -167,6 +183,7 @@ class Recommendation:
     threat: ThreatPeriod | None = None  # the period and game clocks under the threat model
     trainer_window: TrainerWindow | None = None  # the trainer-challenge window under the same threats
     delay: dict[str, float] = field(default_factory=dict)  # the delay attack the attacker's spend buys
+    training_gas: TrainingDisputeGas | None = None  # measured training-dispute gas (training proofs on)
 
     @property
     def trainer_challenge_window_blocks(self) -> int:
@@ -300,7 +317,7 @@ class Recommendation:
             },
             "sybil": self.sybil,
             "inputs": self.inputs_with_sources(),
-            "assumptions": ASSUMPTIONS,
+            "assumptions": ASSUMPTIONS + (TRAINING_PROOF_ASSUMPTIONS if self.inputs.training_proofs else []),
             "warnings": list(self.warnings),
             "threat_model": self.threat.as_dict() if self.threat is not None else None,
         }
@@ -329,6 +346,7 @@ class Recommendation:
         table = self.rule.table
         tol: dict[str, Any] = {"value": self.rule.tolerance, "unit": "malicious fraction", "rule": self.rule.name}
         tol.update(table.describe() if table is not None else {"source": "user"})
+        tol["setting"] = table.setting if table is not None else tolerance_setting(self.inputs)
         if table is not None and table.source == "measured":
             e = table.rules[self.rule.name]
             tol.update(worst_attack=e.worst_attack, worst_model=e.worst_model, beta_mean=e.beta_mean)
@@ -336,8 +354,19 @@ class Recommendation:
         gas: dict[str, Any] = {"value": self.rule.dispute_gas_per_side, "unit": "gas", "rule": self.rule.name}
         gas.update({"source": "user"} if "dispute_gas_per_side" in self.user_inputs else dispute_gas_source(self.rule.name))
         out["dispute_gas_per_side"] = gas
+        if self.training_gas is not None:
+            out["training_dispute_gas"] = self.training_gas.describe()
         return out
 
+
+#: Added to :data:`ASSUMPTIONS` with ``training_proofs`` (docs/economics.md, 'Training proofs').
+TRAINING_PROOF_ASSUMPTIONS = [
+    "training proofs: a trainer's update that is not honest SGD on its committed shard loses a training dispute, "
+    "its stake is slashed and its update excluded; the trainer-challenge window lets such an update escape with "
+    "probability at most the target; the stake pays the watcher the dearer of a predicate and a training dispute "
+    "(measured training-dispute gas); only data poisoning (label flips on the trainer's own shard) is not slashable, "
+    "so the Sybil bound uses the proof-checked tolerance",
+]
 
 ASSUMPTIONS = [
     "market defaults (gas price, ETH price, interest rate, gas limit, compute and bandwidth prices) are dated "
@@ -367,7 +396,9 @@ ASSUMPTIONS = [
 
 def _solve(inputs: DesignInputs, table: ToleranceTable, source: str | None) -> tuple[RuleChoice, DesignResult]:
     rule = choose_rule(inputs, table, source)
-    return rule, solve_closed_form(make_problem(inputs, rule.dispute_gas_per_side, rule.tolerance))
+    tg = training_dispute_gas(inputs)
+    return rule, solve_closed_form(make_problem(inputs, rule.dispute_gas_per_side, rule.tolerance,
+                                                training_dispute_gas=tg.gas_total if tg is not None else 0.0))
 
 
 def _outputs(res: DesignResult) -> dict[str, float]:
@@ -515,12 +546,16 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
     threat or the dispute clocks."""
     from mechanism.rollup.params import PUBLICATION_WINDOW_BLOCKS
 
+    setting = tolerance_setting(inputs)
     if tolerance_table is None:
-        table = load_tolerance_table(None, inputs.non_iid_alpha)
+        table = load_tolerance_table(None, inputs.non_iid_alpha, setting=setting)
     elif isinstance(tolerance_table, ToleranceTable):
         table = tolerance_table
     else:
-        table = from_mapping(tolerance_table, tolerance_source or "user table")
+        table = replace(from_mapping(tolerance_table, tolerance_source or "user table"), setting=setting)
+    if table.setting != setting:
+        raise ParameterError.bad("tolerance_setting", table.setting,
+                                 f"{setting} (training_proofs={inputs.training_proofs}; load the table with setting={setting})")
     if inputs.attacker_budget_eth is None and threats is not None and threats.attacker_budget_eth is not None:
         inputs = with_threat_budget(inputs, threats)
         user_inputs = frozenset(user_inputs) | {"attacker_budget_eth"}  # given in the threat file
@@ -542,6 +577,9 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
     gain_p = inputs.poisoning_gain_share * gain_max
     cost = float(sybil_attack_cost_eth(k, st, inputs.interest_rate_per_year, lock_years, fee))
     sybil = {"honest_trainers": honest, "identities_needed": k, "lock_days": inputs.trainer_lock_days,
+             "tolerance_setting": table.setting, "tolerance": float(res.extra.get("tolerance", rule.tolerance)),
+             "poisoning": "data poisoning only (model poisoning is slashed by training disputes)"
+             if inputs.training_proofs else "any poisoning inside the validity predicates",
              "attack_cost_eth": cost, "poisoning_gain_eth": gain_p,
              "stake_capital_cost_eth": float(sybil_attack_cost_eth(k, st, inputs.interest_rate_per_year, lock_years)),
              "honest_fees_per_tenure_eth": inputs.trainers * fee}
@@ -592,6 +630,7 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
         bribery=bribery,
         sensitivity=sens, warnings=tuple(warnings), user_inputs=frozenset(user_inputs), threat=threat,
         trainer_window=trainer,
+        training_gas=training_dispute_gas(inputs),
         delay=_delay(inputs, bc, rule.dispute_gas_per_side, res.period_blocks,
                      (2 * workload.dispute_moves_per_side(inputs.trainers, inputs.model_size) + 1)
                      * (threat.game.clock_blocks if threat is not None else units.hours_to_blocks(inputs.move_clock_hours))),

@@ -101,6 +101,10 @@ class DesignInputs:
     #: sub-challenges); None: gain-bounded, it spends at most its gain G (docs/economics.md,
     #: 'Attacker budget').
     attacker_budget_eth: float | None = None
+    #: Trainers' updates are re-executable and disputed by training fraud proofs: the
+    #: proof-checked tolerance and the training dispute's gas apply (docs/economics.md,
+    #: 'Training proofs').
+    training_proofs: bool = False
 
     def __post_init__(self) -> None:
         for name in ("value_at_stake_usd", "gas_price_gwei", "eth_price_usd", "censor_fraction"):
@@ -144,6 +148,7 @@ class DesignInputs:
             b = self.attacker_budget_eth
             _check("attacker_budget_eth", b, isinstance(b, (int, float)) and not isinstance(b, bool)
                    and math.isfinite(b) and b >= 0, "a finite amount of ETH >= 0 (omit it for a gain-bounded attacker)")
+        _check("training_proofs", self.training_proofs, isinstance(self.training_proofs, bool), "true or false")
         if self.dispute_gas_per_side is not None:
             _check("dispute_gas_per_side", self.dispute_gas_per_side,
                    math.isfinite(self.dispute_gas_per_side) and self.dispute_gas_per_side > 0, "gas > 0")
@@ -172,7 +177,7 @@ INPUT_UNITS = {
     "trainer_lock_days": "days", "trainer_tenure_days": "days", "poisoning_gain_share": "1",
     "rounds_per_day": "1/day", "compute_usd_per_hour": "USD/h", "bandwidth_usd_per_gb": "USD/GB",
     "download_gbit_per_s": "Gbit/s", "block_gas_limit": "gas", "tolerance_margin": "1", "rule": "-",
-    "non_iid_alpha": "Dirichlet concentration", "attacker_budget_eth": "ETH",
+    "non_iid_alpha": "Dirichlet concentration", "attacker_budget_eth": "ETH", "training_proofs": "-",
 }
 #: Defaults that are dated market values or L1 constants with their source in ``mechanism/units.py``.
 CITED_DEFAULTS = frozenset({"gas_price_gwei", "eth_price_usd", "interest_rate_per_year", "compute_usd_per_hour",

@@ -199,3 +199,50 @@ def test_attacker_budget_and_trainer_window_in_the_json(tmp_path: Path) -> None:
     lat = data["round_latency"]
     assert lat["total_blocks"] == lat["publication_window_blocks"] + t + data["challenge_period_blocks"]
     assert json.loads(out_file.read_text())["trainer_challenge_window_blocks"] == t
+
+
+def _two_setting_table(tmp_path: Path, proof_checked: bool = True) -> Path:
+    """The shipped rows as ``predicates`` plus (optionally) ``proof_checked`` label-flip rows
+    with beta 0.12 for mean and 0.28 for the other rules."""
+    from mechanism.economics.tolerance import SHIPPED_TABLE
+
+    doc = json.loads(SHIPPED_TABLE.read_text())
+    rows = [dict(r, setting="predicates") for r in doc["tolerances"] if r.get("setting", "predicates") == "predicates"]
+    if proof_checked:
+        rows += [{**r, "setting": "proof_checked", "tolerance": 0.3, "tolerance_ci_low": 0.12 if r["rule"] == "mean" else 0.28}
+                 for r in rows if r["attack"] == "label_flip"]
+        doc["settings"] = {"predicates": doc["grid"]["attacks"], "proof_checked": ["label_flip"]}
+    doc["tolerances"] = rows
+    p = tmp_path / "tol.json"
+    p.write_text(json.dumps(doc))
+    return p
+
+
+def test_training_proofs_reads_the_proof_checked_setting_and_measured_gas(tmp_path: Path) -> None:
+    import hashlib
+
+    out = run("--training-proofs", "--tolerance-table", str(_two_setting_table(tmp_path)), "--no-sensitivity", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    tol, gas = data["inputs"]["tolerance"], data["inputs"]["training_dispute_gas"]
+    assert tol["setting"] == "proof_checked" and data["aggregation"]["tolerance"] >= 0.12
+    assert data["inputs"]["training_proofs"]["value"] is True and data["inputs"]["training_proofs"]["source"] == "user"
+    assert gas["source"] == "measured" and gas["value"] > 0
+    assert gas["sha256"] == hashlib.sha256(Path(gas["file"]).read_bytes()).hexdigest()
+    assert data["sybil"]["tolerance_setting"] == "proof_checked"
+
+
+def test_training_proofs_without_a_proof_checked_setting_exits_2_with_one_line(tmp_path: Path) -> None:
+    out = run("--training-proofs", "--tolerance-table", str(_two_setting_table(tmp_path, proof_checked=False)),
+              "--no-sensitivity", "--json")
+    assert out.returncode == 2 and out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "proof_checked" in lines[0] and "Traceback" not in out.stderr
+
+
+def test_training_proofs_with_a_rule_that_cannot_cover_f_is_infeasible_in_one_line(tmp_path: Path) -> None:
+    out = run("--training-proofs", "--tolerance-table", str(_two_setting_table(tmp_path)), "--rule", "mean",
+              "--malicious-fraction", "0.1", "--no-sensitivity", "--json")
+    assert out.returncode == 1 and out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "rule mean tolerates a malicious fraction of 0.12" in lines[0]
