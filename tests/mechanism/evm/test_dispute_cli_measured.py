@@ -29,4 +29,6 @@ def test_every_stage_is_measured_on_chain(rule) -> None:
         assert {"SelectVerifier.weights_select", "FoldVerifier.sum_step"} <= contracts
         assert {r["onestep"] for r in stages if r["kind"] == "map"} == {"map_mean", "map_weighted"}
     assert out["gas_per_side_measured"] == max(r["gas_per_side_measured"] for r in stages)
-    assert "measured" in out["gas_per_side_source"]
+    assert "measured" in out["gas_per_side_source"] and out["gas_source"] == "measured"
+    worst = next(r for r in stages if r["stage"] == out["gas_worst_stage"])
+    assert out["gas_total"] == worst["game_gas_measured"]
