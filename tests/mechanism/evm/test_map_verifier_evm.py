@@ -46,7 +46,7 @@ def _agree(ctx: VerifierContext, s: int, proof, claimed: bytes) -> str:
     return py
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=st.sampled_from(CASES), n=st.integers(7, 10), d=st.integers(1, 30), c=st.sampled_from([1, 4, 8]),
        k=st.sampled_from([2, 4, 16]), seed=st.integers(0, 10**6), ties=st.booleans(),
        fault=st.sampled_from(["none", "lie", "tamper", "padding"]))
@@ -86,6 +86,7 @@ def test_lying_selection_is_rejected() -> None:
     assert _agree(ctx, s, forged, honest_claim(ctx, tr, s, 1)) == "reject"
 
 
+@pytest.mark.slow
 def test_every_map_kind_fits_the_transaction_cap_at_n64() -> None:
     """EIP-7825: each Map one-step fits 16,777,216 gas at the contracts' bounds (n = 64,
     chunk 64, full-range values), including Bulyan's trimmed stage and the clipped median."""
