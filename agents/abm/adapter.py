@@ -339,7 +339,8 @@ class FullWorkload:
         self.gen = torch.Generator().manual_seed(int(torch_ss.integers(2**62)))
         self.attack_gen = torch.Generator().manual_seed(int(attack_ss.integers(2**62)))
         self.data = training.load_dataset(self.fl.dataset, seed=cfg.seed)
-        self.sampler = training.ShardSampler(training.split_dirichlet(self.data.y_train.numpy(), n, self.fl.alpha, split_rng))
+        shards = training.split_dirichlet(self.data.y_train.numpy(), n, self.fl.alpha, split_rng)
+        self.sampler = training.ShardSampler(shards)
         self.model = training.FlatModel(training.build_model(self.fl.model, self.data))
         bad = torch.tensor(malicious, dtype=torch.bool)
         self.mal, self.honest = torch.nonzero(bad).flatten(), torch.nonzero(~bad).flatten()
@@ -347,6 +348,19 @@ class FullWorkload:
         self.margin = math.sqrt(self.model.dim) * 8.0 / (1 << self.fl.frac_bits)
         self.w = self.model.init(self.gen).to(torch.float64)
         self.last_updates: Any = None  # (n, dim) float64 updates of the last round
+        self.m = m
+        self.rounds = 0
+        self.slashed: set[int] = set()  # trainers that lost a training dispute (no stake: never publish again)
+        self.trainer_disputes: list[Any] = []  # agents.abm.training_disputes.TrainerDispute, in order
+        self.updates_excluded = 0  # update-rounds left out of the aggregate (slashed trainers)
+        self.disputes: Any = None
+        if cfg.training_proofs:
+            from agents.abm.training_disputes import TrainerDisputes
+
+            self.disputes = TrainerDisputes(cfg.full_model, shards, self.data.x_train.numpy(),
+                                            self.data.y_train.numpy(), self.data.n_classes, self.fl.local_steps,
+                                            self.fl.lr, cfg.seed)
+            self.dispute_rng = np.random.default_rng(ss.spawn(1)[0])
 
     def _agg(self, u: Any) -> Any:
         from mechanism.aggregation import aggregate
@@ -368,9 +382,37 @@ class FullWorkload:
             if len(self.mal):
                 view = RoundView(deltas[self.honest], deltas[self.mal], self.n, fl.norm_bound, self.attack_gen, self._agg)
                 deltas[self.mal] = project_to_ball(self.attack.craft(view), fl.norm_bound, self.margin)
+            if self.disputes is not None:
+                deltas = self._dispute(deltas)
+            self.rounds += 1
             self.last_updates = deltas.detach().cpu().numpy().astype("float64")
             self.w = self.w + self._agg(deltas)
             return float(self.model.evaluate(self.w, self.data.x_test, self.data.y_test)[0])
+
+    def _dispute(self, deltas: Any) -> Any:
+        """Training proofs: watchers dispute every trainer whose committed run is not honest
+        SGD on its committed shard (the model poisoners; data-only attacks are honest SGD on
+        a poisoned shard); losers are slashed and their updates, now and later, left out.
+        The rule's parameters follow the remaining malicious count (docs/economics.md,
+        'Training proofs')."""
+        from agents.fl.training import rule_params
+        from mechanism.aggregation import get_rule
+        from mechanism.fixedpoint import encode_int
+
+        assert self.disputes is not None
+        mal = {int(i) for i in self.mal.tolist()}
+        poisoners = set() if self.attack.data_only else mal
+        active = [i for i in range(self.n) if i not in self.slashed]
+        played = self.disputes.play_round(self.rounds, poisoners, active, self.dispute_rng)
+        self.trainer_disputes.extend(played)
+        self.slashed |= {d.trainer for d in played if d.slashed}
+        keep = [i for i in range(self.n) if i not in self.slashed]
+        self.updates_excluded += self.n - len(keep)
+        if len(keep) == self.n:
+            return deltas
+        self.params = rule_params(self.cfg.rule, len(mal - self.slashed), encode_int(self.fl.cc_tau, self.fl.frac_bits))
+        get_rule(self.cfg.rule, **self.params).check_n(len(keep))
+        return deltas[self.torch.tensor(keep, dtype=self.torch.long)]
 
     #: Coordinates per commitment leaf of the assertions the full mode's sequencer posts.
     CHUNK_SIZE = 32

@@ -110,6 +110,9 @@ class ABMConfig:
     episode_target: str = "challenge"  # the honest action the attacker's episode hits
     honest_watchers: int = 0  # challengers that always verify and challenge, unbribable (the threat model's watchers)
     max_frauds: int = 0  # stop posting once this many frauds were attempted (0: no limit)
+    #: Full mode: trainers commit their runs and watchers dispute model poisoners with
+    #: training fraud proofs; losers are slashed and excluded (agents.abm.training_disputes).
+    training_proofs: bool = False
 
     def __post_init__(self) -> None:
         _choice("mode", self.mode, MODES)
@@ -138,6 +141,11 @@ class ABMConfig:
             raise ParameterError.bad("malicious_fraction", self.malicious_fraction, "a fraction in [0, 1)")
         if self.honest_watchers > self.challengers:
             raise ParameterError.bad("honest_watchers", self.honest_watchers, f"at most challengers = {self.challengers}")
+        if not isinstance(self.training_proofs, bool):
+            raise ParameterError.bad("training_proofs", self.training_proofs, "true or false")
+        if self.training_proofs and self.mode != "full":
+            raise ParameterError.bad("training_proofs", self.training_proofs,
+                                     "false in economic mode (training disputes are played in full mode)")
         if self.learning_rate <= 0 or self.learning_rate > 1:
             raise ParameterError.bad("learning_rate", self.learning_rate, "a number in (0, 1]")
 
@@ -165,7 +173,10 @@ class ABMConfig:
         """Config hash (:func:`agents.store.config_key`), *including* the seed."""
         from agents.store import config_key
 
-        return config_key(self.as_dict())
+        d = self.as_dict()
+        if not self.training_proofs:  # keys of runs without training proofs stay as they were
+            d.pop("training_proofs")
+        return config_key(d)
 
     @property
     def n_malicious(self) -> int:

@@ -78,6 +78,7 @@ class RollupModel(mesa.Model):
                      "griefing_disputes", "verifications", "rounds_finalised", "sybil_poisonings", "games_played"):
             setattr(self, name, 0)
         self.bonds_posted_eth = self.bonds_slashed_eth = self.stuffing_spent_eth = 0.0
+        self.trainer_stake_slashed_eth = 0.0
         self.jackpots_paid_eth = self.bribes_paid_eth = 0.0
         self.finality_delays: list[int] = []
         self.accuracy = math.nan
@@ -357,10 +358,42 @@ class RollupModel(mesa.Model):
         poisoned = n_bad / len(self.trainers) > self.beta if n_bad else False
         if self.workload is None:
             return poisoned, math.nan
-        return poisoned, self.workload.round()
+        accuracy = self.workload.round()
+        if self.cfg.training_proofs:
+            poisoned = self._settle_trainer_disputes()
+        return poisoned, accuracy
+
+    def _settle_trainer_disputes(self) -> bool:
+        """Training proofs (full mode): a trainer that lost its training dispute this round
+        loses its stake (booked as a cost of the trainer agent; the ledger's stand-in
+        publisher carries the rollup's trainer seat) and publishes no more. Returns whether
+        the remaining malicious share still exceeds beta."""
+        wl = self.workload
+        assert wl is not None
+        for i in sorted(wl.slashed):
+            t = self.trainers[i]
+            if not getattr(t, "slashed", False):
+                t.slashed = True
+                t.costs_eth += self.cfg.trainer_stake_eth
+                self.trainer_stake_slashed_eth += self.cfg.trainer_stake_eth
+        active = [t for t in self.trainers if not getattr(t, "slashed", False)]
+        n_bad = sum(t.malicious for t in active)
+        return bool(active) and n_bad / len(active) > self.beta if n_bad else False
 
     # ------------------------------------------------------------ results
     def summary(self, seconds: float = math.nan) -> dict[str, Any]:
+        out = self._summary(seconds)
+        if self.cfg.training_proofs and self.workload is not None:
+            wl = self.workload
+            out.update(trainer_disputes=len(wl.trainer_disputes),
+                       trainer_disputes_won_by_watchers=sum(d.slashed for d in wl.trainer_disputes),
+                       trainers_slashed=len(wl.slashed), updates_excluded=wl.updates_excluded,
+                       slashed_malicious=sum(self.trainers[i].malicious for i in wl.slashed),
+                       slashed_honest=sum(not self.trainers[i].malicious for i in wl.slashed),
+                       trainer_stake_slashed_eth=self.trainer_stake_slashed_eth)
+        return out
+
+    def _summary(self, seconds: float) -> dict[str, Any]:
         m = self.cfg.challengers
         seq = self.sequencer
         attacker = seq.profit_eth + self.adversary.profit_eth if seq.strategy != "honest" else self.adversary.profit_eth

@@ -1,0 +1,85 @@
+"""Full mode with training proofs: watchers dispute model poisoners with the training
+fraud proof game; losers are slashed and their updates excluded (agents.abm.training_disputes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.abm.config import ABMConfig
+from agents.abm.model import RollupModel
+from mechanism.errors import ParameterError
+
+BASE = {"mode": "full", "blocks": 120, "trainers": 8, "challengers": 2, "seed": 1, "malicious_fraction": 0.25,
+        "sequencer_strategy": "honest"}
+
+
+@pytest.mark.parametrize("attack", ["sign_flip", "model_replacement"])
+def test_every_model_poisoner_is_slashed_and_no_honest_trainer_is(attack: str) -> None:
+    model = RollupModel(ABMConfig(**BASE, attack=attack, training_proofs=True))
+    s = model.run()
+    wl = model.workload
+    assert wl is not None
+    malicious = {i for i, t in enumerate(model.trainers) if t.malicious}
+    assert len(malicious) == 2 and wl.rounds >= 2
+    assert wl.slashed == malicious  # every model poisoner, and only they
+    assert all(d.trainer in malicious and d.slashed for d in wl.trainer_disputes)
+    assert s["trainers_slashed"] == 2 and s["slashed_honest"] == 0 and s["slashed_malicious"] == 2
+    assert s["trainer_disputes"] == s["trainer_disputes_won_by_watchers"] == len(wl.trainer_disputes) >= 2
+    # slashed in round 0, then left out of every round: 2 updates per round
+    assert min(d.round for d in wl.trainer_disputes) == 0
+    assert s["updates_excluded"] == 2 * wl.rounds
+    assert wl.last_updates.shape[0] == 6  # the aggregate's inputs are the six honest updates
+    assert s["trainer_stake_slashed_eth"] == pytest.approx(2 * model.cfg.trainer_stake_eth)
+    for i in malicious:
+        assert model.trainers[i].costs_eth >= model.cfg.trainer_stake_eth
+
+
+def test_data_poisoning_is_not_disputed_and_matches_the_run_without_proofs() -> None:
+    on = RollupModel(ABMConfig(**BASE, attack="label_flip", training_proofs=True))
+    s_on = on.run()
+    s_off = RollupModel(ABMConfig(**BASE, attack="label_flip")).run()
+    assert s_on["trainer_disputes"] == 0 and s_on["trainers_slashed"] == 0 and s_on["updates_excluded"] == 0
+    assert s_on["accuracy"] == s_off["accuracy"] and s_on["assertions"] == s_off["assertions"]
+
+
+def test_off_the_summary_and_the_config_key_are_unchanged() -> None:
+    cfg = ABMConfig(**BASE, attack="sign_flip")
+    s = RollupModel(cfg).run()
+    assert not any(k.startswith(("trainer_disputes", "trainers_slashed", "updates_excluded")) for k in s)
+    from agents.store import config_key
+
+    d = cfg.as_dict()
+    d.pop("training_proofs")
+    assert cfg.key() == config_key(d) and cfg.replace(training_proofs=True).key() != cfg.key()
+
+
+def test_training_proofs_need_full_mode() -> None:
+    with pytest.raises(ParameterError, match="training_proofs"):
+        ABMConfig(training_proofs=True)
+    with pytest.raises(ParameterError, match="training_proofs"):
+        ABMConfig(mode="full", training_proofs=1)  # type: ignore[arg-type]
+
+
+def test_watcher_disputes_exactly_the_lying_commitments_and_wins() -> None:
+    """Across rounds every lying strategy shows up; every lie is disputed and lost by the
+    trainer, and an honest commitment equals the watcher's re-execution."""
+    from sklearn.datasets import load_digits
+
+    from agents.abm.training_disputes import TrainerDisputes
+    from mechanism.dispute.strategies import STRATEGIES
+
+    b = load_digits()
+    shards = np.array_split(np.random.default_rng(0).permutation(len(b.target)), 4)
+    td = TrainerDisputes("logreg", shards, b.data / 16.0, b.target, 10, 2, 0.5, seed=3)
+    rng = np.random.default_rng(5)
+    played = []
+    for rnd in range(12):
+        ds = td.play_round(rnd, {1, 3}, [0, 1, 2, 3], rng)
+        assert sorted(d.trainer for d in ds) == [1, 3]
+        played += ds
+    assert all(d.slashed for d in played)
+    assert {d.strategy for d in played} >= set(STRATEGIES) - {"inconsistent_children"}
+    assert td._honest(0, 0).roots == td._honest(0, 0).roots
+    with pytest.raises(ParameterError, match="full_model"):
+        TrainerDisputes("cnn", shards, b.data / 16.0, b.target, 10, 2, 0.5, seed=3)
