@@ -72,7 +72,9 @@ def arrange(command: Any, panels: dict[str, str]) -> Any:
         if info.help:
             m = _DEFAULT_IN_HELP.search(info.help)
             body = info.help[:m.start()] + m.group(2) if m else info.help
-            info.help = escape(body) + (f" [dim]\\[default: {escape(m.group(1))}][/dim]" if m else "")
+            shown = m.group(1).strip() if m else ""
+            shown = f"{int(shown):,}" if re.fullmatch(r"\d{5,}", shown) else shown
+            info.help = escape(body) + (f" [dim]\\[default: {escape(shown)}][/dim]" if m else "")
             if m:
                 info.show_default = False
         info._arranged = True  # type: ignore[attr-defined]

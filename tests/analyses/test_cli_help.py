@@ -77,7 +77,8 @@ def test_arrange_puts_declared_options_into_panels() -> None:
     def x(a: str | None = typer.Option(None, "--a", help="Gas price range, gwei. (default 1,100)"),
           b: float = typer.Option(2.0, "--b", help="Bound [model units]."),
           c: str = typer.Option("z", "--c", help="Table (default: the shipped table (measured))"),
-          e: str | None = typer.Option(None, "--e", help="Cache (default results/cache).")) -> None:
+          e: str | None = typer.Option(None, "--e", help="Cache (default results/cache)."),
+          f: int | None = typer.Option(None, "--f", help="Size d. (default 1000000)")) -> None:
         pass
 
     arrange(x, {"a": "Market", "b": "Protocol"})
@@ -89,6 +90,6 @@ def test_arrange_puts_declared_options_into_panels() -> None:
     assert "Gas price range, gwei. [default: 1,100]" in market.split("╰")[0]
     assert "Bound [model units]. [default: 2.0]" in protocol.split("╰")[0]
     assert "Table [default: the shipped table (measured)]" in out and "[default: z]" not in out
-    assert "Cache. [default: results/cache]" in out
+    assert "Cache. [default: results/cache]" in out and "Size d. [default: 1,000,000]" in out
     with pytest.raises(ValueError, match="no parameter 'd'"):
         arrange(x, {"d": "Market"})
