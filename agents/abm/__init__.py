@@ -10,7 +10,10 @@
 * :mod:`~agents.abm.threats` -- the threat processes a fraud's watchers meet, drawn from the
   simulated L1 (docs/abm_threats.md);
 * :mod:`~agents.abm.threat_experiment` -- the ABM at the period recommended under a threat
-  model, both order flows, with Clopper-Pearson intervals.
+  model, both order flows, with Clopper-Pearson intervals;
+* :mod:`~agents.abm.training_disputes` -- full mode with training proofs: trainers' committed
+  runs, the watcher's re-execution and the training dispute game (docs/economics.md,
+  'Training proofs').
 """
 
 from __future__ import annotations

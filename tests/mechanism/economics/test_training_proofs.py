@@ -167,3 +167,27 @@ def test_missing_or_malformed_gas_file_is_a_parameter_error(tmp_path: Path) -> N
     bad.write_text('{"rows": [{"d": 10}]}')
     with pytest.raises(ParameterError, match="training_dispute_gas"):
         TD.load_training_dispute_gas(1000, bad)
+
+
+@pytest.mark.slow
+def test_linprog_and_brute_force_agree_with_the_closed_form_under_training_proofs() -> None:
+    """The LP (every row at every vertex) and the brute force (attack margins only) find the
+    closed form's optimum when the training dispute sets the trainer stake."""
+    from mechanism.economics.bruteforce import brute_force
+    from mechanism.economics.constraints import Var
+    from mechanism.economics.solvers import solve_linprog
+
+    inputs = DesignInputs(malicious_fraction=0.0, dispute_gas_per_side=1e5, training_proofs=True)
+    g = TD.load_training_dispute_gas(inputs.model_size).gas_total
+    problem = make_problem(inputs, 1e5, 0.2, training_dispute_gas=g)
+    closed = solve_closed_form(problem)
+    assert closed.binding["trainer_stake_eth"] == "trainer_slash_incentive"
+    grid = np.array([closed.period_blocks])
+    t_lp, x_lp, c_lp = solve_linprog(problem, grid)
+    t_bf, x_bf, c_bf = brute_force(problem, grid)
+    assert t_lp == t_bf == closed.period_blocks
+    assert c_lp == pytest.approx(closed.cost_eth_per_assertion, rel=1e-6)
+    assert c_bf == pytest.approx(c_lp, rel=1e-2)
+    s = Var.trainer_stake_eth
+    assert x_lp[s] == pytest.approx(closed.trainer_stake_eth, rel=1e-6)
+    assert x_bf[s] == pytest.approx(closed.trainer_stake_eth, rel=1e-2)
