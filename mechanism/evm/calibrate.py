@@ -2,6 +2,8 @@
 the on-chain one-step of any stage of any rule's program.
 
     python -m mechanism.evm.calibrate        # prints the fitted coefficients
+    python -m mechanism.evm.calibrate --rules [n d chunk arity]   # per-rule dispute gas,
+                                             # model vs measured one-steps (default 50 1e6 16 16)
 
 Games: every rule, both stage games (a lie in the column tree or in the output), a grid
 of n, d, chunk size and arity small enough to replay in seconds. :func:`samples` is
@@ -125,7 +127,76 @@ def measure_stage(prog: Any, x: np.ndarray, tr: Any, s: int) -> StageMeasurement
     return StageMeasurement(st.name, one.kind, one.contract, ev.verdict, ev.total_gas + ev.lex_gas, ev.max_tx_gas)
 
 
+@dataclass(frozen=True)
+class RuleMeasurement:
+    """One rule's dispute gas per side at one geometry: the calibrated model's, and the same
+    games with every Fold, select and Map one-step replaced by its on-chain measurement
+    (the column and plain coordinate Map games keep the model, itself fitted on
+    DisputeGame.vy replays, :func:`fitted`)."""
+
+    rule: str
+    gas_per_side_model: float
+    gas_per_side_measured: float
+    #: (stage, one-step kind, contract, one-step gas model, one-step gas measured or None)
+    stages: tuple[tuple[str, str, str, float, int | None], ...]
+
+
+def rule_measurements(rules: tuple[str, ...], n: int, d: int, chunk: int, arity: int,
+                      seed: int = 0) -> list[RuleMeasurement]:
+    """Every rule's own program (the rule's defaults) on random rows of ``seed`` (values in
+    +-2^24), each distinct one-step kind run on chain once (:func:`measure_stage`)."""
+    from mechanism.dispute import honest_trace
+    from mechanism.dispute.gas import GameCost
+    from mechanism.dispute.gas_fold import (
+        per_side_gas,
+        program_stage_costs,
+        rule_program,
+        stage_onestep,
+    )
+
+    x = np.random.default_rng(seed).integers(-(1 << 24), 1 << 24, size=(n, d), dtype=np.int64)
+    trees, out = None, []
+    for rule in rules:
+        prog = rule_program(rule, n, d)
+        tr = honest_trace(prog, x, chunk, arity, input_trees=trees)  # type: ignore[arg-type]
+        trees = tr.input_trees
+        seen: dict[str, int] = {}
+        rows, model, measured = [], 0.0, 0.0
+        for s, (name, _kind, cost) in enumerate(program_stage_costs(prog, chunk, arity)):
+            one = stage_onestep(prog, s)
+            model_one = sum(g for mv, g in cost.gas_per_move if mv in ("onestep", "prove_lex"))
+            got: int | None = None
+            side = per_side_gas(cost)
+            if not one.contract.startswith("DisputeGame"):
+                if one.kind not in seen:
+                    seen[one.kind] = measure_stage(prog, x, tr, s).onestep_gas
+                got = seen[one.kind]
+                moves = [(mv, g) for mv, g in cost.gas_per_move if mv not in ("onestep", "prove_lex")]
+                side_m = per_side_gas(GameCost(cost.moves, [*moves, ("onestep", float(got))], cost.calldata_bytes))
+            else:
+                side_m = side
+            model, measured = max(model, side), max(measured, side_m)
+            rows.append((name, one.kind, one.contract, model_one, got))
+        out.append(RuleMeasurement(rule, model, measured, tuple(rows)))
+    return out
+
+
 if __name__ == "__main__":
-    coef = fitted()
-    for name, value in vars(coef).items():
-        print(f"    {name}: {value!r}")
+    import sys
+
+    if "--rules" in sys.argv:
+        from mechanism.dispute.gas_fold import GAME_RULES
+
+        args = [int(float(a)) for a in sys.argv[sys.argv.index("--rules") + 1:]] or [50, 10**6, 16, 16]
+        for m in rule_measurements(GAME_RULES, *args):
+            print(f"{m.rule}: model {m.gas_per_side_model:,.0f} gas per side, with measured one-steps "
+                  f"{m.gas_per_side_measured:,.0f}")
+            done = set()
+            for name, kind, contract, gm, ge in m.stages:
+                if ge is not None and kind not in done:
+                    done.add(kind)
+                    print(f"    {name} {kind} ({contract}): model {gm:,.0f}, EVM {ge:,} ({gm / ge - 1:+.1%})")
+    else:
+        coef = fitted()
+        for name, value in vars(coef).items():
+            print(f"    {name}: {value!r}")
