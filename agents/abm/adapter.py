@@ -359,7 +359,7 @@ class FullWorkload:
 
             self.disputes = TrainerDisputes(cfg.full_model, shards, self.data.x_train.numpy(),
                                             self.data.y_train.numpy(), self.data.n_classes, self.fl.local_steps,
-                                            self.fl.lr, cfg.seed)
+                                            self.fl.lr, cfg.seed, hidden=self._hidden())
             self.dispute_rng = np.random.default_rng(ss.spawn(1)[0])
 
     def _agg(self, u: Any) -> Any:
@@ -389,6 +389,10 @@ class FullWorkload:
             self.w = self.w + self._agg(deltas)
             return float(self.model.evaluate(self.w, self.data.x_test, self.data.y_test)[0])
 
+    def _hidden(self) -> int:
+        """Hidden units of the full mode's MLP (its first layer's rows; 0 for logreg)."""
+        return int(self.model.shapes[0][0]) if self.cfg.full_model == "mlp" else 0
+
     def _dispute(self, deltas: Any) -> Any:
         """Training proofs: watchers dispute every trainer whose committed run is not honest
         SGD on its committed shard (the model poisoners; data-only attacks are honest SGD on
@@ -403,7 +407,8 @@ class FullWorkload:
         mal = {int(i) for i in self.mal.tolist()}
         poisoners = set() if self.attack.data_only else mal
         active = [i for i in range(self.n) if i not in self.slashed]
-        played = self.disputes.play_round(self.rounds, poisoners, active, self.dispute_rng)
+        played = self.disputes.play_round(self.rounds, poisoners, active, self.dispute_rng,
+                                          global_model=self.w.detach().cpu().numpy())
         self.trainer_disputes.extend(played)
         self.slashed |= {d.trainer for d in played if d.slashed}
         keep = [i for i in range(self.n) if i not in self.slashed]

@@ -12,9 +12,10 @@ What each trainer commits here:
 
 * its **committed shard**: the first ``SHARD_EXAMPLES`` examples of its own shard of the
   full mode's data split, encoded as the protocol's integer features;
-* the **committed run**: ``cfg`` local steps of integer SGD of ``cfg.full_model`` (logreg or
-  mlp) with batch ``BATCH`` and the full mode's learning rate, from starting weights drawn
-  from the round's seeded generator, with minibatches from the round's public randomness;
+* the **committed run**: the full mode's local steps of integer SGD of ``cfg.full_model``
+  (logreg or mlp, the same shape) with batch ``BATCH`` and the full mode's learning rate,
+  starting from the round's global model encoded at 20 fractional bits
+  (:func:`start_weights`), minibatches from the round's public randomness;
 * an **honest trainer**, and a **data poisoner** (``data_only`` attacks: it runs honest SGD
   on its own, label-flipped shard), commits the honest run of that shard. Re-execution
   reproduces it, so nobody disputes it;
@@ -41,8 +42,7 @@ from mechanism.errors import ParameterError
 #: Examples of a trainer's shard it commits per round, and the minibatch of its integer run.
 SHARD_EXAMPLES = 32
 BATCH = 8
-#: Hidden units of the MLP, coordinates per commitment chunk, tree arity, per-move clock.
-HIDDEN = 16
+#: Coordinates per commitment chunk, tree arity, per-move clock.
 CHUNK = 16
 ARITY = 4
 CLOCK_BLOCKS = 20
@@ -66,14 +66,14 @@ class TrainerDisputes:
     for every trainer whose committed roots differ from it."""
 
     def __init__(self, model: str, shards: list[np.ndarray], x: np.ndarray, y: np.ndarray, classes: int,
-                 steps: int, lr: float, seed: int) -> None:
+                 steps: int, lr: float, seed: int, hidden: int = 32) -> None:
         from mechanism.training_proof.arith import encode_lr
         from mechanism.training_proof.commit import commit_shard, encode_features
         from mechanism.training_proof.spec import Hyper, ModelSpec
 
         if model not in MODELS:
             raise ParameterError.bad("full_model", model, f"one of {', '.join(MODELS)} with training_proofs")
-        self.spec = ModelSpec(model, int(classes), int(x.shape[1]), HIDDEN if model == "mlp" else 0, CHUNK)
+        self.spec = ModelSpec(model, int(classes), int(x.shape[1]), int(hidden) if model == "mlp" else 0, CHUNK)
         self.hyper = Hyper(encode_lr(lr), BATCH, int(steps))
         self.seed = int(seed)
         self.shards = []
@@ -82,34 +82,61 @@ class TrainerDisputes:
             self.shards.append(commit_shard(encode_features(np.asarray(x)[idx], self.spec), np.asarray(y)[idx],
                                             CHUNK, ARITY))
 
-    def _honest(self, rnd: int, i: int) -> Any:
-        """The honest run of trainer ``i`` in round ``rnd`` (its start weights and the
-        round randomness come from the run seed and the round)."""
+    def start_weights(self, flat: np.ndarray) -> np.ndarray:
+        """The global model (the full mode's flat float parameters, torch ``Linear`` order:
+        weight then bias per layer) in the training proof's layout: each first-layer row
+        ``[bias, weights, zero padding]`` (then the MLP's output rows the same way), at 20
+        fractional bits, round half to even, clamped to abs(w) <= 2^25 - 1
+        (docs/training_proof.md, 'Rounding rules')."""
+        from mechanism.training_proof.arith import ONE, WEIGHT_MAX
+
+        sp, f = self.spec, np.asarray(flat, dtype=np.float64)
+        rows = sp.hidden if sp.kind == "mlp" else sp.classes
+        need = rows * (sp.features + 1) + (sp.classes * (sp.hidden + 1) if sp.kind == "mlp" else 0)
+        if f.shape != (need,):
+            raise ParameterError.bad("global_model", f.size, f"{need} parameters of a {sp.kind} with this shape")
+        w = np.zeros(sp.d, dtype=np.float64)
+        w1 = w[: sp.w2_offset].reshape(rows, sp.row_len)
+        k = rows * sp.features
+        w1[:, 1 : sp.features + 1] = f[:k].reshape(rows, sp.features)
+        w1[:, 0] = f[k : k + rows]
+        k += rows
+        if sp.kind == "mlp":
+            w2 = w[sp.w2_offset :].reshape(sp.classes, sp.row_len2)
+            w2[:, 1 : sp.hidden + 1] = f[k : k + sp.classes * sp.hidden].reshape(sp.classes, sp.hidden)
+            k += sp.classes * sp.hidden
+            w2[:, 0] = f[k : k + sp.classes]
+            k += sp.classes
+        return np.clip(np.rint(w * ONE), -WEIGHT_MAX, WEIGHT_MAX).astype(np.int64)
+
+    def _honest(self, rnd: int, i: int, w0: np.ndarray) -> Any:
+        """The honest run of trainer ``i`` in round ``rnd`` from weights ``w0`` (the round
+        randomness comes from the run seed and the round)."""
         from mechanism.training_proof.trace import Setting, run_trace
-        from mechanism.training_proof.train import init_weights
 
         shard = self.shards[i]
         randomness = hashlib.sha256(b"abm round" + self.seed.to_bytes(8, "big") + rnd.to_bytes(8, "big")).digest()
         st = Setting(self.spec, self.hyper, randomness, shard.size, ARITY)
-        w0 = init_weights(self.spec, np.random.default_rng([self.seed, rnd]))
         return run_trace(st, shard, w0)
 
-    def play_round(self, rnd: int, model_poisoners: set[int], active: list[int],
-                   rng: np.random.Generator) -> list[TrainerDispute]:
-        """Commit, re-execute and dispute for the ``active`` trainers of round ``rnd``."""
+    def play_round(self, rnd: int, model_poisoners: set[int], active: list[int], rng: np.random.Generator,
+                   global_model: np.ndarray | None = None) -> list[TrainerDispute]:
+        """Commit, re-execute and dispute for the ``active`` trainers of round ``rnd``,
+        whose runs start from ``global_model`` (flat float parameters; None: zeros)."""
         from mechanism.dispute.game import CHALLENGER
         from mechanism.dispute.strategies import STRATEGIES, play_out
         from mechanism.training_proof.game import TrainingGame, context, move_bound, parties
 
+        w0 = np.zeros(self.spec.d, dtype=np.int64) if global_model is None else self.start_weights(global_model)
         out = []
         for i in active:
-            honest = self._honest(rnd, i)
+            honest = self._honest(rnd, i, w0)
             if i in model_poisoners:
                 strategy = str(STRATEGIES[int(rng.integers(len(STRATEGIES)))])
                 committed, prop, chal = parties(honest, "trainer", strategy, rng)
             else:
                 strategy, committed, prop, chal = "", honest.roots, None, None
-            watcher = self._honest(rnd, i)  # the watcher's re-execution from the commitments
+            watcher = self._honest(rnd, i, w0)  # the watcher's re-execution from the commitments
             if committed == watcher.roots:
                 continue
             if prop is None or chal is None:  # a mismatch of an honest commitment cannot happen

@@ -80,6 +80,34 @@ def test_watcher_disputes_exactly_the_lying_commitments_and_wins() -> None:
         played += ds
     assert all(d.slashed for d in played)
     assert {d.strategy for d in played} >= set(STRATEGIES) - {"inconsistent_children"}
-    assert td._honest(0, 0).roots == td._honest(0, 0).roots
     with pytest.raises(ParameterError, match="full_model"):
         TrainerDisputes("cnn", shards, b.data / 16.0, b.target, 10, 2, 0.5, seed=3)
+
+
+@pytest.mark.parametrize("name", ["logreg", "mlp"])
+def test_committed_run_starts_from_the_round_global_model(name: str) -> None:
+    """The integer start weights are the float global model in the proof's layout: the
+    integer forward pass predicts the float model's class on (almost) every example."""
+    import torch
+
+    from agents.abm.training_disputes import TrainerDisputes
+    from agents.fl import training
+    from mechanism.training_proof.commit import encode_features
+    from mechanism.training_proof.train import predict
+
+    data = training.load_dataset("digits", seed=0)
+    flat = training.FlatModel(training.build_model(name, data))
+    g = torch.Generator().manual_seed(0)
+    w = flat.init(g).to(torch.float64)
+    x, y = data.x_train.numpy(), data.y_train.numpy()
+    for _ in range(30):  # a few float SGD steps so that the model is not trivial
+        w = w + training.local_sgd(flat, w, data, training.ShardSampler([np.arange(len(y))]), steps=5, batch=16,
+                                   lr=0.5, generator=g)[0].to(torch.float64)
+    hidden = int(flat.shapes[0][0]) if name == "mlp" else 0
+    td = TrainerDisputes(name, [np.arange(40)], x, y, data.n_classes, 2, 0.5, seed=0, hidden=hidden)
+    ints = predict(td.spec, td.start_weights(w.numpy()), encode_features(x[:300], td.spec))
+    floats = flat.logits(w.to(torch.float32), data.x_train[:300]).argmax(dim=1).numpy()
+    assert float(np.mean(ints == floats)) >= 0.95
+    assert float(np.mean(floats == y[:300])) >= 0.5  # the float model learned something
+    with pytest.raises(ParameterError, match="global_model"):
+        td.start_weights(w.numpy()[:-1])
