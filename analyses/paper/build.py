@@ -195,7 +195,7 @@ def write_paper(report: Path, out: Path) -> Path:
 
     manifest_path = report / "manifest.json"
     if not manifest_path.is_file():
-        raise ParameterError.bad("report", str(report), "a report folder written by `orfl report` (with manifest.json)")
+        raise ParameterError.bad("--report", str(report), "a report folder written by `orfl report` (with manifest.json)")
     manifest = json.loads(manifest_path.read_text())
     have = {s["key"] for s in manifest["sections"]}
     if out.exists():

@@ -157,3 +157,17 @@ def test_paper_pdf_builds(tmp_path):
     assert "undefined" not in log.lower() or "There were undefined references" not in log
     assert not re.search(r"LaTeX Warning: Reference .* undefined", log)
     shutil.rmtree(out)
+
+
+def test_orfl_paper_command(tmp_path, report):
+    import subprocess
+    import sys
+
+    orfl = [sys.executable, "-c", "from analyses.cli import main; main()", "paper"]
+    ok = subprocess.run([*orfl, "--report", str(report), "--out", str(tmp_path / "p"), "--no-pdf", "--json"],
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["main_tex"].endswith("main.tex") and (tmp_path / "p" / "main.tex").is_file()
+    bad = subprocess.run([*orfl, "--report", str(tmp_path), "--out", str(tmp_path / "q"), "--no-pdf"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "--report" in bad.stderr and "manifest.json" in bad.stderr
