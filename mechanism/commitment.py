@@ -57,6 +57,8 @@ ZERO = bytes(32)
 #: for inputs above 2047 bytes).
 THREAD_MIN_BYTES = 2048
 
+#: commit_rows hashes the leaves of as many rows per kernel call as fit this many bytes.
+ROWS_LEAF_BYTES = 1 << 24
 #: Column leaves are gathered and hashed this many at a time (bounds the gather buffer).
 COLUMN_BLOCK = 1 << 13
 
@@ -293,13 +295,33 @@ def commit(values: object, chunk_size: int = 32, arity: int = 2, native: bool = 
 
 def commit_rows(matrix: object, chunk_size: int = 32, arity: int = 2, threads: int = 2,
                 native: bool = True) -> list[MerkleTree]:
-    """Commit every row of an (n, d) int64 matrix. The batch kernel threads inside each
-    row; without it, rows with large leaves are hashed in ``threads`` Python threads."""
+    """Commit every row of an (n, d) int64 matrix. With the batch kernel the leaves of
+    several rows are hashed by one call (threads over blocks of leaves); without it, rows
+    with large leaves are hashed in ``threads`` Python threads."""
     m = _as_int64(matrix)
     if m.ndim != 2:
         raise ParameterError.bad("matrix.shape", m.shape, "an (n, d) int64 matrix")
-    kernel = native and _native.sha256 is not None
-    if not kernel and threads > 1 and 8 * chunk_size >= THREAD_MIN_BYTES and m.shape[0] > 1:
+    kernel = _native.sha256 if native else None
+    n, d = m.shape
+    if kernel is not None and n > 1 and d >= chunk_size and d % chunk_size == 0:
+        # consecutive rows are one contiguous run of leaf records: one call hashes every
+        # leaf of a group of rows (leaf index = record index mod leaves per row; groups
+        # bound the transient leaf buffer to ROWS_LEAF_BYTES), then each row's levels
+        _check_pow2("chunk_size", chunk_size, 1)
+        _check_pow2("arity", arity, 2)
+        per = d // chunk_size
+        w = 32 * per
+        group = max(1, ROWS_LEAF_BYTES // w)
+        flat = m.reshape(-1).view(np.uint8)
+        trees: list[MerkleTree] = []
+        for t0 in range(0, n, group):
+            g = min(group, n - t0)
+            leaves = kernel.hash_records(flat[t0 * 8 * d : (t0 + g) * 8 * d], 8 * chunk_size, g * per, LEAF_TAG[0],
+                                         True, 0, _native.threads(), per)
+            trees += [MerkleTree(_build_levels(leaves[t * w : (t + 1) * w], arity), d, chunk_size, arity)
+                      for t in range(g)]
+        return trees
+    if kernel is None and threads > 1 and 8 * chunk_size >= THREAD_MIN_BYTES and n > 1:
         with ThreadPoolExecutor(threads) as pool:
             return list(pool.map(lambda r: commit(r, chunk_size, arity, native), m))
     return [commit(r, chunk_size, arity, native) for r in m]

@@ -288,6 +288,7 @@ typedef struct {
     int tag;       /* -1: none */
     int indexed;
     unsigned long long start;
+    unsigned long long period; /* 0: index start + i; else start + i % period */
     uint8_t *out;
 } job_t;
 
@@ -306,12 +307,12 @@ static void run_job(const job_t *j) {
         uint8_t bb[PAIR_MAX + 128] __attribute__((aligned(64)));
         for (; i + 1 < j->hi; i += 2) {
             if (j->indexed) {
-                unsigned long long v = j->start + i;
+                unsigned long long v = j->start + (j->period ? i % j->period : i);
                 for (int b = 0; b < 8; b++) pre[ipos + 24 + b] = (uint8_t)(v >> (56 - 8 * b));
             }
             size_t nb = pad_message(ba, pre, plen, j->data + i * j->record_len, j->record_len);
             if (j->indexed) {
-                unsigned long long v = j->start + i + 1;
+                unsigned long long v = j->start + (j->period ? (i + 1) % j->period : i + 1);
                 for (int b = 0; b < 8; b++) pre[ipos + 24 + b] = (uint8_t)(v >> (56 - 8 * b));
             }
             pad_message(bb, pre, plen, j->data + (i + 1) * j->record_len, j->record_len);
@@ -325,7 +326,7 @@ static void run_job(const job_t *j) {
     }
     for (; i < j->hi; i++) {
         if (j->indexed) {
-            unsigned long long v = j->start + i;
+            unsigned long long v = j->start + (j->period ? i % j->period : i);
             for (int b = 0; b < 8; b++) pre[ipos + 24 + b] = (uint8_t)(v >> (56 - 8 * b));
         }
         hash_one(j->f, pre, plen, j->data + i * j->record_len, j->record_len, j->out + 32 * i);
@@ -388,13 +389,13 @@ static void *gather_main(void *arg) {
 
 static PyObject *hash_records(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
-    static char *kwlist[] = {"data", "record_len", "count", "tag", "indexed", "start", "threads", NULL};
+    static char *kwlist[] = {"data", "record_len", "count", "tag", "indexed", "start", "threads", "period", NULL};
     Py_buffer view;
     Py_ssize_t record_len, count;
     int tag = -1, indexed = 0, threads = 1;
-    unsigned long long start = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*nn|ipKi", kwlist, &view, &record_len, &count, &tag, &indexed,
-                                     &start, &threads))
+    unsigned long long start = 0, period = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*nn|ipKiK", kwlist, &view, &record_len, &count, &tag, &indexed,
+                                     &start, &threads, &period))
         return NULL;
     if (record_len < 0 || count < 0 || tag < -1 || tag > 255 || (Py_ssize_t)(record_len * count) > view.len ||
         (record_len && count > view.len / (record_len ? record_len : 1))) {
@@ -419,7 +420,7 @@ static PyObject *hash_records(PyObject *self, PyObject *args, PyObject *kw) {
     for (int t = 0; t < threads; t++) {
         jobs[t] = (job_t){COMPRESS, COMPRESS2, (const uint8_t *)view.buf, (size_t)record_len,
                           (size_t)count * t / threads, (size_t)count * (t + 1) / threads,
-                          tag, indexed, start, out};
+                          tag, indexed, start, period, out};
     }
     Py_BEGIN_ALLOW_THREADS
     int started = 0;
@@ -535,9 +536,9 @@ static PyObject *backend(PyObject *self, PyObject *noarg) {
 
 static PyMethodDef methods[] = {
     {"hash_records", (PyCFunction)(void (*)(void))hash_records, METH_VARARGS | METH_KEYWORDS,
-     "hash_records(data, record_len, count, tag=-1, indexed=False, start=0, threads=1) -> bytes\n"
+     "hash_records(data, record_len, count, tag=-1, indexed=False, start=0, threads=1, period=0) -> bytes\n"
      "SHA-256 of [tag] || [uint256_be(start + i)] || data[i*record_len:(i+1)*record_len] for i < count,\n"
-     "concatenated (32 bytes each)."},
+     "concatenated (32 bytes each); with period > 0 the index is start + i % period."},
     {"hash_columns", hash_columns, METH_VARARGS,
      "hash_columns(sources, width, count, tag, start, threads) -> bytes\n"
      "SHA-256 of tag || uint256_be(start + i) || sources[0][i*width:(i+1)*width] || ... for i < count."},

@@ -168,3 +168,24 @@ def test_gram_kernel_column_sums() -> None:
     _native.select.gram(x, 7, 1001, 30, out, 2, cs)
     np.testing.assert_array_equal(cs, x.sum(axis=0))
     np.testing.assert_array_equal(out, (x >> 30) @ (x >> 30).T)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 6), per=st.integers(1, 40), c=st.sampled_from([1, 4, 16]), k=st.sampled_from([2, 16]),
+       tail=st.integers(0, 3), seed=st.integers(0, 10**6))
+def test_rows_hashed_together_equal_rows_hashed_alone(n: int, per: int, c: int, k: int, tail: int, seed: int) -> None:
+    """commit_rows' one-call-per-group path (d a multiple of the chunk) and its per-row
+    path (a short last chunk) give each row's own tree."""
+    d = per * c + (tail % c if c > 1 else 0)
+    x = np.random.default_rng(seed).integers(-(2**40), 2**40, size=(n, d))
+    assert commit_rows(x, c, k) == [commit(r, c, k, native=False) for r in x]
+
+
+def test_row_groups_split_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mechanism.commitment as cm
+
+    x = np.random.default_rng(4).integers(-(2**40), 2**40, size=(5, 64))
+    want = [commit(r, 4, 4, native=False) for r in x]
+    for limit in (32, 100, 1 << 24):
+        monkeypatch.setattr(cm, "ROWS_LEAF_BYTES", limit)
+        assert commit_rows(x, 4, 4) == want
