@@ -394,15 +394,54 @@ class SumTree:
         return list(self.levels[level - 1][pos * k : (pos + 1) * k])
 
 
-def commit_sums(deltas: Sequence[int], arity: int) -> SumTree:
+def commit_sums(deltas: Sequence[int], arity: int, native: bool = True) -> SumTree:
     _check_pow2("arity", arity, 2)
     depth = tree_depth(len(deltas), arity)
-    level = [sum_leaf(j, s) for j, s in enumerate(deltas)]
+    values = [int(v) for v in deltas]
+    if native and _native.sha256 is not None and values and max(abs(v) for v in values) * len(values) < 1 << 62:
+        return _commit_sums_batch(values, arity, depth)
+    level = [sum_leaf(j, s) for j, s in enumerate(values)]
     level += [SUM_ZERO] * (arity**depth - len(level))
     levels = [tuple(level)]
     for _ in range(depth):
         level = [sum_node(level[i : i + arity]) for i in range(0, len(level), arity)]
         levels.append(tuple(level))
+    return SumTree(tuple(levels), arity)
+
+
+def _int256_rows(v: np.ndarray) -> np.ndarray:
+    """``int256_be`` of every int64 in v, as a (len(v), 32) uint8 array."""
+    out = np.zeros((len(v), 32), dtype=np.uint8)
+    out[v < 0, :24] = 0xFF
+    out[:, 24:] = v.astype(">i8").view(np.uint8).reshape(-1, 8)
+    return out
+
+
+def _commit_sums_batch(values: list[int], arity: int, depth: int) -> SumTree:
+    """:func:`commit_sums` with one batch hash call per level (every partial sum fits
+    int64: the caller checked ``max |v| * len < 2**62``)."""
+    width = arity**depth
+    sums = np.zeros(width, dtype=np.int64)
+    sums[: len(values)] = values
+    m = len(values)
+    hashes = np.zeros((width, 32), dtype=np.uint8)
+    leaf = hash_records(_int256_rows(sums[:m]).reshape(-1), 32, m, SUM_LEAF_TAG[0], True, 0)
+    hashes[:m] = np.frombuffer(leaf, dtype=np.uint8).reshape(m, 32)
+
+    def as_level(h: np.ndarray, s: np.ndarray) -> tuple[SumNode, ...]:
+        raw = h.tobytes()
+        return tuple((raw[32 * i : 32 * i + 32], v) for i, v in enumerate(s.tolist()))
+
+    levels = [as_level(hashes, sums)]
+    for _ in range(depth):
+        cnt = len(sums) // arity
+        rec = np.empty((len(sums), 64), dtype=np.uint8)
+        rec[:, :32] = hashes
+        rec[:, 32:] = _int256_rows(sums)
+        hashes = np.frombuffer(hash_records(rec.reshape(-1), 64 * arity, cnt, SUM_NODE_TAG[0], False, 0),
+                               dtype=np.uint8).reshape(cnt, 32)
+        sums = sums.reshape(cnt, arity).sum(axis=1)
+        levels.append(as_level(hashes, sums))
     return SumTree(tuple(levels), arity)
 
 

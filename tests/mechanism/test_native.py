@@ -18,6 +18,7 @@ from mechanism.commitment import (
     commit,
     commit_columns,
     commit_rows,
+    commit_sums,
     hash_records,
     hash_records_py,
     tree_depth,
@@ -189,3 +190,12 @@ def test_row_groups_split_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
     for limit in (32, 100, 1 << 24):
         monkeypatch.setattr(cm, "ROWS_LEAF_BYTES", limit)
         assert commit_rows(x, 4, 4) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 300), k=st.sampled_from([2, 4, 16]), big=st.booleans(), seed=st.integers(0, 10**6))
+def test_sum_trees_batch_and_python_agree(m: int, k: int, big: bool, seed: int) -> None:
+    bound = 2**52 if big else 50
+    deltas = np.random.default_rng(seed).integers(-bound, bound, size=m).tolist()
+    fast, slow = commit_sums(deltas, k), commit_sums(deltas, k, native=False)
+    assert fast == slow and fast.root[1] == sum(deltas)
