@@ -333,11 +333,14 @@ def build_section(module: ModuleType, ctx: ReportContext, cache: Any = None) -> 
         ctx.results[key] = results
         ctx.cached.append(key)
     else:
+        before = {p for p in ctx.out_dir.rglob("*") if p.is_file()}
         results = module.run(ctx)
         ctx.results[key] = results
         figures = list(module.plot(results, ctx))
-        if key in ctx.cache_keys:
-            cache.store(key, ctx.cache_keys[key], results, figures, ctx.figures_dir)
+        if key in ctx.cache_keys:  # with the figures, any other file the run wrote into the report
+            written = [str(p.relative_to(ctx.out_dir)) for p in ctx.out_dir.rglob("*")
+                       if p.is_file() and p not in before and p.parent != ctx.figures_dir]
+            cache.store(key, ctx.cache_keys[key], results, figures, ctx.figures_dir, written)
     markdown = module.text(results)
     for rel, content in results.files().items():
         path = ctx.out_dir / rel

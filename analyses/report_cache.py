@@ -8,8 +8,8 @@ A section's key (:func:`section_key_hash`) is the SHA-256 of
   transitively every ``mechanism``/``agents``/``analyses`` module it imports (any
   ``import`` statement in the file, also inside functions, plus the lazy exports a
   package ``__init__`` names as strings), hashed by content;
-* the package data the mechanism reads (``mechanism/data``, ``mechanism/contracts``) and
-  the measured tolerance table under ``results/`` when it exists;
+* the package data the mechanism reads (``mechanism/data``, ``mechanism/contracts``; not
+  ``results/``, which sections write into: the report reads the shipped tolerance table);
 * the versions of the libraries that produce numbers (numpy, pandas, scipy, torch, mesa,
   cvxpy, matplotlib, seaborn) and of Python;
 * for a section that reads the others' results (``RUN_AFTER_OTHERS``), their keys.
@@ -33,6 +33,7 @@ import pickle
 import platform
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,9 +131,6 @@ def _environment() -> dict[str, Any]:
         for p in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
                 data[str(p.relative_to(ROOT))] = _file_digest(p)
-    table = ROOT / "results" / "tolerance" / "tolerance.json"
-    if table.is_file():
-        data[str(table.relative_to(ROOT))] = _file_digest(table)
     return {"python": platform.python_version(), "libraries": versions, "data": data}
 
 
@@ -179,7 +177,8 @@ class SectionCache:
 
     def load(self, section: str, key: str, figures_dir: Path) -> tuple[Any, list[tuple[str, str]]] | None:
         """``(results, figures)`` of a stored run, its figure files copied into
-        ``figures_dir``; None on a miss (or an entry that no longer unpickles)."""
+        ``figures_dir`` and any other file its run wrote into the report folder (the parent
+        of ``figures_dir``) restored; None on a miss (or an entry that no longer unpickles)."""
         if self.root is None or key == UNCACHEABLE:
             return None
         entry = self._entry(section, key)
@@ -191,14 +190,22 @@ class SectionCache:
             figures_dir.mkdir(parents=True, exist_ok=True)
             for f in sorted((entry / "figures").iterdir()):
                 shutil.copy2(f, figures_dir / f.name)
+            written = entry / "written"
+            for f in sorted(written.rglob("*")) if written.is_dir() else []:
+                if f.is_file():
+                    dest = figures_dir.parent / f.relative_to(written)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(f, dest)
             os.utime(entry)
         except Exception:  # a stale, partial or concurrently pruned entry is a miss (the section reruns)
             return None
         return results, figures  # type: ignore[return-value]
 
-    def store(self, section: str, key: str, results: Any, figures: list[tuple[str, str]], figures_dir: Path) -> bool:
-        """Store one run (results pickled, the files of its figures copied); False when the
-        results cannot be pickled (the section then simply reruns next time)."""
+    def store(self, section: str, key: str, results: Any, figures: list[tuple[str, str]], figures_dir: Path,
+              written: Sequence[str] = ()) -> bool:
+        """Store one run (results pickled, the files of its figures copied, and ``written``:
+        other files its run wrote, relative to the report folder); False when the results
+        cannot be pickled (the section then simply reruns next time)."""
         if self.root is None or key == UNCACHEABLE:
             return False
         try:
@@ -216,6 +223,11 @@ class SectionCache:
             for f in figures_dir.iterdir() if figures_dir.is_dir() else []:
                 if f.is_file() and _stem_of(f.name) in stems:
                     shutil.copy2(f, tmp / "figures" / f.name)
+            for rel in written:
+                src = figures_dir.parent / rel
+                if src.is_file():
+                    (tmp / "written" / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(src, tmp / "written" / rel)
             entry = self._entry(section, key)
             if entry.exists():
                 shutil.rmtree(entry, ignore_errors=True)

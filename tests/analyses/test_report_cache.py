@@ -50,6 +50,7 @@ class CounterResults:  # the SectionResults interface, without importing the rep
 def run(ctx):
     n = int(COUNT.read_text()) + 1 if COUNT.exists() else 1
     COUNT.write_text(str(n))
+    (ctx.out_dir / "tables" / "counter_side.json").write_text(str(n))  # a file written by run itself
     return CounterResults(seed=ctx.seed, runs=n)
 
 
@@ -102,6 +103,7 @@ def test_rerun_reuses_results_and_figures(tmp_path, section):
     for suffix in (".png", ".pdf", "-col1.pdf", "-col2.pdf"):
         assert (out / "figures" / f"counter_line{suffix}").stat().st_size > 0
     assert "data:image/png;base64" in (out / "index.html").read_text()
+    assert (out / "tables" / "counter_side.json").read_text() == "1"  # restored with the run
 
 
 def test_seed_quick_and_code_change_rerun(tmp_path, section):
