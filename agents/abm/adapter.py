@@ -408,7 +408,7 @@ class FullWorkload:
         poisoners = set() if self.attack.data_only else mal
         active = [i for i in range(self.n) if i not in self.slashed]
         played = self.disputes.play_round(self.rounds, poisoners, active, self.dispute_rng,
-                                          global_model=self.w.detach().cpu().numpy())
+                                          global_model=self.w.detach().cpu().numpy(), evm=self.cfg.training_proofs_evm)
         self.trainer_disputes.extend(played)
         self.slashed |= {d.trainer for d in played if d.slashed}
         keep = [i for i in range(self.n) if i not in self.slashed]

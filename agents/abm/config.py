@@ -113,6 +113,7 @@ class ABMConfig:
     #: Full mode: trainers commit their runs and watchers dispute model poisoners with
     #: training fraud proofs; losers are slashed and excluded (agents.abm.training_disputes).
     training_proofs: bool = False
+    training_proofs_evm: bool = False  # also replay every training dispute in the EVM (TrainingStep.vy)
 
     def __post_init__(self) -> None:
         _choice("mode", self.mode, MODES)
@@ -141,8 +142,11 @@ class ABMConfig:
             raise ParameterError.bad("malicious_fraction", self.malicious_fraction, "a fraction in [0, 1)")
         if self.honest_watchers > self.challengers:
             raise ParameterError.bad("honest_watchers", self.honest_watchers, f"at most challengers = {self.challengers}")
-        if not isinstance(self.training_proofs, bool):
-            raise ParameterError.bad("training_proofs", self.training_proofs, "true or false")
+        for name in ("training_proofs", "training_proofs_evm"):
+            if not isinstance(getattr(self, name), bool):
+                raise ParameterError.bad(name, getattr(self, name), "true or false")
+        if self.training_proofs_evm and not self.training_proofs:
+            raise ParameterError.bad("training_proofs_evm", True, "false unless training_proofs is true")
         if self.training_proofs and self.mode != "full":
             raise ParameterError.bad("training_proofs", self.training_proofs,
                                      "false in economic mode (training disputes are played in full mode)")
@@ -174,8 +178,9 @@ class ABMConfig:
         from agents.store import config_key
 
         d = self.as_dict()
-        if not self.training_proofs:  # keys of runs without training proofs stay as they were
-            d.pop("training_proofs")
+        for name in ("training_proofs", "training_proofs_evm"):
+            if not d[name]:  # keys of runs without training proofs stay as they were
+                d.pop(name)
         return config_key(d)
 
     @property

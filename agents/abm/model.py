@@ -390,7 +390,9 @@ class RollupModel(mesa.Model):
                        trainers_slashed=len(wl.slashed), updates_excluded=wl.updates_excluded,
                        slashed_malicious=sum(self.trainers[i].malicious for i in wl.slashed),
                        slashed_honest=sum(not self.trainers[i].malicious for i in wl.slashed),
-                       trainer_stake_slashed_eth=self.trainer_stake_slashed_eth)
+                       trainer_stake_slashed_eth=self.trainer_stake_slashed_eth,
+                       trainer_dispute_gas_total=sum(d.gas for d in wl.trainer_disputes if d.gas is not None)
+                       if self.cfg.training_proofs_evm else None)
         return out
 
     def _summary(self, seconds: float) -> dict[str, Any]:

@@ -59,6 +59,7 @@ class TrainerDispute:
     slashed: bool
     moves: int
     reason: str
+    gas: int | None = None  # whole game replayed in the EVM (``evm``), execution + intrinsic [gas]
 
 
 class TrainerDisputes:
@@ -120,9 +121,11 @@ class TrainerDisputes:
         return run_trace(st, shard, w0)
 
     def play_round(self, rnd: int, model_poisoners: set[int], active: list[int], rng: np.random.Generator,
-                   global_model: np.ndarray | None = None) -> list[TrainerDispute]:
+                   global_model: np.ndarray | None = None, evm: bool = False) -> list[TrainerDispute]:
         """Commit, re-execute and dispute for the ``active`` trainers of round ``rnd``,
-        whose runs start from ``global_model`` (flat float parameters; None: zeros)."""
+        whose runs start from ``global_model`` (flat float parameters; None: zeros). With
+        ``evm`` every game is also replayed against ``TrainingStep.vy``; its verdict must be
+        the Python game's, and its gas is recorded."""
         from mechanism.dispute.game import CHALLENGER
         from mechanism.dispute.strategies import STRATEGIES, play_out
         from mechanism.training_proof.game import TrainingGame, context, move_bound, parties
@@ -146,5 +149,15 @@ class TrainerDisputes:
             g = TrainingGame(context(st, honest.shard.root, honest.start_tree.root, list(committed)),
                              clock_blocks=CLOCK_BLOCKS, setting=st)
             play_out(g, prop, chal)
-            out.append(TrainerDispute(rnd, i, strategy, g.winner == CHALLENGER, len(g.moves), str(g.reason)))
+            gas = None
+            if evm:
+                from mechanism.errors import DisputeError
+                from mechanism.evm.training_step import replay
+
+                ev = replay(g)
+                if ev.winner != g.winner:
+                    raise DisputeError(f"trainer {i}, round {rnd}: the EVM's winner {ev.winner} differs from the "
+                                       f"game's {g.winner}")
+                gas = int(ev.gas_total)
+            out.append(TrainerDispute(rnd, i, strategy, g.winner == CHALLENGER, len(g.moves), str(g.reason), gas))
         return out

@@ -35,6 +35,17 @@ def test_every_model_poisoner_is_slashed_and_no_honest_trainer_is(attack: str) -
         assert model.trainers[i].costs_eth >= model.cfg.trainer_stake_eth
 
 
+@pytest.mark.evm
+@pytest.mark.slow
+def test_trainer_disputes_replayed_in_the_evm_reach_the_same_verdict() -> None:
+    model = RollupModel(ABMConfig(**BASE, attack="sign_flip", training_proofs=True, training_proofs_evm=True))
+    s = model.run()
+    wl = model.workload
+    assert wl is not None and s["trainers_slashed"] == 2 and s["slashed_honest"] == 0
+    assert all(d.gas is not None and d.gas > 21_000 for d in wl.trainer_disputes)
+    assert s["trainer_dispute_gas_total"] == sum(d.gas for d in wl.trainer_disputes if d.gas is not None)
+
+
 def test_data_poisoning_is_not_disputed_and_matches_the_run_without_proofs() -> None:
     on = RollupModel(ABMConfig(**BASE, attack="label_flip", training_proofs=True))
     s_on = on.run()
@@ -51,6 +62,7 @@ def test_off_the_summary_and_the_config_key_are_unchanged() -> None:
 
     d = cfg.as_dict()
     d.pop("training_proofs")
+    d.pop("training_proofs_evm")
     assert cfg.key() == config_key(d) and cfg.replace(training_proofs=True).key() != cfg.key()
 
 
@@ -59,6 +71,8 @@ def test_training_proofs_need_full_mode() -> None:
         ABMConfig(training_proofs=True)
     with pytest.raises(ParameterError, match="training_proofs"):
         ABMConfig(mode="full", training_proofs=1)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="training_proofs_evm"):
+        ABMConfig(mode="full", training_proofs_evm=True)
 
 
 def test_watcher_disputes_exactly_the_lying_commitments_and_wins() -> None:
