@@ -75,7 +75,7 @@ def corrupted_trace(prover: Prover, rng: np.random.Generator, strategy: str) -> 
         return v
 
     lie = execute(prog, prover.x, prover.order_fn(), honest.chunk_size, honest.arity, corrupt,
-                  input_trees=prover.input_trees)
+                  input_trees=prover.input_trees, reuse=honest)
     if kind == "column":  # forge one trainer's leaf hash in every changed column leaf
         for p in np.nonzero(lie.values[s] != honest.values[s])[0].tolist():
             hashes = honest.column_hashes(p)
