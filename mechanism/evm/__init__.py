@@ -6,6 +6,13 @@ differential tests and ``--evm`` runs send the same transactions to both:
 * :mod:`~mechanism.evm.tx` -- one EVM transaction per call (cold storage, fresh refunds);
 * :mod:`~mechanism.evm.dispute_game` -- ``DisputeGame.vy`` (bisection and Map one-steps);
 * :mod:`~mechanism.evm.fold_verifier` -- ``FoldVerifier.vy`` and ``KrumVerifier.vy``;
+* :mod:`~mechanism.evm.select_verifier` -- ``SelectVerifier.vy`` (clip factors, Weiszfeld
+  weights, Bulyan's selection);
+* :mod:`~mechanism.evm.map_verifier` -- ``MapVerifier.vy`` (the Map stages of the robust
+  rules);
+* :mod:`~mechanism.evm.training_step` -- ``TrainingStep.vy`` (training disputes);
+* :mod:`~mechanism.evm.trace_locate` -- ``TraceLocate.vy`` (the locate phase of a training
+  dispute against a trace root);
 * :mod:`~mechanism.evm.rollup` -- ``Rollup.vy`` (mirror: :mod:`mechanism.rollup.state`);
 * :mod:`~mechanism.evm.arbiter` -- ``Arbiter.vy`` + ``DisputeGame.vy`` + ``Rollup.vy``;
 * :mod:`~mechanism.evm.trainer_validity` -- ``TrainerValidity.vy`` + ``FoldVerifier.vy``;
