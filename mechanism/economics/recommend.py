@@ -613,6 +613,11 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
             f"most {units.BLOCKS_PER_DAY / latency:.3g} rounds per day finalise")
     if inputs.poisoning_gain_share == 0:
         warnings.append("poisoning_gain_share=0: Sybil poisoning above the tolerance is not deterred")
+    tg = training_dispute_gas(inputs)
+    if tg is not None and tg.extrapolated:
+        warnings.append(
+            f"training-dispute gas at model_size={inputs.model_size:,} is extrapolated in log2 d from widths measured "
+            f"up to {tg.measured_sizes[-1]:,} ({tg.gas_total:,.0f} gas; docs/economics.md, 'Training proofs')")
     sens = sensitivity(inputs, table, tolerance_source, res) if with_sensitivity else {}
     phi = ceil_sig(res.jackpot_rate)
     # Cost of the rounded parameters (the design's objective, nominal prices).
@@ -630,7 +635,7 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
         bribery=bribery,
         sensitivity=sens, warnings=tuple(warnings), user_inputs=frozenset(user_inputs), threat=threat,
         trainer_window=trainer,
-        training_gas=training_dispute_gas(inputs),
+        training_gas=tg,
         delay=_delay(inputs, bc, rule.dispute_gas_per_side, res.period_blocks,
                      (2 * workload.dispute_moves_per_side(inputs.trainers, inputs.model_size) + 1)
                      * (threat.game.clock_blocks if threat is not None else units.hours_to_blocks(inputs.move_clock_hours))),

@@ -66,6 +66,7 @@ def test_with_training_proofs_the_rule_beta_is_the_proof_checked_worst_case(tmp_
     assert tg["source"] == "measured" and tg["file"] == str(TD.SHIPPED_GAS)
     assert tg["sha256"] == hashlib.sha256(TD.SHIPPED_GAS.read_bytes()).hexdigest()
     assert any("training proofs" in a for a in d["assumptions"])
+    assert tg["extrapolated"] is True and any("extrapolated" in w for w in d["warnings"])  # d = 1e6 > 100,480
     # without the flag the same table is read in its predicates setting and f = 0.1 is not covered
     with pytest.raises(InfeasibleError, match="malicious_fraction=0.1"):
         recommend(DesignInputs(malicious_fraction=0.1), load_tolerance_table(p), with_sensitivity=False)
