@@ -1,0 +1,115 @@
+"""An (n, d) int64 update matrix in a ``.npy`` file, read one coordinate block at a time.
+
+Blocks are read with ``preadv`` into a private buffer, not through a memory map: pages of
+a map stay in the process's resident set until the kernel reclaims them, so a pass over a
+40 GB file through ``np.memmap`` would report 40 GB resident. Single chunks (the
+openings a game asks for) are read through a read-only map, which touches a few pages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.lib import format as npformat
+
+from mechanism.errors import ParameterError
+
+#: default coordinates per block (a multiple of every chunk * arity**2 used on chain:
+#: 64 * 16**2 = 16384); n = 50 rows of int64 make a 200 MB block
+BLOCK_COORDS = 1 << 19
+
+
+@dataclass(frozen=True)
+class UpdateFile:
+    """A C-ordered little-endian int64 ``.npy`` file of shape ``(n, d)``."""
+
+    path: str
+    n: int
+    d: int
+    offset_bytes: int
+
+    @classmethod
+    def open(cls, path: str | Path) -> UpdateFile:
+        with open(path, "rb") as fh:
+            version = npformat.read_magic(fh)
+            read = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
+            shape, fortran, dtype = read(fh)
+            off = fh.tell()
+        if len(shape) != 2 or fortran or dtype != np.dtype("<i8"):
+            raise ParameterError.bad("updates file", str(path), "a C-ordered (n, d) little-endian int64 .npy")
+        return cls(str(path), int(shape[0]), int(shape[1]), off)
+
+    @property
+    def nbytes(self) -> int:
+        return 8 * self.n * self.d
+
+    def memmap(self) -> np.ndarray:
+        """Read-only map (for the few chunks a game opens)."""
+        return np.load(self.path, mmap_mode="r")
+
+    def read_block(self, lo: int, hi: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Columns ``[lo, hi)`` of every row as a contiguous (n, hi - lo) int64 array."""
+        if not 0 <= lo <= hi <= self.d:
+            raise ParameterError.bad("block", (lo, hi), f"0 <= lo <= hi <= d = {self.d}")
+        w = hi - lo
+        buf = np.empty((self.n, w), dtype=np.int64) if out is None else out[:, :w]
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            for t in range(self.n):
+                view = memoryview(buf[t]).cast("B")
+                pos, got = self.offset_bytes + 8 * (t * self.d + lo), 0
+                while got < 8 * w:
+                    k = os.preadv(fd, [view[got:]], pos + got)
+                    if k <= 0:
+                        raise OSError(f"short read of {self.path} at byte {pos + got}")
+                    got += k
+        finally:
+            os.close(fd)
+        return buf
+
+
+def blocks(d: int, block: int) -> list[tuple[int, int]]:
+    return [(lo, min(d, lo + block)) for lo in range(0, d, block)]
+
+
+def create_updates(path: str | Path, n: int, d: int, fill: Callable[[int, int], np.ndarray],
+                   block: int = BLOCK_COORDS) -> UpdateFile:
+    """Write an (n, d) int64 ``.npy`` whose columns ``[lo, hi)`` are ``fill(lo, hi)``
+    (an (n, hi - lo) array), one block at a time (written with ``pwrite``, never mapped)."""
+    if n < 1 or d < 1:
+        raise ParameterError.bad("shape", (n, d), "n >= 1 and d >= 1")
+    with open(path, "wb") as fh:
+        npformat.write_array_header_1_0(fh, {"descr": "<i8", "fortran_order": False, "shape": (n, d)})
+        off = fh.tell()
+        fh.truncate(off + 8 * n * d)
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        for lo, hi in blocks(d, block):
+            vals = np.ascontiguousarray(fill(lo, hi), dtype="<i8")
+            if vals.shape != (n, hi - lo):
+                raise ParameterError.bad("fill shape", vals.shape, f"({n}, {hi - lo})")
+            for t in range(n):
+                os.pwrite(fd, memoryview(vals[t]).cast("B"), off + 8 * (t * d + lo))
+    finally:
+        os.close(fd)
+    return UpdateFile.open(path)
+
+
+def write_updates(path: str | Path, x: np.ndarray) -> UpdateFile:
+    """Store an in-memory (n, d) int64 matrix (tests, small runs)."""
+    a = np.ascontiguousarray(x, dtype="<i8")
+    np.save(path, a)
+    return UpdateFile.open(path)
+
+
+def random_fill(n: int, seed: int, lo_value: int = -(1 << 24), hi_value: int = 1 << 24
+                ) -> Callable[[int, int], np.ndarray]:
+    """Uniform int64 updates in ``[lo_value, hi_value)``; block ``[lo, hi)`` from its own
+    stream ``default_rng([seed, lo])``, so a file is reproducible block by block."""
+    def fill(lo: int, hi: int) -> np.ndarray:
+        return np.random.default_rng([seed, lo]).integers(lo_value, hi_value, size=(n, hi - lo), dtype=np.int64)
+    return fill
