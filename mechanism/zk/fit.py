@@ -10,8 +10,10 @@ prover'):
   The circuit is padded to ``2^logrows >= rows`` and never below the lookup tables'
   measured floor (:attr:`ProverFit.min_logrows`).
 * **Verification gas** of the generated verifier, measured in py-evm, against the
-  number of public values (inputs and outputs of the step): ``g = g_0 + g_1 x values``
-  by least squares.
+  number v of public values (inputs and outputs of the step): ``g = g_0 + g_1 v + g_2 v^2``
+  by non-negative least squares (each value is 32 calldata bytes and a term of the
+  instance evaluation; the quadratic term is the EVM's memory expansion, ``a^2 / 512``
+  per ``a`` words, Yellow Paper ``C_mem``).
 * **Prover CPU seconds** against the padded size ``N = 2^logrows``: ``log t = a + b log N``
   by ordinary least squares, with the 95% prediction interval of the regression
   (Student t, n - 2 degrees of freedom). A Halo2/KZG prover's work is dominated by FFTs
@@ -108,8 +110,9 @@ class ProverFit:
     rss_exponent: float
     method: str
     source: str
-    verify_gas_base: float  # gas of one verifyProof transaction: base + per_instance x public values
+    verify_gas_base: float  # gas of one verifyProof transaction: base + per_instance v + quadratic v^2
     verify_gas_per_instance: float
+    verify_gas_quadratic: float
     verify_tx_gas_range: tuple[float, float]
     proof_bytes: int
     data: tuple[dict[str, Any], ...] = field(default=(), repr=False)
@@ -129,7 +132,8 @@ class ProverFit:
         """Gas of one ``verifyProof`` transaction with ``public_values`` public inputs
         (fitted: each public value is 32 bytes of calldata and a term of the instance
         polynomial's evaluation)."""
-        return self.verify_gas_base + self.verify_gas_per_instance * public_values
+        v = public_values
+        return self.verify_gas_base + self.verify_gas_per_instance * v + self.verify_gas_quadratic * v * v
 
     def rows_for(self, rule: str, n_trainers: int, coordinates: float) -> float:
         """Circuit rows of the one-step of ``rule`` over n x ``coordinates`` values."""
@@ -203,10 +207,12 @@ def fit(m: Measurements) -> ProverFit:
     evm = [r for r in rows if r.get("evm_accepted") and r.get("evm_rejects_tampered")]
     gas = [float(r["evm_tx_gas"]) for r in evm]
     inst = [float(public_values(r)) for r in evm]
-    if len(set(inst)) >= 2:
+    g0, g1, g2 = (float(np.mean(gas)) if gas else math.nan), 0.0, 0.0
+    if len(set(inst)) >= 3:
+        v = np.array(inst)
+        (g0, g1, g2), _ = nnls(np.column_stack([np.ones_like(v), v, v * v]), np.array(gas))
+    elif len(set(inst)) == 2:
         g1, g0 = np.polyfit(inst, gas, 1)
-    else:
-        g1, g0 = 0.0, (float(np.mean(gas)) if gas else math.nan)
     return ProverFit(
         row_coefficients=(float(coef[0]), float(coef[1]), float(coef[2])), intercept=float(a), exponent=float(b),
         residual_sd=sd, t_quantile=tq, x_mean=float(x.mean()), sxx=float(np.sum((x - x.mean()) ** 2)),
@@ -214,5 +220,6 @@ def fit(m: Measurements) -> ProverFit:
         pk_bytes_per_row=float(np.mean([r["pk_bytes"] / 2 ** r["logrows"] for r in rows])),
         rss_intercept=float(ra), rss_exponent=float(rb), method=method,
         source=m.source, verify_gas_base=float(g0), verify_gas_per_instance=float(g1),
+        verify_gas_quadratic=float(g2),
         verify_tx_gas_range=(min(gas), max(gas)) if gas else (math.nan, math.nan),
         proof_bytes=int(max(r["proof_bytes"] for r in rows)), data=tuple(rows))
