@@ -55,7 +55,7 @@ class OnchainCostResults(SectionResults):
     @property
     def reference_fits_retention(self) -> Verdict:
         row = self.table[self.table["params"] == 10**6].iloc[0]
-        ok = row["retention_slack_blocks"] >= 0
+        ok = bool(row["retention_slack_blocks"] >= 0)
         return Verdict("retention: publishing + period + dispute fit inside blob retention at d = 1e6", ok,
                        f"slack {row['retention_slack_blocks']:,.0f} of {self.retention_blocks:,} blocks")
 

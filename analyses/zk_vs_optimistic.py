@@ -234,7 +234,7 @@ def text(results: ZkResults) -> str:
 
         over = int((p["evm_tx_gas"] > MAX_TX_GAS).sum()) if "evm_tx_gas" in p else 0
         if over:
-            measured += (f" {over} of the {len(p)} verifications exceed the EIP-7825 per-transaction cap of "
+            measured += (f" {over} of the {len(p)} verifications {'exceeds' if over == 1 else 'exceed'} the EIP-7825 per-transaction cap of "
                          f"{MAX_TX_GAS:,} gas (their public values travel as calldata): a proof must hash its "
                          "inputs into a few public values to be verifiable on the L1.")
         if r.measured_seconds_per_value is not None:
