@@ -1,0 +1,294 @@
+"""The aggregation dispute over salted (hiding) leaves (docs/privacy.md, "Hiding leaves").
+
+The game of :mod:`mechanism.dispute.game` is unchanged except where it reads a trainer's
+values: the trainers' trees are :mod:`mechanism.privacy.hiding` trees, the column stage
+(``cols``) is built over their salted leaf hashes, and every opened input chunk carries
+its salt (:class:`SaltedChunkOpening`), so the one-step rehashes
+``sha256(0x09 || j || salt || chunk)`` for each trainer before the column leaf. Bisection
+moves carry only hashes; the column one-step opens a trainer's salted leaf *hash*, no
+values. So a dispute reveals exactly the opened chunk j of every trainer with its salt.
+
+Rules whose selections break ties by lexicographic row content (Krum, multi-Krum,
+Bulyan) are not supported: their witnesses prove an equal prefix from equal left siblings
+of two trainers' Merkle paths (:func:`mechanism.dispute.onestep.verify_lex`), which
+per-trainer salts make unequal; a hiding variant would have to open the whole common
+prefix. :func:`check_rule` rejects them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mechanism.commitment import ZERO, col_leaf, require_opening, root_from_path, sum_leaf
+from mechanism.dispute import onestep
+from mechanism.dispute.game import CHALLENGER, PROPOSER, DisputeGame, _at
+from mechanism.dispute.onestep import ChunkOpening, StepProof, VerifierContext, _in_range, _scalars
+from mechanism.dispute.proofs import Prover
+from mechanism.dispute.strategies import GameResult, Party, corrupted_trace, move_bound, play_out
+from mechanism.dispute.trace import Program, Stage, Trace, execute
+from mechanism.errors import CommitmentError, DisputeError, ParameterError
+from mechanism.privacy.hiding import SALT_BYTES, HidingCommitment, salted_leaf
+
+#: Rules the hiding game supports (every rule with a trace program and no lexicographic
+#: tie-break witnesses).
+HIDING_RULES = ("mean", "median", "trimmed_mean", "geometric_median", "centered_clipping")
+
+
+@dataclass(frozen=True)
+class SaltedChunkOpening(ChunkOpening):
+    """Chunk j of one trainer's update with its salt (opened under the column leaf)."""
+
+    salt: bytes = b""
+
+
+def check_rule(program: Program) -> None:
+    """Reject programs with lexicographic tie-breaks (module docstring)."""
+    if any(st.lex for st in program.stages):
+        raise ParameterError.bad("rule", program.rule, f"a rule without lexicographic tie-breaks: {', '.join(HIDING_RULES)}")
+
+
+def salted_calldata_bytes(proof: StepProof) -> int:
+    """Calldata of a proof: :meth:`StepProof.calldata_bytes` plus 32 bytes per salt."""
+    return proof.calldata_bytes() + SALT_BYTES * sum(isinstance(co, SaltedChunkOpening) for co in proof.rows)
+
+
+def _sources(ctx: VerifierContext, st: Stage, proof: StepProof, j: int) -> dict[str, np.ndarray]:
+    """:func:`mechanism.dispute.onestep._sources` with salted input leaves."""
+    prog, c = ctx.program, ctx.chunk_size
+    width = min(c, prog.d - j * c)
+    src: dict[str, np.ndarray] = {}
+    for name in st.reads:
+        if name == "x":
+            if len(proof.rows) != prog.n:
+                raise CommitmentError(f"expected {prog.n} input chunks, got {len(proof.rows)}")
+            if any(not isinstance(co, SaltedChunkOpening) or len(co.salt) != SALT_BYTES for co in proof.rows):
+                raise CommitmentError(f"every input chunk needs its {SALT_BYTES}-byte salt")
+            if any(len(co.values) != width for co in proof.rows):
+                raise CommitmentError(f"input chunks must have {width} values")
+            if proof.col is None or proof.col.index != j:
+                raise CommitmentError(f"missing the opening of column leaf {j}")
+            lh = [salted_leaf(j, co.salt, co.values) for co in proof.rows]  # type: ignore[attr-defined]
+            if root_from_path(col_leaf(j, lh), proof.col, ctx.arity) != ctx.stage_root("cols"):
+                raise CommitmentError(f"salted input chunks {j} do not match the column root")
+            src["x"] = np.stack([np.asarray(co.values, dtype=np.int64) for co in proof.rows])
+        else:
+            vo = proof.vectors.get(name)
+            if vo is None or vo.opening.index != j or len(vo.values) != width:
+                raise CommitmentError(f"vector {name!r}: missing or not chunk {j}")
+            require_opening(ctx.stage_root(name), vo.values, vo.opening, ctx.arity, f"vector {name!r}")
+            src[name] = np.asarray(vo.values, dtype=np.int64)
+    return src
+
+
+def map_step(ctx: VerifierContext, s: int, claimed: bytes, proof: StepProof) -> bool:
+    """:func:`mechanism.dispute.onestep.map_step` over salted inputs."""
+    st = ctx.program.stages[s]
+    if not _in_range(ctx, proof.j):
+        return claimed == ZERO
+    assert st.fn is not None
+    out = st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j))
+    from mechanism.commitment import leaf_hash
+
+    return leaf_hash(proof.j, np.asarray(out, dtype=np.int64)) == claimed
+
+
+def sum_step(ctx: VerifierContext, s: int, item: int, claimed: Any, proof: StepProof) -> bool:
+    """:func:`mechanism.dispute.onestep.sum_step` over salted inputs."""
+    from mechanism.commitment import SUM_ZERO
+
+    st = ctx.program.stages[s]
+    if not _in_range(ctx, proof.j):
+        return bool(claimed == SUM_ZERO)
+    assert st.delta is not None
+    contrib = st.delta(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j), st.items[item])
+    return bool(sum_leaf(proof.j, int(np.asarray(contrib, dtype=np.int64).sum())) == claimed)
+
+
+def max_witness(ctx: VerifierContext, s: int, proof: StepProof) -> int:
+    """:func:`mechanism.dispute.onestep.max_witness` over salted inputs."""
+    st = ctx.program.stages[s]
+    if not _in_range(ctx, proof.j):
+        raise CommitmentError(f"witness chunk {proof.j} out of range")
+    assert st.fn is not None
+    return int(np.max(st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j))))
+
+
+@dataclass
+class HidingDisputeGame(DisputeGame):
+    """:class:`~mechanism.dispute.game.DisputeGame` whose one-steps check salted openings."""
+
+    def onestep(self, proof: StepProof, block: int, too_large: bool = False) -> None:
+        self._require(CHALLENGER, "onestep", block)
+        kind = self._kind()
+        try:
+            if kind == "column":  # a salted leaf hash against the revealed one: no values
+                assert self.children is not None
+                right = onestep.column_step(self.ctx, self.children, _at(proof, self.pos))  # type: ignore[arg-type]
+            elif kind == "map":
+                right = map_step(self.ctx, self.stage, self.node, _at(proof, self.pos))  # type: ignore[arg-type]
+            elif kind == "sum":
+                right = sum_step(self.ctx, self.stage, self.item, self.node, _at(proof, self.pos))
+            elif kind == "select":
+                right = onestep.select_step(self.ctx, self.stage, proof)
+            elif too_large:
+                self._advance(CHALLENGER, "max_claim", 4 + 32, block, "attain", PROPOSER)
+                return
+            else:
+                if max_witness(self.ctx, self.stage, proof) <= self.max_value:
+                    raise CommitmentError("witness is not above the claimed maximum")
+                right = False
+        except CommitmentError as exc:
+            raise DisputeError(f"one-step proof rejected: {exc}") from exc
+        self._advance(CHALLENGER, "onestep", salted_calldata_bytes(proof), block, "done", CHALLENGER)
+        self._finish(PROPOSER if right else CHALLENGER, "one-step verifier")
+
+    def attain(self, proof: StepProof, block: int) -> None:
+        self._require(PROPOSER, "attain", block)
+        try:
+            if max_witness(self.ctx, self.stage, proof) != self.max_value:
+                raise CommitmentError("witness does not attain the claimed maximum")
+        except CommitmentError as exc:
+            raise DisputeError(f"attaining witness rejected: {exc}") from exc
+        self._advance(PROPOSER, "attain", salted_calldata_bytes(proof), block, "done", PROPOSER)
+        self._finish(PROPOSER, "maximum attained")
+
+
+@dataclass
+class HidingProver(Prover):
+    """A party's view with the trainers' salts: opened input chunks carry their salts."""
+
+    commitments: tuple[HidingCommitment, ...] = ()
+
+    def _base(self, s: int, j: int) -> StepProof:
+        base = super()._base(s, j)
+        if not base.rows:
+            return base
+        rows = tuple(SaltedChunkOpening(co.values, co.opening, self.commitments[t].salt(j))
+                     for t, co in enumerate(base.rows))
+        return dataclasses.replace(base, rows=rows)
+
+    def lex_witness(self, i: int, j: int) -> Any:
+        raise ParameterError.bad("rule", self.trace.program.rule, "a rule without lexicographic tie-breaks")
+
+
+def hiding_trace(program: Program, x: np.ndarray, commitments: list[HidingCommitment]) -> Trace:
+    """The honest trace with the column stage over the salted trees."""
+    from mechanism.dispute.programs import honest_order_fn
+
+    check_rule(program)
+    t0 = commitments[0].tree
+    return execute(program, x, honest_order_fn(x), t0.chunk_size, t0.arity,
+                   input_trees=[c.tree for c in commitments])
+
+
+def play_hiding(program: Program, x: np.ndarray, commitments: list[HidingCommitment], liar: str,
+                strategy: str | None, rng: np.random.Generator, honest: Trace | None = None,
+                clock_blocks: int = 20) -> tuple[GameResult, HidingDisputeGame | None]:
+    """:func:`mechanism.dispute.strategies.play` over salted leaves (same strategies)."""
+    honest = honest or hiding_trace(program, x, commitments)
+    cms = tuple(commitments)
+    trees = [c.tree for c in cms]
+    hp = HidingProver(x, trees, honest, cms)
+    if liar == "none" or strategy is None:
+        return GameResult(PROPOSER, True, "none", None, 0, move_bound(program, honest), 0, 0, "no dispute", -1,
+                          ()), None
+    if liar == PROPOSER:
+        if strategy == "wrong_output":
+            lie = Trace(program, list(honest.values), list(honest.trees), honest.chunk_size, honest.arity,
+                        input_trees=honest.input_trees)
+            roots = list(honest.roots)
+            roots[-1] = hashlib.sha256(b"wrong output").digest()
+        else:
+            lie, _ = corrupted_trace(hp, rng, strategy)
+            roots = lie.roots
+        prop = Party(PROPOSER, HidingProver(x, trees, lie, cms), rng, strategy, hp)
+        chal = Party(CHALLENGER, hp, rng)
+    else:
+        roots = honest.roots
+        prop = Party(PROPOSER, hp, rng)
+        chal = Party(CHALLENGER, hp, rng, strategy, hp)
+    bound = move_bound(program, honest)
+    (prop if liar == PROPOSER else chal).stall_at = int(rng.integers(1, bound + 1))
+    ctx = VerifierContext(program, tuple(t.root for t in trees), tuple(roots), honest.chunk_size, honest.arity)
+    g = HidingDisputeGame(ctx, clock_blocks=clock_blocks)
+    play_out(g, prop, chal)
+    assert g.winner is not None
+    honest_side = CHALLENGER if liar == PROPOSER else PROPOSER
+    res = GameResult(g.winner, g.winner == honest_side, liar, strategy, len(g.moves), bound,
+                     prop.rejected + chal.rejected, sum(m.calldata_bytes for m in g.moves), g.reason, g.stage,
+                     tuple(m.kind for m in g.moves))
+    return res, g
+
+
+# --------------------------------------------------------------------------- disclosure
+
+
+@dataclass(frozen=True)
+class OpenedChunk:
+    """One trainer's chunk a submitted proof opened: values and salt."""
+
+    trainer: int
+    j: int
+    values: tuple[int, ...]
+    salt: bytes  # b"" for a row a (rejected) proof sent without its salt
+    accepted: bool  # the move carrying it was accepted (a reverted one is public too)
+
+
+@dataclass(frozen=True)
+class Revealed:
+    """Everything the moves of a game put in calldata (accepted or reverted: a reverted
+    transaction's calldata is public too): the opened chunks, counted from the proofs,
+    and every byte string the moves carried (hashes, salts, encoded values)."""
+
+    chunks: tuple[OpenedChunk, ...]
+    blob: bytes
+
+    def values_of(self, trainer: int) -> int:
+        return sum(len(c.values) for c in self.chunks if c.trainer == trainer)
+
+    def contains(self, data: bytes) -> bool:
+        return data in self.blob
+
+
+def _walk(obj: Any, out: list[bytes], chunks: list[OpenedChunk], accepted: bool) -> None:
+    if isinstance(obj, (bytes, bytearray)):
+        out.append(bytes(obj))
+    elif isinstance(obj, np.ndarray):
+        out.append(np.ascontiguousarray(obj, dtype="<i8").tobytes())
+    elif isinstance(obj, StepProof):
+        for t, co in enumerate(obj.rows):  # input chunks: trainer t's values, salted or not
+            chunks.append(OpenedChunk(t, obj.j, tuple(int(v) for v in co.values),
+                                      co.salt if isinstance(co, SaltedChunkOpening) else b"", accepted))
+        for f in dataclasses.fields(obj):
+            _walk(getattr(obj, f.name), out, chunks, accepted)
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            _walk(getattr(obj, f.name), out, chunks, accepted)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            _walk(k, out, chunks, accepted)
+            _walk(v, out, chunks, accepted)
+    elif isinstance(obj, (tuple, list)):
+        for v in obj:
+            _walk(v, out, chunks, accepted)
+    elif isinstance(obj, (int, np.integer)) and not isinstance(obj, bool):
+        out.append(int(obj).to_bytes(32, "big", signed=True))
+
+
+def revealed(game: DisputeGame) -> Revealed:
+    """What the moves of ``game`` made public (:class:`Revealed`)."""
+    out: list[bytes] = []
+    chunks: list[OpenedChunk] = []
+    for _name, args, accepted, _block in game.attempts:
+        _walk(args, out, chunks, accepted)
+    uniq = tuple(dict.fromkeys(chunks))
+    return Revealed(uniq, b"|".join(out))
+
+
+__all__ = ["HIDING_RULES", "HidingDisputeGame", "HidingProver", "OpenedChunk", "Revealed", "SaltedChunkOpening",
+           "check_rule", "hiding_trace", "play_hiding", "revealed", "salted_calldata_bytes"]
