@@ -75,6 +75,97 @@ def run(rule: str, n: int, d: int, liar: str, strategy: str, chunk: int, arity: 
     return out
 
 
+def needs_outofcore(n: int, d: int, budget_gb: float) -> bool:
+    """The out-of-core path engages when the int64 input alone exceeds the budget."""
+    return 8 * n * d > budget_gb * 1e9
+
+
+def block_coords(n: int, budget_gb: float, chunk: int, arity: int) -> int:
+    """Coordinates per block: a power of two (a multiple of ``chunk * arity**2``) whose
+    (n, block) int64 block takes at most 1/16 of the budget (the rule's temporaries, leaf
+    hashes and the kernel's buffers are a few blocks more), capped at 2**20."""
+    unit = chunk * arity * arity
+    b = unit
+    while b * 2 <= 1 << 20 and 8 * n * b * 2 <= budget_gb * 1e9 / 16:
+        b *= 2
+    return b
+
+
+def peak_rss_gb() -> float:
+    """Peak resident set of this process (``getrusage`` ru_maxrss, KiB on Linux), GB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+
+
+def run_outofcore(rule: str, n: int, d: int, liar: str, strategy: str, chunk: int, arity: int, seed: int,
+                  budget_gb: float, scheduler: str | None, workdir: str | None = None) -> dict[str, Any]:
+    """The dispute over an update file generated block by block (``random_fill``: block
+    ``[lo, hi)`` from ``default_rng([seed, lo])``, so the inputs differ from the in-memory
+    path's single stream at the same seed), traced and played out of core
+    (:mod:`mechanism.outofcore`), optionally on a Dask scheduler; the files are deleted
+    afterwards. ``offchain_seconds`` counts the trace (commitments and ``out``) and the
+    game, as the in-memory path does; generating the inputs is reported apart."""
+    import hashlib
+    import shutil
+    import tempfile
+
+    import numpy as np
+
+    from mechanism.dispute.gas import full_reexecution, worst_case
+    from mechanism.outofcore.dispute import outofcore_trace, play_file
+    from mechanism.outofcore.store import create_updates, random_fill
+
+    params: dict[str, Any] = {"f": 1} if rule == "trimmed_mean" else {}
+    block = block_coords(n, budget_gb, chunk, arity)
+    tmp = tempfile.mkdtemp(prefix="orfl-dispute-", dir=workdir)
+    client = None
+    try:
+        t0 = time.perf_counter()
+        uf = create_updates(f"{tmp}/x.npy", n, d, random_fill(n, seed), block)
+        gen = time.perf_counter() - t0
+        if scheduler:
+            from mechanism.outofcore.cluster import connect
+
+            client = connect(scheduler)
+        t0 = time.perf_counter()
+        ft = outofcore_trace(uf, rule, chunk, arity, f"{tmp}/trace", block, client, **params)
+        t_trace = time.perf_counter() - t0
+        res, game = play_file(ft, liar, None if liar == "none" else strategy, np.random.default_rng(seed), block=block)
+        seconds = time.perf_counter() - t0
+        tr = ft.trace
+        roots = [r.hex() for r in tr.roots]
+        inputs = hashlib.sha256(b"".join(t.root for t in tr.input_trees)).hexdigest()
+    finally:
+        if client is not None:
+            from mechanism.outofcore.cluster import close
+
+            close(client)
+        shutil.rmtree(tmp, ignore_errors=True)
+    out: dict[str, Any] = {
+        "rule": rule, "trainers": n, "params": d, "liar": liar, "strategy": res.strategy,
+        "chunk_size": chunk, "arity": arity, "winner": res.winner, "honest_won": res.honest_won,
+        "moves": res.moves, "move_bound": res.move_bound, "rejected_moves": res.rejected,
+        "reason": res.reason, "offchain_seconds": seconds,
+        "stage": tr.program.stages[game.stage].name if game is not None and game.stage >= 0 else None,
+        "outofcore": True, "scheduler": scheduler or "in-process", "memory_budget_gb": budget_gb,
+        "block_coords": block, "input_gb": 8 * n * d / 1e9, "generate_seconds": gen,
+        "trace_seconds": t_trace, "game_seconds": seconds - t_trace, "peak_rss_gb": peak_rss_gb(),
+        "stage_roots": roots, "input_roots_sha256": inputs,
+        "inputs": f"random_fill(seed={seed}): uniform int64 in [-2^24, 2^24), block [lo, hi) from default_rng([seed, lo])",
+    }
+    out["gas_full_reexecution"] = full_reexecution(rule, n, d)
+    if game is not None:
+        cost = worst_case(rule, n, d, chunk, arity)
+        out.update(gas_source="model (worst case)", calldata_bytes=res.calldata_bytes,
+                   gas_per_move=[{"move": k, "total": g} for k, g in cost.gas_per_move], gas_total=cost.gas_total)
+    else:
+        out.update(gas_source="none", gas_per_move=[], gas_total=0, calldata_bytes=0)
+    total = out["gas_total"]
+    out["ratio_full_reexecution"] = out["gas_full_reexecution"] / total if total else None
+    return out
+
+
 def stage_gas(prog: Any, x: Any, tr: Any, chunk: int, arity: int, evm: bool) -> list[dict[str, Any]]:
     """Per stage of the rule's program: the calibrated model's full-depth game (gas and
     moves per side, the one-step's gas) and the contract function whose one-step decides
@@ -169,6 +260,10 @@ def register(app: typer.Typer) -> None:
         target: str = typer.Option("aggregation", help="aggregation | training (a trainer's local SGD)"),
         model: str = typer.Option("logreg", help="training target: logreg | mlp"),
         local_steps: int = typer.Option(5, help="training target: local SGD steps"),
+        memory_budget_gb: float = typer.Option(
+            4.0, help="inputs larger than this (n x d x 8 bytes) are traced out of core, block by block "
+                      "(mean, median, trimmed_mean)"),
+        scheduler: str = typer.Option("", help="out of core on Dask: 'local' (2 worker processes) or tcp://host:port"),
     ) -> None:
         """Run a whole dispute game on synthetic updates: winner, moves, gas, time."""
         if target == "training":
@@ -187,17 +282,30 @@ def register(app: typer.Typer) -> None:
             bad_input("strategy", strategy, f"one of {', '.join(STRATEGIES)}")
         if not 1 <= trainers <= 64:
             bad_input("trainers", trainers, "an integer in [1, 64]")
-        if not 1 <= params <= 20_000_000:
-            bad_input("params", params, "an integer in [1, 2e7]")
+        if not memory_budget_gb > 0:
+            bad_input("memory-budget-gb", memory_budget_gb, "a positive number of GB")
+        if scheduler and scheduler != "local" and not scheduler.startswith("tcp://"):
+            bad_input("scheduler", scheduler, "'local' or a tcp://host:port address")
+        ooc = bool(scheduler) or needs_outofcore(trainers, params, memory_budget_gb)
+        if ooc and rule not in ("mean", "median", "trimmed_mean"):
+            bad_input("rule", rule, "mean, median or trimmed_mean when the inputs exceed --memory-budget-gb")
+        if not 1 <= params <= (1_000_000_000 if ooc else 20_000_000):
+            bad_input("params", params, "an integer in [1, 1e9] out of core, [1, 2e7] in memory")
         _pow2("chunk-size", chunk_size, 1)
         _pow2("arity", arity, 2)
         if arity > 16:
             bad_input("arity", arity, "at most 16")
-        out = run(rule, trainers, params, liar, strategy, chunk_size, arity, seed, evm)
+        if ooc and params <= chunk_size * arity:
+            bad_input("params", params, f"more than chunk-size x arity = {chunk_size * arity} out of core")
+        if ooc:
+            out = run_outofcore(rule, trainers, params, liar, strategy, chunk_size, arity, seed, memory_budget_gb,
+                                scheduler or None)
+        else:
+            out = run(rule, trainers, params, liar, strategy, chunk_size, arity, seed, evm)
         if json_out:
             emit_json(out)
             return
-        rows = [(k, v) for k, v in out.items() if k not in ("gas_per_move", "gas_per_stage")]
+        rows = [(k, v) for k, v in out.items() if k not in ("gas_per_move", "gas_per_stage", "stage_roots")]
         print_table("dispute", ["field", "value"], rows)
         if out["gas_per_move"]:
             print_table("gas per move", ["move", "gas"], [(m["move"], m["total"]) for m in out["gas_per_move"]])

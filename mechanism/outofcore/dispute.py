@@ -122,25 +122,31 @@ def outofcore_trace(uf: Any, rule: str, chunk_size: int, arity: int, workdir: st
     t0 = time.perf_counter()
     out_path = os.path.join(workdir, "out.i64")
     fn = BlockRule(rule, tuple(sorted(params.items())), stage=True)
-    out = np.memmap(out_path, dtype=np.int64, mode="w+", shape=(uf.d,))
     out_upper: list[bytes] = []
-    if scheduler is None:
-        buf = np.empty((uf.n, min(block, uf.d)), dtype=np.int64)
+    fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 
-        def results() -> Any:
-            for lo, hi in blocks(uf.d, block):
-                vals = uf.read_block(lo, hi, buf)
-                o = fn(vals)
-                out[lo:hi] = o
-                out_upper.append(_vector_upper(o, lo, chunk_size, arity))
-                yield hash_block(vals, lo, chunk_size, arity)
-        res: Any = results()
-    else:
-        from mechanism.outofcore.cluster import trace_blocks
+    def sink(lo: int, hi: int, o: np.ndarray) -> None:  # written, not mapped: not resident
+        os.pwrite(fd, memoryview(np.ascontiguousarray(o, dtype="<i8")).cast("B"), 8 * lo)
 
-        res = trace_blocks(scheduler, uf, fn, chunk_size, arity, block, out, out_upper)
-    cm: Committed = assemble(uf.memmap(), uf.d, uf.n, chunk_size, arity, res, os.path.join(workdir, "cols.bin"))
-    out.flush()
+    try:
+        if scheduler is None:
+            buf = np.empty((uf.n, min(block, uf.d)), dtype=np.int64)
+
+            def results() -> Any:
+                for lo, hi in blocks(uf.d, block):
+                    vals = uf.read_block(lo, hi, buf)
+                    o = fn(vals)
+                    sink(lo, hi, o)
+                    out_upper.append(_vector_upper(o, lo, chunk_size, arity))
+                    yield hash_block(vals, lo, chunk_size, arity)
+            res: Any = results()
+        else:
+            from mechanism.outofcore.cluster import trace_blocks
+
+            res = trace_blocks(scheduler, uf, fn, chunk_size, arity, block, sink, out_upper)
+        cm: Committed = assemble(uf.memmap(), uf.d, uf.n, chunk_size, arity, res, os.path.join(workdir, "cols.bin"))
+    finally:
+        os.close(fd)
     out_r = np.memmap(out_path, dtype=np.int64, mode="r", shape=(uf.d,))
     from mechanism.outofcore.merkle import LeafLevel
 

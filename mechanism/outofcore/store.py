@@ -56,7 +56,10 @@ class UpdateFile:
         if not 0 <= lo <= hi <= self.d:
             raise ParameterError.bad("block", (lo, hi), f"0 <= lo <= hi <= d = {self.d}")
         w = hi - lo
-        buf = np.empty((self.n, w), dtype=np.int64) if out is None else out[:, :w]
+        if out is None or out.size < self.n * w:
+            buf = np.empty((self.n, w), dtype=np.int64)
+        else:  # the first n * w elements of ``out``, contiguous
+            buf = out.reshape(-1)[: self.n * w].reshape(self.n, w)
         fd = os.open(self.path, os.O_RDONLY)
         try:
             for t in range(self.n):

@@ -1,0 +1,106 @@
+"""The per-block work of :mod:`.merkle`, :mod:`.aggregate` and :mod:`.dispute` as
+``dask.delayed`` tasks over coordinate blocks (dask is imported here, when called).
+
+Each task opens the update file itself (workers share the file system with the client,
+as on one machine or a cluster with a shared volume), reads its block, and returns the
+block's hashes (rows' level-2 nodes, column leaves) and the rule's output on the block.
+The client assembles them in block order exactly as the serial pass does, so results
+and roots are the same bytes. Tasks run a window at a time (``WINDOW`` per worker), so
+neither the workers nor the client hold more than a few blocks.
+
+Krum family (not run here): the Gram sums ``<x_a, x_b>`` of rescaled int64 operands are
+exact integer sums over coordinates, so per-block partial Gram matrices (int64/int128
+sums of exact products) add up to the full one exactly, in any order; the same task
+layout (one partial n x n matrix per block, summed by the client) gives Krum's scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from mechanism.outofcore.merkle import BlockHashes, Committed, assemble, check_block, hash_block
+from mechanism.outofcore.store import BLOCK_COORDS, UpdateFile, blocks
+
+#: blocks in flight per worker
+WINDOW = 2
+
+
+def connect(address: str, workers: int = 2, memory_limit: str = "auto") -> Any:
+    """A ``distributed.Client``: ``"local"`` starts a LocalCluster of ``workers`` separate
+    worker processes with one thread each; otherwise the scheduler at ``address``
+    (``tcp://host:port``)."""
+    from distributed import Client, LocalCluster
+
+    if address == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               memory_limit=memory_limit, dashboard_address=None)
+        return Client(cluster)
+    return Client(address)
+
+
+def close(client: Any) -> None:
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def _block_task(path: str, lo: int, hi: int, chunk_size: int, arity: int, columns: bool,
+                fn: Callable[[np.ndarray], np.ndarray] | None) -> tuple[BlockHashes, np.ndarray | None, bytes]:
+    from mechanism.outofcore.merkle import block_leaves, reduce_levels
+
+    vals = UpdateFile.open(path).read_block(lo, hi)
+    out, upper = None, b""
+    if fn is not None:
+        out = fn(vals)
+        upper = reduce_levels(block_leaves(out[None, :], chunk_size, lo // chunk_size), 1, arity)
+    return hash_block(vals, lo, chunk_size, arity, columns), out, upper
+
+
+def _run(client: Any, uf: Any, chunk_size: int, arity: int, block: int, columns: bool,
+         fn: Callable[[np.ndarray], np.ndarray] | None) -> Iterator[tuple[int, int, tuple[BlockHashes, Any, bytes]]]:
+    from dask import delayed
+
+    task = delayed(_block_task, pure=True)
+    spans = blocks(uf.d, block)
+    window = max(1, WINDOW * len(client.scheduler_info().get("workers", {}) or [1]))
+    for w0 in range(0, len(spans), window):
+        part = spans[w0 : w0 + window]
+        futs = client.compute([task(uf.path, lo, hi, chunk_size, arity, columns, fn) for lo, hi in part])
+        for (lo, hi), res in zip(part, client.gather(futs), strict=True):
+            yield lo, hi, res
+
+
+def commit_file_cluster(client: Any, uf: Any, chunk_size: int = 16, arity: int = 16, block: int = 0,
+                        col_path: Any = None) -> Committed:
+    """:func:`.merkle.commit_file` with the blocks hashed on the cluster."""
+    block = check_block(block or BLOCK_COORDS, chunk_size, arity)
+    res = (r[0] for _lo, _hi, r in _run(client, uf, chunk_size, arity, block, col_path is not None, None))
+    return assemble(uf.memmap(), uf.d, uf.n, chunk_size, arity, res, col_path)
+
+
+def aggregate_file_cluster(client: Any, uf: Any, rule: str, block: int = 0, **params: Any) -> np.ndarray:
+    """:func:`.aggregate.aggregate_file` (in memory output) with the blocks on the cluster
+    (the blocks' hashes are computed alongside with chunk 16, arity 16 and dropped)."""
+    from mechanism.outofcore.aggregate import BlockRule
+
+    fn = BlockRule(rule, tuple(sorted(params.items())))
+    block = check_block(block or BLOCK_COORDS, 16, 16)
+    out = np.empty(uf.d, dtype=np.int64)
+    for lo, hi, (_h, o, _u) in _run(client, uf, 16, 16, block, False, fn):
+        out[lo:hi] = o
+    return out
+
+
+def trace_blocks(client: Any, uf: Any, fn: Callable[[np.ndarray], np.ndarray], chunk_size: int, arity: int,
+                 block: int, sink: Callable[[int, int, np.ndarray], None], out_upper: list[bytes]
+                 ) -> Iterator[BlockHashes]:
+    """The blocks of :func:`.dispute.outofcore_trace` on the cluster: yields each block's
+    hashes in order, hands ``out`` to ``sink`` and its level-2 nodes to ``out_upper``."""
+    for lo, hi, (h, o, upper) in _run(client, uf, chunk_size, arity, block, True, fn):
+        sink(lo, hi, o)
+        out_upper.append(upper)
+        yield h
