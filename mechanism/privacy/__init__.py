@@ -7,7 +7,9 @@ One concept per module:
 * ``gaussian``: the Gaussian mechanism on clipped updates each trainer applies before it
   publishes;
 * ``disclosure``: which values of which trainer each protocol path makes public,
-  measured from the proofs the dispute games actually submit.
+  measured from the proofs the dispute games actually submit, for each design;
+* ``hiding``: salted (hiding) leaf commitments of a trainer's update;
+* ``hiding_game``: the aggregation dispute over salted leaves.
 """
 
 from __future__ import annotations
@@ -22,4 +24,6 @@ __getattr__, __all__ = lazy_exports(__name__, {
     "noise_multiplier_for": "mechanism.privacy.accounting",
     "zcdp_epsilon": "mechanism.privacy.accounting",
     "release": "mechanism.privacy.gaussian",
+    "commit_hiding": "mechanism.privacy.hiding",
+    "play_hiding": "mechanism.privacy.hiding_game",
 })

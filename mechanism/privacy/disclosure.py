@@ -16,6 +16,12 @@ Paths:
   opens are the trainer's raw *data*; opened chunks of its intermediate weights are its
   model states.
 
+* ``hiding_dispute``: an aggregation dispute over salted (hiding) leaves
+  (:mod:`mechanism.privacy.hiding_game`) when only commitments are published: counted
+  from every move of played games (:func:`mechanism.privacy.hiding_game.revealed`), the
+  values and salts of the opened chunks, and any unopened leaf's salt that appeared.
+  :func:`designs` sets these against publication, plain leaves and local DP.
+
 The counts do not depend on d beyond the chunk (a proof opens at most a fixed number of
 chunks), so they are measured on a small instance with the same chunk size and arity
 and reported per dispute; fractions are per trainer of its d-value update.
@@ -149,3 +155,105 @@ def training_dispute(model: str = "logreg", steps: int = 2, seed: int = 0, chunk
     feats = total - labels
     return TrainingDisclosure(model, examples, feats, labels, states,
                               feats / (tr.shard.size * st.spec.features), name)
+
+
+# --------------------------------------------------------------------------- designs
+
+
+@dataclass(frozen=True)
+class HidingDisclosure:
+    """What aggregation disputes over salted leaves revealed (:mod:`.hiding_game`),
+    counted from every submitted move of ``games`` played games (accepted or reverted):
+    per dispute, one trainer's most values and salts, and the salts of leaves no proof
+    opened that appeared in any move (0 when the leaves hide)."""
+
+    rule: str
+    games: int
+    disputes_opening_values: int  # games whose moves opened input chunks
+    own_values_per_dispute: int
+    salts_per_dispute: int
+    trainers_opened: int
+    unopened_salts_revealed: int
+    fraction_of_update: float
+
+
+def hiding_dispute(rule: str, n: int, d: int, chunk_size: int = 16, arity: int = 16, seed: int = 0,
+                   games: int = 24, **params: Any) -> HidingDisclosure:
+    """Play ``games`` hiding disputes on ``rule`` (every strategy, both liars, seeded) on
+    an instance of ``n`` trainers and ``min(d, 4 chunks)`` coordinates, and count what
+    their moves reveal (:func:`mechanism.privacy.hiding_game.revealed`)."""
+    for name, v, lo in (("n", n, 1), ("d", d, 1), ("chunk_size", chunk_size, 1), ("arity", arity, 2),
+                        ("games", games, 1)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+            raise ParameterError.bad(name, v, f"an integer >= {lo}")
+    from mechanism.dispute.programs import build_program
+    from mechanism.dispute.strategies import STRATEGIES
+    from mechanism.privacy.hiding import commit_hiding_rows, trainer_key
+    from mechanism.privacy.hiding_game import hiding_trace, play_hiding, revealed
+
+    small_d = min(d, 4 * chunk_size)
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-(1 << 20), 1 << 20, size=(n, small_d), dtype=np.int64)
+    cms = commit_hiding_rows(x, [trainer_key(seed, t) for t in range(n)], chunk_size, arity)
+    prog = build_program(rule, n, small_d, **params)
+    honest = hiding_trace(prog, x, cms)
+    leaves = -(-small_d // chunk_size)
+    own = salts = opened_t = unopened = opening = 0
+    for g_i in range(games):
+        liar = ("proposer", "challenger")[g_i % 2]
+        strategy = STRATEGIES[(g_i // 2) % len(STRATEGIES)]
+        _, g = play_hiding(prog, x, cms, liar, strategy, np.random.default_rng([seed, g_i]), honest)
+        assert g is not None
+        r = revealed(g)
+        per_t = np.zeros(n, dtype=np.int64)
+        salted: set[tuple[int, int]] = set()
+        for oc in r.chunks:
+            per_t[oc.trainer] += len(oc.values)
+            if oc.salt:
+                salted.add((oc.trainer, oc.j))
+        opening += int(per_t.any())
+        own = max(own, int(per_t.max()))
+        opened_t = max(opened_t, int((per_t > 0).sum()))
+        salts = max(salts, max((sum(1 for t, _ in salted if t == u) for u in range(n)), default=0))
+        unopened += sum(1 for t in range(n) for j in range(leaves)
+                        if (t, j) not in salted and r.contains(cms[t].salt(j)))
+    return HidingDisclosure(rule, games, opening, own, salts, opened_t, unopened, own / d)
+
+
+@dataclass(frozen=True)
+class DesignDisclosure:
+    """One design of docs/privacy.md ("Designs compared"): per trainer and round, values
+    made public by publication and by an aggregation dispute, and what the rest is."""
+
+    design: str
+    published_values: int  # per trainer per round, before any dispute
+    dispute_values: int  # one trainer's values a dispute opens (worst stage)
+    dispute_salts: int
+    unopened: str  # what an observer holds about the values no one opened
+    fraud_proofs: str
+
+
+def designs(d: int, plain: Disclosure, hiding: HidingDisclosure) -> tuple[DesignDisclosure, ...]:
+    """The designs compared, from a measured plain dispute (:func:`aggregation_dispute`)
+    and a measured hiding one (:func:`hiding_dispute`) of the same rule:
+
+    * publication: the update is public (data availability), a dispute adds nothing;
+    * commitments only, plain leaves: only roots are public, but a dispute's moves carry
+      leaf hashes, and a plain leaf of low-entropy values is found by trying them;
+    * commitments only, salted leaves: a dispute reveals the opened chunk and its salt;
+      every other leaf is hidden by its salt;
+    * local DP: the noisy update is public (the fraud proofs run on it unchanged)."""
+    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+        raise ParameterError.bad("d", d, "an integer >= 1")
+    own = plain.own_values_per_dispute
+    return (
+        DesignDisclosure("publication", d, 0, 0, "public (the whole update)", "unchanged"),
+        DesignDisclosure("commitments, plain leaves", 0, own, 0,
+                         "leaf hashes: a low-entropy chunk is found by trying its candidates", "unchanged"),
+        DesignDisclosure("commitments, salted leaves", 0, hiding.own_values_per_dispute, hiding.salts_per_dispute,
+                         "hidden by 256-bit salts" if hiding.unopened_salts_revealed == 0
+                         else f"{hiding.unopened_salts_revealed} unopened salts revealed",
+                         "salted openings (one-step + n salts)"),
+        DesignDisclosure("local DP (published, noisy)", d, 0, 0, "public with Gaussian noise (epsilon, delta)",
+                         "unchanged (on the noisy update)"),
+    )

@@ -50,3 +50,29 @@ def test_bad_geometry(name: str, val: int) -> None:
     kw = {"n": 4, "d": 64, "chunk_size": 16, "arity": 4} | {name: val}
     with pytest.raises(ParameterError, match=name):
         aggregation_dispute("mean", **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("rule,kw", [("median", {}), ("trimmed_mean", {"f": 1}), ("mean", {})])
+def test_hiding_disputes_open_one_salted_chunk_and_hide_the_rest(rule: str, kw: dict) -> None:
+    from mechanism.privacy.disclosure import hiding_dispute
+
+    h = hiding_dispute(rule, 6, 1_000_000, chunk_size=8, arity=4, games=12, **kw)
+    assert h.disputes_opening_values > 0  # some games end on a one-step over the inputs
+    assert h.own_values_per_dispute == 8 and h.salts_per_dispute == 1  # one chunk, its salt
+    assert h.trainers_opened == 6  # the column leaf opens chunk j of every trainer
+    assert h.unopened_salts_revealed == 0
+    assert h.fraction_of_update == pytest.approx(8 / 1_000_000)
+
+
+def test_designs_table_follows_the_measurements() -> None:
+    from mechanism.privacy.disclosure import HidingDisclosure, designs
+
+    plain = aggregation_dispute("median", 5, 1000, chunk_size=8, arity=4)
+    leaky = HidingDisclosure("median", 4, 2, 8, 1, 5, 3, 0.008)
+    rows = {r.design: r for r in designs(1000, plain, leaky)}
+    assert rows["publication"].published_values == 1000
+    assert rows["commitments, salted leaves"].published_values == 0
+    assert rows["commitments, plain leaves"].dispute_values == plain.own_values_per_dispute == 8
+    assert "3 unopened salts revealed" in rows["commitments, salted leaves"].unopened
+    with pytest.raises(ParameterError, match="d"):
+        designs(0, plain, leaky)
