@@ -27,9 +27,17 @@ from typing import Any
 
 import numpy as np
 
-from mechanism.commitment import COL_TAG, LEAF_TAG, NODE_TAG, ZERO, hash_records, num_chunks, tree_depth
-from mechanism.errors import ParameterError
+from mechanism.commitment import (
+    COL_TAG,
+    LEAF_TAG,
+    NODE_TAG,
+    ZERO,
+    hash_records,
+    num_chunks,
+    tree_depth,
+)
 from mechanism.dispute.strategies import LIE_DELTAS, STRATEGIES
+from mechanism.errors import ParameterError
 
 HASHES = ("sha256", "keccak256")
 RULE_IDS = {"mean": 0, "median": 1, "trimmed_mean": 2}
