@@ -411,9 +411,10 @@ def play(s: Setup, stage: int, liar: str, strategy: str, rng: np.random.Generato
         if forged is not None and forged[0] == j:
             col[forged[1]] = forged[2]
         attempt("reveal_column", (col,), col_leaf(v, j, col) == node_h, "proposer")
-        t = next((u for u in range(s.n) if col[u] != s.input_leaves[u][j]), None)
-        if t is None:  # nothing to prove wrong
+        wrong_at = [u for u in range(s.n) if col[u] != s.input_leaves[u][j]]
+        if not wrong_at:  # nothing to prove wrong
             return finish_timeout("proposer")
+        t = wrong_at[0]
         attempt("onestep_column", (t, col, s.input_leaves[t][j], s.input_tree(t).opening(j)), True, "challenger")
         rec.winner = "challenger"
         return rec
