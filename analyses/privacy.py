@@ -4,7 +4,9 @@ differential privacy costs in noise (docs/privacy.md).
 Disclosure is counted from the proofs the games submit
 (:mod:`mechanism.privacy.disclosure`); epsilon comes from Google's ``dp-accounting``
 (:mod:`mechanism.privacy.accounting`, RDP and PLD), checked against the closed-form
-zCDP bound of Bun and Steinke (2016).
+zCDP bound of Bun and Steinke (2016). Hiding (salted) leaves are measured by playing
+their disputes (:func:`mechanism.privacy.disclosure.hiding_dispute`) and their one-step
+gas in the EVM (``HidingLeaf.vy``, :mod:`mechanism.evm.hiding_leaf`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ TRAINERS, MODEL_SIZE = 50, 1_000_000
 DELTA = 1e-5
 #: Epsilon targets calibrated in the table.
 EPSILONS = (1.0, 4.0, 16.0)
+#: Rules whose disputes over salted leaves are played (every hiding-capable coordinate rule).
+HIDING_RULES = ("mean", "median", "trimmed_mean")
+#: Hiding disputes played per rule (every strategy, both liars).
+HIDING_GAMES = 24
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,22 @@ class PrivacyResults(SectionResults):
     delta: float
     chunk: int
     arity: int
+    hiding: Any = None  # DataFrame: one row per rule, what its disputes over salted leaves revealed
+    designs: Any = None  # DataFrame: one row per design, what is revealed and its extra gas
+    hiding_gas: Any = None  # dict: the EVM opening of n chunks, plain vs salted (mechanism.evm.hiding_leaf)
+
+    @property
+    def hides(self) -> Verdict:
+        h = self.hiding
+        if h is None:
+            return Verdict("hiding leaves: a dispute reveals only the opened chunks", True, "not measured")
+        bad = h[(h["unopened_salts_revealed"] > 0) | (h["own_values"] > self.chunk) | (h["salts"] > 1)
+                | (h["honest_wins"] < h["games"])]
+        return Verdict("hiding leaves: a dispute reveals only the opened chunks", bad.empty,
+                       f"{int(h['games'].sum())} games on {len(h)} rules, honest side won {int(h['honest_wins'].sum())}; "
+                       f"{int(h['unopened_salts_revealed'].sum())} "
+                       f"unopened salts in any move; at most {int(h['own_values'].max())} values and "
+                       f"{int(h['salts'].max())} salt of a trainer per dispute")
 
     @property
     def ordered(self) -> Verdict:
@@ -48,7 +70,7 @@ class PrivacyResults(SectionResults):
         return int(d[d["path"] == "aggregation_dispute"]["own_values"].max())
 
     def verdicts(self) -> list[Verdict]:
-        return [self.ordered]
+        return [self.ordered] + ([self.hides] if self.hiding is not None else [])
 
     def measurements(self) -> list[Measurement]:
         row = self.calibrated[(self.calibrated["epsilon_target"] == 4.0) & (self.calibrated["rounds"] == self.rounds)]
@@ -57,15 +79,38 @@ class PrivacyResults(SectionResults):
                             self.max_dispute_values, "values", "measured",
                             f"proofs of every stage, chunk {self.chunk}, arity {self.arity}"),
                 Measurement(f"noise multiplier for epsilon 4 over {self.rounds} rounds", z, "x 2C", "measured",
-                            f"dp-accounting RDP, delta {self.delta:g}")]
+                            f"dp-accounting RDP, delta {self.delta:g}"), *self._hiding_measurements()]
+
+    def _hiding_measurements(self) -> list[Measurement]:
+        g = self.hiding_gas
+        if g is None:
+            return []
+        return [Measurement("extra one-step gas of salted leaves (n chunks under a column leaf)",
+                            g["salted_gas"] - g["plain_gas"], "gas", "measured",
+                            f"HidingLeaf.vy in the EVM, n={g['n']}, chunk {g['chunk']}, arity {g['arity']}, "
+                            f"depth {g['depth']}, execution + EIP-2028 calldata"),
+                Measurement("extra one-step calldata of salted leaves", g["salted_calldata"] - g["plain_calldata"],
+                            "bytes", "measured", f"the {g['n']} salts, HidingLeaf.vy")]
 
     def tables(self) -> dict[str, Any]:
-        return {"privacy_disclosure": self.disclosure, "privacy_accounting": self.accounting,
-                "privacy_calibration": self.calibrated}
+        out = {"privacy_disclosure": self.disclosure, "privacy_accounting": self.accounting,
+               "privacy_calibration": self.calibrated}
+        if self.hiding is not None:
+            out["privacy_hiding"] = self.hiding
+        if self.designs is not None:
+            out["privacy_designs"] = self.designs
+        return out
 
     def numbers(self) -> dict[str, Any]:
-        return {"max_dispute_values": self.max_dispute_values, "rounds": self.rounds,
-                "accountants_ordered": "yes" if self.ordered.passed else "no"}
+        out: dict[str, Any] = {"max_dispute_values": self.max_dispute_values, "rounds": self.rounds,
+                               "accountants_ordered": "yes" if self.ordered.passed else "no"}
+        g = self.hiding_gas
+        if g is not None:
+            out |= {"hiding_extra_gas": g["salted_gas"] - g["plain_gas"],
+                    "hiding_extra_calldata": g["salted_calldata"] - g["plain_calldata"],
+                    "hiding_extra_percent": round(100 * (g["salted_gas"] - g["plain_gas"]) / g["plain_gas"], 1),
+                    "hiding_leaves_hide": "yes" if self.hides.passed else "no"}
+        return out
 
     def params(self) -> dict[str, Any]:
         return {"trainers": TRAINERS, "model_size": MODEL_SIZE, "delta": self.delta, "rounds": self.rounds,
@@ -120,7 +165,43 @@ def run(ctx: ReportContext) -> PrivacyResults:
     cal = pd.DataFrame([{"epsilon_target": e, "rounds": r, "noise_multiplier": noise_multiplier_for(e, DELTA, r),
                          "epsilon_rdp": ldp_epsilon(noise_multiplier_for(e, DELTA, r), r, DELTA)}
                         for e in EPSILONS for r in (rounds,)])
-    return PrivacyResults(disclosure, acc, cal, rounds, DELTA, chunk, arity)
+    hiding, designs, gas = _hiding(ctx, chunk, arity)
+    return PrivacyResults(disclosure, acc, cal, rounds, DELTA, chunk, arity, hiding, designs, gas)
+
+
+def _hiding(ctx: ReportContext, chunk: int, arity: int) -> tuple[Any, Any, dict[str, Any]]:
+    """Disputes over salted leaves played per rule, the designs compared, and the one-step
+    gas of plain vs salted openings measured in the EVM at the reference deployment."""
+    import pandas as pd
+
+    from mechanism.evm.hiding_leaf import measure
+    from mechanism.privacy.disclosure import aggregation_dispute, designs, hiding_dispute
+
+    rows = []
+    for rule in HIDING_RULES:
+        ctx.progress(f"privacy: disputes of {rule} over salted leaves")
+        kw: dict[str, Any] = {"f": 2} if rule == "trimmed_mean" else {}
+        h = hiding_dispute(rule, 12, MODEL_SIZE, chunk_size=chunk, arity=arity, games=HIDING_GAMES, **kw)
+        rows.append({"rule": rule, "games": h.games, "disputes_opening_values": h.disputes_opening_values,
+                     "own_values": h.own_values_per_dispute, "salts": h.salts_per_dispute,
+                     "trainers_opened": h.trainers_opened, "unopened_salts_revealed": h.unopened_salts_revealed,
+                     "honest_wins": h.honest_wins})
+    ctx.progress("privacy: one-step gas of salted leaves in the EVM")
+    g = measure(TRAINERS, MODEL_SIZE, chunk, arity)
+    gas = {"n": g.n, "chunk": g.chunk, "arity": g.arity, "depth": g.depth, "plain_gas": g.plain.total_gas,
+           "salted_gas": g.salted.total_gas, "plain_exec": g.plain.exec_gas, "salted_exec": g.salted.exec_gas,
+           "plain_calldata": g.plain.calldata_bytes, "salted_calldata": g.salted.calldata_bytes,
+           "plain_gas_eip7623": g.plain.total_gas_eip7623, "salted_gas_eip7623": g.salted.total_gas_eip7623}
+    plain = aggregation_dispute("median", 12, MODEL_SIZE, chunk_size=chunk, arity=arity)
+    med = hiding_dispute("median", 12, MODEL_SIZE, chunk_size=chunk, arity=arity, games=HIDING_GAMES)
+    extra = {"commitments, salted leaves": (g.extra_gas, g.extra_calldata_bytes)}
+    table = pd.DataFrame([{"design": r.design, "published_values": r.published_values,
+                           "dispute_values": r.dispute_values, "dispute_salts": r.dispute_salts,
+                           "unopened": r.unopened, "fraud_proofs": r.fraud_proofs,
+                           "extra_onestep_gas": extra.get(r.design, (0, 0))[0],
+                           "extra_calldata_bytes": extra.get(r.design, (0, 0))[1]}
+                          for r in designs(MODEL_SIZE, plain, med)])
+    return pd.DataFrame(rows), table, gas
 
 
 def plot(results: PrivacyResults, ctx: ReportContext) -> list[Figure]:
@@ -168,4 +249,32 @@ availability, only local differential privacy protects the data.
 Local DP with the Gaussian mechanism on clipped updates, over the {r.rounds} rounds of a
 training run at delta = {r.delta:g}, needs noise multipliers {zline} (std = z x 2C). The
 accountants {ordered} ({r.ordered.detail}).
+{_hiding_text(r)}"""
+
+
+def _hiding_text(r: PrivacyResults) -> str:
+    if r.hiding is None or r.hiding_gas is None:
+        return ""
+    h, g = r.hiding, r.hiding_gas
+    extra = g["salted_gas"] - g["plain_gas"]
+    wins, games = int(h["honest_wins"].sum()), int(h["games"].sum())
+    won = "every one" if wins == games else f"**only {wins} of {games}**"
+    hides = r.hides.said(
+        f"no salt of an unopened leaf appeared in any move (accepted or reverted), and a dispute opened at most "
+        f"**{int(h['own_values'].max())}** values and {int(h['salts'].max())} salt of a trainer: the opened chunk",
+        f"**the leaves did not hide**: {int(h['unopened_salts_revealed'].sum())} salts of unopened leaves appeared "
+        f"in moves, or a dispute opened more than one chunk per trainer ({r.hides.detail})")
+    return f"""
+**Hiding leaves.** When trainers publish only commitments with salted leaves, disputes on
+{', '.join(h['rule'])} ({int(h['games'].iloc[0])} games each, every strategy, both liars; the honest side won
+{won}) show that {hides}. Opening chunk j of all {g['n']} trainers under one column leaf
+(depth {g['depth']}, chunk {g['chunk']}, arity {g['arity']}) costs {g['plain_gas']:,} gas with plain
+leaves and {g['salted_gas']:,} with salted ones in the EVM: **{extra:,} gas** more
+({extra / g['plain_gas']:.1%}; {g['salted_calldata'] - g['plain_calldata']:,} more calldata bytes, the
+salts), once per dispute that ends on a one-step over the inputs; with the EIP-7623 floor
+{g['plain_gas_eip7623']:,} against {g['salted_gas_eip7623']:,}. Local DP adds no gas: the fraud proofs
+run unchanged on the noisy update, which is public. With hiding leaves the update is not public,
+so a watcher can re-execute only if it holds the salted bytes: each trainer must deliver its
+update and its salt key to the watchers (for example encrypted to them) and data availability
+rests on that delivery (table `privacy_designs`).
 """

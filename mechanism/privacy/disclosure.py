@@ -175,6 +175,7 @@ class HidingDisclosure:
     trainers_opened: int
     unopened_salts_revealed: int
     fraction_of_update: float
+    honest_wins: int  # games the honest side won
 
 
 def hiding_dispute(rule: str, n: int, d: int, chunk_size: int = 16, arity: int = 16, seed: int = 0,
@@ -198,12 +199,13 @@ def hiding_dispute(rule: str, n: int, d: int, chunk_size: int = 16, arity: int =
     prog = build_program(rule, n, small_d, **params)
     honest = hiding_trace(prog, x, cms)
     leaves = -(-small_d // chunk_size)
-    own = salts = opened_t = unopened = opening = 0
+    own = salts = opened_t = unopened = opening = wins = 0
     for g_i in range(games):
         liar = ("proposer", "challenger")[g_i % 2]
         strategy = STRATEGIES[(g_i // 2) % len(STRATEGIES)]
-        _, g = play_hiding(prog, x, cms, liar, strategy, np.random.default_rng([seed, g_i]), honest)
+        res, g = play_hiding(prog, x, cms, liar, strategy, np.random.default_rng([seed, g_i]), honest)
         assert g is not None
+        wins += int(res.honest_won)
         r = revealed(g)
         per_t = np.zeros(n, dtype=np.int64)
         salted: set[tuple[int, int]] = set()
@@ -217,7 +219,7 @@ def hiding_dispute(rule: str, n: int, d: int, chunk_size: int = 16, arity: int =
         salts = max(salts, max((sum(1 for t, _ in salted if t == u) for u in range(n)), default=0))
         unopened += sum(1 for t in range(n) for j in range(leaves)
                         if (t, j) not in salted and r.contains(cms[t].salt(j)))
-    return HidingDisclosure(rule, games, opening, own, salts, opened_t, unopened, own / d)
+    return HidingDisclosure(rule, games, opening, own, salts, opened_t, unopened, own / d, wins)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ def test_hiding_disputes_open_one_salted_chunk_and_hide_the_rest(rule: str, kw: 
     assert h.own_values_per_dispute == 8 and h.salts_per_dispute == 1  # one chunk, its salt
     assert h.trainers_opened == 6  # the column leaf opens chunk j of every trainer
     assert h.unopened_salts_revealed == 0
+    assert h.honest_wins == h.games == 12
     assert h.fraction_of_update == pytest.approx(8 / 1_000_000)
 
 
@@ -68,7 +69,7 @@ def test_designs_table_follows_the_measurements() -> None:
     from mechanism.privacy.disclosure import HidingDisclosure, designs
 
     plain = aggregation_dispute("median", 5, 1000, chunk_size=8, arity=4)
-    leaky = HidingDisclosure("median", 4, 2, 8, 1, 5, 3, 0.008)
+    leaky = HidingDisclosure("median", 4, 2, 8, 1, 5, 3, 0.008, 4)
     rows = {r.design: r for r in designs(1000, plain, leaky)}
     assert rows["publication"].published_values == 1000
     assert rows["commitments, salted leaves"].published_values == 0
