@@ -6,7 +6,7 @@ whole level-2 subtrees, so hashing its leaves (one batch-kernel call for all n r
 leaf index ``start + i mod w / C``) and two node levels gives that block's level-2 nodes
 of every row and, from the same leaf hashes, its column leaves
 (``sha256(0x04 || j || leaf_1j || ... || leaf_nj)``). Levels >= 2 are kept
-(``32 d / (C k^2)`` bytes a tree); levels 0 and 1 are recomputed on demand from the
+(``32 d / (C k^2)`` bytes a tree, padding never stored); levels 0 and 1 are recomputed on demand from the
 values (:class:`LeafLevel`, :class:`NodeLevel`), so an opening re-reads ``k^2 C`` values.
 The column tree keeps its leaves (``32 d / C`` bytes) in a file: they are the hashes of n
 leaves each, and the game reads the fingerprints and openings from them.
@@ -27,7 +27,6 @@ from mechanism.commitment import (
     LEAF_TAG,
     NODE_TAG,
     ZERO,
-    HashLevel,
     MerkleTree,
     col_leaf,
     commit,
@@ -88,13 +87,14 @@ class LeafLevel(_LazyLevel):
 
 
 class StoredLevel(_LazyLevel):
-    """``count`` hashes in a raw file (or buffer), zero words up to ``size``."""
+    """``count`` hashes in a raw buffer (or a file map), then ``pad`` (the root of an
+    all-padding subtree of this level) up to ``size``: padding is never stored."""
 
-    def __init__(self, raw: Any, count: int, size: int) -> None:
-        self.raw, self.count, self.size = raw, count, size
+    def __init__(self, raw: Any, count: int, size: int, pad: bytes = ZERO) -> None:
+        self.raw, self.count, self.size, self.pad = raw, count, size, pad
 
     def _get(self, j: int) -> bytes:
-        return bytes(self.raw[32 * j : 32 * j + 32]) if j < self.count else ZERO
+        return bytes(self.raw[32 * j : 32 * j + 32]) if j < self.count else self.pad
 
 
 class NodeLevel(_LazyLevel):
@@ -194,14 +194,17 @@ def zero_node(arity: int, level: int) -> bytes:
 
 def finish_tree(upper: bytes, base: Sequence[bytes], length: int, chunk_size: int, arity: int) -> MerkleTree:
     """The tree whose level-2 nodes are ``upper`` (unpadded) and leaf level ``base``
-    (padded, on demand): pad level 2 with all-padding subtrees and hash the rest."""
+    (padded, on demand): each level above keeps its real nodes only, the padding nodes
+    are the all-padding subtree roots (:func:`zero_node`)."""
     depth = tree_depth(num_chunks(length, chunk_size), arity)
-    width = arity ** (depth - STORED_FROM)
-    level = upper + zero_node(arity, STORED_FROM) * (width - len(upper) // 32)
-    levels: list[Sequence[bytes]] = [base, NodeLevel(base, arity), HashLevel(level)]
-    while len(level) > 32:
-        level = hash_records(level, 32 * arity, len(level) // (32 * arity), NODE_TAG[0])
-        levels.append(HashLevel(level))
+    levels: list[Sequence[bytes]] = [base, NodeLevel(base, arity)]
+    level = upper
+    for lvl in range(STORED_FROM, depth + 1):
+        pad, cnt = zero_node(arity, lvl), len(level) // 32
+        levels.append(StoredLevel(level, cnt, arity ** (depth - lvl), pad))
+        if lvl < depth:
+            whole = -(-cnt // arity) * arity
+            level = hash_records(level + pad * (whole - cnt), 32 * arity, whole // arity, NODE_TAG[0])
     return MerkleTree(tuple(levels), length, chunk_size, arity)
 
 
