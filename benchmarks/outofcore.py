@@ -1,0 +1,119 @@
+"""Benchmark: re-execution time of a median round against d at n = 50, out of core, and
+the measured file the period's detection term reads (issue 18, item 5).
+
+    python benchmarks/outofcore.py [--n 50] [--d 1000000 10000000] [--merge run.json ...]
+                                   [--memory-budget-gb 4] [--write]
+
+Each d runs ``orfl dispute --rule median --no-evm --json`` out of core in a fresh process
+(``analyses.commands.dispute.run_outofcore``: inputs generated block by block into a temp
+file and deleted afterwards). ``reexec_seconds`` is the challenger's re-execution of the
+round: commit every trainer's update, the column tree, the median and its tree, all
+from the file (``trace_seconds``); ``game_seconds`` is the game after it. ``--merge`` adds
+runs made beforehand with the same command (the d = 1e8 run takes minutes and 40 GB of
+disk). With ``--write`` the rows go to ``mechanism/data/reexecution.json`` (+ ``.sha256``)
+with provenance, and a linear model ``seconds = a + b d`` (least squares over the
+measured d) extrapolated to d = 1e9, one process and per worker of a W-worker cluster
+(``(a + b d) / W``: the per-block work is independent, the assembly is not counted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "mechanism" / "data" / "reexecution.json"
+KEEP = ("params", "trainers", "trace_seconds", "game_seconds", "offchain_seconds", "generate_seconds", "peak_rss_gb",
+        "input_gb", "block_coords", "memory_budget_gb", "winner", "honest_won", "moves", "scheduler")
+
+
+def measure(n: int, d: int, budget: float, seed: int) -> dict[str, Any]:
+    """One out-of-core run in a fresh process, the same function the CLI runs past the
+    budget (called directly so that small d, below the budget, run out of core too, with
+    the block size the budget gives)."""
+    code = ("import json, sys; from analyses.commands.dispute import run_outofcore; "
+            f"print(json.dumps(run_outofcore('median', {n}, {d}, 'proposer', 'random_step', 16, 16, {seed}, "
+            f"{budget}, None)))")
+    got = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(got.stdout.strip().splitlines()[-1])
+
+
+def row(run: dict[str, Any]) -> dict[str, Any]:
+    r = {k: run[k] for k in KEEP if k in run}
+    r["reexec_seconds"] = run["trace_seconds"]
+    return r
+
+
+def fit(rows: list[dict[str, Any]]) -> tuple[float, float]:
+    """Least squares ``seconds = a + b d`` over the measured rows."""
+    xs = [float(r["params"]) for r in rows]
+    ys = [float(r["reexec_seconds"]) for r in rows]
+    if len(rows) == 1:
+        return 0.0, ys[0] / xs[0]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
+    return my - b * mx, b
+
+
+def document(rows: list[dict[str, Any]], argv: list[str]) -> dict[str, Any]:
+    rows = sorted(rows, key=lambda r: r["params"])
+    a, b = fit(rows)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    content = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
+    return {
+        "schema": 1,
+        "what": ("off-chain re-execution of one median round out of core (commit n updates, column tree, "
+                 "median and its tree, read block by block from a file), seconds against d"),
+        "provenance": {"git_commit": commit, "command": "python benchmarks/outofcore.py " + " ".join(argv),
+                       "cli": "orfl dispute --rule median --no-evm --json (out-of-core path)",
+                       "cpus": os.cpu_count(), "chunk": 16, "arity": 16, "content_sha256": content,
+                       "note": "2 shared cores; other jobs ran on the machine during the measurement"},
+        "rows": rows,
+        "model": {"form": "reexec_seconds = a + b * d (least squares over the rows)", "a_seconds": a,
+                  "b_seconds_per_param": b,
+                  "extrapolated": {str(d): {"one_process": a + b * d, "per_worker_4": (a + b * d) / 4,
+                                            "per_worker_16": (a + b * d) / 16}
+                                   for d in (10**8, 10**9)}},
+    }
+
+
+def reexec_seconds(d: int, path: Path | str | None = None) -> float:
+    """Measured re-execution seconds of a median round at n = 50 and ``d`` parameters
+    (the file's linear model; the detection term's input, source: the file + its SHA-256)."""
+    doc = json.loads(Path(path or OUT).read_text())
+    m = doc["model"]
+    return float(m["a_seconds"] + m["b_seconds_per_param"] * d)
+
+
+def main(argv: list[str]) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--d", type=int, nargs="*", default=[1_000_000, 10_000_000])
+    ap.add_argument("--merge", nargs="*", default=[])
+    ap.add_argument("--memory-budget-gb", type=float, default=4.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--write", action="store_true")
+    a = ap.parse_args(argv)
+    rows = [row(json.loads(Path(p).read_text())) for p in a.merge]
+    for d in a.d:
+        rows.append(row(measure(a.n, d, a.memory_budget_gb, a.seed)))
+        r = rows[-1]
+        print(f"d={d:.0e}: re-execution {r['reexec_seconds']:.1f} s, game {r['game_seconds']:.2f} s, "
+              f"peak RSS {r['peak_rss_gb']:.2f} GB (input {r['input_gb']:.1f} GB)", flush=True)
+    doc = document(rows, argv)
+    for d, e in doc["model"]["extrapolated"].items():
+        print(f"d={int(d):.0e}: {e['one_process']:.0f} s one process, {e['per_worker_16']:.1f} s per worker of 16")
+    if a.write:
+        OUT.write_text(json.dumps(doc, indent=1) + "\n")
+        OUT.with_name(OUT.name + ".sha256").write_text(f"{hashlib.sha256(OUT.read_bytes()).hexdigest()}  {OUT.name}\n")
+        print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
