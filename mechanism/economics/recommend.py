@@ -228,7 +228,7 @@ class Recommendation:
             move_clock_blocks=self.threat.game.clock_blocks if self.threat is not None
             else units.hours_to_blocks(i.move_clock_hours),
             round_blocks=max(1, round(units.BLOCKS_PER_DAY / i.rounds_per_day)),
-            dispute_depth=workload.dispute_moves_per_side(i.trainers, i.model_size),
+            dispute_depth=workload.dispute_moves_per_side(i.trainers, i.model_size, rule=self.rule.name),
             arity=workload.DISPUTE_ARITY,
             trainer_challenge_window_blocks=self.trainer_challenge_window_blocks,
             rule=self.rule.name,
@@ -637,7 +637,7 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
         trainer_window=trainer,
         training_gas=tg,
         delay=_delay(inputs, bc, rule.dispute_gas_per_side, res.period_blocks,
-                     (2 * workload.dispute_moves_per_side(inputs.trainers, inputs.model_size) + 1)
+                     (2 * workload.dispute_moves_per_side(inputs.trainers, inputs.model_size, rule=rule.name) + 1)
                      * (threat.game.clock_blocks if threat is not None else units.hours_to_blocks(inputs.move_clock_hours))),
     )
 
