@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml setup.py mechanism/_native/sha256.c mechanism/_native/s
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# solcjs (npm registry) compiles the generated ZK verifiers the slow suite runs in py-evm
+	if command -v npm >/dev/null; then npm install --silent --no-audit --no-fund --prefix $(HOME)/.cache/orfl/solcjs solc@0.8.30; fi
 	touch $(STAMP)
 
 report: setup

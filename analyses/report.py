@@ -77,6 +77,9 @@ SECTIONS: list[str] = [
     "analyses.verifier_dilemma",
     "analyses.malicious_tolerance",
     "analyses.abm_validation",
+    "analyses.onchain_cost",
+    "analyses.zk_vs_optimistic",
+    "analyses.privacy",
 ]
 
 
