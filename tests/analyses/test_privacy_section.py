@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import pytest
 
 from analyses.privacy import PrivacyResults, text
 
@@ -78,3 +81,20 @@ def test_leaking_or_losing_hiding_games_are_stated_as_failures() -> None:
 def test_without_hiding_results_the_section_is_unchanged() -> None:
     r = _results(pld=9.0)
     assert "Hiding leaves" not in text(r) and len(r.verdicts()) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.evm
+def test_section_builds_with_measured_hiding_rows(tmp_path: Path) -> None:
+    import analyses.privacy as mod
+    from analyses.report import ReportContext, build_section
+
+    sec = build_section(mod, ReportContext(out_dir=tmp_path, quick=True))
+    designs = sec.tables["privacy_designs"]
+    salted = designs[designs["design"] == "commitments, salted leaves"].iloc[0]
+    assert salted["published_values"] == 0 and salted["dispute_salts"] == 1
+    assert salted["extra_calldata_bytes"] == 50 * 32 + 64  # the salts of the 50 trainers
+    extra = int(salted["extra_onestep_gas"])
+    assert 0 < extra == sec.numbers["hiding_extra_gas"]
+    assert f"**{extra:,} gas**" in sec.markdown
+    assert sec.numbers["hiding_leaves_hide"] == "yes"
