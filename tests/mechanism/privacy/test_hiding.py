@@ -185,12 +185,12 @@ def test_lexicographic_rules_are_rejected() -> None:
         hiding_trace(build_program("krum", 5, 8, f=1), x, cms)
 
 
-def _game(data: st.DataObject) -> None:
+def _game(data: st.DataObject, max_d: int = 40) -> None:
     rule, params = data.draw(st.sampled_from(HIDING_RULES))
     liar = data.draw(st.sampled_from(["proposer", "challenger"]))
     strategy = data.draw(st.sampled_from(STRATEGIES))
     n = data.draw(st.integers(3, 9))
-    d = data.draw(st.integers(1, 40))
+    d = data.draw(st.integers(1, max_d))
     c = data.draw(st.sampled_from([1, 4, 8]))
     k = data.draw(st.sampled_from([2, 4]))
     seed = data.draw(st.integers(0, 2**31))
@@ -211,3 +211,10 @@ def _game(data: st.DataObject) -> None:
 @given(data=st.data())
 def test_honest_side_always_wins_over_hiding_leaves(data: st.DataObject) -> None:
     _game(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=1200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_honest_side_always_wins_over_hiding_leaves_slow(data: st.DataObject) -> None:
+    _game(data, 160)
