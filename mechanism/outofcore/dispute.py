@@ -126,7 +126,7 @@ def outofcore_trace(uf: Any, rule: str, chunk_size: int, arity: int, workdir: st
     fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 
     def sink(lo: int, hi: int, o: np.ndarray) -> None:  # written, not mapped: not resident
-        os.pwrite(fd, memoryview(np.ascontiguousarray(o, dtype="<i8")).cast("B"), 8 * lo)
+        os.pwrite(fd, np.ascontiguousarray(o, dtype="<i8").data, 8 * lo)
 
     try:
         if scheduler is None:

@@ -14,7 +14,7 @@ leaves each, and the game reads the fingerprints and openings from them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
@@ -87,14 +87,14 @@ class LeafLevel(_LazyLevel):
 
 
 class StoredLevel(_LazyLevel):
-    """``count`` hashes in a raw buffer (or a file map), then ``pad`` (the root of an
+    """``stored`` hashes in a raw buffer (or a file map), then ``pad`` (the root of an
     all-padding subtree of this level) up to ``size``: padding is never stored."""
 
-    def __init__(self, raw: Any, count: int, size: int, pad: bytes = ZERO) -> None:
-        self.raw, self.count, self.size, self.pad = raw, count, size, pad
+    def __init__(self, raw: Any, stored: int, size: int, pad: bytes = ZERO) -> None:
+        self.raw, self.stored, self.size, self.pad = raw, stored, size, pad
 
     def _get(self, j: int) -> bytes:
-        return bytes(self.raw[32 * j : 32 * j + 32]) if j < self.count else self.pad
+        return bytes(self.raw[32 * j : 32 * j + 32]) if j < self.stored else self.pad
 
 
 class NodeLevel(_LazyLevel):
@@ -232,7 +232,7 @@ class Committed:
     col_path: str | None
 
 
-def assemble(uf_map: Any, d: int, n: int, chunk_size: int, arity: int, results: Sequence[BlockHashes],
+def assemble(uf_map: Any, d: int, n: int, chunk_size: int, arity: int, results: Iterable[BlockHashes],
              col_path: str | Path | None) -> Committed:
     """Trees from the per-block results, in block order (the column leaves are written to
     ``col_path`` as they come)."""
