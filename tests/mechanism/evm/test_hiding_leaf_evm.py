@@ -41,7 +41,8 @@ def test_reference_geometry_extra_gas_is_the_salts() -> None:
     assert g.depth == 4
     # the salts: n words plus the dynamic array's offset and length
     assert g.extra_calldata_bytes == g.n * SALT_BYTES + 64
-    # execution: at least one more SHA-256 word per leaf (161 -> 193 bytes: 6 -> 7 words)
+    # execution: at least one more SHA-256 word per leaf (161 -> 193 bytes: 6 -> 7 words; the
+    # precompile charges 12 gas per word, Ethereum Yellow Paper, Appendix E)
     assert g.extra_exec_gas >= 12 * g.n
     assert g.extra_gas > g.extra_exec_gas  # the calldata of the salts dominates
     assert g.extra_gas <= g.extra_exec_gas + calldata_gas(b"\xff" * g.extra_calldata_bytes)
