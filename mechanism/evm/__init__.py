@@ -13,6 +13,8 @@ differential tests and ``--evm`` runs send the same transactions to both:
 * :mod:`~mechanism.evm.training_step` -- ``TrainingStep.vy`` (training disputes);
 * :mod:`~mechanism.evm.trace_locate` -- ``TraceLocate.vy`` (the locate phase of a training
   dispute against a trace root);
+* :mod:`~mechanism.evm.hiding_leaf` -- ``HidingLeaf.vy`` (plain vs salted openings of a
+  column leaf: the gas of hiding commitments);
 * :mod:`~mechanism.evm.rollup` -- ``Rollup.vy`` (mirror: :mod:`mechanism.rollup.state`);
 * :mod:`~mechanism.evm.arbiter` -- ``Arbiter.vy`` + ``DisputeGame.vy`` + ``Rollup.vy``;
 * :mod:`~mechanism.evm.trainer_validity` -- ``TrainerValidity.vy`` + ``FoldVerifier.vy``;
