@@ -152,3 +152,30 @@ def replay(s: Setup, rec: Record, tight: bool = True, clock: int = 10) -> Varian
     if res.winner != rec.winner:
         raise DisputeError(f"EVM winner {res.winner} differs from the Python game's {rec.winner}")
     return res
+
+
+def same_depth_d(d: int, chunk: int, arity: int) -> int:
+    """The smallest dimension whose tree has the depth of ``d``'s (chunk, arity) tree. No
+    move reads the number of leaves except through the depth and the last chunk's width,
+    so a game at this dimension pays per move what the game at ``d`` pays (checked at
+    d = 1e6 by ``benchmarks/dispute_variants.py --full`` and a slow test)."""
+    from mechanism.commitment import num_chunks, tree_depth
+
+    dep = tree_depth(num_chunks(d, chunk), arity)
+    return min(d, (arity ** (dep - 1)) * chunk + chunk) if dep > 1 else d
+
+
+def measure(v: Variant, n: int, d: int, chunk: int, arity: int, stage: int = 1, rule: str = "median",
+            seed: int = 0, full: bool = False, tight: bool = True) -> VariantResult:
+    """The EVM replay of the game of stage ``stage`` in which the proposer lies
+    (``random_step``) and the challenger is honest, on random rows (values in +-2^24, seed
+    ``seed``) of n x d -- or of n x :func:`same_depth_d` unless ``full``."""
+    import numpy as np
+
+    from mechanism.dispute import variants
+
+    dd = d if full else same_depth_d(d, chunk, arity)
+    x = np.random.default_rng(seed).integers(-(1 << 24), 1 << 24, size=(n, dd), dtype=np.int64)
+    s = variants.setup(v, x, chunk, arity, rule, 1 if rule == "trimmed_mean" else 0)
+    rec = variants.play(s, stage, "proposer", "random_step", np.random.default_rng(seed + 1))
+    return replay(s, rec, tight=tight)
