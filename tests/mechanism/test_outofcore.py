@@ -141,3 +141,15 @@ def test_non_coordinate_rule_is_refused(tmp_path: Path) -> None:
     uf = write_updates(tmp_path / "x.npy", _x(5, 5000))
     with pytest.raises(ParameterError, match="rule"):
         outofcore_trace(uf, "krum", 16, 2, tmp_path / "w", 1024, f=1)
+
+
+@pytest.mark.parametrize(("rule", "params"), [("krum", {"f": 2}), ("multi_krum", {"f": 1}),
+                                              ("multi_krum", {"f": 2, "m": 3})])
+def test_krum_from_block_gram_sums_equals_aggregate(tmp_path: Path, rule: str, params: dict[str, int]) -> None:
+    from mechanism.outofcore.krum import krum_file
+
+    x = np.random.default_rng(4).integers(-(1 << 40), 1 << 40, size=(9, 30_001), dtype=np.int64)
+    x[3] = x[5]  # a tie, broken by row content
+    uf = write_updates(tmp_path / "x.npy", x)
+    want = aggregate(rule, torch.from_numpy(x), **params).numpy()
+    assert np.array_equal(krum_file(uf, rule, block=4096, **params), want)
