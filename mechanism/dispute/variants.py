@@ -160,13 +160,29 @@ class Tree:
         return out
 
 
+def _nodes(v: Variant, level: list[bytes], arity: int) -> list[bytes]:
+    """The node hashes over ``level`` (a multiple of ``arity`` hashes), SHA-256 in one batch call."""
+    if v.hash_name == "sha256":
+        raw = hash_records(b"".join(level), 32 * arity, len(level) // arity, NODE_TAG[0], False, 0, True)
+        return [raw[32 * i : 32 * i + 32] for i in range(len(level) // arity)]
+    return [node(v, level[i : i + arity]) for i in range(0, len(level), arity)]
+
+
 def build_tree(v: Variant, leaves: list[bytes], arity: int) -> Tree:
+    """The tree over ``leaves`` padded with zero words to ``arity**depth`` (the protocol's
+    layout); a node whose children are all padding is hashed once per level."""
     depth = tree_depth(len(leaves), arity)
-    level = list(leaves) + [ZERO] * (arity**depth - len(leaves))
-    levels = [tuple(level)]
-    for _ in range(depth):
-        level = [node(v, level[i : i + arity]) for i in range(0, len(level), arity)]
-        levels.append(tuple(level))
+    real, pad = list(leaves), ZERO
+    levels = [tuple(real + [ZERO] * (arity**depth - len(real)))]
+    for lvl in range(depth):
+        width = arity ** (depth - lvl - 1)  # nodes at the next level
+        full = len(real) // arity
+        nxt = _nodes(v, real[: full * arity], arity)
+        if len(real) % arity:
+            nxt += _nodes(v, real[full * arity :] + [pad] * (arity - len(real) % arity), arity)
+        pad = node(v, [pad] * arity)
+        real = nxt
+        levels.append(tuple(real + [pad] * (width - len(real))))
     return Tree(tuple(levels), arity)
 
 

@@ -56,9 +56,13 @@ def bounds_for(n: int, chunk: int, arity: int, value_bytes: int) -> dict[str, in
             "MAX_WIT": -(-(2 * chunk + 32) // 32) * 32, "MAX_OUT": -(-(value_bytes * chunk + 32) // 32) * 32}
 
 
-def source(v: Variant, arity32: bool = False, bounds: dict[str, int] | None = None) -> str:
-    """The variant's contract source (module doc)."""
+def source(v: Variant, arity32: bool = False, bounds: dict[str, int] | None = None, events: bool = True) -> str:
+    """The variant's contract source (module doc); ``events=False`` drops the two logs that
+    repeat a move's calldata (``Revealed``, ``ColumnRevealed``)."""
     src = CONTRACT.read_text()
+    if not events:
+        src = _sub(src, "    log Revealed(level=self.level, pos=self.pos, children=children)\n", "")
+        src = _sub(src, "    log ColumnRevealed(pos=self.pos, leaves=leaves)\n", "")
     if arity32:
         src = _sub(src, 'assert arity in [2, 4, 8, 16], "arity"', 'assert arity in [2, 4, 8, 16, 32], "arity"')
         words = ", ".join(f"ws[{i}]" for i in range(32))
@@ -84,13 +88,13 @@ def source(v: Variant, arity32: bool = False, bounds: dict[str, int] | None = No
     return src
 
 
-def deployer(v: Variant, arity32: bool = False, bounds: dict[str, int] | None = None) -> Any:
+def deployer(v: Variant, arity32: bool = False, bounds: dict[str, int] | None = None, events: bool = True) -> Any:
     import boa
 
-    key = (v, arity32, tuple(sorted((bounds or {}).items())))
+    key = (v, arity32, tuple(sorted((bounds or {}).items())), events)
     if key not in _COMPILED:
         tmp = Path(tempfile.mkdtemp(prefix="orfl-dispute-variant-"))
-        (tmp / "DisputeGame.vy").write_text(source(v, arity32, bounds))
+        (tmp / "DisputeGame.vy").write_text(source(v, arity32, bounds, events))
         _COMPILED[key] = boa.load_partial(str(tmp / "DisputeGame.vy"))
     return _COMPILED[key]
 
@@ -121,7 +125,7 @@ class VariantResult:
         return len(self.gas)
 
 
-def replay(s: Setup, rec: Record, tight: bool = True, clock: int = 10) -> VariantResult:
+def replay(s: Setup, rec: Record, tight: bool = True, clock: int = 10, events: bool = True) -> VariantResult:
     """Replay ``rec`` on a fresh variant contract in a private environment; every accepted
     Python move must succeed on chain and every rejected one revert."""
     import boa
@@ -133,7 +137,7 @@ def replay(s: Setup, rec: Record, tight: bool = True, clock: int = 10) -> Varian
     with boa.swap_env(env):
         prop, chal = env.generate_address("proposer"), env.generate_address("challenger")
         roots = [s.cols.root, rec.claimed_root] if rec.stage == 1 else [rec.claimed_root, s.out_tree.root]
-        c = deployer(s.variant, arity32, bd).deploy(prop, chal, list(s.input_roots), roots[0], roots[1], s.d,
+        c = deployer(s.variant, arity32, bd, events).deploy(prop, chal, list(s.input_roots), roots[0], roots[1], s.d,
                                                     s.chunk, s.arity, s.depth, RULE_IDS[s.rule], s.f, clock)
         res = VariantResult(winner="")
         for fn, args, ok, who, wait in rec.attempts:
@@ -165,11 +169,12 @@ def same_depth_d(d: int, chunk: int, arity: int) -> int:
     return min(d, (arity ** (dep - 1)) * chunk + chunk) if dep > 1 else d
 
 
-def measure(v: Variant, n: int, d: int, chunk: int, arity: int, stage: int = 1, rule: str = "median",
-            seed: int = 0, full: bool = False, tight: bool = True) -> VariantResult:
-    """The EVM replay of the game of stage ``stage`` in which the proposer lies
+def measure_stages(v: Variant, n: int, d: int, chunk: int, arity: int, stages: tuple[int, ...] = (1, 0),
+                   rule: str = "median", seed: int = 0, full: bool = False,
+                   tight: bool = True, events: bool = True) -> list[VariantResult]:
+    """The EVM replays of the games of ``stages`` in which the proposer lies
     (``random_step``) and the challenger is honest, on random rows (values in +-2^24, seed
-    ``seed``) of n x d -- or of n x :func:`same_depth_d` unless ``full``."""
+    ``seed``) of n x d -- or of n x :func:`same_depth_d` unless ``full`` -- committed once."""
     import numpy as np
 
     from mechanism.dispute import variants
@@ -177,5 +182,11 @@ def measure(v: Variant, n: int, d: int, chunk: int, arity: int, stage: int = 1, 
     dd = d if full else same_depth_d(d, chunk, arity)
     x = np.random.default_rng(seed).integers(-(1 << 24), 1 << 24, size=(n, dd), dtype=np.int64)
     s = variants.setup(v, x, chunk, arity, rule, 1 if rule == "trimmed_mean" else 0)
-    rec = variants.play(s, stage, "proposer", "random_step", np.random.default_rng(seed + 1))
-    return replay(s, rec, tight=tight)
+    return [replay(s, variants.play(s, st, "proposer", "random_step", np.random.default_rng(seed + 1)), tight=tight, events=events)
+            for st in stages]
+
+
+def measure(v: Variant, n: int, d: int, chunk: int, arity: int, stage: int = 1, rule: str = "median",
+            seed: int = 0, full: bool = False, tight: bool = True) -> VariantResult:
+    """:func:`measure_stages` of one stage."""
+    return measure_stages(v, n, d, chunk, arity, (stage,), rule, seed, full, tight)[0]
