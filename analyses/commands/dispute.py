@@ -98,6 +98,10 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
 
 
+def _worker_peak_rss_gb() -> float:  # run on each Dask worker
+    return peak_rss_gb()
+
+
 def run_outofcore(rule: str, n: int, d: int, liar: str, strategy: str, chunk: int, arity: int, seed: int,
                   budget_gb: float, scheduler: str | None, workdir: str | None = None) -> dict[str, Any]:
     """The dispute over an update file generated block by block (``random_fill``: block
@@ -136,6 +140,9 @@ def run_outofcore(rule: str, n: int, d: int, liar: str, strategy: str, chunk: in
         tr = ft.trace
         roots = [r.hex() for r in tr.roots]
         inputs = hashlib.sha256(b"".join(t.root for t in tr.input_trees)).hexdigest()
+        workers_gb = None
+        if client is not None:
+            workers_gb = max(client.run(_worker_peak_rss_gb).values())
     finally:
         if client is not None:
             from mechanism.outofcore.cluster import close
@@ -151,6 +158,7 @@ def run_outofcore(rule: str, n: int, d: int, liar: str, strategy: str, chunk: in
         "outofcore": True, "scheduler": scheduler or "in-process", "memory_budget_gb": budget_gb,
         "block_coords": block, "input_gb": 8 * n * d / 1e9, "generate_seconds": gen,
         "trace_seconds": t_trace, "game_seconds": seconds - t_trace, "peak_rss_gb": peak_rss_gb(),
+        "worker_peak_rss_gb": workers_gb,
         "stage_roots": roots, "input_roots_sha256": inputs,
         "inputs": f"random_fill(seed={seed}): uniform int64 in [-2^24, 2^24), block [lo, hi) from default_rng([seed, lo])",
     }
