@@ -116,11 +116,13 @@ def run_outofcore(rule: str, n: int, d: int, liar: str, strategy: str, chunk: in
 
     import numpy as np
 
+    from mechanism.dispute import build_program
     from mechanism.dispute.gas import full_reexecution, worst_case
     from mechanism.outofcore.dispute import outofcore_trace, play_file
     from mechanism.outofcore.store import create_updates, random_fill
 
     params: dict[str, Any] = {"f": 1} if rule == "trimmed_mean" else {}
+    build_program(rule, n, d, **params)  # imports torch: not part of the challenger's response time
     block = block_coords(n, budget_gb, chunk, arity)
     tmp = tempfile.mkdtemp(prefix="orfl-dispute-", dir=workdir)
     client = None
