@@ -30,7 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "mechanism" / "data" / "reexecution.json"
 KEEP = ("params", "trainers", "trace_seconds", "game_seconds", "offchain_seconds", "generate_seconds", "peak_rss_gb",
-        "input_gb", "block_coords", "memory_budget_gb", "winner", "honest_won", "moves", "scheduler")
+        "input_gb", "block_coords", "memory_budget_gb", "winner", "honest_won", "moves", "scheduler", "liar", "strategy",
+        "worker_peak_rss_gb", "stage_roots", "input_roots_sha256")
 
 
 def measure(n: int, d: int, budget: float, seed: int) -> dict[str, Any]:
@@ -44,9 +45,10 @@ def measure(n: int, d: int, budget: float, seed: int) -> dict[str, Any]:
     return json.loads(got.stdout.strip().splitlines()[-1])
 
 
-def row(run: dict[str, Any]) -> dict[str, Any]:
+def row(run: dict[str, Any], source: str) -> dict[str, Any]:
     r = {k: run[k] for k in KEEP if k in run}
     r["reexec_seconds"] = run["trace_seconds"]
+    r["source"] = source
     return r
 
 
@@ -96,13 +98,15 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--d", type=int, nargs="*", default=[1_000_000, 10_000_000])
     ap.add_argument("--merge", nargs="*", default=[])
+    ap.add_argument("--merge-source", default="orfl dispute --rule median --no-evm --json (earlier run)",
+                    help="how the merged runs were made (command, commit), stored with their rows")
     ap.add_argument("--memory-budget-gb", type=float, default=4.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--write", action="store_true")
     a = ap.parse_args(argv)
-    rows = [row(json.loads(Path(p).read_text())) for p in a.merge]
+    rows = [row(json.loads(Path(p).read_text()), a.merge_source) for p in a.merge]
     for d in a.d:
-        rows.append(row(measure(a.n, d, a.memory_budget_gb, a.seed)))
+        rows.append(row(measure(a.n, d, a.memory_budget_gb, a.seed), "this run (fresh process)"))
         r = rows[-1]
         print(f"d={d:.0e}: re-execution {r['reexec_seconds']:.1f} s, game {r['game_seconds']:.2f} s, "
               f"peak RSS {r['peak_rss_gb']:.2f} GB (input {r['input_gb']:.1f} GB)", flush=True)
