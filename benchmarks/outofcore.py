@@ -11,9 +11,10 @@ round: commit every trainer's update, the column tree, the median and its tree, 
 from the file (``trace_seconds``); ``game_seconds`` is the game after it. ``--merge`` adds
 runs made beforehand with the same command (the d = 1e8 run takes minutes and 40 GB of
 disk). With ``--write`` the rows go to ``mechanism/data/reexecution.json`` (+ ``.sha256``)
-with provenance, and a linear model ``seconds = a + b d`` (least squares over the
-measured d) extrapolated to d = 1e9, one process and per worker of a W-worker cluster
-(``(a + b d) / W``: the per-block work is independent, the assembly is not counted).
+with provenance, and the times :mod:`mechanism.outofcore.reexecution` reads from them at
+d = 1e8 and 1e9 (interpolated between measured d, the last segment's slope beyond), one
+process and per worker of a W-worker cluster (``/ W``: the per-block work is independent,
+the assembly is not counted).
 """
 
 from __future__ import annotations
@@ -52,20 +53,12 @@ def row(run: dict[str, Any], source: str) -> dict[str, Any]:
     return r
 
 
-def fit(rows: list[dict[str, Any]]) -> tuple[float, float]:
-    """Least squares ``seconds = a + b d`` over the measured rows."""
-    xs = [float(r["params"]) for r in rows]
-    ys = [float(r["reexec_seconds"]) for r in rows]
-    if len(rows) == 1:
-        return 0.0, ys[0] / xs[0]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
-    return my - b * mx, b
-
-
 def document(rows: list[dict[str, Any]], argv: list[str]) -> dict[str, Any]:
+    from mechanism.outofcore.reexecution import MeasuredReexecution
+
     rows = sorted(rows, key=lambda r: r["params"])
-    a, b = fit(rows)
+    m = MeasuredReexecution(tuple((int(r["params"]), float(r["reexec_seconds"])) for r in rows),
+                            int(rows[0]["trainers"]), "", "")
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     content = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
     return {
@@ -77,20 +70,12 @@ def document(rows: list[dict[str, Any]], argv: list[str]) -> dict[str, Any]:
                        "cpus": os.cpu_count(), "chunk": 16, "arity": 16, "content_sha256": content,
                        "note": "2 shared cores; other jobs ran on the machine during the measurement"},
         "rows": rows,
-        "model": {"form": "reexec_seconds = a + b * d (least squares over the rows)", "a_seconds": a,
-                  "b_seconds_per_param": b,
-                  "extrapolated": {str(d): {"one_process": a + b * d, "per_worker_4": (a + b * d) / 4,
-                                            "per_worker_16": (a + b * d) / 16}
-                                   for d in (10**8, 10**9)}},
+        "model": {"form": ("linear interpolation between measured d, the last segment's slope beyond "
+                           "(mechanism.outofcore.reexecution); / W on W workers"),
+                  "at": {str(d): {"one_process": m.seconds(d), "per_worker_4": m.seconds(d, workers=4),
+                                  "per_worker_16": m.seconds(d, workers=16), "extrapolated": m.extrapolated(d)}
+                         for d in (10**8, 10**9)}},
     }
-
-
-def reexec_seconds(d: int, path: Path | str | None = None) -> float:
-    """Measured re-execution seconds of a median round at n = 50 and ``d`` parameters
-    (the file's linear model; the detection term's input, source: the file + its SHA-256)."""
-    doc = json.loads(Path(path or OUT).read_text())
-    m = doc["model"]
-    return float(m["a_seconds"] + m["b_seconds_per_param"] * d)
 
 
 def main(argv: list[str]) -> None:
@@ -111,7 +96,7 @@ def main(argv: list[str]) -> None:
         print(f"d={d:.0e}: re-execution {r['reexec_seconds']:.1f} s, game {r['game_seconds']:.2f} s, "
               f"peak RSS {r['peak_rss_gb']:.2f} GB (input {r['input_gb']:.1f} GB)", flush=True)
     doc = document(rows, argv)
-    for d, e in doc["model"]["extrapolated"].items():
+    for d, e in doc["model"]["at"].items():
         print(f"d={int(d):.0e}: {e['one_process']:.0f} s one process, {e['per_worker_16']:.1f} s per worker of 16")
     if a.write:
         OUT.write_text(json.dumps(doc, indent=1) + "\n")
