@@ -8,10 +8,10 @@ The client assembles them in block order exactly as the serial pass does, so res
 and roots are the same bytes. Tasks run a window at a time (``WINDOW`` per worker), so
 neither the workers nor the client hold more than a few blocks.
 
-Krum family (not run here): the Gram sums ``<x_a, x_b>`` of rescaled int64 operands are
-exact integer sums over coordinates, so per-block partial Gram matrices (int64/int128
-sums of exact products) add up to the full one exactly, in any order; the same task
-layout (one partial n x n matrix per block, summed by the client) gives Krum's scores.
+Krum family (:func:`krum_file_cluster`): the Gram sums ``<x_a, x_b>`` of the rescaled
+int64 operands are exact integer sums over coordinates (:mod:`.krum`), so the blocks'
+partial n x n matrices add up to the whole one exactly, in any order: a max task per
+block, then a Gram task per block summed by the client, then an output task per block.
 """
 
 from __future__ import annotations
@@ -104,3 +104,36 @@ def trace_blocks(client: Any, uf: Any, fn: Callable[[np.ndarray], np.ndarray], c
         sink(lo, hi, o)
         out_upper.append(upper)
         yield h
+
+
+def _krum_task(path: str, lo: int, hi: int, what: str, arg: Any) -> Any:
+    from mechanism.outofcore.krum import block_gram, block_max_abs, output_block
+
+    vals = UpdateFile.open(path).read_block(lo, hi)
+    if what == "max":
+        return block_max_abs(vals)
+    if what == "gram":
+        return block_gram(vals, arg)
+    return output_block(vals, arg[0], arg[1])
+
+
+def krum_file_cluster(client: Any, uf: Any, rule: str, f: int = 1, m: int | None = None, block: int = 0) -> np.ndarray:
+    """:func:`.krum.krum_file` with the three passes' blocks on the cluster."""
+    from dask import delayed
+
+    from mechanism.aggregation._intmath import rescale_shift
+    from mechanism.outofcore.krum import _check, select_from_gram
+
+    _check(uf, rule, f, m)
+    spans = blocks(uf.d, block or BLOCK_COORDS)
+    task = delayed(_krum_task, pure=True)
+
+    def run(what: str, arg: Any) -> list[Any]:
+        return list(client.gather(client.compute([task(uf.path, lo, hi, what, arg) for lo, hi in spans])))
+
+    s = rescale_shift(max(run("max", None)), uf.d)
+    g = np.zeros((uf.n, uf.n), dtype=np.int64)
+    for part in run("gram", s):
+        g += part
+    chosen = select_from_gram(uf, g, rule, f, m)
+    return np.concatenate(run("out", (rule, chosen)))

@@ -36,17 +36,46 @@ def block_gram(vals: np.ndarray, shift: int) -> np.ndarray:
     return gram_exact(torch.from_numpy(np.ascontiguousarray(vals)), shift).numpy().copy()
 
 
-def krum_select(uf: Any, rule: str, f: int, m: int | None = None, block: int = 0) -> list[int]:
-    """The rows Krum (one) or multi-Krum (``m``, default n - f) selects, as the core does."""
-    import torch
-
-    from mechanism.aggregation._intmath import order_by_score, rescale_shift
-    from mechanism.aggregation.krum import krum_scores
+def _check(uf: Any, rule: str, f: int, m: int | None) -> None:
     from mechanism.aggregation.registry import get_rule
 
     if rule not in ("krum", "multi_krum"):
         raise ParameterError.bad("rule", rule, "krum or multi_krum")
     get_rule(rule, f=f, **({"m": m} if m is not None else {})).check_n(uf.n)
+
+
+def select_from_gram(uf: Any, g: np.ndarray, rule: str, f: int, m: int | None) -> list[int]:
+    """The rows the rule selects given the whole exact Gram matrix of the rescaled rows
+    (the core's scores and content tie-break; tied rows are read through a map)."""
+    import torch
+
+    from mechanism.aggregation._intmath import order_by_score
+    from mechanism.aggregation.krum import krum_scores
+
+    gl = g.tolist()
+    n = uf.n
+    dist = [[gl[i][i] + gl[j][j] - 2 * gl[i][j] for j in range(n)] for i in range(n)]
+    x = torch.from_numpy(np.load(uf.path, mmap_mode="c"))  # copy-on-write map: rows read for ties only
+    order = order_by_score(krum_scores(dist, list(range(n)), f), x)
+    return order[:1] if rule == "krum" else sorted(order[: (m if m is not None else n - f)])
+
+
+def output_block(vals: np.ndarray, rule: str, chosen: list[int]) -> np.ndarray:
+    """The rule's output on one block: the chosen row, or the floor mean of the chosen rows."""
+    import torch
+
+    from mechanism.aggregation._intmath import floor_mean_rows
+
+    if rule == "krum":
+        return np.array(vals[chosen[0]])
+    return floor_mean_rows(torch.from_numpy(np.ascontiguousarray(vals)), chosen).numpy()
+
+
+def krum_select(uf: Any, rule: str, f: int, m: int | None = None, block: int = 0) -> list[int]:
+    """The rows Krum (one) or multi-Krum (``m``, default n - f) selects, as the core does."""
+    from mechanism.aggregation._intmath import rescale_shift
+
+    _check(uf, rule, f, m)
     block = block or BLOCK_COORDS
     spans = blocks(uf.d, block)
     buf = np.empty((uf.n, min(block, uf.d)), dtype=np.int64)
@@ -55,22 +84,12 @@ def krum_select(uf: Any, rule: str, f: int, m: int | None = None, block: int = 0
     g = np.zeros((uf.n, uf.n), dtype=np.int64)
     for lo, hi in spans:
         g += block_gram(uf.read_block(lo, hi, buf), s)
-    gl = g.tolist()
-    n = uf.n
-    dist = [[gl[i][i] + gl[j][j] - 2 * gl[i][j] for j in range(n)] for i in range(n)]
-    members = list(range(n))
-    x = torch.from_numpy(np.load(uf.path, mmap_mode="c"))  # copy-on-write map: rows read for ties only
-    order = order_by_score(krum_scores(dist, members, f), x)
-    return order[:1] if rule == "krum" else sorted(order[: (m if m is not None else n - f)])
+    return select_from_gram(uf, g, rule, f, m)
 
 
 def krum_file(uf: Any, rule: str, f: int = 1, m: int | None = None, block: int = 0,
               out_path: str | Path | None = None) -> np.ndarray:
     """``aggregate(rule, x, f=f[, m=m])`` for Krum / multi-Krum over the update file."""
-    import torch
-
-    from mechanism.aggregation._intmath import floor_mean_rows
-
     chosen = krum_select(uf, rule, f, m, block)
     block = block or BLOCK_COORDS
     out: np.ndarray = (np.empty(uf.d, dtype=np.int64) if out_path is None
@@ -78,5 +97,5 @@ def krum_file(uf: Any, rule: str, f: int = 1, m: int | None = None, block: int =
     buf = np.empty((uf.n, min(block, uf.d)), dtype=np.int64)
     for lo, hi in blocks(uf.d, block):
         vals = uf.read_block(lo, hi, buf)
-        out[lo:hi] = vals[chosen[0]] if rule == "krum" else floor_mean_rows(torch.from_numpy(vals), chosen).numpy()
+        out[lo:hi] = output_block(vals, rule, chosen)
     return out

@@ -34,7 +34,11 @@ def client() -> Iterator[Any]:
 def test_cluster_roots_aggregates_and_game_equal_in_memory(tmp_path: Path, client: Any) -> None:
     import os
 
-    from mechanism.outofcore.cluster import aggregate_file_cluster, commit_file_cluster
+    from mechanism.outofcore.cluster import (
+        aggregate_file_cluster,
+        commit_file_cluster,
+        krum_file_cluster,
+    )
 
     pids = set(client.run(os.getpid).values())
     assert len(pids) == 2 and os.getpid() not in pids  # separate worker processes
@@ -48,6 +52,9 @@ def test_cluster_roots_aggregates_and_game_equal_in_memory(tmp_path: Path, clien
     for rule, params in (("median", {}), ("trimmed_mean", {"f": 3}), ("mean", {})):
         want = aggregate(rule, torch.from_numpy(x), **params).numpy()
         assert np.array_equal(aggregate_file_cluster(client, uf, rule, 8192, **params), want)
+    for rule, params in (("krum", {"f": 2}), ("multi_krum", {"f": 3})):
+        want = aggregate(rule, torch.from_numpy(x), **params).numpy()
+        assert np.array_equal(krum_file_cluster(client, uf, rule, block=8192, **params), want)
     prog = build_program("median", n, d)
     tr = honest_trace(prog, x, c, k, input_trees=ref)
     ft = outofcore_trace(uf, "median", c, k, tmp_path / "w", 8192, client)
