@@ -327,9 +327,9 @@ class Record:
     winner: str = ""
 
 
-def _lying_output(s: Setup, strategy: str, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+def _lying_output(s: Setup, strategy: str, rng: np.random.Generator, lie_at: int | None) -> tuple[np.ndarray, int]:
     y = s.out.copy()
-    p = int(rng.integers(s.d))
+    p = int(rng.integers(s.d)) if lie_at is None else lie_at
     delta = int(rng.choice(LIE_DELTAS))
     lo, hi = s.variant.value_range
     if strategy == "after_point":
@@ -342,10 +342,12 @@ def _lying_output(s: Setup, strategy: str, rng: np.random.Generator) -> tuple[np
     return y, p
 
 
-def play(s: Setup, stage: int, liar: str, strategy: str, rng: np.random.Generator, clock: int = 10) -> Record:
+def play(s: Setup, stage: int, liar: str, strategy: str, rng: np.random.Generator, clock: int = 10,
+         lie_at: int | None = None) -> Record:
     """Play one game of stage 0 (column tree) or 1 (output tree); the liar (``proposer``,
     ``challenger`` or ``none``) follows ``strategy``, the other side is honest. A
-    ``none`` game is a challenger disputing an honest claim with honest moves (it loses)."""
+    ``none`` game is a challenger disputing an honest claim with honest moves (it loses).
+    ``lie_at``: the coordinate of a lying proposer's lie (default: drawn from ``rng``)."""
     if stage not in (0, 1):
         raise ParameterError.bad("stage", stage, "0 (columns) or 1 (output)")
     if strategy not in STRATEGIES:
@@ -358,10 +360,11 @@ def play(s: Setup, stage: int, liar: str, strategy: str, rng: np.random.Generato
     forged: tuple[int, int, bytes] | None = None  # stage 0: (column j, trainer t, forged leaf)
     if liar == "proposer":
         if stage == 1:
-            y, _p = _lying_output(s, strategy, rng)
+            y, _p = _lying_output(s, strategy, rng, lie_at)
             claim = build_tree(v, [leaf(v, j, y[j * s.chunk : (j + 1) * s.chunk]) for j in range(s.num_leaves)], k)
         else:
-            j, t = int(rng.integers(s.num_leaves)), int(rng.integers(s.n))
+            j = int(rng.integers(s.num_leaves)) if lie_at is None else lie_at // s.chunk
+            t = int(rng.integers(s.n))
             bad = hash_bytes(v, b"forged" + rng.bytes(8))
             lv = list(s.cols.levels[0])
             col = [s.input_leaves[u][j] for u in range(s.n)]

@@ -158,23 +158,35 @@ def replay(s: Setup, rec: Record, tight: bool = True, clock: int = 10, events: b
     return res
 
 
-def same_depth_d(d: int, chunk: int, arity: int) -> int:
-    """The smallest dimension whose tree has the depth of ``d``'s (chunk, arity) tree. No
-    move reads the number of leaves except through the depth and the last chunk's width,
-    so a game at this dimension pays per move what the game at ``d`` pays (checked at
-    d = 1e6 by ``benchmarks/dispute_variants.py --full`` and a slow test)."""
+def probe_leaf(d: int, chunk: int, arity: int) -> int:
+    """The leaf a measured game's lie sits in: ``arity**(depth-1) + arity - 1``, the last of
+    a full bottom group in the second top-level subtree (so the path leaves position 0 at
+    the first choice, as a lie does in all but the first top-level subtree: writing a
+    nonzero position first costs EIP-2200's 20,000 gas, and no revealed bottom child is a
+    zero padding word, which calldata would price at 4 gas a byte instead of 16)."""
     from mechanism.commitment import num_chunks, tree_depth
 
-    dep = tree_depth(num_chunks(d, chunk), arity)
-    return min(d, (arity ** (dep - 1)) * chunk + chunk) if dep > 1 else d
+    L = num_chunks(d, chunk)
+    dep = tree_depth(L, arity)
+    return min(L - 1, arity ** (dep - 1) + arity - 1) if dep > 1 else L - 1
+
+
+def same_depth_d(d: int, chunk: int, arity: int) -> int:
+    """The smallest dimension whose tree has the depth of ``d``'s (chunk, arity) tree and
+    holds :func:`probe_leaf` whole. No move reads the number of leaves except through the
+    depth and the last chunk's width, so the game of a lie at the probe leaf pays per move
+    what the same game at ``d`` pays (tested; ``benchmarks/dispute_variants.py --full``
+    replays d = 1e6)."""
+    return min(d, (probe_leaf(d, chunk, arity) + 1) * chunk)
 
 
 def measure_stages(v: Variant, n: int, d: int, chunk: int, arity: int, stages: tuple[int, ...] = (1, 0),
                    rule: str = "median", seed: int = 0, full: bool = False,
                    tight: bool = True, events: bool = True) -> list[VariantResult]:
     """The EVM replays of the games of ``stages`` in which the proposer lies
-    (``random_step``) and the challenger is honest, on random rows (values in +-2^24, seed
-    ``seed``) of n x d -- or of n x :func:`same_depth_d` unless ``full`` -- committed once."""
+    (``random_step``, in the chunk of :func:`probe_leaf`) and the challenger is honest, on
+    random rows (values in +-2^24, seed ``seed``) of n x d -- or of n x
+    :func:`same_depth_d` unless ``full`` -- committed once."""
     import numpy as np
 
     from mechanism.dispute import variants
@@ -182,7 +194,8 @@ def measure_stages(v: Variant, n: int, d: int, chunk: int, arity: int, stages: t
     dd = d if full else same_depth_d(d, chunk, arity)
     x = np.random.default_rng(seed).integers(-(1 << 24), 1 << 24, size=(n, dd), dtype=np.int64)
     s = variants.setup(v, x, chunk, arity, rule, 1 if rule == "trimmed_mean" else 0)
-    return [replay(s, variants.play(s, st, "proposer", "random_step", np.random.default_rng(seed + 1)), tight=tight, events=events)
+    return [replay(s, variants.play(s, st, "proposer", "random_step", np.random.default_rng(seed + 1),
+                                 lie_at=probe_leaf(d, chunk, arity) * chunk), tight=tight, events=events)
             for st in stages]
 
 
