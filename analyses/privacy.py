@@ -43,6 +43,26 @@ class PrivacyResults(SectionResults):
     hiding: Any = None  # DataFrame: one row per rule, what its disputes over salted leaves revealed
     designs: Any = None  # DataFrame: one row per design, what is revealed and its extra gas
     hiding_gas: Any = None  # dict: the EVM opening of n chunks, plain vs salted (mechanism.evm.hiding_leaf)
+    ldp_accuracy: Any = None  # DataFrame: accuracy per (rule, attack, fraction, epsilon) with 95% CI (agents.fl.privacy)
+    ldp_tolerance: Any = None  # DataFrame: beta* per (rule, epsilon), worst case over the attacks
+    ldp_params: Any = None  # dict: the privacy grid's axes
+
+    @property
+    def ldp_costs_accuracy(self) -> Verdict:
+        """Does local DP lower clean accuracy at the smallest measured epsilon (the direction
+        of Guerraoui et al., PODC 2021; Allouah et al., ICML 2023)?"""
+        a = self.ldp_accuracy
+        clean = a[(a["attack"] == "none") & (a["fraction"] == 0.0)]
+        lo, inf = clean["epsilon"].min(), clean[clean["epsilon"] == float("inf")]
+        drops = []
+        for rule, g in clean.groupby("rule"):
+            ref = inf[inf["rule"] == rule]["accuracy"]
+            at = g[g["epsilon"] == lo]["accuracy"]
+            if len(ref) and len(at):
+                drops.append((rule, float(ref.iloc[0]) - float(at.iloc[0])))
+        ok = bool(drops) and all(d > 0 for _, d in drops)
+        return Verdict("local DP: accuracy falls as epsilon falls (published direction)", ok,
+                       "; ".join(f"{r}: {d * 100:+.1f} pp from no noise to epsilon {lo:g}" for r, d in drops))
 
     @property
     def hides(self) -> Verdict:
@@ -70,7 +90,8 @@ class PrivacyResults(SectionResults):
         return int(d[d["path"] == "aggregation_dispute"]["own_values"].max())
 
     def verdicts(self) -> list[Verdict]:
-        return [self.ordered] + ([self.hides] if self.hiding is not None else [])
+        return ([self.ordered] + ([self.hides] if self.hiding is not None else [])
+                + ([self.ldp_costs_accuracy] if self.ldp_accuracy is not None else []))
 
     def measurements(self) -> list[Measurement]:
         row = self.calibrated[(self.calibrated["epsilon_target"] == 4.0) & (self.calibrated["rounds"] == self.rounds)]
@@ -99,6 +120,9 @@ class PrivacyResults(SectionResults):
             out["privacy_hiding"] = self.hiding
         if self.designs is not None:
             out["privacy_designs"] = self.designs
+        if self.ldp_accuracy is not None:
+            out["privacy_ldp_accuracy"] = self.ldp_accuracy
+            out["privacy_ldp_tolerance"] = self.ldp_tolerance
         return out
 
     def numbers(self) -> dict[str, Any]:
@@ -166,7 +190,32 @@ def run(ctx: ReportContext) -> PrivacyResults:
                          "epsilon_rdp": ldp_epsilon(noise_multiplier_for(e, DELTA, r), r, DELTA)}
                         for e in EPSILONS for r in (rounds,)])
     hiding, designs, gas = _hiding(ctx, chunk, arity)
-    return PrivacyResults(disclosure, acc, cal, rounds, DELTA, chunk, arity, hiding, designs, gas)
+    ldp_acc, ldp_tol, ldp_params = _ldp(ctx)
+    return PrivacyResults(disclosure, acc, cal, rounds, DELTA, chunk, arity, hiding, designs, gas,
+                          ldp_acc, ldp_tol, ldp_params)
+
+
+#: The privacy grid of the report: rules, attacks and malicious fractions.
+LDP_RULES = ("mean", "median", "trimmed_mean")
+LDP_ATTACKS = ("sign_flip", "alie")
+LDP_FRACTIONS = (0.1, 0.2)
+
+
+def _ldp(ctx: ReportContext) -> tuple[Any, Any, dict[str, Any]]:
+    """Accuracy against epsilon per rule, clean and attacked (agents.fl.privacy), cached
+    with the tolerance grid's runs."""
+    import math
+
+    from agents.fl.privacy import DEFAULT_EPSILONS, run_privacy
+
+    eps = (100.0, math.inf) if ctx.quick else DEFAULT_EPSILONS
+    seeds = 2 if ctx.quick else 3
+    ctx.progress(f"privacy: local DP grid, {len(LDP_RULES)} rules x {len(eps)} epsilons x {seeds} seeds")
+    _, summary, tol = run_privacy(LDP_RULES, LDP_ATTACKS, eps, LDP_FRACTIONS, seeds, workers=1)
+    params = {"rules": list(LDP_RULES), "attacks": list(LDP_ATTACKS), "fractions": list(LDP_FRACTIONS),
+              "epsilons": [str(e) for e in eps], "seeds": seeds, "model": "logreg", "alpha": 100.0,
+              "trainers": 50}
+    return summary, tol, params
 
 
 def _hiding(ctx: ReportContext, chunk: int, arity: int) -> tuple[Any, Any, dict[str, Any]]:
@@ -221,8 +270,34 @@ def plot(results: PrivacyResults, ctx: ReportContext) -> list[Figure]:
     ax.set_title("local DP of a trainer after R rounds (dp-accounting)")
     ax.legend(fontsize=7, ncol=2)
     save_figure(fig, ctx.figures_dir, "privacy_epsilon")
-    return [("privacy_epsilon", "Epsilon of a trainer's local-DP guarantee against the noise multiplier, "
+    figs = [("privacy_epsilon", "Epsilon of a trainer's local-DP guarantee against the noise multiplier, "
                                 "after R rounds: RDP and PLD accountants.")]
+    if results.ldp_accuracy is not None:
+        import numpy as np
+
+        a = results.ldp_accuracy
+        fig2, ax2 = new_figure()
+        finite = a[np.isfinite(a["epsilon"])]["epsilon"]
+        inf_x = float(finite.max()) * 3 if len(finite) else 1.0
+        rules = sorted(a["rule"].unique())
+        for c, rule in zip(colors(len(rules)), rules, strict=True):
+            for (attack, frac), g in a[a["rule"] == rule].groupby(["attack", "fraction"]):
+                if attack != "none" and frac != max(LDP_FRACTIONS):
+                    continue
+                x = np.where(np.isfinite(g["epsilon"]), g["epsilon"], inf_x)
+                err = np.vstack([g["accuracy"] - g["accuracy_ci_low"], g["accuracy_ci_high"] - g["accuracy"]])
+                ax2.errorbar(x, g["accuracy"], yerr=np.nan_to_num(err), color=c, capsize=2,
+                             ls="-" if attack == "none" else "--", marker="o" if attack == "none" else "x",
+                             label=f"{rule}: {'clean' if attack == 'none' else f'{attack} {frac:.0%}'}")
+        ax2.set_xscale("log")
+        ax2.set_xlabel(f"local-DP epsilon over the run [1] (rightmost: no noise, plotted at {inf_x:g})")
+        ax2.set_ylabel("test accuracy [1]")
+        ax2.set_title("local DP against robustness (logreg, digits, 50 trainers, 95% CI)")
+        ax2.legend(fontsize=6, ncol=2)
+        save_figure(fig2, ctx.figures_dir, "privacy_accuracy_epsilon")
+        figs.append(("privacy_accuracy_epsilon", "Test accuracy against the local-DP epsilon per rule, clean and "
+                                                 "under attack, with 95% intervals over seeds."))
+    return figs
 
 
 def text(results: PrivacyResults) -> str:
@@ -249,7 +324,31 @@ availability, only local differential privacy protects the data.
 Local DP with the Gaussian mechanism on clipped updates, over the {r.rounds} rounds of a
 training run at delta = {r.delta:g}, needs noise multipliers {zline} (std = z x 2C). The
 accountants {ordered} ({r.ordered.detail}).
-{_hiding_text(r)}"""
+{_hiding_text(r)}{_ldp_text(r)}"""
+
+
+def _ldp_text(r: PrivacyResults) -> str:
+    if r.ldp_accuracy is None:
+        return ""
+    v = r.ldp_costs_accuracy
+    t = r.ldp_tolerance
+    finite = t[t["epsilon"] != float("inf")]
+    lines = []
+    for rule, g in t.groupby("rule"):
+        no_noise = g[g["epsilon"] == float("inf")]["tolerance_ci_low"]
+        best = finite[finite["rule"] == rule]
+        tol_inf = float(no_noise.iloc[0]) if len(no_noise) else float("nan")
+        tol_eps = ", ".join(f"{e:g}: {b:.1f}" for e, b in zip(best["epsilon"], best["tolerance_ci_low"], strict=True))
+        lines.append(f"{rule} beta* {tol_inf:.1f} without noise, at epsilon {tol_eps}")
+    said = v.said("Local DP costs accuracy, as the published analyses find",
+                  "**Local DP did not lower accuracy everywhere** in this grid")
+    return f"""
+**Local DP against robustness** (measured: the Gaussian mechanism at every honest trainer, epsilon
+from the accountant, the norm predicate widened so noisy honest updates pass; attackers use the
+same larger ball). {said} ({v.detail}). The malicious device tolerance (worst case over
+{", ".join(LDP_ATTACKS)}, lower end of the 95% interval): {"; ".join(lines)} (tables
+`privacy_ldp_accuracy`, `privacy_ldp_tolerance`).
+"""
 
 
 def _hiding_text(r: PrivacyResults) -> str:

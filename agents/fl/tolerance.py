@@ -163,7 +163,10 @@ def run_key(cfg: FLConfig) -> str:
     from agents.fl.poisoning import get_attack
 
     attack = dataclasses.asdict(get_attack(cfg.attack, **dict(cfg.attack_params)))
-    return config_key({"schema": SCHEMA_VERSION, **dataclasses.asdict(cfg), "attack_effective": attack})
+    fields = dataclasses.asdict(cfg)
+    if math.isinf(cfg.ldp_epsilon):  # runs without local DP keep the keys they had before it existed
+        del fields["ldp_epsilon"], fields["ldp_delta"]
+    return config_key({"schema": SCHEMA_VERSION, **fields, "attack_effective": attack})
 
 
 def run_one(cfg: FLConfig) -> dict[str, Any]:
@@ -175,6 +178,7 @@ def run_one(cfg: FLConfig) -> dict[str, Any]:
         "model": cfg.model, "rounds": cfg.rounds, "norm_predicate": cfg.norm_predicate,
         "rule": cfg.rule, "attack": cfg.attack, "alpha": cfg.alpha, "fraction": cfg.fraction,
         "seed": cfg.seed, "n_trainers": cfg.n_trainers, "n_malicious": cfg.n_malicious,
+        "epsilon": cfg.ldp_epsilon, "delta": cfg.ldp_delta, "noise_multiplier": cfg.ldp_noise_multiplier,
         "config": json.dumps(dataclasses.asdict(cfg), sort_keys=True, default=str),
     }
     try:

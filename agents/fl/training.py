@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -161,6 +162,12 @@ class FLConfig:
     frac_bits: int = DEFAULT_FRAC_BITS
     generated_samples: int = 20_000
     generated_features: int = 100
+    #: Local differential privacy (docs/privacy.md): each honest trainer publishes
+    #: clip(u, norm_bound) + N(0, (z 2 norm_bound)^2) with z the least noise multiplier whose
+    #: ``rounds``-fold composition is (ldp_epsilon, ldp_delta)-DP (dp-accounting RDP);
+    #: ``inf`` = no noise.
+    ldp_epsilon: float = math.inf
+    ldp_delta: float = 1e-5
 
     def __post_init__(self) -> None:
         from agents.fl.poisoning import ATTACKS
@@ -184,10 +191,34 @@ class FLConfig:
         for k in ("lr", "norm_bound", "cc_tau"):
             if not getattr(self, k) > 0:
                 raise ParameterError.bad(k, getattr(self, k), "a positive number")
+        if not self.ldp_epsilon > 0:  # NaN fails too
+            raise ParameterError.bad("ldp_epsilon", self.ldp_epsilon, "a number > 0, or inf for no noise")
+        if not 0 < self.ldp_delta < 1:
+            raise ParameterError.bad("ldp_delta", self.ldp_delta, "a number in (0, 1)")
+
+    @property
+    def ldp_noise_multiplier(self) -> float:
+        """z of the Gaussian mechanism for (ldp_epsilon, ldp_delta) over ``rounds`` releases
+        (0 without privacy); :func:`mechanism.privacy.accounting.noise_multiplier_for`."""
+        return _noise_multiplier(self.ldp_epsilon, self.ldp_delta, self.rounds)
 
     @property
     def n_malicious(self) -> int:
         return math.floor(self.fraction * self.n_trainers + 1e-9)
+
+
+@functools.lru_cache(maxsize=256)
+def _noise_multiplier(epsilon: float, delta: float, rounds: int) -> float:
+    if math.isinf(epsilon):
+        return 0.0
+    from mechanism.privacy.accounting import noise_multiplier_for
+
+    return noise_multiplier_for(epsilon, delta, rounds)
+
+
+#: An honest noisy update stays under the norm predicate's bound with this probability
+#: (the bound is widened by :func:`mechanism.privacy.gaussian.noisy_norm_quantile`).
+LDP_BOUND_PROB = 1.0 - 1e-6
 
 
 @dataclass(frozen=True)
@@ -243,7 +274,14 @@ def run_federated(cfg: FLConfig) -> RunResult:
         x, y = data.x_train.clone(), data.y_train.clone()
         x[rows], y[rows] = attack.poison_shard(x[rows], y[rows], data.n_classes, attack_gen)
         train = dataclasses.replace(data, x_train=x, y_train=y)
-    tau_int = encode_int(cfg.norm_bound, cfg.frac_bits)
+    z = cfg.ldp_noise_multiplier
+    bound = cfg.norm_bound  # the norm predicate's L2 bound
+    if z > 0:  # room for honest noise: attackers get the same larger ball (docs/privacy.md)
+        from mechanism.privacy.gaussian import noisy_norm_quantile
+
+        bound = noisy_norm_quantile(cfg.norm_bound, z, model.dim, LDP_BOUND_PROB)
+        ldp_gen = torch.Generator().manual_seed(int(np.random.default_rng(ss.spawn(1)[0]).integers(2**62)))
+    tau_int = encode_int(bound, cfg.frac_bits)
     margin = math.sqrt(model.dim) * 8.0 / (1 << cfg.frac_bits)  # covers quantisation + shifts
     limit = max_abs_float(cfg.frac_bits)
 
@@ -274,13 +312,16 @@ def run_federated(cfg: FLConfig) -> RunResult:
                 generator=gen, poisoned=mal if attack.poisons_data else None, poison=poison,
             )
             deltas = project_to_ball(deltas, cfg.norm_bound, margin)  # honest trainers clip themselves
+            if z > 0:  # the Gaussian mechanism at each honest trainer (sensitivity 2C)
+                noise = torch.randn(deltas.shape, generator=ldp_gen, dtype=deltas.dtype) * (z * 2.0 * cfg.norm_bound)
+                deltas[honest] = deltas[honest] + noise[honest]
             if m:
                 hv = deltas[honest]
                 view = RoundView(hv, deltas[mal], n, cfg.norm_bound, attack_gen,
                                  round_aggregate(hv) if attack.needs_aggregate else None)
                 crafted = attack.craft(view)
                 if cfg.bound_aware and cfg.norm_predicate:
-                    crafted = project_to_ball(crafted, cfg.norm_bound, margin)
+                    crafted = project_to_ball(crafted, bound, margin)
                 deltas[mal] = crafted
             sane = deltas.abs().amax(dim=1) < limit  # NaN propagates through amax: not sane
             q = encode(torch.where(sane.unsqueeze(1), deltas, 0.0), cfg.frac_bits)
