@@ -12,9 +12,40 @@ from typing import Any
 
 import typer
 
-from analyses.commands._common import bad_input, emit_json, fmt, parse_csv
+from analyses.commands._common import (
+    MARKET,
+    OUTPUT,
+    PROTOCOL,
+    SCENARIO,
+    arrange,
+    bad_input,
+    emit_json,
+    examples,
+    fmt,
+    parse_csv,
+)
 
 RANGE_OPTIONS = ("value_at_stake_usd", "gas_price_gwei", "eth_price_usd", "censor_fraction")
+
+#: Help panels of the options (analyses.commands._common.arrange).
+PANELS = {
+    **dict.fromkeys(("config", "model_size", "trainers", "malicious_fraction", "challengers", "value_at_stake_usd",
+                     "censor_fraction", "reexec_seconds", "rounds_per_day", "poisoning_gain_share",
+                     "trainer_tenure_days", "non_iid_alpha", "attacker_budget_eth", "threat_model"), SCENARIO),
+    **dict.fromkeys(("gas_price_gwei", "eth_price_usd", "interest_rate"), MARKET),
+    **dict.fromkeys(("target_fraud_probability", "dispute_gas", "resource_ratio", "jackpot_eth",
+                     "response_buffer_hours", "move_clock_hours", "max_period_hours", "rule", "tolerance_table",
+                     "training_proofs"), PROTOCOL),
+    **dict.fromkeys(("no_sensitivity", "json_out", "output"), OUTPUT),
+}
+
+EXAMPLES = examples(
+    ("orfl recommend", "the default scenario, robust over the documented market ranges"),
+    ("orfl recommend --non-iid-alpha 100 --json -o design.json",
+     "near-IID data; write the design for orfl simulate/abm --design"),
+    ("orfl recommend --gas-price-gwei 5,50 --value-at-stake-usd 1000000 --threat-model default",
+     "another market and gain, under the documented threat model"),
+)
 
 
 def _range(name: str, text: str | None) -> list[float] | None:
@@ -27,7 +58,7 @@ def _range(name: str, text: str | None) -> list[float] | None:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("recommend")
+    @app.command("recommend", epilog=EXAMPLES)
     def recommend_cmd(
         config: Path | None = typer.Option(None, "--config", help="TOML file with any of the options below (snake_case keys; ranges as two-element arrays)."),
         model_size: int | None = typer.Option(None, "--model-size", help="Model parameters d. (default 1000000)"),
@@ -119,6 +150,8 @@ def register(app: typer.Typer) -> None:
             emit_json(data)
             return
         _print(data)
+
+    arrange(recommend_cmd, PANELS)
 
 
 def _threats(spec: str | None) -> Any:

@@ -93,3 +93,15 @@ def test_arrange_puts_declared_options_into_panels() -> None:
     assert "Cache. [default: results/cache]" in out and "Size d. [default: 1,000,000]" in out
     with pytest.raises(ValueError, match="no parameter 'd'"):
         arrange(x, {"d": "Market"})
+
+
+def test_recommend_help_groups_its_options_into_panels(capsys, monkeypatch) -> None:
+    text = help_of(capsys, monkeypatch, "recommend")
+    assert [p for p in panels(text) if p != "Options"] == ["Scenario", "Market", "Protocol", "Output"]
+    blocks = {name: body.split("╰")[0] for name, body in
+              (part.split(" ─", 1) for part in text.split("╭─ ")[1:])}
+    assert "--gas-price-gwei" in blocks["Market"] and "[default: 1,100]" in blocks["Market"]
+    assert "--model-size" in blocks["Scenario"] and "[default: 1,000,000]" in blocks["Scenario"]
+    assert "--resource-ratio" in blocks["Protocol"] and "--json" in blocks["Output"]
+    assert not [line for line in text.split("Examples")[0].splitlines() if "--" in line and TYPE_TAG.search(line)]
+    assert "Examples" in text and "orfl recommend --non-iid-alpha 100 --json -o design.json" in text
