@@ -109,11 +109,11 @@ def _abm(ctx: ReportContext) -> tuple[Any, Verdict, int, float, float]:
 
 def _protocol() -> dict[str, int]:
     from mechanism.economics import period, workload
-    from mechanism.economics.scenario import DesignInputs
+    from mechanism.economics.scenario import DesignInputs, reexec_seconds
     from mechanism.units import hours_to_blocks
 
     i = DesignInputs()
-    return {"detect_blocks": period.detection_blocks(i.reexec_seconds),
+    return {"detect_blocks": period.detection_blocks(reexec_seconds(i)),
             "buffer_blocks": hours_to_blocks(i.response_buffer_hours),
             "moves_per_side": int(workload.dispute_moves_per_side(i.trainers, i.model_size)),
             "move_clock_blocks": hours_to_blocks(i.move_clock_hours)}

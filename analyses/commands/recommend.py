@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
         censor_fraction: str | None = typer.Option(None, "--censor-fraction", help="Fraction q of censoring block proposers (range). (default 0,0.5)"),
         target_fraud_probability: float | None = typer.Option(None, "--target-fraud-probability", help="Largest acceptable probability that a fraud finalises. (default 1e-6)"),
         interest_rate: float | None = typer.Option(None, "--interest-rate", help="Opportunity cost of locked capital, 1/year. (default 0.05)"),
-        reexec_seconds: float | None = typer.Option(None, "--reexec-seconds", help="Off-chain re-execution time of one round, s. (default 5)"),
+        reexec_seconds: float | None = typer.Option(None, "--reexec-seconds", help="Off-chain re-execution time of one round, s (default: measured, mechanism/data/reexecution.json)"),
         dispute_gas: float | None = typer.Option(None, "--dispute-gas", help="Gas per side of one dispute. (default: the rule's dispute-gas model)"),
         resource_ratio: float | None = typer.Option(None, "--resource-ratio", help="BoLD resource ratio rho: bonds >= rho x dispute cost. (default 10)"),
         jackpot_eth: float | None = typer.Option(None, "--jackpot-eth", help="Forced-error jackpot J, ETH. (default 0.1)"),

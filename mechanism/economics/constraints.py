@@ -107,7 +107,13 @@ from mechanism.economics.payoffs import (
     fraud_success_probability,
 )
 from mechanism.economics.remedies import induced_verify_prob, min_jackpot_rate
-from mechanism.economics.scenario import DesignInputs, Vertices, box_vertices, download_seconds
+from mechanism.economics.scenario import (
+    DesignInputs,
+    Vertices,
+    box_vertices,
+    download_seconds,
+    reexec_seconds,
+)
 from mechanism.economics.workload import dispute_moves_per_side
 from mechanism.errors import InfeasibleError, ParameterError
 
@@ -255,7 +261,7 @@ def make_problem(inputs: DesignInputs, dispute_gas_per_side: float, tolerance: f
         inputs=inputs,
         dispute_gas_per_side=float(dispute_gas_per_side),
         moves_per_side=moves,
-        detect_blocks=per.detection_blocks(inputs.reexec_seconds, download_seconds(inputs)),
+        detect_blocks=per.detection_blocks(reexec_seconds(inputs), download_seconds(inputs)),
         dispute_blocks=per.dispute_blocks(moves, units.hours_to_blocks(inputs.move_clock_hours)),
         buffer_blocks=units.hours_to_blocks(inputs.response_buffer_hours),
         tolerance=float(beta),

@@ -37,6 +37,8 @@ from mechanism.economics.scenario import (
     DesignInputs,
     Interval,
     box_vertices,
+    reexec_seconds,
+    reexec_source,
 )
 from mechanism.economics.threats import ThreatModel, ThreatPeriod, threat_period
 from mechanism.economics.threats.delay import delay_attack
@@ -334,6 +336,8 @@ class Recommendation:
                 entry["source"] = "user"
             elif name in CITED_DEFAULTS:
                 entry.update(source="cited", reference="mechanism/units.py (dated default with its source)")
+            elif name == "reexec_seconds":
+                entry.update(value=reexec_seconds(self.inputs), **reexec_source(self.inputs))
             elif name == "attacker_budget_eth":
                 entry.update(source="assumed", reference="none: a gain-bounded attacker spends at most its gain "
                                                          "(docs/economics.md, 'Attacker budget')")
@@ -415,6 +419,8 @@ def _perturbations(i: DesignInputs) -> dict[str, Callable[[], DesignInputs]]:
     """+10 % of each input (ranges scaled at both ends; integers at least +1)."""
     def up(name: str) -> Callable[[], DesignInputs]:
         v = getattr(i, name)
+        if name == "reexec_seconds":  # the measured value when the user gave none
+            v = reexec_seconds(i)
         if isinstance(v, Interval):
             nv: object = v.scaled(1.1)
             if name == "censor_fraction":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,7 +77,9 @@ class DesignInputs:
     censor_fraction: Interval = field(default_factory=lambda: Interval(0.0, 0.5))
     target_fraud_probability: float = 1e-6
     interest_rate_per_year: float = units.DEFAULT_INTEREST_RATE_PER_YEAR
-    reexec_seconds: float = workload.DEFAULT_REEXEC_SECONDS
+    #: Off-chain re-execution of one round by a challenger; None: measured by this toolkit
+    #: (:func:`reexec_seconds`, mechanism/data/reexecution.json).
+    reexec_seconds: float | None = None
     dispute_gas_per_side: float | None = None  # None: the calibrated model of the rule's own game
     resource_ratio: float = 10.0
     jackpot_eth: float = 0.1
@@ -126,7 +129,10 @@ class DesignInputs:
                0.0 < self.target_fraud_probability < 1.0, "a probability in (0, 1)")
         _check("interest_rate_per_year", self.interest_rate_per_year,
                0.0 < self.interest_rate_per_year <= 1.0, "a rate in (0, 1] per year")
-        positive = ("reexec_seconds", "resource_ratio", "jackpot_eth", "move_clock_hours", "max_period_hours",
+        if self.reexec_seconds is not None:
+            _check("reexec_seconds", self.reexec_seconds,
+                   math.isfinite(self.reexec_seconds) and self.reexec_seconds > 0, "a finite number > 0")
+        positive = ("resource_ratio", "jackpot_eth", "move_clock_hours", "max_period_hours",
                     "rounds_per_day", "download_gbit_per_s", "block_gas_limit", "trainer_lock_days",
                     "trainer_tenure_days")
         for name in positive:
@@ -209,10 +215,33 @@ class Vertices:
         return {a: float(getattr(self, a)[i]) for a in BOX_AXES}
 
 
+def reexec_seconds(inputs: DesignInputs) -> float:
+    """The challenger's off-chain re-execution of one round: the user's value, else the
+    out-of-core median round measured by this toolkit at (trainers, model_size),
+    interpolated between measured sizes and extended along the last segment beyond them
+    (:func:`mechanism.outofcore.reexecution.load`, docs/economics.md, 'Detection')."""
+    if inputs.reexec_seconds is not None:
+        return float(inputs.reexec_seconds)
+    from mechanism.outofcore.reexecution import load
+
+    return float(load().seconds(inputs.model_size, inputs.trainers))
+
+
+def reexec_source(inputs: DesignInputs) -> dict[str, object]:
+    """Source entry of the measured re-execution time (``orfl recommend --json`` inputs)."""
+    from mechanism.outofcore.reexecution import load
+
+    m = load()
+    return {"source": "measured", "file": "mechanism/data/" + Path(m.path).name, "sha256": m.sha256,
+            "extrapolated": bool(m.extrapolated(inputs.model_size)),
+            "reference": "out-of-core median round re-executed at n = 50, d = 1e6, 1e7, 1e8 "
+                         "(benchmarks/outofcore.py), scaled by n / 50"}
+
+
 def verify_cost_usd(inputs: DesignInputs) -> float:
     """One verification: re-execution at the compute price plus downloading the updates."""
     gb = workload.update_bytes(inputs.trainers, inputs.model_size) / 1e9
-    return inputs.reexec_seconds * inputs.compute_usd_per_hour / units.SECONDS_PER_HOUR + gb * inputs.bandwidth_usd_per_gb
+    return reexec_seconds(inputs) * inputs.compute_usd_per_hour / units.SECONDS_PER_HOUR + gb * inputs.bandwidth_usd_per_gb
 
 
 def download_seconds(inputs: DesignInputs) -> float:

@@ -27,13 +27,6 @@ from mechanism.errors import ParameterError
 REFERENCE_TRAINERS: Final = 50
 REFERENCE_MODEL_SIZE: Final = 1_000_000
 
-#: Seconds a challenger needs to re-execute one round off-chain at n = 50, d = 1e6: an
-#: assumption above this toolkit's own measurements on 2 cores (the bit-exact median takes
-#: about 0.3 s in the report's aggregation benchmark, ``aggregation_benchmark.csv``; the
-#: off-chain work of a whole median dispute, commitments included, is timed in the
-#: ``dispute_cost`` section), rounded to 5 s; user-settable with ``--reexec-seconds``.
-DEFAULT_REEXEC_SECONDS: Final = 5.0
-
 #: Bytes per fixed-point coordinate of an update (int64), for the verifier's download.
 BYTES_PER_COORDINATE: Final = 8
 
