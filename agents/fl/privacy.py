@@ -48,17 +48,21 @@ def privacy_configs(rules: Sequence[str], attacks: Sequence[str], epsilons: Sequ
 
 
 def summarise_privacy(runs: Any) -> Any:
-    """One row per (rule, attack, fraction, epsilon): mean accuracy with its 95% t-interval
-    over seeds (clipped to [0, 1]), delta and the noise multiplier."""
+    """One row per (rule, attack, fraction, epsilon target): mean accuracy with its 95%
+    t-interval over seeds (clipped to [0, 1]), delta, the noise multiplier and the epsilon
+    the accountant gives that noise over the run (at most the target)."""
     import pandas as pd
 
     from agents.fl.tolerance import t_interval
+    from mechanism.privacy.accounting import ldp_epsilon
 
     rows = []
     for (rule, attack, frac, eps), g in runs.groupby(["rule", "attack", "fraction", "epsilon"], sort=True):
         mean, lo, hi = t_interval(g["accuracy"].tolist())
+        z, dlt, rounds = float(g["noise_multiplier"].iloc[0]), float(g["delta"].iloc[0]), int(g["rounds"].iloc[0])
         rows.append({"rule": rule, "attack": attack, "fraction": float(frac), "epsilon": float(eps),
-                     "delta": float(g["delta"].iloc[0]), "noise_multiplier": float(g["noise_multiplier"].iloc[0]),
+                     "epsilon_accountant": ldp_epsilon(z, rounds, dlt) if z > 0 else math.inf,
+                     "delta": dlt, "noise_multiplier": z,
                      "accuracy": mean, "accuracy_ci_low": max(lo, 0.0) if lo == lo else lo,
                      "accuracy_ci_high": min(hi, 1.0) if hi == hi else hi,
                      "seeds": sorted(int(s) for s in g["seed"])})

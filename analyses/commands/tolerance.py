@@ -50,6 +50,11 @@ def register(app: typer.Typer) -> None:
         cache_dir: Path | None = typer.Option(None, help="Run cache (default results/cache/tolerance)."),
         out: Path | None = typer.Option(None, help="Table path (default results/tolerance/tolerance.json)."),
         as_json: bool = typer.Option(False, "--json", help="Print rows and tolerances as JSON."),
+        privacy_epsilon: str | None = typer.Option(
+            None, "--privacy-epsilon",
+            help="Local DP: comma-separated epsilons (inf = no noise); each honest trainer adds the Gaussian "
+                 "noise the accountant calibrates to epsilon over the run (docs/privacy.md)."),
+        privacy_delta: float = typer.Option(1e-5, "--privacy-delta", help="Delta of the local-DP guarantee."),
     ) -> None:
         """Accuracy under poisoning and the tolerance beta* of each rule (worst case over attacks)."""
         from agents.fl.poisoning import ATTACKS, attack_names
@@ -91,6 +96,16 @@ def register(app: typer.Typer) -> None:
         if not 1 <= workers <= 64:
             bad_input("workers", workers, "an integer in [1, 64]")
 
+        if privacy_epsilon is not None:
+            eps = _floats("privacy-epsilon", privacy_epsilon)
+            for e in eps:
+                if not e > 0:
+                    bad_input("privacy-epsilon", e, "epsilons > 0, or inf for no noise")
+            if not 0 < privacy_delta < 1:
+                bad_input("privacy-delta", privacy_delta, "a number in (0, 1)")
+            _privacy(rule_list, attack_list, eps, privacy_delta, fraction_list, seeds, seed, trainers,
+                     model_rounds, alpha_list, dataset, norm_bound, delta, workers, cache_dir, as_json)
+            return
         from agents.fl.tolerance import DEFAULT_CACHE_DIR, DEFAULT_TABLE_PATH, Grid
         from agents.fl.training import FLConfig
 
@@ -130,3 +145,53 @@ def _run(grid, cache_dir, path, delta, workers):  # type: ignore[no-untyped-def]
     with track("tolerance grid", total=len(grid.configs())) as bar:
         return tolerance_table(grid, cache_dir=cache_dir, path=path, delta=delta, progress=bar.callback,
                                workers=workers)
+
+
+def _privacy(rules, attacks, eps, privacy_delta, fractions, seeds, seed, trainers, model_rounds, alphas,  # type: ignore[no-untyped-def]
+             dataset, norm_bound, delta, workers, cache_dir, as_json) -> None:
+    """Accuracy per (rule, attack, fraction, epsilon) with 95% intervals, and beta* per
+    (rule, epsilon): :mod:`agents.fl.privacy` on each (model, alpha) of the grid."""
+    import pandas as pd
+
+    from agents.fl.privacy import privacy_configs, privacy_tolerance, summarise_privacy
+    from agents.fl.tolerance import DEFAULT_CACHE_DIR, run_configs
+    from agents.fl.training import FLConfig
+    from analyses.progress import track
+
+    configs = []
+    for model, rounds in model_rounds:
+        for alpha in alphas:
+            base = FLConfig(model=model, rounds=rounds, alpha=alpha, n_trainers=trainers, dataset=dataset,
+                            norm_bound=norm_bound, seed=seed, ldp_delta=privacy_delta)
+            configs += privacy_configs(rules, attacks, eps, fractions, seeds, base)
+    with track("privacy grid", total=len(configs)) as bar:
+        runs = run_configs(configs, cache_dir or DEFAULT_CACHE_DIR, bar.callback, workers)
+    summaries, tols = [], []
+    for (model, alpha), g in runs.groupby(["model", "alpha"], sort=True):
+        s = summarise_privacy(g).assign(model=model, alpha=alpha)
+        summaries.append(s)
+        tols.append(privacy_tolerance(s, delta).assign(model=model, alpha=alpha))
+    summary, tol = pd.concat(summaries, ignore_index=True), pd.concat(tols, ignore_index=True)
+    if as_json:
+        def num(x: float) -> float | str:
+            return "inf" if math.isinf(x) else x
+
+        rows = [{"model": r.model, "alpha": num(r.alpha), "rule": r.rule, "attack": r.attack, "fraction": r.fraction,
+                 "epsilon": num(r.epsilon_accountant), "epsilon_target": num(r.epsilon), "delta": r.delta,
+                 "noise_multiplier": r.noise_multiplier,
+                 "accuracy": r.accuracy, "accuracy_ci95": [r.accuracy_ci_low, r.accuracy_ci_high],
+                 "seeds": list(r.seeds)} for r in summary.itertuples(index=False)]
+        tolerances = [{"model": r.model, "alpha": num(r.alpha), "rule": r.rule, "epsilon": num(r.epsilon),
+                       "tolerance_ci_low": r.tolerance_ci_low, "clean_accuracy": r.clean_accuracy}
+                      for r in tol.itertuples(index=False)]
+        emit_json({"delta": delta, "privacy_delta": privacy_delta, "rows": rows, "tolerances": tolerances})
+        return
+    print_table(f"Accuracy under local DP (delta = {privacy_delta:g}; 95% t-interval over seeds)",
+                ["model", "alpha", "rule", "attack", "fraction", "epsilon", "z", "accuracy", "95% CI"],
+                [(r.model, r.alpha, r.rule, r.attack, r.fraction, r.epsilon, f"{r.noise_multiplier:.3g}",
+                  f"{r.accuracy:.3f}", f"[{r.accuracy_ci_low:.3f}, {r.accuracy_ci_high:.3f}]")
+                 for r in summary.itertuples(index=False)])
+    print_table("Malicious device tolerance beta* per epsilon (lower CI, worst attack)",
+                ["model", "alpha", "rule", "epsilon", "beta*", "clean accuracy"],
+                [(r.model, r.alpha, r.rule, r.epsilon, r.tolerance_ci_low, f"{r.clean_accuracy:.3f}")
+                 for r in tol.itertuples(index=False)])
