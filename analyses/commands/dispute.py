@@ -270,6 +270,8 @@ def register(app: typer.Typer) -> None:
         target: str = typer.Option("aggregation", help="aggregation | training (a trainer's local SGD)"),
         model: str = typer.Option("logreg", help="training target: logreg | mlp"),
         local_steps: int = typer.Option(5, help="training target: local SGD steps"),
+        commitment: str = typer.Option("stages", help="training target: stages (every stage root posted) | "
+                                                      "trace-root (one root; the dispute locates the stage first)"),
         memory_budget_gb: float = typer.Option(
             4.0, help="inputs larger than this (n x d x 8 bytes) are traced out of core, block by block "
                       "(mean, median, trimmed_mean)"),
@@ -279,7 +281,8 @@ def register(app: typer.Typer) -> None:
         if target == "training":
             from analyses.commands.dispute_training import main
 
-            return main(model, trainers, local_steps, liar, strategy, chunk_size, arity, seed, evm, json_out)
+            return main(model, trainers, local_steps, liar, strategy, chunk_size, arity, seed, evm, json_out,
+                        commitment=commitment)
         if target != "aggregation":
             bad_input("target", target, "aggregation or training")
         from mechanism.dispute.strategies import STRATEGIES
