@@ -7,7 +7,31 @@ from typing import Any
 
 import typer
 
-from analyses.commands._common import bad_input, emit_json, print_table
+from analyses.commands._common import (
+    OUTPUT,
+    PROTOCOL,
+    RUN,
+    SCENARIO,
+    arrange,
+    bad_input,
+    emit_json,
+    examples,
+    print_table,
+)
+
+EXAMPLES = examples(
+    ("orfl dispute --rule median --trainers 50 --params 1000000 --json", "a median dispute, gas measured in the EVM"),
+    ("orfl dispute --rule bulyan --trainers 20 --params 10000 --liar challenger --strategy stall",
+     "a false challenger that stops moving"),
+    ("orfl dispute --rule median --trainers 50 --params 100000000 --no-evm --json",
+     "a 40 GB round worked out of core"),
+    ("orfl dispute --target training --model logreg --local-steps 5 --liar trainer --commitment trace-root --json",
+     "a trainer's SGD disputed against its trace root"),
+)
+PANELS = {"rule": PROTOCOL, "chunk_size": PROTOCOL, "arity": PROTOCOL, "commitment": PROTOCOL,
+          "trainers": SCENARIO, "params": SCENARIO, "liar": SCENARIO, "strategy": SCENARIO, "target": SCENARIO,
+          "model": SCENARIO, "local_steps": SCENARIO, "seed": RUN, "evm": RUN, "memory_budget_gb": RUN,
+          "scheduler": RUN, "json_out": OUTPUT}
 
 #: the transactions of a stage's one-step (Bulyan's tie witnesses are their own transactions)
 ONESTEP_MOVES = ("onestep", "prove_lex")
@@ -255,7 +279,7 @@ def _fold_gas(prog: Any, game: Any, chunk: int, arity: int, evm: bool) -> dict[s
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("dispute")
+    @app.command("dispute", epilog=EXAMPLES)
     def dispute(
         rule: str = typer.Option("median", help=f"aggregation rule: {', '.join(RULES)}"),
         trainers: int = typer.Option(10, help="number of trainers n"),
@@ -331,3 +355,5 @@ def register(app: typer.Typer) -> None:
                           r["moves_per_side"], f"{r['onestep_gas_model']:,.0f}",
                           f"{r['onestep_gas_evm']:,}" if "onestep_gas_evm" in r else "-", r["onestep_source"])
                          for r in out["gas_per_stage"]])
+
+    arrange(dispute, PANELS)

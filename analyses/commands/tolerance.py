@@ -13,7 +13,31 @@ from pathlib import Path
 
 import typer
 
-from analyses.commands._common import bad_input, emit_json, parse_csv, print_table
+from analyses.commands._common import (
+    OUTPUT,
+    PROTOCOL,
+    RUN,
+    SCENARIO,
+    arrange,
+    bad_input,
+    emit_json,
+    examples,
+    parse_csv,
+    print_table,
+)
+
+EXAMPLES = examples(
+    ("orfl tolerance --rules median,trimmed_mean --attacks sign_flip,alie --models logreg --seeds 3",
+     "beta* of two rules under two attacks"),
+    ("orfl tolerance --privacy-epsilon 1,4,inf --rules median,trimmed_mean --attacks sign_flip --json",
+     "accuracy and beta* under local differential privacy"),
+    ("orfl tolerance --workers 2 --out results/tolerance/mine.json", "the default grid on two processes"),
+)
+PANELS = {"rules": PROTOCOL, "norm_bound": PROTOCOL, "delta": PROTOCOL,
+          "attacks": SCENARIO, "alphas": SCENARIO, "fractions": SCENARIO, "trainers": SCENARIO,
+          "rounds": SCENARIO, "models": SCENARIO, "dataset": SCENARIO, "privacy_epsilon": SCENARIO,
+          "privacy_delta": SCENARIO, "seeds": RUN, "seed": RUN, "workers": RUN, "cache_dir": RUN,
+          "out": OUTPUT, "as_json": OUTPUT}
 
 
 def _floats(parameter: str, text: str) -> list[float]:
@@ -25,7 +49,7 @@ def _floats(parameter: str, text: str) -> list[float]:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("tolerance")
+    @app.command("tolerance", epilog=EXAMPLES)
     def tolerance(
         rules: str = typer.Option(
             "mean,median,trimmed_mean,krum,geometric_median,centered_clipping,bulyan",
@@ -136,6 +160,8 @@ def register(app: typer.Typer) -> None:
                  for t in table["tolerances"] if t["setting"] == setting],
             )
         typer.echo(f"table: {path} (+ .csv)", err=True)
+
+    arrange(tolerance, PANELS)
 
 
 def _run(grid, cache_dir, path, delta, workers):  # type: ignore[no-untyped-def]
