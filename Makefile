@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.orfl-installed
 
-.PHONY: setup report test test-fast test-slow lint bench clean
+.PHONY: setup report paper test test-fast test-slow lint bench clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,11 @@ $(STAMP): pyproject.toml setup.py mechanism/_native/sha256.c mechanism/_native/s
 
 report: setup
 	$(VENV)/bin/orfl report --name default
+
+# The LaTeX article from the latest report (numbers.tex macros, vector figures, tables); latexmk
+# builds paper/main.pdf, installing Debian's texlive-latex-recommended and latexmk when missing.
+paper: report
+	$(VENV)/bin/orfl paper --report reports/default --out paper --pdf
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -43,4 +48,4 @@ bench: setup
 	$(PY) benchmarks/abm.py
 
 clean:
-	rm -rf $(VENV) reports/default build mechanism/_native/*.so
+	rm -rf $(VENV) reports/default paper build mechanism/_native/*.so
