@@ -11,7 +11,6 @@ report shows is lost.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -275,10 +274,9 @@ def ensure_tex(install: bool = True) -> str:
         if exe is None:
             raise FileNotFoundError("latexmk not found (apt-get install " + " ".join(TEX_PACKAGES) + ")")
         return exe
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *TEX_PACKAGES], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-    exe = shutil.which("latexmk")
+    from analyses.apt import ensure_debian_packages
+
+    exe = ensure_debian_packages(["latexmk"], TEX_PACKAGES)
     if exe is None:
         raise FileNotFoundError("latexmk still missing after apt-get install")
     return exe

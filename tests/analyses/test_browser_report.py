@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -92,11 +91,9 @@ def text(results):
 
 def chromium() -> str:
     """The chromium executable, installed with apt-get (Debian's package) when missing."""
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], check=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL)
-        exe = shutil.which("chromium")
+    from analyses.apt import ensure_debian_packages
+
+    exe = ensure_debian_packages(["chromium", "chromium-browser"], ["chromium"])
     assert exe is not None, "chromium is not installed and apt-get did not install it"
     return exe
 

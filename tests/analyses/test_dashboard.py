@@ -13,7 +13,6 @@ import json
 import math
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -61,11 +60,9 @@ def _free_port() -> int:
 
 
 def _chromium() -> str | None:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "chromium"], capture_output=True, timeout=600, check=False)
-        found = shutil.which("chromium")
-    return found
+    from analyses.apt import ensure_debian_packages
+
+    return ensure_debian_packages(["chromium", "chromium-browser"], ["chromium"])
 
 
 def _wait_http(url: str, seconds: float) -> None:
