@@ -34,9 +34,10 @@ lint: setup
 test-fast: setup
 	$(PY) -m pytest -m "not slow" -q -p no:cacheprovider
 
-# Bounded slow cross-checks: every test carries a timeout, the pass as a whole is capped.
+# Bounded slow cross-checks: every test carries a timeout, the pass as a whole is capped;
+# two workers, one test file each at a time (the 10,000-step fuzzer runs beside the rest).
 test-slow: setup
-	timeout 1500 $(PY) -m pytest -m slow -q -p no:cacheprovider --timeout=600
+	timeout 1800 $(PY) -m pytest -m slow -q -p no:cacheprovider --timeout=600 -n 2 --dist loadfile
 
 test: lint test-fast test-slow
 
