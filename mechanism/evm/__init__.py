@@ -13,6 +13,8 @@ differential tests and ``--evm`` runs send the same transactions to both:
 * :mod:`~mechanism.evm.training_step` -- ``TrainingStep.vy`` (training disputes);
 * :mod:`~mechanism.evm.trace_locate` -- ``TraceLocate.vy`` (the locate phase of a training
   dispute against a trace root);
+* :mod:`~mechanism.evm.dispute_variants` -- compiled variants of ``DisputeGame.vy`` (keccak,
+  big-endian/int32 encodings, arity 32) replayed against their Python games (docs/cost.md);
 * :mod:`~mechanism.evm.hiding_leaf` -- ``HidingLeaf.vy`` (plain vs salted openings of a
   column leaf: the gas of hiding commitments);
 * :mod:`~mechanism.evm.rollup` -- ``Rollup.vy`` (mirror: :mod:`mechanism.rollup.state`);
