@@ -31,6 +31,7 @@ move must move by ``turn start + its time left``; the whole game ends within ``2
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -60,6 +61,31 @@ class Move:
     kind: str
     calldata_bytes: int
     block: int
+
+
+class Turn(Protocol):
+    """What a clocked two-party game exposes to :func:`require_turn`."""
+
+    winner: str | None
+    phase: str
+    turn: str
+    deadline: int
+    block: int
+
+
+def require_turn(g: Turn, party: str, phase: str | tuple[str, ...], block: int) -> None:
+    """A move of ``party`` at ``block`` is legal only while the game runs, in one of
+    ``phase``, on its turn, by its deadline, with blocks running forward (DisputeError
+    otherwise); shared by every bisection game (this one, the training locate phase)."""
+    if g.winner is not None:
+        raise DisputeError("the game is over")
+    phases = (phase,) if isinstance(phase, str) else phase
+    if g.phase not in phases or g.turn != party:
+        raise DisputeError(f"{party} cannot move in phase {g.phase!r} ({g.turn} to move)")
+    if block > g.deadline:
+        raise DisputeError(f"{party} moved at block {block} after its deadline {g.deadline}")
+    if block < g.block:
+        raise DisputeError("blocks run forward")
 
 
 @dataclass
@@ -112,15 +138,7 @@ class DisputeGame:
         return self.ctx.program.stages[self.stage].kind
 
     def _require(self, party: str, phase: str | tuple[str, ...], block: int) -> None:
-        if self.winner is not None:
-            raise DisputeError("the game is over")
-        phases = (phase,) if isinstance(phase, str) else phase
-        if self.phase not in phases or self.turn != party:
-            raise DisputeError(f"{party} cannot move in phase {self.phase!r} ({self.turn} to move)")
-        if block > self.deadline:
-            raise DisputeError(f"{party} moved at block {block} after its deadline {self.deadline}")
-        if block < self.block:
-            raise DisputeError("blocks run forward")
+        require_turn(self, party, phase, block)
 
     def _advance(self, party: str, kind: str, nbytes: int, block: int, phase: str, turn: str) -> None:
         self.moves.append(Move(party, kind, nbytes, block))

@@ -45,7 +45,7 @@ from mechanism.commitment import (
     root_from_path,
     tree_depth,
 )
-from mechanism.dispute.game import CHALLENGER, PROPOSER, Move
+from mechanism.dispute.game import CHALLENGER, PROPOSER, Move, require_turn
 from mechanism.errors import DisputeError, ParameterError
 
 TRACE_TAG = b"\x08"
@@ -105,14 +105,7 @@ class LocateGame:
         self.deadline = self.block + self.clock_blocks
 
     def _require(self, party: str, phase: str, block: int) -> None:
-        if self.winner is not None or self.phase == "located":
-            raise DisputeError("the locate phase is over")
-        if self.phase != phase or self.turn != party:
-            raise DisputeError(f"{party} cannot move in phase {self.phase!r} ({self.turn} to move)")
-        if block > self.deadline:
-            raise DisputeError(f"{party} moved at block {block} after its deadline {self.deadline}")
-        if block < self.block:
-            raise DisputeError("blocks run forward")
+        require_turn(self, party, phase, block)  # "located" is no move's phase: the phase is over
 
     def _advance(self, party: str, kind: str, nbytes: int, block: int, phase: str, turn: str) -> None:
         self.moves.append(Move(party, kind, nbytes, block))
