@@ -20,8 +20,9 @@ A rejected move changes nothing; a party with no accepted move loses on its cloc
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -37,6 +38,7 @@ LIARS = ("proposer", "challenger", "none")
 
 
 LIE_DELTAS = (1, 7, 1 << 20)
+G = TypeVar("G", bound=DisputeGame)
 
 
 def shift_value(v: np.ndarray, p: int, delta: int, strategy: str) -> None:
@@ -251,6 +253,63 @@ def move_bound(program: Program, trace: Trace) -> int:
     return max(base, 4)
 
 
+def no_dispute(program: Program, honest: Trace) -> GameResult:
+    """The result when nobody lies: no dispute is opened."""
+    return GameResult(PROPOSER, True, "none", None, 0, move_bound(program, honest), 0, 0, "no dispute", -1, ())
+
+
+def run_dispute(
+    program: Program,
+    honest: Trace,
+    hp: Prover,
+    liar: str,
+    strategy: str | None,
+    rng: np.random.Generator,
+    liar_prover: Callable[[Trace], Prover],
+    corrupt: Callable[[str], Trace],
+    game_cls: type[G],
+    clock_blocks: int = 20,
+) -> tuple[GameResult, G | None]:
+    """Build the lying and honest parties around ``hp``, play ``game_cls`` to the end and score it.
+
+    ``liar_prover`` wraps a lying trace in the prover kind of ``hp``; ``corrupt(strategy)`` draws a corrupted
+    trace (called only for a lying proposer other than ``wrong_output``). The rng draws are, in order: the
+    corruption, the liar's stall point, then the parties' moves.
+    """
+    if liar == "none" or strategy is None:
+        return no_dispute(program, honest), None
+    if liar == PROPOSER:
+        if strategy == "wrong_output":
+            lie = Trace(program, list(honest.values), list(honest.trees), honest.chunk_size, honest.arity,
+                        input_trees=honest.input_trees)
+            roots = list(honest.roots)
+            roots[-1] = hashlib.sha256(b"wrong output").digest()
+        else:
+            lie = corrupt(strategy)
+            roots = lie.roots
+        prop = Party(PROPOSER, liar_prover(lie), rng, strategy, hp)
+        chal = Party(CHALLENGER, hp, rng)
+    else:
+        roots = honest.roots
+        prop = Party(PROPOSER, hp, rng)
+        chal = Party(CHALLENGER, hp, rng, strategy, hp)
+    bound = move_bound(program, honest)
+    liar_party = prop if liar == PROPOSER else chal
+    liar_party.stall_at = int(rng.integers(1, bound + 1))
+    ctx = VerifierContext(program, tuple(t.root for t in hp.input_trees), tuple(roots), honest.chunk_size,
+                          honest.arity)
+    g = game_cls(ctx, clock_blocks=clock_blocks)
+    play_out(g, prop, chal)
+    assert g.winner is not None
+    honest_side = CHALLENGER if liar == PROPOSER else PROPOSER
+    res = GameResult(
+        g.winner, g.winner == honest_side, liar, strategy, len(g.moves), bound,
+        prop.rejected + chal.rejected, sum(m.calldata_bytes for m in g.moves), g.reason, g.stage,
+        tuple(m.kind for m in g.moves),
+    )
+    return res, g
+
+
 def play(
     program: Program,
     x: np.ndarray,
@@ -263,39 +322,8 @@ def play(
 ) -> tuple[GameResult, DisputeGame | None]:
     """Run one game; ``liar='none'`` means both honest (no dispute is opened)."""
     hp = Prover.build(x, honest, input_trees)
-    if liar == "none" or strategy is None:
-        res = GameResult(PROPOSER, True, "none", None, 0, move_bound(program, honest), 0, 0, "no dispute", -1, ())
-        return res, None
-    if liar == PROPOSER:
-        if strategy == "wrong_output":
-            lie = Trace(program, list(honest.values), list(honest.trees), honest.chunk_size, honest.arity,
-                        input_trees=honest.input_trees)
-            lie.trees = list(honest.trees)
-            roots = list(honest.roots)
-            roots[-1] = hashlib.sha256(b"wrong output").digest()
-        else:
-            lie, _ = corrupted_trace(hp, rng, strategy)
-            roots = lie.roots
-        prop = Party(PROPOSER, Prover(x, hp.input_trees, lie), rng, strategy, hp)
-        chal = Party(CHALLENGER, hp, rng)
-    else:
-        roots = honest.roots
-        prop = Party(PROPOSER, hp, rng)
-        chal = Party(CHALLENGER, hp, rng, strategy, hp)
-    bound = move_bound(program, honest)
-    liar_party = prop if liar == PROPOSER else chal
-    liar_party.stall_at = int(rng.integers(1, bound + 1))
-    ctx = VerifierContext(program, tuple(t.root for t in hp.input_trees), tuple(roots), honest.chunk_size, honest.arity)
-    g = DisputeGame(ctx, clock_blocks=clock_blocks)
-    play_out(g, prop, chal)
-    assert g.winner is not None
-    honest_side = CHALLENGER if liar == PROPOSER else PROPOSER
-    res = GameResult(
-        g.winner, g.winner == honest_side, liar, strategy, len(g.moves), bound,
-        prop.rejected + chal.rejected, sum(m.calldata_bytes for m in g.moves), g.reason, g.stage,
-        tuple(m.kind for m in g.moves),
-    )
-    return res, g
+    return run_dispute(program, honest, hp, liar, strategy, rng, lambda lie: Prover(x, hp.input_trees, lie),
+                       lambda s: corrupted_trace(hp, rng, s)[0], DisputeGame, clock_blocks)
 
 
 def honest_trace(program: Program, x: np.ndarray, chunk_size: int, arity: int, input_trees: Any = None) -> Trace:
@@ -304,4 +332,4 @@ def honest_trace(program: Program, x: np.ndarray, chunk_size: int, arity: int, i
     return execute(program, x, honest_order_fn(x), chunk_size, arity, input_trees=input_trees)
 
 
-__all__ = ["LIARS", "STRATEGIES", "GameResult", "commit_stage", "corrupted_trace", "honest_trace", "play"]
+__all__ = ["LIARS", "STRATEGIES", "GameResult", "commit_stage", "corrupted_trace", "honest_trace", "no_dispute", "play", "run_dispute"]

@@ -27,10 +27,13 @@ from typing import Any
 import numpy as np
 
 from mechanism.commitment import MerkleTree, num_chunks, tree_depth
-from mechanism.dispute.game import CHALLENGER, PROPOSER, DisputeGame
-from mechanism.dispute.onestep import VerifierContext
+from mechanism.dispute.game import DisputeGame
 from mechanism.dispute.proofs import Prover
-from mechanism.dispute.strategies import LIE_DELTAS, GameResult, Party, move_bound, play_out
+from mechanism.dispute.strategies import (
+    LIE_DELTAS,
+    GameResult,
+    run_dispute,
+)
 from mechanism.dispute.trace import Program, Trace
 from mechanism.errors import ParameterError
 from mechanism.outofcore.aggregate import COORDINATE_RULES, BlockRule
@@ -226,39 +229,8 @@ def play_file(ft: FileTrace, liar: str, strategy: str | None, rng: np.random.Gen
     honest = ft.trace
     program = honest.program
     hp = Prover(ft.x, honest.input_trees, honest)
-    if liar == "none" or strategy is None:
-        res = GameResult(PROPOSER, True, "none", None, 0, move_bound(program, honest), 0, 0, "no dispute", -1, ())
-        return res, None
-    if liar == PROPOSER:
-        if strategy == "wrong_output":
-            lie = Trace(program, list(honest.values), list(honest.trees), honest.chunk_size, honest.arity,
-                        input_trees=honest.input_trees)
-            roots = list(honest.roots)
-            roots[-1] = hashlib.sha256(b"wrong output").digest()
-        else:
-            lie, _ = corrupted_file_trace(ft, rng, strategy, block)
-            roots = lie.roots
-        prop = Party(PROPOSER, Prover(ft.x, hp.input_trees, lie), rng, strategy, hp)
-        chal = Party(CHALLENGER, hp, rng)
-    else:
-        roots = honest.roots
-        prop = Party(PROPOSER, hp, rng)
-        chal = Party(CHALLENGER, hp, rng, strategy, hp)
-    bound = move_bound(program, honest)
-    liar_party = prop if liar == PROPOSER else chal
-    liar_party.stall_at = int(rng.integers(1, bound + 1))
-    ctx = VerifierContext(program, tuple(t.root for t in hp.input_trees), tuple(roots), honest.chunk_size,
-                          honest.arity)
-    g = DisputeGame(ctx, clock_blocks=clock_blocks)
-    play_out(g, prop, chal)
-    assert g.winner is not None
-    honest_side = CHALLENGER if liar == PROPOSER else PROPOSER
-    res = GameResult(
-        g.winner, g.winner == honest_side, liar, strategy, len(g.moves), bound,
-        prop.rejected + chal.rejected, sum(m.calldata_bytes for m in g.moves), g.reason, g.stage,
-        tuple(m.kind for m in g.moves),
-    )
-    return res, g
+    return run_dispute(program, honest, hp, liar, strategy, rng, lambda lie: Prover(ft.x, hp.input_trees, lie),
+                       lambda s: corrupted_file_trace(ft, rng, s, block)[0], DisputeGame, clock_blocks)
 
 
 __all__ = ["FileTrace", "ShiftedVector", "corrupted_file_trace", "outofcore_trace", "play_file"]

@@ -18,7 +18,6 @@ prefix. :func:`check_rule` rejects them.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,11 @@ from mechanism.dispute import onestep
 from mechanism.dispute.game import CHALLENGER, PROPOSER, DisputeGame, _at
 from mechanism.dispute.onestep import ChunkOpening, StepProof, VerifierContext, _in_range, _scalars
 from mechanism.dispute.proofs import Prover
-from mechanism.dispute.strategies import GameResult, Party, corrupted_trace, move_bound, play_out
+from mechanism.dispute.strategies import (
+    GameResult,
+    corrupted_trace,
+    run_dispute,
+)
 from mechanism.dispute.trace import Program, Stage, Trace, execute
 from mechanism.errors import CommitmentError, DisputeError, ParameterError
 from mechanism.privacy.hiding import SALT_BYTES, HidingCommitment, salted_leaf
@@ -194,35 +197,8 @@ def play_hiding(program: Program, x: np.ndarray, commitments: list[HidingCommitm
     cms = tuple(commitments)
     trees = [c.tree for c in cms]
     hp = HidingProver(x, trees, honest, cms)
-    if liar == "none" or strategy is None:
-        return GameResult(PROPOSER, True, "none", None, 0, move_bound(program, honest), 0, 0, "no dispute", -1,
-                          ()), None
-    if liar == PROPOSER:
-        if strategy == "wrong_output":
-            lie = Trace(program, list(honest.values), list(honest.trees), honest.chunk_size, honest.arity,
-                        input_trees=honest.input_trees)
-            roots = list(honest.roots)
-            roots[-1] = hashlib.sha256(b"wrong output").digest()
-        else:
-            lie, _ = corrupted_trace(hp, rng, strategy)
-            roots = lie.roots
-        prop = Party(PROPOSER, HidingProver(x, trees, lie, cms), rng, strategy, hp)
-        chal = Party(CHALLENGER, hp, rng)
-    else:
-        roots = honest.roots
-        prop = Party(PROPOSER, hp, rng)
-        chal = Party(CHALLENGER, hp, rng, strategy, hp)
-    bound = move_bound(program, honest)
-    (prop if liar == PROPOSER else chal).stall_at = int(rng.integers(1, bound + 1))
-    ctx = VerifierContext(program, tuple(t.root for t in trees), tuple(roots), honest.chunk_size, honest.arity)
-    g = HidingDisputeGame(ctx, clock_blocks=clock_blocks)
-    play_out(g, prop, chal)
-    assert g.winner is not None
-    honest_side = CHALLENGER if liar == PROPOSER else PROPOSER
-    res = GameResult(g.winner, g.winner == honest_side, liar, strategy, len(g.moves), bound,
-                     prop.rejected + chal.rejected, sum(m.calldata_bytes for m in g.moves), g.reason, g.stage,
-                     tuple(m.kind for m in g.moves))
-    return res, g
+    return run_dispute(program, honest, hp, liar, strategy, rng, lambda lie: HidingProver(x, trees, lie, cms),
+                       lambda s: corrupted_trace(hp, rng, s)[0], HidingDisputeGame, clock_blocks)
 
 
 # --------------------------------------------------------------------------- disclosure
