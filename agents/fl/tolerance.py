@@ -155,7 +155,10 @@ class Grid:
         """The grid's axes and base configuration as plain JSON values (provenance)."""
         axes = {k: v for k, v in dataclasses.asdict(self).items() if k != "base"}
         axes["models"] = [list(m) for m in self.models]
-        return {**axes, "base": dataclasses.asdict(self.base)}
+        base = dataclasses.asdict(self.base)
+        if math.isinf(self.base.ldp_epsilon):  # no local DP: the fields it would add say nothing
+            del base["ldp_epsilon"], base["ldp_delta"]
+        return {**axes, "base": base}
 
 
 def run_key(cfg: FLConfig) -> str:
