@@ -40,7 +40,7 @@ import weakref
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 
@@ -56,6 +56,8 @@ ZERO = bytes(32)
 #: Leaves of at least this many bytes are hashed in threads (hashlib releases the GIL
 #: for inputs above 2047 bytes).
 THREAD_MIN_BYTES = 2048
+#: a node of a k-ary tree (a hash, or a hash and a sum)
+N = TypeVar("N")
 
 #: commit_rows hashes the leaves of as many rows per kernel call as fit this many bytes.
 ROWS_LEAF_BYTES = 1 << 24
@@ -102,6 +104,16 @@ def hash_records(data: Any, record_len: int, count: int, tag: int = -1, indexed:
     return hash_records_py(data, record_len, count, tag, indexed, start)
 
 
+def level_index(i: int, n: int) -> int:
+    """``i`` as a position in a level of ``n`` hashes (negative counts from the end)."""
+    k = i.__index__()
+    if k < 0:
+        k += n
+    if not 0 <= k < n:
+        raise IndexError(f"hash index {i} outside a level of {n}")
+    return k
+
+
 class HashLevel(Sequence[bytes]):
     """One tree level: ``len(raw) // 32`` hashes stored in one bytes buffer.
 
@@ -126,11 +138,7 @@ class HashLevel(Sequence[bytes]):
             lo, hi, step = i.indices(self._n)
             r = self.raw
             return tuple(r[32 * k : 32 * k + 32] for k in range(lo, hi, step))
-        k = i.__index__()
-        if k < 0:
-            k += self._n
-        if not 0 <= k < self._n:
-            raise IndexError(f"hash index {i} outside a level of {self._n}")
+        k = level_index(i, self._n)
         return self.raw[32 * k : 32 * k + 32]
 
     def __iter__(self) -> Iterator[bytes]:
@@ -374,24 +382,33 @@ def sum_node(children: Sequence[SumNode]) -> SumNode:
     return _sha(SUM_NODE_TAG + body).digest(), sum(s for _, s in children)
 
 
-@dataclass(frozen=True)
-class SumTree:
-    """k-ary Merkle sum tree over per-chunk fold deltas; the root carries the total."""
+class KaryLevels(Generic[N]):
+    """Root, depth and children of a k-ary tree kept level by level: ``levels[0]`` the
+    padded leaves, ``levels[-1] == (root,)``, ``arity`` children per node."""
 
-    levels: tuple[tuple[SumNode, ...], ...]
+    levels: tuple[Sequence[N], ...]
     arity: int
 
     @property
-    def root(self) -> SumNode:
+    def root(self) -> N:
         return self.levels[-1][0]
 
     @property
     def depth(self) -> int:
         return len(self.levels) - 1
 
-    def children(self, level: int, pos: int) -> list[SumNode]:
+    def children(self, level: int, pos: int) -> list[N]:
+        """The k children (at ``level - 1``) of node ``pos`` at ``level``."""
         k = self.arity
         return list(self.levels[level - 1][pos * k : (pos + 1) * k])
+
+
+@dataclass(frozen=True)
+class SumTree(KaryLevels[SumNode]):
+    """k-ary Merkle sum tree over per-chunk fold deltas; the root carries the total."""
+
+    levels: tuple[tuple[SumNode, ...], ...]
+    arity: int
 
 
 def commit_sums(deltas: Sequence[int], arity: int, native: bool = True) -> SumTree:

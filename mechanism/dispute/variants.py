@@ -32,6 +32,7 @@ from mechanism.commitment import (
     LEAF_TAG,
     NODE_TAG,
     ZERO,
+    KaryLevels,
     hash_records,
     num_chunks,
     tree_depth,
@@ -131,24 +132,11 @@ def row_leaves(v: Variant, row: np.ndarray, chunk: int) -> list[bytes]:
 
 
 @dataclass(frozen=True)
-class Tree:
+class Tree(KaryLevels[bytes]):
     """A k-ary tree: ``levels[0]`` the padded leaves, ``levels[-1] == [root]``."""
 
     levels: tuple[tuple[bytes, ...], ...]
     arity: int
-
-    @property
-    def root(self) -> bytes:
-        return self.levels[-1][0]
-
-    @property
-    def depth(self) -> int:
-        return len(self.levels) - 1
-
-    def children(self, level: int, pos: int) -> list[bytes]:
-        """The k children (at ``level - 1``) of node ``pos`` at ``level``."""
-        k = self.arity
-        return list(self.levels[level - 1][pos * k : (pos + 1) * k])
 
     def opening(self, j: int) -> list[bytes]:
         """The siblings of leaf j, bottom-up, k-1 per level (the contract's layout)."""

@@ -32,6 +32,7 @@ from mechanism.commitment import (
     commit,
     hash_records,
     leaf_hash,
+    level_index,
     node_hash,
     num_chunks,
     tree_depth,
@@ -60,12 +61,7 @@ class _LazyLevel(Sequence[bytes]):
     def __getitem__(self, i: int | slice) -> bytes | tuple[bytes, ...]:
         if isinstance(i, slice):
             return tuple(self._get(k) for k in range(*i.indices(self.size)))
-        k = i.__index__()
-        if k < 0:
-            k += self.size
-        if not 0 <= k < self.size:
-            raise IndexError(f"hash index {i} outside a level of {self.size}")
-        return self._get(k)
+        return self._get(level_index(i, self.size))
 
     def __iter__(self) -> Iterator[bytes]:
         return (self._get(k) for k in range(self.size))
