@@ -46,6 +46,33 @@ def option(default: Any, *decls: str, help: str, panel: str | None = None, unit:
                         **kw)
 
 
+def json_option() -> Any:
+    """``--json``: machine-readable output (in the ``Output`` panel)."""
+    return option(False, "--json", help="Machine-readable output.", panel=OUTPUT)
+
+
+def design_option() -> Any:
+    """``--design FILE``: the design JSON a run takes its protocol fields from."""
+    return option(None, "--design", help="Design JSON (orfl recommend --json -o FILE).", panel=PROTOCOL,
+                  metavar="FILE", show_default="Design()")
+
+
+def seed_option(default: int | None, show_default: bool | str = True) -> Any:
+    """``--seed N``: the run's seed (in the ``Run`` panel)."""
+    return option(default, "--seed", help="Run seed.", panel=RUN, metavar="N", show_default=show_default)
+
+
+def registrar(name: str, command: Any, *pairs: tuple[str, str]) -> Any:
+    """A command module's ``register(app)``: adds ``command`` as ``orfl name`` with an
+    ``Examples`` epilog of the (command line, what it does) ``pairs``."""
+    epilog = examples(*pairs)
+
+    def register(app: typer.Typer) -> None:
+        app.command(name, epilog=epilog)(command)
+
+    return register
+
+
 #: A help text's trailing "(default X)" / "(default: X)", as older commands wrote defaults.
 _DEFAULT_IN_HELP = re.compile(r"\s*\(default:?\s*((?:[^()]|\([^()]*\))*)\)(\.?)\s*$")
 

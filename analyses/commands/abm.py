@@ -14,18 +14,17 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import typer
-
 from analyses.commands._common import (
-    OUTPUT,
-    PROTOCOL,
     RUN,
     SCENARIO,
     bad_input,
+    design_option,
     emit_json,
-    examples,
+    json_option,
     option,
     print_table,
+    registrar,
+    seed_option,
 )
 
 
@@ -38,13 +37,11 @@ def abm_cmd(
                                      metavar="N", show_default="the config's"),
     config: Path | None = option(None, "--config", help="TOML file of ABMConfig fields (over the design).",
                                  panel=SCENARIO, metavar="FILE"),
-    design_path: Path | None = option(None, "--design", help="Design JSON (orfl recommend --json -o FILE).",
-                                      panel=PROTOCOL, metavar="FILE", show_default="Design()"),
+    design_path: Path | None = design_option(),  # noqa: B008 (an immutable typer.Option)
     mode: str = option("economic", "--mode", help="economic (tolerance table) or full (real training).",
                        panel=RUN, metavar="economic|full"),
-    seed: int | None = option(None, "--seed", help="Run seed.", panel=RUN, metavar="N",
-                              show_default="the config's"),
-    json_out: bool = option(False, "--json", help="Machine-readable output.", panel=OUTPUT),
+    seed: int | None = seed_option(None, show_default="the config's"),
+    json_out: bool = json_option(),
 ) -> None:
     """Simulate trainers, a sequencer, challengers and an adversary around the rollup."""
     if mode not in ("economic", "full"):
@@ -77,13 +74,10 @@ def abm_cmd(
                     rows + [(f"design.{k}", v) for k, v in summary["design"].items()])
 
 
-EXAMPLES = examples(
+register = registrar(
+    "abm", abm_cmd,
     ("orfl abm", "the economic model at the default design, printed as a table"),
     ("orfl abm --design design.json --blocks 20000 --challengers 3 --json",
      "the recommended design, three challengers, JSON"),
     ("orfl abm --mode full --trainers 10 --seed 1", "real training and real dispute games"),
 )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("abm", epilog=EXAMPLES)(abm_cmd)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import typer
 
 from analyses.commands._common import (
-    OUTPUT,
     RUN,
     SCENARIO,
     bad_input,
     emit_json,
-    examples,
+    json_option,
     option,
     print_table,
+    registrar,
 )
 
 
@@ -21,7 +21,7 @@ def bench_cmd(
     n: int = option(50, "--n", help="Trainers.", panel=SCENARIO, metavar="N"),
     d: int = option(1_000_000, "--d", help="Parameters per update.", panel=SCENARIO, metavar="D"),
     repeats: int = option(3, "--repeats", help="Best of this many runs.", panel=RUN, metavar="N"),
-    json_out: bool = option(False, "--json", help="Machine-readable output.", panel=OUTPUT),
+    json_out: bool = json_option(),
 ) -> None:
     """Time every rule's bit-exact fast path against float baselines; print ratios."""
     if what != "aggregation":
@@ -38,11 +38,8 @@ def bench_cmd(
                     [(r["name"], r["kind"], r["seconds"], r["baseline"], r["ratio"]) for r in rows])
 
 
-EXAMPLES = examples(
+register = registrar(
+    "bench", bench_cmd,
     ("orfl bench aggregation", "50 trainers x 1,000,000 parameters, best of 3"),
     ("orfl bench aggregation --n 20 --d 100000 --repeats 5 --json", "a smaller problem, JSON"),
 )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("bench", epilog=EXAMPLES)(bench_cmd)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from analyses.commands._common import bad_input, examples, option
+from analyses.commands._common import bad_input, option, registrar
 
 #: The module Solara serves (its ``page``).
 DASHBOARD_MODULE = "agents.abm.dashboard"
@@ -51,12 +51,9 @@ def dashboard_cmd(
     os.execve(argv[0], argv, env)
 
 
-EXAMPLES = examples(
+register = registrar(
+    "dashboard", dashboard_cmd,
     ("orfl dashboard", "serve the dashboard at http://127.0.0.1:8765/"),
     ("orfl dashboard --port 8800 --open", "another port, and open it in the browser"),
     ("orfl dashboard --host 0.0.0.0", "reachable from other machines (no authentication: trusted networks only)"),
 )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("dashboard", epilog=EXAMPLES)(dashboard_cmd)

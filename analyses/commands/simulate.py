@@ -17,18 +17,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-import typer
-
 from analyses.commands._common import (
-    OUTPUT,
     PROTOCOL,
     RUN,
     SCENARIO,
     bad_input,
+    design_option,
     emit_json,
-    examples,
+    json_option,
     option,
     print_table,
+    registrar,
+    seed_option,
 )
 from mechanism.rollup.params import MAX_PUBLISHERS
 
@@ -70,11 +70,10 @@ def simulate_cmd(
     challenge_period_blocks: int | None = option(
         None, "--challenge-period-blocks", help="Challenge period T in 12 s blocks.", panel=PROTOCOL, metavar="N",
         show_default="the design's"),
-    design_path: Path | None = option(None, "--design", help="Design JSON (orfl recommend --json -o FILE).",
-                                      panel=PROTOCOL, metavar="FILE", show_default="Design()"),
+    design_path: Path | None = design_option(),  # noqa: B008 (an immutable typer.Option)
     evm: bool = option(False, "--evm", help="Run the Vyper contract in the EVM (titanoboa).", panel=RUN),
-    seed: int = option(0, "--seed", help="Run seed.", panel=RUN, metavar="N"),
-    json_out: bool = option(False, "--json", help="Machine-readable output.", panel=OUTPUT),
+    seed: int = seed_option(0),
+    json_out: bool = json_option(),
 ) -> None:
     """Simulate rollup rounds with real aggregation and real dispute games; report funds and fraud."""
     if not 1 <= rounds <= 1000:
@@ -128,13 +127,10 @@ def simulate_cmd(
                                                                   summary["design"].items()])
 
 
-EXAMPLES = examples(
+register = registrar(
+    "simulate", simulate_cmd,
     ("orfl simulate", "five honest rounds on the simulated L1 at the default design"),
     ("orfl simulate --malicious-sequencer --censor-fraction 0.3 --design design.json",
      "a lying sequencer, 30% censoring proposers, the recommended design"),
     ("orfl simulate --evm --trainers 8 --rounds 2 --json", "the Vyper contracts in the EVM, JSON"),
 )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("simulate", epilog=EXAMPLES)(simulate_cmd)

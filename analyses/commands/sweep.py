@@ -12,9 +12,10 @@ from analyses.commands._common import (
     bad_input,
     emit_json,
     escape,
-    examples,
+    json_option,
     option,
     print_table,
+    registrar,
 )
 
 
@@ -25,7 +26,7 @@ def sweep_cmd(
                                    panel=RUN, metavar="tcp://HOST:PORT"),
     store: Path | None = option(None, "--store", help="Results folder.", panel=OUTPUT, metavar="DIR",
                                 show_default="the file's [sweep] store"),
-    json_out: bool = option(False, "--json", help="Machine-readable output.", panel=OUTPUT),
+    json_out: bool = json_option(),
 ) -> None:
     """Run every configuration x seed not yet in the store; finished runs are never recomputed."""
     if jobs < 1:
@@ -44,12 +45,9 @@ def sweep_cmd(
     print_table("orfl sweep", ["quantity", "value"], list(info.items()))
 
 
-EXAMPLES = examples(
+register = registrar(
+    "sweep", sweep_cmd,
     ("orfl sweep sweep.toml --jobs 2", "run the sweep on two local processes; rerun to resume"),
     ("orfl sweep sweep.toml --scheduler tcp://10.0.0.5:8786", "run it on a Dask cluster"),
     ("orfl sweep sweep.toml --store results/sweeps/mine --json", "another results folder, JSON summary"),
 )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("sweep", epilog=EXAMPLES)(sweep_cmd)
