@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -141,22 +143,42 @@ def _int64s(v: object, name: str) -> np.ndarray | None:
     return np.asarray(v, dtype=np.int64)
 
 
-def _sources(ctx: VerifierContext, st: Stage, proof: StepProof, j: int) -> dict[str, np.ndarray]:
+def _input_rows(ctx: VerifierContext, proof: StepProof, j: int, width: int) -> np.ndarray:
+    """The opened input chunks j of all trainers, checked against the column root."""
+    return opened_rows(ctx, proof, j, width, lambda co: leaf_hash(j, co.values))
+
+
+def opened_rows(ctx: VerifierContext, proof: StepProof, j: int, width: int, leaf: Callable[[Any], bytes],
+                check: Callable[[StepProof], None] | None = None, label: str = "input chunks") -> np.ndarray:
+    """Input chunks j hashed by ``leaf`` and checked against the column root (``check`` runs on the
+    proof after the count check); the chunks as an (n, width) int64 array."""
+    prog = ctx.program
+    if len(proof.rows) != prog.n:
+        raise CommitmentError(f"expected {prog.n} input chunks, got {len(proof.rows)}")
+    if check is not None:
+        check(proof)
+    if any(len(co.values) != width for co in proof.rows):
+        raise CommitmentError(f"input chunks must have {width} values")
+    if proof.col is None or proof.col.index != j:
+        raise CommitmentError(f"missing the opening of column leaf {j}")
+    lh = [leaf(co) for co in proof.rows]
+    if root_from_path(col_leaf(j, lh), proof.col, ctx.arity) != ctx.stage_root("cols"):
+        raise CommitmentError(f"{label} {j} do not match the column root")
+    return np.stack([np.asarray(co.values, dtype=np.int64) for co in proof.rows])
+
+
+#: checks and returns the opened input chunks: (ctx, proof, j, width) -> (n, width) int64
+RowsCheck = Callable[[VerifierContext, StepProof, int, int], np.ndarray]
+
+
+def _sources(ctx: VerifierContext, st: Stage, proof: StepProof, j: int,
+             rows: RowsCheck = _input_rows) -> dict[str, np.ndarray]:
     prog, c = ctx.program, ctx.chunk_size
     width = min(c, prog.d - j * c)
     src: dict[str, np.ndarray] = {}
     for name in st.reads:
         if name == "x":
-            if len(proof.rows) != prog.n:
-                raise CommitmentError(f"expected {prog.n} input chunks, got {len(proof.rows)}")
-            if any(len(co.values) != width for co in proof.rows):
-                raise CommitmentError(f"input chunks must have {width} values")
-            if proof.col is None or proof.col.index != j:
-                raise CommitmentError(f"missing the opening of column leaf {j}")
-            lh = [leaf_hash(j, co.values) for co in proof.rows]
-            if root_from_path(col_leaf(j, lh), proof.col, ctx.arity) != ctx.stage_root("cols"):
-                raise CommitmentError(f"input chunks {j} do not match the column root")
-            src["x"] = np.stack([np.asarray(co.values, dtype=np.int64) for co in proof.rows])
+            src["x"] = rows(ctx, proof, j, width)
         else:
             vo = proof.vectors.get(name)
             if vo is None or vo.opening.index != j or len(vo.values) != width:
@@ -170,12 +192,13 @@ def _in_range(ctx: VerifierContext, j: int) -> bool:
     return 0 <= j < num_chunks(ctx.program.d, ctx.chunk_size)
 
 
-def map_step(ctx: VerifierContext, s: int, claimed: bytes, proof: StepProof) -> bool:
+def map_step(ctx: VerifierContext, s: int, claimed: bytes, proof: StepProof,
+             rows: RowsCheck = _input_rows) -> bool:
     st = ctx.program.stages[s]
     if not _in_range(ctx, proof.j):
         return claimed == ZERO
     assert st.fn is not None
-    out = st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j))
+    out = st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j, rows))
     return leaf_hash(proof.j, np.asarray(out, dtype=np.int64)) == claimed
 
 
@@ -192,12 +215,13 @@ def column_step(ctx: VerifierContext, revealed: list[bytes], proof: StepProof) -
     return False
 
 
-def sum_step(ctx: VerifierContext, s: int, item: int, claimed: SumNode, proof: StepProof) -> bool:
+def sum_step(ctx: VerifierContext, s: int, item: int, claimed: SumNode, proof: StepProof,
+             rows: RowsCheck = _input_rows) -> bool:
     st = ctx.program.stages[s]
     if not _in_range(ctx, proof.j):
         return claimed == SUM_ZERO
     assert st.delta is not None
-    contrib = st.delta(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j), st.items[item])
+    contrib = st.delta(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j, rows), st.items[item])
     return sum_leaf(proof.j, int(np.asarray(contrib, dtype=np.int64).sum())) == claimed
 
 
@@ -209,13 +233,13 @@ def max_claim(ctx: VerifierContext, s: int, proof: StepProof) -> int:
     return int(proof.max_value)
 
 
-def max_witness(ctx: VerifierContext, s: int, proof: StepProof) -> int:
+def max_witness(ctx: VerifierContext, s: int, proof: StepProof, rows: RowsCheck = _input_rows) -> int:
     """Largest |v| in the opened witness chunk (after checking the openings)."""
     st = ctx.program.stages[s]
     if not _in_range(ctx, proof.j):
         raise CommitmentError(f"witness chunk {proof.j} out of range")
     assert st.fn is not None
-    return int(np.max(st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j))))
+    return int(np.max(st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j, rows))))
 
 
 def verify_lex(ctx: VerifierContext, i: int, j: int, w: LexWitness) -> int:

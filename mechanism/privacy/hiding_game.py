@@ -23,17 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from mechanism.commitment import ZERO, col_leaf, require_opening, root_from_path, sum_leaf
 from mechanism.dispute import onestep
 from mechanism.dispute.game import CHALLENGER, PROPOSER, DisputeGame, _at
-from mechanism.dispute.onestep import ChunkOpening, StepProof, VerifierContext, _in_range, _scalars
+from mechanism.dispute.onestep import ChunkOpening, StepProof, VerifierContext
 from mechanism.dispute.proofs import Prover
 from mechanism.dispute.strategies import (
     GameResult,
     corrupted_trace,
     run_dispute,
 )
-from mechanism.dispute.trace import Program, Stage, Trace, execute
+from mechanism.dispute.trace import Program, Trace, execute
 from mechanism.errors import CommitmentError, DisputeError, ParameterError
 from mechanism.privacy.hiding import SALT_BYTES, HidingCommitment, salted_leaf
 
@@ -60,65 +59,29 @@ def salted_calldata_bytes(proof: StepProof) -> int:
     return proof.calldata_bytes() + SALT_BYTES * sum(isinstance(co, SaltedChunkOpening) for co in proof.rows)
 
 
-def _sources(ctx: VerifierContext, st: Stage, proof: StepProof, j: int) -> dict[str, np.ndarray]:
-    """:func:`mechanism.dispute.onestep._sources` with salted input leaves."""
-    prog, c = ctx.program, ctx.chunk_size
-    width = min(c, prog.d - j * c)
-    src: dict[str, np.ndarray] = {}
-    for name in st.reads:
-        if name == "x":
-            if len(proof.rows) != prog.n:
-                raise CommitmentError(f"expected {prog.n} input chunks, got {len(proof.rows)}")
-            if any(not isinstance(co, SaltedChunkOpening) or len(co.salt) != SALT_BYTES for co in proof.rows):
-                raise CommitmentError(f"every input chunk needs its {SALT_BYTES}-byte salt")
-            if any(len(co.values) != width for co in proof.rows):
-                raise CommitmentError(f"input chunks must have {width} values")
-            if proof.col is None or proof.col.index != j:
-                raise CommitmentError(f"missing the opening of column leaf {j}")
-            lh = [salted_leaf(j, co.salt, co.values) for co in proof.rows]  # type: ignore[attr-defined]
-            if root_from_path(col_leaf(j, lh), proof.col, ctx.arity) != ctx.stage_root("cols"):
-                raise CommitmentError(f"salted input chunks {j} do not match the column root")
-            src["x"] = np.stack([np.asarray(co.values, dtype=np.int64) for co in proof.rows])
-        else:
-            vo = proof.vectors.get(name)
-            if vo is None or vo.opening.index != j or len(vo.values) != width:
-                raise CommitmentError(f"vector {name!r}: missing or not chunk {j}")
-            require_opening(ctx.stage_root(name), vo.values, vo.opening, ctx.arity, f"vector {name!r}")
-            src[name] = np.asarray(vo.values, dtype=np.int64)
-    return src
+def _salted_rows(ctx: VerifierContext, proof: StepProof, j: int, width: int) -> np.ndarray:
+    """The opened input chunks j with their salts, checked against the column root of salted leaves."""
+    def salts(p: StepProof) -> None:
+        if any(not isinstance(co, SaltedChunkOpening) or len(co.salt) != SALT_BYTES for co in p.rows):
+            raise CommitmentError(f"every input chunk needs its {SALT_BYTES}-byte salt")
+
+    return onestep.opened_rows(ctx, proof, j, width, lambda co: salted_leaf(j, co.salt, co.values), salts,
+                               "salted input chunks")
 
 
 def map_step(ctx: VerifierContext, s: int, claimed: bytes, proof: StepProof) -> bool:
     """:func:`mechanism.dispute.onestep.map_step` over salted inputs."""
-    st = ctx.program.stages[s]
-    if not _in_range(ctx, proof.j):
-        return claimed == ZERO
-    assert st.fn is not None
-    out = st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j))
-    from mechanism.commitment import leaf_hash
-
-    return leaf_hash(proof.j, np.asarray(out, dtype=np.int64)) == claimed
+    return onestep.map_step(ctx, s, claimed, proof, _salted_rows)
 
 
 def sum_step(ctx: VerifierContext, s: int, item: int, claimed: Any, proof: StepProof) -> bool:
     """:func:`mechanism.dispute.onestep.sum_step` over salted inputs."""
-    from mechanism.commitment import SUM_ZERO
-
-    st = ctx.program.stages[s]
-    if not _in_range(ctx, proof.j):
-        return bool(claimed == SUM_ZERO)
-    assert st.delta is not None
-    contrib = st.delta(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j), st.items[item])
-    return bool(sum_leaf(proof.j, int(np.asarray(contrib, dtype=np.int64).sum())) == claimed)
+    return bool(onestep.sum_step(ctx, s, item, claimed, proof, _salted_rows))
 
 
 def max_witness(ctx: VerifierContext, s: int, proof: StepProof) -> int:
     """:func:`mechanism.dispute.onestep.max_witness` over salted inputs."""
-    st = ctx.program.stages[s]
-    if not _in_range(ctx, proof.j):
-        raise CommitmentError(f"witness chunk {proof.j} out of range")
-    assert st.fn is not None
-    return int(np.max(st.fn(_scalars(ctx, st, proof), _sources(ctx, st, proof, proof.j))))
+    return onestep.max_witness(ctx, s, proof, _salted_rows)
 
 
 @dataclass
