@@ -155,6 +155,16 @@ def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     Console().print(table)
 
 
+def show_summary(title: str, label: str, summary: dict[str, Any], json_out: bool) -> None:
+    """A run's summary: JSON (``json_out``), or a two-column table (``label``, value) whose
+    nested ``design`` object is flattened into ``design.<field>`` rows at the end."""
+    if json_out:
+        emit_json(summary)
+        return
+    rows = [(k, v) for k, v in summary.items() if k != "design"]
+    print_table(title, [label, "value"], rows + [(f"design.{k}", v) for k, v in summary["design"].items()])
+
+
 def fmt(v: Any) -> str:
     if isinstance(v, float):
         if v != 0 and (abs(v) >= 1e6 or abs(v) < 1e-3):

@@ -19,12 +19,11 @@ from analyses.commands._common import (
     SCENARIO,
     bad_input,
     design_option,
-    emit_json,
     json_option,
     option,
-    print_table,
     registrar,
     seed_option,
+    show_summary,
 )
 
 
@@ -66,12 +65,7 @@ def abm_cmd(
     # the design used: the file's (arity, source) with the config's protocol fields
     used = dataclasses.replace(design, **{d: getattr(cfg, a) for a, d in DESIGN_FIELDS.items()})
     summary.update(design_report(used))
-    if json_out:
-        emit_json(summary)
-    else:
-        rows = [(k, v) for k, v in summary.items() if k != "design"]
-        print_table(f"orfl abm ({cfg.mode}, seed {cfg.seed})", ["quantity", "value"],
-                    rows + [(f"design.{k}", v) for k, v in summary["design"].items()])
+    show_summary(f"orfl abm ({cfg.mode}, seed {cfg.seed})", "quantity", summary, json_out)
 
 
 register = registrar(

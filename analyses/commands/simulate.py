@@ -23,12 +23,11 @@ from analyses.commands._common import (
     SCENARIO,
     bad_input,
     design_option,
-    emit_json,
     json_option,
     option,
-    print_table,
     registrar,
     seed_option,
+    show_summary,
 )
 from mechanism.rollup.params import MAX_PUBLISHERS
 
@@ -119,12 +118,7 @@ def simulate_cmd(
     summary.update(design_report(design))
     summary["updates"] = updates
     summary["seconds"] = round(time.perf_counter() - t0, 3)
-    if json_out:
-        emit_json(summary)
-    else:
-        rows = [(k, v) for k, v in summary.items() if k != "design"]
-        print_table("orfl simulate", ["metric", "value"], rows + [(f"design.{k}", v) for k, v in
-                                                                  summary["design"].items()])
+    show_summary("orfl simulate", "metric", summary, json_out)
 
 
 register = registrar(
