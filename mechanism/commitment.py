@@ -114,7 +114,27 @@ def level_index(i: int, n: int) -> int:
     return k
 
 
-class HashLevel(Sequence[bytes]):
+class HashSequence(Sequence[bytes]):
+    """A sequence of 32-byte hashes read through ``_get(k)`` for ``0 <= k < len(self)``:
+    indexing returns one hash, slicing a tuple of them."""
+
+    __slots__ = ()
+
+    def _get(self, k: int) -> bytes:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[bytes, ...]: ...
+    def __getitem__(self, i: int | slice) -> bytes | tuple[bytes, ...]:
+        n = len(self)
+        if isinstance(i, slice):
+            return tuple(self._get(k) for k in range(*i.indices(n)))
+        return self._get(level_index(i, n))
+
+
+class HashLevel(HashSequence):
     """One tree level: ``len(raw) // 32`` hashes stored in one bytes buffer.
 
     Indexing returns a 32-byte ``bytes``, slicing a tuple of them, so a level reads like
@@ -129,16 +149,7 @@ class HashLevel(Sequence[bytes]):
     def __len__(self) -> int:
         return self._n
 
-    @overload
-    def __getitem__(self, i: int) -> bytes: ...
-    @overload
-    def __getitem__(self, i: slice) -> tuple[bytes, ...]: ...
-    def __getitem__(self, i: int | slice) -> bytes | tuple[bytes, ...]:
-        if isinstance(i, slice):
-            lo, hi, step = i.indices(self._n)
-            r = self.raw
-            return tuple(r[32 * k : 32 * k + 32] for k in range(lo, hi, step))
-        k = level_index(i, self._n)
+    def _get(self, k: int) -> bytes:
         return self.raw[32 * k : 32 * k + 32]
 
     def __iter__(self) -> Iterator[bytes]:

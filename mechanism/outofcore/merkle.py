@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
@@ -27,12 +27,12 @@ from mechanism.commitment import (
     LEAF_TAG,
     NODE_TAG,
     ZERO,
+    HashSequence,
     MerkleTree,
     col_leaf,
     commit,
     hash_records,
     leaf_hash,
-    level_index,
     node_hash,
     num_chunks,
     tree_depth,
@@ -43,25 +43,13 @@ from mechanism.errors import ParameterError
 STORED_FROM = 2
 
 
-class _LazyLevel(Sequence[bytes]):
+class _LazyLevel(HashSequence):
     """A tree level of ``size`` hashes computed by ``_get`` on demand."""
 
     size: int
 
-    def _get(self, i: int) -> bytes:
-        raise NotImplementedError
-
     def __len__(self) -> int:
         return self.size
-
-    @overload
-    def __getitem__(self, i: int) -> bytes: ...
-    @overload
-    def __getitem__(self, i: slice) -> tuple[bytes, ...]: ...
-    def __getitem__(self, i: int | slice) -> bytes | tuple[bytes, ...]:
-        if isinstance(i, slice):
-            return tuple(self._get(k) for k in range(*i.indices(self.size)))
-        return self._get(level_index(i, self.size))
 
     def __iter__(self) -> Iterator[bytes]:
         return (self._get(k) for k in range(self.size))
