@@ -14,7 +14,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <pthread.h>
+#include "common.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +35,6 @@ typedef struct {
     int fail;
 } job_t;
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES
-#endif
-
 typedef int64_t v4i __attribute__((vector_size(32), aligned(32)));
 
 /* One compare-exchange per comparator on LANES coordinates: (a, b) <- (min, max). */
@@ -60,15 +54,9 @@ static void network(int64_t *w, const int32_t *cmp, int ncmp) {
 
 typedef int32_t v16i __attribute__((vector_size(64), aligned(64)));
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES_NET __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES_NET
-#endif
-
 /* The same network on int32 lanes (every value of the block fits int32): four times the
  * lanes per vector of the int64 version and native min / max instructions. */
-CLONES_NET
+CLONES
 static void network32(int32_t *w, const int32_t *cmp, int ncmp) {
     for (int c = 0; c < ncmp; c++) {
         v16i *a = (v16i *)(w + (size_t)cmp[2 * c] * LANES);
@@ -83,7 +71,7 @@ static void network32(int32_t *w, const int32_t *cmp, int ncmp) {
 }
 
 /* One row of a full block: int32 copy, row totals; returns 1 iff every value fits int32. */
-CLONES_NET
+CLONES
 static int32_t load_row(const int64_t *restrict src, int32_t *restrict d32, uint64_t *restrict tot) {
     uint64_t bad = 0;
     for (int l = 0; l < LANES; l++) {
@@ -218,8 +206,6 @@ static int build_network(int m, const char *need_in, int32_t **out) {
     return (int)kept;
 }
 
-#define MAX_THREADS 64
-
 static PyObject *rank_sum(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer xb, rb, ob;
@@ -253,12 +239,10 @@ static PyObject *rank_sum(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    if (threads < 1) threads = 1;
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    threads = clamp_threads(threads);
     size_t blocks = ((size_t)d + LANES - 1) / LANES;
     if ((size_t)threads > blocks / 16) threads = blocks / 16 ? (int)(blocks / 16) : 1;
     job_t jobs[MAX_THREADS];
-    pthread_t tids[MAX_THREADS];
     for (int t = 0; t < threads; t++) {
         size_t b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads;
         size_t k_hi = b1 * LANES < (size_t)d ? b1 * LANES : (size_t)d;
@@ -267,14 +251,7 @@ static PyObject *rank_sum(PyObject *self, PyObject *args) {
     }
     int fail = 0;
     Py_BEGIN_ALLOW_THREADS
-    int started = 0;
-    for (int t = 1; t < threads; t++) {
-        if (pthread_create(&tids[t], NULL, thread_main, &jobs[t]) != 0) break;
-        started = t;
-    }
-    run_job(&jobs[0]);
-    for (int t = started + 1; t < threads; t++) run_job(&jobs[t]);
-    for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
+    run_parallel(thread_main, jobs, sizeof jobs[0], threads);
     for (int t = 0; t < threads; t++) fail |= jobs[t].fail;
     Py_END_ALLOW_THREADS
     if (fail) {
@@ -338,24 +315,15 @@ static PyObject *to_float64(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "to_float64: bad shape, column range, shift or buffer sizes");
         goto done;
     }
-    if (threads < 1) threads = 1;
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    threads = clamp_threads(threads);
     if ((Py_ssize_t)threads > n) threads = (int)n;
     if ((size_t)n * (size_t)(hi - lo) < (1u << 16)) threads = 1;
     conv_t jobs[MAX_THREADS];
-    pthread_t tids[MAX_THREADS];
     for (int t = 0; t < threads; t++)
         jobs[t] = (conv_t){(const int64_t *)xb.buf, (size_t)d, (size_t)lo, (size_t)(hi - lo), shift,
                            (double *)ob.buf, (size_t)n * t / threads, (size_t)n * (t + 1) / threads};
     Py_BEGIN_ALLOW_THREADS
-    int started = 0;
-    for (int t = 1; t < threads; t++) {
-        if (pthread_create(&tids[t], NULL, conv_main, &jobs[t]) != 0) break;
-        started = t;
-    }
-    conv_main(&jobs[0]);
-    for (int t = started + 1; t < threads; t++) conv_main(&jobs[t]);
-    for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
+    run_parallel(conv_main, jobs, sizeof jobs[0], threads);
     Py_END_ALLOW_THREADS
     ret = Py_None;
     Py_INCREF(ret);
@@ -375,13 +343,7 @@ done:
 #define GW 128
 typedef double v8d __attribute__((vector_size(64)));
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES2 __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES2
-#endif
-
-CLONES2
+CLONES
 static void gram_tiles(const double *buf, int G, v8d *acc) {
     int p = 0;
     for (int I = 0; I < G; I++)
@@ -465,8 +427,7 @@ static PyObject *gram(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "gram: bad shape, shift or buffer sizes");
         goto done;
     }
-    if (threads < 1) threads = 1;
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    threads = clamp_threads(threads);
     size_t blocks = ((size_t)d + GW - 1) / GW;
     if ((size_t)threads > blocks / 16) threads = blocks / 16 ? (int)(blocks / 16) : 1;
     size_t G = ((size_t)n + 3) / 4, pairs = G * (G + 1) / 2;
@@ -477,7 +438,6 @@ static PyObject *gram(PyObject *self, PyObject *args) {
     }
     memset(acc, 0, sizeof(v8d) * 16 * pairs * (size_t)threads);
     gram_t jobs[MAX_THREADS];
-    pthread_t tids[MAX_THREADS];
     for (int t = 0; t < threads; t++) {
         size_t b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads;
         jobs[t] = (gram_t){(const int64_t *)xb.buf, (size_t)n, (size_t)d, b0 * GW,
@@ -486,14 +446,7 @@ static PyObject *gram(PyObject *self, PyObject *args) {
     }
     int fail = 0;
     Py_BEGIN_ALLOW_THREADS
-    int started = 0;
-    for (int t = 1; t < threads; t++) {
-        if (pthread_create(&tids[t], NULL, gram_main, &jobs[t]) != 0) break;
-        started = t;
-    }
-    gram_main(&jobs[0]);
-    for (int t = started + 1; t < threads; t++) gram_main(&jobs[t]);
-    for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
+    run_parallel(gram_main, jobs, sizeof jobs[0], threads);
     for (int t = 0; t < threads; t++) fail |= jobs[t].fail;
     Py_END_ALLOW_THREADS
     if (fail) {
@@ -526,13 +479,7 @@ done:
 }
 
 /* Smallest and largest of count int64 values (the validation pass of every rule). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES3 __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES3
-#endif
-
-CLONES3
+CLONES
 static void minmax_range(const int64_t *restrict x, size_t count, int64_t *lo_out, int64_t *hi_out) {
     int64_t lo[8], hi[8];
     for (int l = 0; l < 8; l++) lo[l] = hi[l] = x[0];
@@ -579,24 +526,15 @@ static PyObject *minmax(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "minmax: empty buffer");
         return NULL;
     }
-    if (threads < 1) threads = 1;
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    threads = clamp_threads(threads);
     if ((size_t)threads > count / (1 << 16)) threads = count / (1 << 16) ? (int)(count / (1 << 16)) : 1;
     mm_t jobs[MAX_THREADS];
-    pthread_t tids[MAX_THREADS];
     for (int t = 0; t < threads; t++) {
         size_t a = count * t / threads, b = count * (t + 1) / threads;
         jobs[t] = (mm_t){(const int64_t *)xb.buf + a, b - a, 0, 0};
     }
     Py_BEGIN_ALLOW_THREADS
-    int started = 0;
-    for (int t = 1; t < threads; t++) {
-        if (pthread_create(&tids[t], NULL, mm_main, &jobs[t]) != 0) break;
-        started = t;
-    }
-    mm_main(&jobs[0]);
-    for (int t = started + 1; t < threads; t++) mm_main(&jobs[t]);
-    for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
+    run_parallel(mm_main, jobs, sizeof jobs[0], threads);
     Py_END_ALLOW_THREADS
     int64_t lo = jobs[0].lo, hi = jobs[0].hi;
     for (int t = 1; t < threads; t++) {

@@ -9,7 +9,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <pthread.h>
+#include "common.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -125,7 +125,6 @@ static void compress_shani(uint32_t st[8], const uint8_t *p, size_t blocks) {
     _mm_storeu_si128((__m128i *)&st[4], S1);
 }
 
-
 /* Two independent messages of the same block count, interleaved: sha256rnds2 has a long
  * latency, so a second dependency chain nearly doubles the throughput on short records. */
 #define QUAD2(q, Mc, Mp, Mn, Nc, Np, Nn)                                           \
@@ -214,7 +213,6 @@ static int cpu_has_shani(void) {
 
 static compress_fn COMPRESS = compress_scalar;
 static const char *BACKEND = "scalar";
-
 
 typedef void (*compress2_fn)(uint32_t sa[8], uint32_t sb[8], const uint8_t *p, const uint8_t *r, size_t blocks);
 static compress2_fn COMPRESS2 = NULL;
@@ -383,7 +381,6 @@ static void *gather_main(void *arg) {
     return NULL;
 }
 
-#define MAX_THREADS 64
 /* Below this many input bytes per thread, threads cost more than they save. */
 #define MIN_BYTES_PER_THREAD (1 << 16)
 
@@ -410,27 +407,18 @@ static PyObject *hash_records(PyObject *self, PyObject *args, PyObject *kw) {
     }
     uint8_t *out = (uint8_t *)PyBytes_AS_STRING(res);
     size_t total = (size_t)record_len * (size_t)count;
-    if (threads < 1) threads = 1;
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    threads = clamp_threads(threads);
     size_t by_size = total / MIN_BYTES_PER_THREAD;
     if ((size_t)threads > by_size) threads = by_size ? (int)by_size : 1;
     if ((Py_ssize_t)threads > count) threads = count ? (int)count : 1;
     job_t jobs[MAX_THREADS];
-    pthread_t tids[MAX_THREADS];
     for (int t = 0; t < threads; t++) {
         jobs[t] = (job_t){COMPRESS, COMPRESS2, (const uint8_t *)view.buf, (size_t)record_len,
                           (size_t)count * t / threads, (size_t)count * (t + 1) / threads,
                           tag, indexed, start, period, out};
     }
     Py_BEGIN_ALLOW_THREADS
-    int started = 0;
-    for (int t = 1; t < threads; t++) {
-        if (pthread_create(&tids[t], NULL, thread_main, &jobs[t]) != 0) break;
-        started = t;
-    }
-    run_job(&jobs[0]);
-    for (int t = started + 1; t < threads; t++) run_job(&jobs[t]); /* threads that failed to start */
-    for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
+    run_parallel(thread_main, jobs, sizeof jobs[0], threads);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
     return res;
@@ -470,26 +458,17 @@ static PyObject *hash_columns(PyObject *self, PyObject *args) {
     }
     res = PyBytes_FromStringAndSize(NULL, 32 * count);
     if (!res) goto done;
-    if (threads < 1) threads = 1;
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    threads = clamp_threads(threads);
     size_t total = (size_t)n * (size_t)width * (size_t)count, by_size = total / MIN_BYTES_PER_THREAD;
     if ((size_t)threads > by_size) threads = by_size ? (int)by_size : 1;
     if ((Py_ssize_t)threads > count) threads = count ? (int)count : 1;
     gather_t jobs[MAX_THREADS];
-    pthread_t tids[MAX_THREADS];
     for (int t = 0; t < threads; t++)
         jobs[t] = (gather_t){COMPRESS, src, (size_t)n, (size_t)width, (size_t)count * t / threads,
                              (size_t)count * (t + 1) / threads, tag, start, (uint8_t *)PyBytes_AS_STRING(res), 0};
     int fail = 0;
     Py_BEGIN_ALLOW_THREADS
-    int started = 0;
-    for (int t = 1; t < threads; t++) {
-        if (pthread_create(&tids[t], NULL, gather_main, &jobs[t]) != 0) break;
-        started = t;
-    }
-    run_gather(&jobs[0]);
-    for (int t = started + 1; t < threads; t++) run_gather(&jobs[t]);
-    for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
+    run_parallel(gather_main, jobs, sizeof jobs[0], threads);
     for (int t = 0; t < threads; t++) fail |= jobs[t].fail;
     Py_END_ALLOW_THREADS
     if (fail) {
