@@ -244,31 +244,41 @@ class DisputeGame:
                 assert self.children is not None
                 right = onestep.column_step(self.ctx, self.children, _at(proof, self.pos))  # type: ignore[arg-type]
             elif kind == "map":
-                right = onestep.map_step(self.ctx, self.stage, self.node, _at(proof, self.pos))  # type: ignore[arg-type]
+                right = onestep.map_step(self.ctx, self.stage, self.node, _at(proof, self.pos),  # type: ignore[arg-type]
+                                         self._rows)
             elif kind == "sum":
-                right = onestep.sum_step(self.ctx, self.stage, self.item, self.node, _at(proof, self.pos))  # type: ignore[arg-type]
+                right = onestep.sum_step(self.ctx, self.stage, self.item, self.node,  # type: ignore[arg-type]
+                                         _at(proof, self.pos), self._rows)
             elif kind == "select":
                 right = onestep.select_step(self.ctx, self.stage, proof)
             elif too_large:
                 self._advance(CHALLENGER, "max_claim", 4 + 32, block, "attain", PROPOSER)
                 return
             else:
-                if onestep.max_witness(self.ctx, self.stage, proof) <= self.max_value:
+                if onestep.max_witness(self.ctx, self.stage, proof, self._rows) <= self.max_value:
                     raise CommitmentError("witness is not above the claimed maximum")
                 right = False
         except CommitmentError as exc:
             raise DisputeError(f"one-step proof rejected: {exc}") from exc
-        self._advance(CHALLENGER, "onestep", proof.calldata_bytes(), block, "done", CHALLENGER)
+        self._advance(CHALLENGER, "onestep", self._calldata(proof), block, "done", CHALLENGER)
         self._finish(PROPOSER if right else CHALLENGER, "one-step verifier")
+
+    def _rows(self, ctx: VerifierContext, proof: StepProof, j: int, width: int) -> np.ndarray:
+        """How the one-step checks opened input chunks (plain leaves; a hiding game salts them)."""
+        return onestep._input_rows(ctx, proof, j, width)
+
+    def _calldata(self, proof: StepProof) -> int:
+        """Calldata bytes of a one-step proof (a hiding game adds the salts)."""
+        return proof.calldata_bytes()
 
     def attain(self, proof: StepProof, block: int) -> None:
         self._require(PROPOSER, "attain", block)
         try:
-            if onestep.max_witness(self.ctx, self.stage, proof) != self.max_value:
+            if onestep.max_witness(self.ctx, self.stage, proof, self._rows) != self.max_value:
                 raise CommitmentError("witness does not attain the claimed maximum")
         except CommitmentError as exc:
             raise DisputeError(f"attaining witness rejected: {exc}") from exc
-        self._advance(PROPOSER, "attain", proof.calldata_bytes(), block, "done", PROPOSER)
+        self._advance(PROPOSER, "attain", self._calldata(proof), block, "done", PROPOSER)
         self._finish(PROPOSER, "maximum attained")
 
     def timeout(self, block: int) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from mechanism.dispute import onestep
-from mechanism.dispute.game import CHALLENGER, PROPOSER, DisputeGame, _at
+from mechanism.dispute.game import DisputeGame
 from mechanism.dispute.onestep import ChunkOpening, StepProof, VerifierContext
 from mechanism.dispute.proofs import Prover
 from mechanism.dispute.strategies import (
@@ -33,7 +33,7 @@ from mechanism.dispute.strategies import (
     run_dispute,
 )
 from mechanism.dispute.trace import Program, Trace, execute
-from mechanism.errors import CommitmentError, DisputeError, ParameterError
+from mechanism.errors import CommitmentError, ParameterError
 from mechanism.privacy.hiding import SALT_BYTES, HidingCommitment, salted_leaf
 
 #: Rules the hiding game supports (every rule with a trace program and no lexicographic
@@ -74,54 +74,16 @@ def map_step(ctx: VerifierContext, s: int, claimed: bytes, proof: StepProof) -> 
     return onestep.map_step(ctx, s, claimed, proof, _salted_rows)
 
 
-def sum_step(ctx: VerifierContext, s: int, item: int, claimed: Any, proof: StepProof) -> bool:
-    """:func:`mechanism.dispute.onestep.sum_step` over salted inputs."""
-    return bool(onestep.sum_step(ctx, s, item, claimed, proof, _salted_rows))
-
-
-def max_witness(ctx: VerifierContext, s: int, proof: StepProof) -> int:
-    """:func:`mechanism.dispute.onestep.max_witness` over salted inputs."""
-    return onestep.max_witness(ctx, s, proof, _salted_rows)
-
-
 @dataclass
 class HidingDisputeGame(DisputeGame):
-    """:class:`~mechanism.dispute.game.DisputeGame` whose one-steps check salted openings."""
+    """:class:`~mechanism.dispute.game.DisputeGame` whose one-steps check salted openings
+    and whose proofs carry the salts."""
 
-    def onestep(self, proof: StepProof, block: int, too_large: bool = False) -> None:
-        self._require(CHALLENGER, "onestep", block)
-        kind = self._kind()
-        try:
-            if kind == "column":  # a salted leaf hash against the revealed one: no values
-                assert self.children is not None
-                right = onestep.column_step(self.ctx, self.children, _at(proof, self.pos))  # type: ignore[arg-type]
-            elif kind == "map":
-                right = map_step(self.ctx, self.stage, self.node, _at(proof, self.pos))  # type: ignore[arg-type]
-            elif kind == "sum":
-                right = sum_step(self.ctx, self.stage, self.item, self.node, _at(proof, self.pos))
-            elif kind == "select":
-                right = onestep.select_step(self.ctx, self.stage, proof)
-            elif too_large:
-                self._advance(CHALLENGER, "max_claim", 4 + 32, block, "attain", PROPOSER)
-                return
-            else:
-                if max_witness(self.ctx, self.stage, proof) <= self.max_value:
-                    raise CommitmentError("witness is not above the claimed maximum")
-                right = False
-        except CommitmentError as exc:
-            raise DisputeError(f"one-step proof rejected: {exc}") from exc
-        self._advance(CHALLENGER, "onestep", salted_calldata_bytes(proof), block, "done", CHALLENGER)
-        self._finish(PROPOSER if right else CHALLENGER, "one-step verifier")
+    def _rows(self, ctx: VerifierContext, proof: StepProof, j: int, width: int) -> np.ndarray:
+        return _salted_rows(ctx, proof, j, width)
 
-    def attain(self, proof: StepProof, block: int) -> None:
-        self._require(PROPOSER, "attain", block)
-        try:
-            if max_witness(self.ctx, self.stage, proof) != self.max_value:
-                raise CommitmentError("witness does not attain the claimed maximum")
-        except CommitmentError as exc:
-            raise DisputeError(f"attaining witness rejected: {exc}") from exc
-        self._advance(PROPOSER, "attain", salted_calldata_bytes(proof), block, "done", PROPOSER)
-        self._finish(PROPOSER, "maximum attained")
+    def _calldata(self, proof: StepProof) -> int:
+        return salted_calldata_bytes(proof)
 
 
 @dataclass
