@@ -22,13 +22,14 @@ static inline int clamp_threads(int threads) {
     return threads > MAX_THREADS ? MAX_THREADS : threads;
 }
 
-/* fn on each of the n (<= MAX_THREADS) jobs of the array at jobs (job t at jobs + t * size):
- * jobs 1..n-1 on new threads, job 0 and any job whose thread failed to start on the calling
- * thread; returns when every job is done. Touches no Python object (call it with the GIL
- * released). */
+/* fn on each of the n (<= MAX_THREADS) jobs of the array at jobs (job t at jobs + t * size),
+ * with the GIL released (fn touches no Python object): jobs 1..n-1 on new threads, job 0
+ * and any job whose thread failed to start on the calling thread; returns when every job
+ * is done. Include after <Python.h>. */
 static inline void run_parallel(void *(*fn)(void *), void *jobs, size_t size, int n) {
     pthread_t tids[MAX_THREADS];
     char *base = (char *)jobs;
+    Py_BEGIN_ALLOW_THREADS
     int started = 0;
     for (int t = 1; t < n; t++) {
         if (pthread_create(&tids[t], NULL, fn, base + (size_t)t * size) != 0) break;
@@ -37,6 +38,14 @@ static inline void run_parallel(void *(*fn)(void *), void *jobs, size_t size, in
     fn(base);
     for (int t = started + 1; t < n; t++) fn(base + (size_t)t * size); /* threads that failed to start */
     for (int t = 1; t <= started; t++) pthread_join(tids[t], NULL);
+    Py_END_ALLOW_THREADS
+}
+
+/* 1 iff any of n jobs set its int flag (first: the flag of job 0; stride: the job size). */
+static inline int any_failed(const int *first, size_t stride, int n) {
+    int fail = 0;
+    for (int t = 0; t < n; t++) fail |= *(const int *)((const char *)first + (size_t)t * stride);
+    return fail;
 }
 
 #endif

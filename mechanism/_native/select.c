@@ -249,12 +249,8 @@ static PyObject *rank_sum(PyObject *self, PyObject *args) {
         jobs[t] = (job_t){(const int64_t *)xb.buf, (size_t)d, rows, (int)m, cmp, ncmp, lo, hi, complement,
                           (int64_t *)ob.buf, b0 * LANES, k_hi, 0};
     }
-    int fail = 0;
-    Py_BEGIN_ALLOW_THREADS
     run_parallel(thread_main, jobs, sizeof jobs[0], threads);
-    for (int t = 0; t < threads; t++) fail |= jobs[t].fail;
-    Py_END_ALLOW_THREADS
-    if (fail) {
+    if (any_failed(&jobs[0].fail, sizeof jobs[0], threads)) {
         PyErr_NoMemory();
         goto done;
     }
@@ -322,9 +318,7 @@ static PyObject *to_float64(PyObject *self, PyObject *args) {
     for (int t = 0; t < threads; t++)
         jobs[t] = (conv_t){(const int64_t *)xb.buf, (size_t)d, (size_t)lo, (size_t)(hi - lo), shift,
                            (double *)ob.buf, (size_t)n * t / threads, (size_t)n * (t + 1) / threads};
-    Py_BEGIN_ALLOW_THREADS
     run_parallel(conv_main, jobs, sizeof jobs[0], threads);
-    Py_END_ALLOW_THREADS
     ret = Py_None;
     Py_INCREF(ret);
 done:
@@ -444,12 +438,8 @@ static PyObject *gram(PyObject *self, PyObject *args) {
                            b1 * GW < (size_t)d ? b1 * GW : (size_t)d, shift, acc + 16 * pairs * (size_t)t,
                            cb.obj ? (int64_t *)cb.buf : NULL, 0};
     }
-    int fail = 0;
-    Py_BEGIN_ALLOW_THREADS
     run_parallel(gram_main, jobs, sizeof jobs[0], threads);
-    for (int t = 0; t < threads; t++) fail |= jobs[t].fail;
-    Py_END_ALLOW_THREADS
-    if (fail) {
+    if (any_failed(&jobs[0].fail, sizeof jobs[0], threads)) {
         PyErr_NoMemory();
         goto done;
     }
@@ -533,9 +523,7 @@ static PyObject *minmax(PyObject *self, PyObject *args) {
         size_t a = count * t / threads, b = count * (t + 1) / threads;
         jobs[t] = (mm_t){(const int64_t *)xb.buf + a, b - a, 0, 0};
     }
-    Py_BEGIN_ALLOW_THREADS
     run_parallel(mm_main, jobs, sizeof jobs[0], threads);
-    Py_END_ALLOW_THREADS
     int64_t lo = jobs[0].lo, hi = jobs[0].hi;
     for (int t = 1; t < threads; t++) {
         lo = jobs[t].lo < lo ? jobs[t].lo : lo;

@@ -417,9 +417,7 @@ static PyObject *hash_records(PyObject *self, PyObject *args, PyObject *kw) {
                           (size_t)count * t / threads, (size_t)count * (t + 1) / threads,
                           tag, indexed, start, period, out};
     }
-    Py_BEGIN_ALLOW_THREADS
     run_parallel(thread_main, jobs, sizeof jobs[0], threads);
-    Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
     return res;
 }
@@ -466,12 +464,8 @@ static PyObject *hash_columns(PyObject *self, PyObject *args) {
     for (int t = 0; t < threads; t++)
         jobs[t] = (gather_t){COMPRESS, src, (size_t)n, (size_t)width, (size_t)count * t / threads,
                              (size_t)count * (t + 1) / threads, tag, start, (uint8_t *)PyBytes_AS_STRING(res), 0};
-    int fail = 0;
-    Py_BEGIN_ALLOW_THREADS
     run_parallel(gather_main, jobs, sizeof jobs[0], threads);
-    for (int t = 0; t < threads; t++) fail |= jobs[t].fail;
-    Py_END_ALLOW_THREADS
-    if (fail) {
+    if (any_failed(&jobs[0].fail, sizeof jobs[0], threads)) {
         Py_CLEAR(res);
         PyErr_NoMemory();
     }
