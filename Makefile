@@ -10,7 +10,7 @@ setup: $(STAMP)
 
 # Idempotent: the venv is made once; torch==2.13.0 (the local CPU wheel) goes in first so
 # nothing pulls a CUDA build; the project is reinstalled only when pyproject.toml changes.
-$(STAMP): pyproject.toml setup.py mechanism/_native/sha256.c mechanism/_native/select.c
+$(STAMP): pyproject.toml setup.py mechanism/_native/sha256.c mechanism/_native/select.c mechanism/_native/common.h
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0

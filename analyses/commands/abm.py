@@ -36,7 +36,7 @@ def abm_cmd(
                                      metavar="N", show_default="the config's"),
     config: Path | None = option(None, "--config", help="TOML file of ABMConfig fields (over the design).",
                                  panel=SCENARIO, metavar="FILE"),
-    design_path: Path | None = design_option(),  # noqa: B008 (an immutable typer.Option)
+    design_path: Path | None = design_option(),
     mode: str = option("economic", "--mode", help="economic (tolerance table) or full (real training).",
                        panel=RUN, metavar="economic|full"),
     seed: int | None = seed_option(None, show_default="the config's"),

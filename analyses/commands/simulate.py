@@ -69,7 +69,7 @@ def simulate_cmd(
     challenge_period_blocks: int | None = option(
         None, "--challenge-period-blocks", help="Challenge period T in 12 s blocks.", panel=PROTOCOL, metavar="N",
         show_default="the design's"),
-    design_path: Path | None = design_option(),  # noqa: B008 (an immutable typer.Option)
+    design_path: Path | None = design_option(),
     evm: bool = option(False, "--evm", help="Run the Vyper contract in the EVM (titanoboa).", panel=RUN),
     seed: int = seed_option(0),
     json_out: bool = json_option(),
