@@ -234,13 +234,16 @@ class GameResult:
     kinds: tuple[str, ...]
 
 
-def play_out(g: DisputeGame, prop: Party, chal: Party) -> None:
-    """Alternate the parties' moves one block apart until the game has a winner; a party
-    with no accepted move loses on its clock (the timeout is recorded for replay)."""
+def play_out(g: Any, prop: Any, chal: Any, over: Callable[[Any], bool] | None = None) -> None:
+    """Alternate the parties' moves one block apart until the game is ``over`` (default:
+    it has a winner); a party with no accepted move loses on its clock (the timeout is
+    recorded for replay). Any game with ``turn``, ``winner``, ``block``, ``deadline``,
+    ``timeout`` and ``attempts`` (the bisection game, the training locate phase)."""
+    done = over or (lambda game: game.winner is not None)
     block = g.block + 1
-    while g.winner is None:
+    while not done(g):
         party = prop if g.turn == PROPOSER else chal
-        if party.act(g, block) or g.winner is not None:
+        if party.act(g, block) or done(g):
             block += 1
         else:
             block = g.deadline + 1

@@ -227,15 +227,9 @@ class LocateParty:
 
 def play_locate(g: LocateGame, prop: LocateParty, chal: LocateParty) -> None:
     """Alternate moves until the stage is located or a party loses on its clock."""
-    block = g.block + 1
-    while g.winner is None and g.phase != "located":
-        party = prop if g.turn == PROPOSER else chal
-        if party.act(g, block) or g.winner is not None or g.phase == "located":
-            block += 1
-        else:
-            block = g.deadline + 1
-            g.timeout(block)
-            g.attempts.append(("timeout", (block,), True, block))
+    from mechanism.dispute.strategies import play_out
+
+    play_out(g, prop, chal, over=lambda game: game.winner is not None or game.phase == "located")
 
 
 def locate_bound(num_stages: int, arity: int) -> int:
