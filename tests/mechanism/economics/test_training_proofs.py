@@ -32,10 +32,11 @@ PROOF_BETAS = {"mean": 0.12, "median": 0.28, "trimmed_mean": 0.22, "krum": 0.3, 
 def two_setting_table(tmp_path: Path, betas: dict[str, float] = PROOF_BETAS) -> Path:
     """The shipped table's rows as ``predicates`` plus ``proof_checked`` label-flip rows."""
     doc = json.loads(SHIPPED_TABLE.read_text())
+    base = [dict(r, setting="predicates") for r in doc["tolerances"] if r.get("setting", "predicates") == "predicates"]
     proof = [{**r, "setting": "proof_checked", "tolerance": betas[r["rule"]] + 0.05 + (0.02 if r["model"] == "mlp" else 0),
               "tolerance_ci_low": betas[r["rule"]] + (0.02 if r["model"] == "mlp" else 0.0)}
-             for r in doc["tolerances"] if r["attack"] == "label_flip"]
-    doc["tolerances"] = [dict(r, setting="predicates") for r in doc["tolerances"] if "setting" not in r] + proof
+             for r in base if r["attack"] == "label_flip"]
+    doc["tolerances"] = base + proof
     doc["settings"] = {"predicates": doc["grid"]["attacks"], "proof_checked": ["label_flip"]}
     p = tmp_path / "two_settings.json"
     p.write_text(json.dumps(doc))
