@@ -62,7 +62,8 @@ class PrivacyResults(SectionResults):
                 drops.append((rule, float(ref.iloc[0]) - float(at.iloc[0])))
         ok = bool(drops) and all(d > 0 for _, d in drops)
         return Verdict("local DP: accuracy falls as epsilon falls (published direction)", ok,
-                       "; ".join(f"{r}: {d * 100:+.1f} pp from no noise to epsilon {lo:g}" for r, d in drops))
+                       "; ".join(f"{r}: {d * 100:.1f} pp lower at epsilon {lo:g} than without noise"
+                                 for r, d in drops))
 
     @property
     def hides(self) -> Verdict:

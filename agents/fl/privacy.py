@@ -47,6 +47,20 @@ def privacy_configs(rules: Sequence[str], attacks: Sequence[str], epsilons: Sequ
     return out
 
 
+def run_privacy_configs(configs: Sequence[FLConfig], cache_dir: Path | str | None = None, workers: int = 1,
+                        progress: Callable[[int, int], None] | None = None) -> Any:
+    """Run (or load) ``configs`` through the tolerance grid's cache; the privacy columns
+    come from the configs, so runs without noise cached by the tolerance grid (whose rows
+    predate them) count as epsilon = inf."""
+    from agents.fl.tolerance import DEFAULT_CACHE_DIR, run_configs
+
+    runs = run_configs(configs, DEFAULT_CACHE_DIR if cache_dir is None else cache_dir, progress, workers)
+    runs["epsilon"] = [c.ldp_epsilon for c in configs]
+    runs["delta"] = [c.ldp_delta for c in configs]
+    runs["noise_multiplier"] = [c.ldp_noise_multiplier for c in configs]
+    return runs
+
+
 def summarise_privacy(runs: Any) -> Any:
     """One row per (rule, attack, fraction, epsilon target): mean accuracy with its 95%
     t-interval over seeds (clipped to [0, 1]), delta, the noise multiplier and the epsilon
@@ -106,13 +120,12 @@ def run_privacy(rules: Sequence[str], attacks: Sequence[str], epsilons: Sequence
     """(runs, summary, tolerance) of the privacy grid; the model trains to convergence
     (:data:`agents.fl.convergence.CONVERGED_ROUNDS`) with 50 trainers, as the tolerance grid."""
     from agents.fl.convergence import CONVERGED_ROUNDS
-    from agents.fl.tolerance import DEFAULT_CACHE_DIR, run_configs
 
     rounds = dict(CONVERGED_ROUNDS).get(model)
     if rounds is None:
         raise ParameterError.bad("model", model, "one of " + ", ".join(m for m, _ in CONVERGED_ROUNDS))
     base = FLConfig(model=model, n_trainers=50, rounds=rounds, alpha=float(alpha), ldp_delta=delta)
     configs = privacy_configs(rules, attacks, epsilons, fractions, seeds, base)
-    runs = run_configs(configs, DEFAULT_CACHE_DIR if cache_dir is None else cache_dir, progress, workers)
+    runs = run_privacy_configs(configs, cache_dir, workers, progress)
     summary = summarise_privacy(runs)
     return runs, summary, privacy_tolerance(summary)

@@ -179,8 +179,12 @@ def _privacy(rules, attacks, eps, privacy_delta, fractions, seeds, seed, trainer
     (rule, epsilon): :mod:`agents.fl.privacy` on each (model, alpha) of the grid."""
     import pandas as pd
 
-    from agents.fl.privacy import privacy_configs, privacy_tolerance, summarise_privacy
-    from agents.fl.tolerance import DEFAULT_CACHE_DIR, run_configs
+    from agents.fl.privacy import (
+        privacy_configs,
+        privacy_tolerance,
+        run_privacy_configs,
+        summarise_privacy,
+    )
     from agents.fl.training import FLConfig
     from analyses.progress import track
 
@@ -191,7 +195,7 @@ def _privacy(rules, attacks, eps, privacy_delta, fractions, seeds, seed, trainer
                             norm_bound=norm_bound, seed=seed, ldp_delta=privacy_delta)
             configs += privacy_configs(rules, attacks, eps, fractions, seeds, base)
     with track("privacy grid", total=len(configs)) as bar:
-        runs = run_configs(configs, cache_dir or DEFAULT_CACHE_DIR, bar.callback, workers)
+        runs = run_privacy_configs(configs, cache_dir, workers, bar.callback)
     summaries, tols = [], []
     for (model, alpha), g in runs.groupby(["model", "alpha"], sort=True):
         s = summarise_privacy(g).assign(model=model, alpha=alpha)

@@ -64,3 +64,18 @@ def test_accuracy_falls_with_epsilon_on_digits(tmp_path: object) -> None:
     clean = summary[(summary["attack"] == "none")].set_index("epsilon")["accuracy"]
     assert clean.loc[math.inf] > clean.loc[30.0] + 0.2
     assert set(summary.columns) >= {"epsilon", "delta", "accuracy", "accuracy_ci_low", "accuracy_ci_high"}
+
+
+def test_cached_rows_without_privacy_columns_count_as_no_noise(tmp_path: object) -> None:
+    """The tolerance grid cached its noiseless runs before the privacy columns existed."""
+    from agents.fl.privacy import run_privacy_configs
+    from agents.store import ResultsStore
+
+    cfg = FLConfig(rounds=2, rule="median")
+    store = ResultsStore(tmp_path)
+    store.put(run_key(cfg), {"rule": "median", "attack": "none", "fraction": 0.0, "seed": 0, "rounds": 2,
+                             "accuracy": 0.5, "applicable": True})
+    store.flush()
+    runs = run_privacy_configs([cfg], cache_dir=tmp_path)
+    assert math.isinf(runs["epsilon"].iloc[0]) and runs["noise_multiplier"].iloc[0] == 0.0
+    assert runs["accuracy"].iloc[0] == 0.5  # loaded, not rerun
