@@ -44,10 +44,12 @@ def main() -> None:
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.2f}")
     bps = blocks_per_second()
-    print(f"economic mode, 100 agents: {bps:,.0f} blocks/s (goal >= 20,000; ratio {bps / 20_000:.1f}x)")
+    print(f"economic mode, 100 agents: {bps:,.0f} blocks/s (goal >= 20,000; ratio {bps / 20_000:.1f}x: "
+          f"{'met' if bps >= 20_000 else 'NOT met'})")
     one, many = sweep_times(args.runs, args.jobs)
     print(f"sweep of {args.runs} runs: 1 process {one:.1f} s, {args.jobs} processes {many:.1f} s, "
-          f"speed-up {one / many:.2f}x (goal >= 1.7x; load average now {os.getloadavg()[0]:.2f})")
+          f"speed-up {one / many:.2f}x (goal >= 1.7x: {'met' if one / many >= 1.7 else 'NOT met'}; "
+          f"load average now {os.getloadavg()[0]:.2f})")
 
 
 if __name__ == "__main__":
