@@ -14,6 +14,7 @@ Usage::
         run_sweep(spec, progress=bar.callback)      # callback(done, total)
     with track("report", total=len(sections)) as bar:
         bar.update(i, note="section censorship")    # or bar.advance(note=...)
+        bar.log("section censorship: 3.1 s wall")    # always printed (not throttled)
 
 The estimate assumes the remaining steps take as long as the steps done *in this run*
 so far (steps already done when it started, e.g. a resumed sweep's stored runs, do not
@@ -102,6 +103,18 @@ class Tracker:
         """Name the current step without counting it (e.g. a section's sub-step)."""
         self.note = note
         self._render(final=False)
+
+    def log(self, message: str) -> None:
+        """Print ``message`` now, whatever the interval (a finished step's result, e.g. a
+        report section's timing): above the bar on a terminal, a plain line otherwise."""
+        if self.mode == "off":
+            return
+        text = f"[orfl] {self.label}: {message}"
+        if self.mode == "bar":
+            if self._bar is not None:
+                self._bar.console.print(text, markup=False, highlight=False)
+            return
+        print(text, file=self.stream, flush=True)
 
     def callback(self, done: int, total: int) -> None:
         """``(done, total)`` callback for APIs that report counts (sweeps, tolerance grid)."""

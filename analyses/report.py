@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import re
 import shutil
 import tempfile
@@ -317,6 +318,38 @@ def section_key(module: ModuleType) -> str:
     return module.__name__.rsplit(".", 1)[-1]
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (user + system) [s]."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+@dataclass(frozen=True)
+class SectionTiming:
+    """How long one section took to build: wall and CPU seconds, and whether its run and
+    figures came from the section cache."""
+
+    wall_seconds: float
+    cpu_seconds: float
+    cached: bool
+
+    def line(self, key: str) -> str:
+        """The progress line of a finished section."""
+        return (f"section {key}: {self.wall_seconds:.1f} s wall, {self.cpu_seconds:.1f} s CPU"
+                f" ({'cache hit' if self.cached else 'computed'})")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"wall_seconds": self.wall_seconds, "cpu_seconds": self.cpu_seconds, "cached": self.cached}
+
+
+def timed_build(module: ModuleType, ctx: ReportContext, cache: Any = None) -> tuple[Section, SectionTiming]:
+    """:func:`build_section` with its wall and CPU seconds and whether it was a cache hit."""
+    t0, c0 = time.perf_counter(), cpu_seconds()
+    section = build_section(module, ctx, cache)
+    return section, SectionTiming(round(time.perf_counter() - t0, 3), round(cpu_seconds() - c0, 3),
+                                  section_key(module) in ctx.cached)
+
+
 def build_section(module: ModuleType, ctx: ReportContext, cache: Any = None) -> Section:
     """Assemble a section from its module's ``run``, ``plot`` and ``text``.
 
@@ -365,13 +398,16 @@ def write_report(
     progress: Callable[[str], None] = lambda msg: None,
     on_section: Callable[[int, int, str], None] = lambda done, total, key: None,
     cache_dir: Path | bool | None = True,
+    log: Callable[[str], None] = lambda msg: None,
 ) -> Path:
     """Run every section and write ``root/name`` atomically; return its path.
 
     ``on_section(done, total, module)`` is called before each section and once after the
     last (module ``""``), for a progress display (:mod:`analyses.progress`). ``cache_dir``:
     where sections cache their runs (:mod:`analyses.report_cache`); True is the default
-    folder ``results/cache/report``, None or False runs every section afresh."""
+    folder ``results/cache/report``, None or False runs every section afresh. ``log`` gets
+    one line per finished section with its wall and CPU seconds and whether the cache had
+    it (the same numbers go to ``manifest.json`` and ``provenance.json``)."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name.startswith("."):
         from mechanism.errors import ParameterError
 
@@ -389,13 +425,12 @@ def write_report(
         modules = {m: importlib.import_module(m) for m in order}
         last = [m for m in order if getattr(modules[m], "RUN_AFTER_OTHERS", False)]
         by_name: dict[str, Section] = {}
-        timings: dict[str, float] = {}
+        timings: dict[str, SectionTiming] = {}
         for i, mod_name in enumerate([m for m in order if m not in last] + last):
             on_section(i, len(order), mod_name)
             progress(f"section {mod_name}")
-            t0 = time.perf_counter()
-            by_name[mod_name] = build_section(modules[mod_name], ctx, cache)
-            timings[mod_name] = round(time.perf_counter() - t0, 3)
+            by_name[mod_name], timings[mod_name] = timed_build(modules[mod_name], ctx, cache)
+            log(timings[mod_name].line(section_key(modules[mod_name])))
         on_section(len(order), len(order), "")
         from analyses.report_output import write_outputs
 

@@ -186,8 +186,13 @@ def _png_data(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
-def write_outputs(out: Path, name: str, built: list[Any], ctx: Any, timings: dict[str, float]) -> None:
-    """Write every file of the report folder ``out`` from the built sections, in order."""
+def write_outputs(out: Path, name: str, built: list[Any], ctx: Any, timings: dict[str, Any]) -> None:
+    """Write every file of the report folder ``out`` from the built sections, in order.
+
+    ``timings``: section module -> :class:`analyses.report.SectionTiming` (wall and CPU
+    seconds, cache hit), written to ``manifest.json`` (per section and in total) and
+    ``provenance.json``."""
+    timing = {m.rsplit(".", 1)[-1]: t.as_dict() for m, t in timings.items()}
     now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     commit = git_commit()
     mode = "quick" if ctx.quick else "full"
@@ -247,8 +252,12 @@ def write_outputs(out: Path, name: str, built: list[Any], ctx: Any, timings: dic
                       "figures": [f.__dict__ for f in figures if f.section == s.key],
                       "tables": [t.__dict__ for t in tables if t.section == s.key],
                       "macros": sorted(macros[f"{s.key}_{k}"] for k in s.numbers if f"{s.key}_{k}" in macros),
-                      "verdicts": [{"name": v.name, "passed": v.passed, "detail": v.detail} for v in s.verdicts]}
+                      "verdicts": [{"name": v.name, "passed": v.passed, "detail": v.detail} for v in s.verdicts],
+                      "timing": timing.get(s.key)}
                      for s in built],
+        "timing": {"sections_wall_seconds": round(sum(t["wall_seconds"] for t in timing.values()), 3),
+                   "sections_cpu_seconds": round(sum(t["cpu_seconds"] for t in timing.values()), 3),
+                   "cached_sections": sum(1 for t in timing.values() if t["cached"])},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     import importlib.metadata
@@ -262,7 +271,8 @@ def write_outputs(out: Path, name: str, built: list[Any], ctx: Any, timings: dic
         "seed": ctx.seed,
         "quick": ctx.quick,
         "sections": [s.key for s in built],
-        "section_seconds": timings,
+        "section_seconds": {m: t.wall_seconds for m, t in timings.items()},
+        "section_timings": timing,
         "cached_sections": list(ctx.cached),
         "cache_keys": dict(ctx.cache_keys),
         "python": platform.python_version(),

@@ -39,7 +39,7 @@ def report_cmd(
     console = Console(stderr=True)
     with track(f"report {name}") as bar:
         path = write_report(name, root=root, quick=quick, seed=seed, sections=chosen, progress=bar.set_note,
-                            cache_dir=not no_cache,
+                            cache_dir=not no_cache, log=bar.log,
                             on_section=lambda done, total, key: bar.update(done, total, key.split(".")[-1]))
     if json_out:
         emit_json({"report": str(path), "index_md": str(path / "index.md"), "index_html": str(path / "index.html")})

@@ -114,7 +114,9 @@ def test_report_command_prints_per_section_progress_when_piped(tmp_path: Path) -
                         "--root", str(tmp_path), "--quick", "--sections", "censorship"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    lines = [x for x in r.stderr.splitlines() if x.startswith("[orfl] report p")]
+    timing = re.compile(r"^\[orfl\] report p: section censorship: [\d.]+ s wall, [\d.]+ s CPU \((computed|cache hit)\)$")
+    lines = [x for x in r.stderr.splitlines() if x.startswith("[orfl] report p") and not timing.match(x)]
+    assert sum(1 for x in r.stderr.splitlines() if timing.match(x)) == 1, r.stderr  # one timing line per section
     assert all(LINE.match(x) for x in lines) and len(lines) >= 2, r.stderr
     assert lines[0].startswith("[orfl] report p: 0/1") and lines[0].endswith("| censorship")
     assert lines[-1].startswith("[orfl] report p: 1/1 (100%)") and lines[-1].endswith("done")

@@ -96,8 +96,13 @@ def _report(tmp_path, **kw):
 def test_rerun_reuses_results_and_figures(tmp_path, section):
     out, prov = _report(tmp_path)
     assert prov["cached_sections"] == [] and "Run number 1" in (out / "index.md").read_text()
+    first = json.loads((out / "manifest.json").read_text())["sections"][0]["timing"]
+    assert first["cached"] is False and first["wall_seconds"] > 0 and first["cpu_seconds"] >= 0
     out, prov = _report(tmp_path)
     assert prov["cached_sections"] == ["counter_section"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sections"][0]["timing"]["cached"] is True and manifest["timing"]["cached_sections"] == 1
+    assert prov["section_timings"]["counter_section"]["cached"] is True
     assert (tmp_path / "count.txt").read_text() == "1"  # run() did not run again
     assert "Run number 1" in (out / "index.md").read_text()
     for suffix in (".png", ".pdf", "-col1.pdf", "-col2.pdf"):
