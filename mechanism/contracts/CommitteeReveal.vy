@@ -1,0 +1,126 @@
+# pragma version ~=0.4.3
+"""
+@title Threshold reveal of one leaf key by a (t, m) committee (orfl)
+@notice Design (b) of docs/privacy.md, specified in docs/privacy_committee.md and
+        mechanism/privacy/committee.py: a trainer's leaf j is committed as the salted
+        leaf sha256(0x09 || uint256(j) || salt_j || le64(chunk_j)) whose salt comes from
+        the ElGamal shared point S_j = s R_j of the leaf's header R_j:
+        salt_j = sha256(0x0d || uint256(j) || S_j.x || S_j.y).
+        A dispute that opens leaf j receives t decryption shares D_i = s_i R_j, each with
+        a Chaum-Pedersen proof (c, z) that log_G VK_i = log_R D_i:
+            A1 = z G - c VK_i,  A2 = z R - c D_i,
+            c == sha256(0x0e || G || VK_i || R || D_i || A1 || A2) mod q.
+        The contract checks every proof with the ecAdd/ecMul precompiles (EIP-196),
+        combines S_j = sum lambda_i D_i with Lagrange coefficients at 0 (the caller
+        sends the inverse of each coefficient's denominator, which the contract checks),
+        derives salt_j and checks the opened chunk against the committed leaf.
+"""
+
+MAX_M: constant(uint256) = 32
+MAX_T: constant(uint256) = 16
+MAX_CHUNK_BYTES: constant(uint256) = 256
+# alt_bn128 base field modulus and group order (EIP-196)
+FP: constant(uint256) = 21888242871839275222246405745257275088696311157297823662689037894645226208583
+FQ: constant(uint256) = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+
+struct Share:
+    index: uint256  # member index, 1..m
+    d: uint256[2]  # D_i = s_i R
+    c: uint256  # DLEQ challenge
+    z: uint256  # DLEQ response
+    inv: uint256  # inverse mod q of prod_{k != i} (k - i)
+
+event Revealed:
+    j: uint256
+    salt: bytes32
+
+vk: public(HashMap[uint256, uint256[2]])
+members: public(uint256)
+threshold: public(uint256)
+
+
+@deploy
+def __init__(vks: DynArray[uint256[2], MAX_M], threshold: uint256):
+    assert threshold >= 1 and threshold <= len(vks) and threshold <= MAX_T, "threshold"
+    for i: uint256 in range(MAX_M):
+        if i >= len(vks):
+            break
+        self.vk[i + 1] = vks[i]
+    self.members = len(vks)
+    self.threshold = threshold
+
+
+@internal
+@pure
+def _neg(p: uint256[2]) -> uint256[2]:
+    if p[1] == 0:
+        return p
+    return [p[0], FP - p[1]]
+
+
+@internal
+@view
+def _dleq(r: uint256[2], s: Share) -> bool:
+    vk: uint256[2] = self.vk[s.index]
+    a1: uint256[2] = ecadd(ecmul([1, 2], s.z), self._neg(ecmul(vk, s.c)))
+    a2: uint256[2] = ecadd(ecmul(r, s.z), self._neg(ecmul(s.d, s.c)))
+    h: bytes32 = sha256(concat(b"\x0e", abi_encode(convert(1, uint256), convert(2, uint256), vk[0], vk[1],
+                                                 r[0], r[1], s.d[0], s.d[1], a1[0], a1[1], a2[0], a2[1])))
+    return convert(h, uint256) % FQ == s.c
+
+
+@internal
+@view
+def _combine(r: uint256[2], shares: DynArray[Share, MAX_T]) -> uint256[2]:
+    assert len(shares) == self.threshold, "shares"
+    acc: uint256[2] = [0, 0]
+    for k: uint256 in range(MAX_T):
+        if k >= len(shares):
+            break
+        s: Share = shares[k]
+        assert s.index >= 1 and s.index <= self.members, "index"
+        assert s.c < FQ and s.z < FQ, "scalar"
+        assert self._dleq(r, s), "dleq"
+        num: uint256 = 1
+        den: uint256 = 1
+        for l: uint256 in range(MAX_T):
+            if l >= len(shares):
+                break
+            if l != k:
+                o: uint256 = shares[l].index
+                assert o != s.index, "duplicate"
+                num = uint256_mulmod(num, o, FQ)
+                den = uint256_mulmod(den, (o + FQ - s.index) % FQ, FQ)
+        assert uint256_mulmod(den, s.inv, FQ) == 1, "inverse"
+        acc = ecadd(acc, ecmul(s.d, uint256_mulmod(num, s.inv, FQ)))
+    return acc
+
+
+@internal
+@view
+def _salt(j: uint256, r: uint256[2], shares: DynArray[Share, MAX_T]) -> bytes32:
+    sp: uint256[2] = self._combine(r, shares)
+    return sha256(concat(b"\x0d", convert(j, bytes32), convert(sp[0], bytes32), convert(sp[1], bytes32)))
+
+
+@external
+def reveal(j: uint256, r: uint256[2], shares: DynArray[Share, MAX_T]) -> bytes32:
+    """
+    @notice Verify t shares of header r and return leaf j's salt.
+    """
+    salt: bytes32 = self._salt(j, r, shares)
+    log Revealed(j=j, salt=salt)
+    return salt
+
+
+@external
+def open_leaf(j: uint256, r: uint256[2], shares: DynArray[Share, MAX_T], chunk: Bytes[MAX_CHUNK_BYTES],
+              leaf: bytes32) -> bytes32:
+    """
+    @notice Reveal leaf j's salt from t shares and check that chunk (le64 values) opens the
+            committed salted leaf `leaf` (in a one-step, the leaf the column path proves).
+    """
+    salt: bytes32 = self._salt(j, r, shares)
+    assert sha256(concat(b"\x09", convert(j, bytes32), salt, chunk)) == leaf, "leaf"
+    log Revealed(j=j, salt=salt)
+    return salt

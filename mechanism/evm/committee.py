@@ -1,0 +1,142 @@
+"""Titanoboa driver of ``CommitteeReveal.vy``: the gas of opening one leaf of an update
+encrypted to a (t, m) committee (docs/privacy_committee.md; the Python reference is
+:mod:`mechanism.privacy.committee`).
+
+One call is one transaction carrying the leaf's header R_j, t decryption shares with
+their Chaum-Pedersen proofs and Lagrange-denominator inverses, the opened chunk and the
+committed salted leaf; the contract verifies the t proofs, combines the shares, derives
+the salt and checks the leaf. Gas per call: execution (titanoboa) + intrinsic
+(:func:`mechanism.units.intrinsic_gas`, EIP-2028) and the EIP-7623 floor
+(:func:`mechanism.units.transaction_gas`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mechanism.commitment import chunk_bytes
+from mechanism.errors import ParameterError
+from mechanism.evm import CONTRACTS_DIR
+from mechanism.evm.tx import begin_transaction
+from mechanism.privacy import committee as cm
+from mechanism.units import intrinsic_gas, transaction_gas
+
+CONTRACT = CONTRACTS_DIR / "CommitteeReveal.vy"
+#: Bounds of the contract (``MAX_M``, ``MAX_T``, ``MAX_CHUNK_BYTES``).
+MAX_MEMBERS = 32
+MAX_THRESHOLD = 16
+MAX_CHUNK = 32
+_COMPILED: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class RevealGas:
+    """One opened leaf at threshold t: execution, transaction gas and calldata."""
+
+    threshold: int
+    exec_gas: int
+    total_gas: int  # execution + 21,000 + calldata (EIP-2028)
+    total_gas_eip7623: int
+    calldata_bytes: int
+
+
+def _deployer() -> Any:
+    import boa
+
+    if "c" not in _COMPILED:
+        _COMPILED["c"] = boa.load_partial(str(CONTRACT))
+    return _COMPILED["c"]
+
+
+def deploy(committee: cm.Committee) -> Any:
+    """A CommitteeReveal contract holding the committee's verification keys."""
+    if committee.members > MAX_MEMBERS or committee.threshold > MAX_THRESHOLD:
+        raise ParameterError.bad("committee", (committee.threshold, committee.members),
+                                 f"t <= {MAX_THRESHOLD}, m <= {MAX_MEMBERS} (CommitteeReveal.vy)")
+    return _deployer().deploy([list(v) for v in committee.verification_keys], committee.threshold)
+
+
+def share_args(shares: Sequence[cm.DecryptionShare]) -> list[tuple[Any, ...]]:
+    """The ``Share`` structs of the call, each with the inverse of its Lagrange denominator."""
+    dens = cm.lagrange_denominators([s.index for s in shares])
+    return [(s.index, list(s.share) if s.share is not None else [0, 0], s.c, s.z, pow(den, -1, cm.Q))
+            for s, den in zip(shares, dens, strict=True)]
+
+
+def open_leaf(c: Any, j: int, header: tuple[int, int], shares: Sequence[cm.DecryptionShare],
+              values: np.ndarray, leaf: bytes, args: list[tuple[Any, ...]] | None = None) -> tuple[bytes, RevealGas]:
+    """Send one opening as its own transaction; returns the salt the contract derived and
+    the gas (reverts propagate as boa errors). ``args`` overrides the share structs (to
+    send forged ones)."""
+    import boa
+
+    call = (j, list(header), args if args is not None else share_args(shares), chunk_bytes(values), leaf)
+    data = bytes(c.open_leaf.prepare_calldata(*call))
+    begin_transaction(boa.env)
+    salt = c.open_leaf(*call)
+    ex = int(c._computation.get_gas_used())
+    return bytes(salt), RevealGas(len(shares), ex, ex + intrinsic_gas(data), transaction_gas(ex, data), len(data))
+
+
+def accepts(c: Any, j: int, header: tuple[int, int], shares: Sequence[cm.DecryptionShare], values: np.ndarray,
+            leaf: bytes, args: list[tuple[Any, ...]] | None = None) -> bool:
+    """True iff the contract accepts the opening (False on a revert)."""
+    try:
+        open_leaf(c, j, header, shares, values, leaf, args)
+    except Exception:  # a revert (boa.BoaError)
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A committee, one encrypted update, and t members' shares of leaf j."""
+
+    committee: cm.Committee
+    enc: cm.EncryptedUpdate
+    values: np.ndarray
+    j: int
+    header: tuple[int, int]
+    shares: tuple[cm.DecryptionShare, ...]
+
+
+def instance(threshold: int, members: int, chunk: int = 16, d: int = 64, seed: int = 0) -> Instance:
+    """Deal a committee, encrypt a random update of d values, take the shares of leaf 1
+    from ``threshold`` members drawn at random (seeded)."""
+    if isinstance(d, bool) or not isinstance(d, int) or d < 2 * chunk:
+        raise ParameterError.bad("d", d, f"an integer >= 2 chunks ({2 * chunk})")
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or not 1 <= chunk <= MAX_CHUNK:
+        raise ParameterError.bad("chunk", chunk, f"an integer in [1, {MAX_CHUNK}] (CommitteeReveal.vy)")
+    rng = np.random.default_rng([seed, threshold, members])
+    com = cm.deal(members, threshold, rng)
+    x = rng.integers(-(1 << 30), 1 << 30, size=d, dtype=np.int64)
+    enc = cm.Encryptor(com.public_key).encrypt(x, cm.update_key(seed, 0), chunk)
+    j = 1
+    header = cm.decompress(enc.headers[j])
+    idx = sorted(int(i) for i in rng.choice(np.arange(1, members + 1), size=threshold, replace=False))
+    shares = tuple(cm.decryption_share(com, i, header) for i in idx)
+    return Instance(com, enc, x[j * chunk : (j + 1) * chunk].copy(), j, header, shares)
+
+
+def measure(thresholds: Sequence[int] = tuple(range(1, 9)), members: int = 16, chunk: int = 16,
+            seed: int = 0) -> list[RevealGas]:
+    """Gas of one opened leaf for each threshold, each call its own transaction on a fresh
+    contract in a private environment; the contract's salt must equal the reference's."""
+    import boa
+
+    from mechanism.errors import CommitmentError
+
+    out = []
+    for t in thresholds:
+        inst = instance(int(t), members, chunk, seed=seed)
+        with boa.swap_env(boa.Env()):
+            c = deploy(inst.committee)
+            salt, gas = open_leaf(c, inst.j, inst.header, inst.shares, inst.values, inst.enc.leaves[inst.j])
+        if salt != cm.leaf_salt(inst.j, cm.reveal(inst.committee, inst.header, inst.shares)):
+            raise CommitmentError(f"t={t}: the contract's salt differs from the reference's")
+        out.append(gas)
+    return out
