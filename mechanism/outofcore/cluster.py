@@ -137,3 +137,65 @@ def krum_file_cluster(client: Any, uf: Any, rule: str, f: int = 1, m: int | None
         g += part
     chosen = select_from_gram(uf, g, rule, f, m)
     return np.concatenate(run("out", (rule, chosen)))
+
+
+# --------------------------------------------------------------------------- Krum-family dispute
+
+
+def _windowed(client: Any, fn: Callable[..., Any], args: list[tuple[Any, ...]]) -> Iterator[Any]:
+    """``fn(*a)`` for every ``a`` as delayed tasks, ``WINDOW`` per worker in flight, results in order."""
+    from dask import delayed
+
+    task = delayed(fn, pure=True)
+    window = max(1, WINDOW * len(client.scheduler_info().get("workers", {}) or [1]))
+    for w0 in range(0, len(args), window):
+        part = args[w0 : w0 + window]
+        yield from client.gather(client.compute([task(*a) for a in part]))
+
+
+def _hash_max_task(path: str, lo: int, hi: int, chunk_size: int, arity: int) -> tuple[BlockHashes, Any]:
+    from mechanism.outofcore.krum_prover import block_max_at
+
+    vals = UpdateFile.open(path).read_block(lo, hi)
+    return hash_block(vals, lo, chunk_size, arity), block_max_at(vals, lo)
+
+
+def hash_max_blocks(client: Any, uf: Any, chunk_size: int, arity: int, block: int, best: list[Any]
+                    ) -> Iterator[BlockHashes]:
+    """Pass 1 of :func:`.krum_dispute.selection_trace` on the cluster: yields each block's
+    hashes in order and keeps the first position of ``max |x|`` in ``best[0]``."""
+    args = [(uf.path, lo, hi, chunk_size, arity) for lo, hi in blocks(uf.d, block)]
+    for h, m in _windowed(client, _hash_max_task, args):
+        best[:] = [best[0].better(m) if best else m]
+        yield h
+
+
+def gram_blocks(client: Any, uf: Any, shift: int, block: int) -> np.ndarray:
+    """Pass 2: the exact int64 Gram matrix of ``x >> shift``, the blocks' partial matrices
+    computed on the workers and summed by the client (integer sums: any order)."""
+    g = np.zeros((uf.n, uf.n), dtype=np.int64)
+    for part in _windowed(client, _krum_task, [(uf.path, lo, hi, "gram", shift) for lo, hi in blocks(uf.d, block)]):
+        g += part
+    return g
+
+
+def _output_task(path: str, lo: int, hi: int, rule: str, params: tuple[tuple[str, Any], ...],
+                 scal: dict[str, np.ndarray], chunk_size: int, arity: int) -> tuple[np.ndarray, bytes]:
+    from mechanism.dispute.programs import build_program
+    from mechanism.outofcore.merkle import block_leaves, reduce_levels
+
+    uf = UpdateFile.open(path)
+    fn = build_program(rule, uf.n, uf.d, **dict(params)).stages[-1].fn
+    assert fn is not None
+    o = np.ascontiguousarray(fn(scal, {"x": uf.read_block(lo, hi)}), dtype=np.int64)
+    return o, reduce_levels(block_leaves(o[None, :], chunk_size, lo // chunk_size), 1, arity)
+
+
+def output_blocks(client: Any, uf: Any, prog: Any, scal: dict[str, np.ndarray], chunk_size: int, arity: int,
+                  block: int) -> Iterator[tuple[int, np.ndarray, bytes]]:
+    """Pass 3: the output stage on each block and its level-2 nodes, (lo, out, nodes) in order."""
+    spans = blocks(uf.d, block)
+    params = tuple(sorted(prog.params.items()))
+    args = [(uf.path, lo, hi, prog.rule, params, scal, chunk_size, arity) for lo, hi in spans]
+    for (lo, _hi), (o, up) in zip(spans, _windowed(client, _output_task, args), strict=True):
+        yield lo, o, up

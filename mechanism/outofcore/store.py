@@ -74,6 +74,23 @@ class UpdateFile:
             os.close(fd)
         return buf
 
+    def read_row(self, t: int, lo: int, hi: int) -> np.ndarray:
+        """Coordinates ``[lo, hi)`` of row ``t`` (one ``pread``, not through a map)."""
+        if not (0 <= t < self.n and 0 <= lo <= hi <= self.d):
+            raise ParameterError.bad("row span", (t, lo, hi), f"0 <= t < n = {self.n}, 0 <= lo <= hi <= d = {self.d}")
+        buf = np.empty(hi - lo, dtype=np.int64)
+        view, pos, got = memoryview(buf.data).cast("B"), self.offset_bytes + 8 * (t * self.d + lo), 0
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            while got < 8 * (hi - lo):
+                k = os.preadv(fd, [view[got:]], pos + got)
+                if k <= 0:
+                    raise OSError(f"short read of {self.path} at byte {pos + got}")
+                got += k
+        finally:
+            os.close(fd)
+        return buf
+
 
 def blocks(d: int, block: int) -> list[tuple[int, int]]:
     return [(lo, min(d, lo + block)) for lo in range(0, d, block)]

@@ -1,0 +1,239 @@
+"""A party's prover for the Krum family's game over an update file (challenger's side).
+
+:class:`mechanism.dispute.proofs.Prover` reads whole rows of ``x`` in three places: the
+content tie-break of a selection (:func:`mechanism.dispute.programs.honest_order_fn`,
+``lexicographic_key``), the attaining witness of the max stage (``argmax |x|``) and the
+per-chunk deltas of a disputed sum item (:func:`mechanism.dispute.trace.item_deltas`).
+Here each is done block by block from the file, with the same results:
+
+* :class:`FileOrder` -- :func:`mechanism.aggregation._intmath.order_by_score` (sort by
+  score, ties by lexicographic row content) comparing two rows one block at a time;
+* :class:`MaxAt` -- the first position of ``max |x|`` in row-major order (``np.argmax``
+  of the in-memory prover), found during the commitment pass;
+* :class:`ItemDeltas` -- a trace's per-chunk deltas of every sum item, computed on
+  demand from the two rows the item reads (it stands in the trace's ``delta_overrides``,
+  which :func:`~mechanism.dispute.trace.item_deltas` consults first), with a lying
+  prover's forged chunk added.
+
+Memory: one row block (``8 * block`` bytes) per read, and the ``ceil(d / C)`` per-chunk
+deltas of the one item a game descends into.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mechanism.dispute.onestep import LexWitness, StepProof
+from mechanism.dispute.proofs import Prover
+from mechanism.dispute.trace import OrderFn, Trace
+from mechanism.outofcore.store import blocks
+
+
+@dataclass(frozen=True)
+class MaxAt:
+    """``max |x|`` and its first position in row-major order."""
+
+    value: int
+    row: int
+    col: int
+
+    def better(self, other: MaxAt) -> MaxAt:
+        return min(self, other, key=lambda m: (-m.value, m.row, m.col))
+
+
+def block_max_at(vals: np.ndarray, lo: int) -> MaxAt:
+    """:class:`MaxAt` of one (n, w) block whose first column is coordinate ``lo``."""
+    mx = max(int(vals.max()), -int(vals.min()))
+    rows, cols = np.nonzero(np.abs(vals) == mx)  # row-major: the first row, then its first column
+    return MaxAt(mx, int(rows[0]), lo + int(cols[0]))
+
+
+class FileOrder:
+    """``order_fn(scores, members)`` of the honest executor, rows compared block by block
+    (comparisons are cached: a selection compares the same tied pairs again)."""
+
+    def __init__(self, uf: Any, block: int) -> None:
+        self.uf, self.block = uf, block
+        self._cmp: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def compare(self, i: int, j: int) -> tuple[int, int]:
+        """(-1 / 0 / 1, first differing coordinate or -1): row i against row j."""
+        if i == j:
+            return 0, -1
+        key = (min(i, j), max(i, j))
+        if key not in self._cmp:
+            a, b = key
+            got = (0, -1)
+            for lo, hi in blocks(self.uf.d, self.block):
+                u, v = self.uf.read_row(a, lo, hi), self.uf.read_row(b, lo, hi)
+                ne = np.flatnonzero(u != v)
+                if ne.size:
+                    k = int(ne[0])
+                    got = (-1 if u[k] < v[k] else 1, lo + k)
+                    break
+            self._cmp[key] = got
+        sign, k = self._cmp[key]
+        return (sign if i < j else -sign), k
+
+    def key(self, members: Sequence[int]) -> Any:
+        """``lexicographic_key(x, members)``: a sort key over positions p."""
+        rows = list(members)
+        return functools.cmp_to_key(lambda p, q: self.compare(rows[p], rows[q])[0])
+
+    def __call__(self, scores: list[int], members: list[int]) -> list[int]:
+        """:func:`mechanism.aggregation._intmath.order_by_score` over the file's rows."""
+        idx = sorted(range(len(scores)), key=lambda i: scores[i])
+        out: list[int] = []
+        k = 0
+        key = self.key(members)
+        while k < len(idx):
+            j = k
+            while j + 1 < len(idx) and scores[idx[j + 1]] == scores[idx[k]]:
+                j += 1
+            group = idx[k : j + 1]
+            out.extend(sorted(group, key=key) if len(group) > 1 else group)
+            k = j + 1
+        return out
+
+
+class _Rows:
+    """Rows of the file restricted to coordinates ``[lo, hi)``, read on indexing."""
+
+    def __init__(self, uf: Any, lo: int, hi: int) -> None:
+        self.uf, self.lo, self.hi = uf, lo, hi
+
+    def __getitem__(self, t: int) -> np.ndarray:
+        return self.uf.read_row(int(t), self.lo, self.hi)
+
+
+class ItemDeltas(dict[tuple[int, int], list[int]]):
+    """A trace's per-chunk deltas of every item of its sum stages, computed block by block
+    when asked for (``trace.delta_overrides``); ``forged[(s, p)] = (j, add)`` adds ``add``
+    to chunk j (a lying prover's overrides, drawn as :func:`corrupted_trace` draws them).
+    The stage's own ``delta`` function runs on each block with the trace's scalars, so
+    the deltas are those of :func:`~mechanism.dispute.trace.item_deltas` (blocks hold
+    whole chunks: :func:`mechanism.outofcore.merkle.check_block`)."""
+
+    def __init__(self, uf: Any, block: int, forged: dict[tuple[int, int], tuple[int, int]] | None = None) -> None:
+        super().__init__()
+        self.uf, self.block, self.forged = uf, block, dict(forged or {})
+        self.trace: Trace | None = None
+
+    def _is_item(self, key: object) -> bool:
+        if self.trace is None or not isinstance(key, tuple) or len(key) != 2:
+            return False
+        s, p = key
+        stages = self.trace.program.stages
+        return 0 <= s < len(stages) and stages[s].kind == "sum" and 0 <= p < len(stages[s].items)
+
+    def __contains__(self, key: object) -> bool:
+        return self._is_item(key)
+
+    def __bool__(self) -> bool:
+        return bool(self.forged)
+
+    def __missing__(self, key: tuple[int, int]) -> list[int]:
+        if not self._is_item(key):
+            raise KeyError(key)
+        tr = self.trace
+        assert tr is not None
+        s, p = key
+        st = tr.program.stages[s]
+        assert st.delta is not None
+        scal, c = tr.scalars_for(s), tr.chunk_size
+        out: list[int] = []
+        for lo, hi in blocks(self.uf.d, self.block):
+            rows: Any = _Rows(self.uf, lo, hi)  # only rows are indexed: one row block read each
+            contrib = np.asarray(st.delta(scal, {"x": rows}, st.items[p]), dtype=np.int64)
+            out += np.add.reduceat(contrib, np.arange(0, hi - lo, c)).tolist()
+        if key in self.forged:
+            j, add = self.forged[key]
+            out[j] += add
+        return out
+
+
+def with_deltas(tr: Trace, deltas: ItemDeltas) -> Trace:
+    """``tr`` with ``deltas`` as its per-item deltas (bound to it)."""
+    deltas.trace = tr
+    tr.delta_overrides = deltas
+    return tr
+
+
+@dataclass
+class FileProver(Prover):
+    """:class:`~mechanism.dispute.proofs.Prover` over a file: ``x`` is a read-only map
+    (only chunks are sliced from it); tie-breaks, lexicographic witnesses and the max
+    witness come from :class:`FileOrder` and :class:`MaxAt`."""
+
+    order: FileOrder | None = None
+    max_at: MaxAt | None = None
+
+    def order_fn(self) -> OrderFn:
+        assert self.order is not None
+        return self.order
+
+    def max_proof(self, s: int, j: int | None = None) -> StepProof:
+        if j is None:
+            assert self.max_at is not None
+            j = self.max_at.col // self.trace.chunk_size
+        return super().max_proof(s, j)
+
+    def lex_witness(self, i: int, j: int) -> LexWitness:
+        assert self.order is not None
+        sign, k = self.order.compare(i, j)
+        if sign == 0:
+            return LexWitness(None, None)
+        c = k // self.trace.chunk_size
+        return LexWitness(self._chunk(self.x[i], self.input_trees[i], c), self._chunk(self.x[j], self.input_trees[j], c))
+
+    def select_proof(self, s: int) -> StepProof:
+        """:meth:`Prover.select_proof` with the file's tie-break."""
+        st = self.trace.program.stages[s]
+        assert st.select is not None and self.order is not None
+        pairs: set[tuple[int, int]] = set()
+        order = self.order
+
+        def recording(scores: list[int], members: list[int]) -> list[int]:
+            by: dict[int, list[int]] = {}
+            for p, sc in enumerate(scores):
+                by.setdefault(sc, []).append(members[p])
+            for group in by.values():
+                pairs.update((a, b) for a in group for b in group if a < b)
+            return order(scores, members)
+
+        base = self._base(s, -1)
+        if st.name == "chosen":
+            rank = self.bulyan_rank(s)
+            lex = {(min(a, b), max(a, b)): self.lex_witness(min(a, b), max(a, b))
+                   for a, b in itertools.pairwise(rank)}
+            return StepProof(j=-1, scalars=base.scalars, lex=lex, rank=rank)
+        if st.lex:
+            st.select(self.trace.scalars_for(s), recording)
+        lex = {p: self.lex_witness(*p) for p in sorted(pairs)}
+        return StepProof(j=-1, scalars=base.scalars, lex=lex)
+
+    def bulyan_rank(self, s: int) -> tuple[int, ...]:
+        """:meth:`Prover.bulyan_rank` with the file's tie-break."""
+        from mechanism.aggregation.krum import krum_scores
+        from mechanism.dispute.programs import dist_matrix
+
+        assert self.order is not None
+        prog = self.trace.program
+        n, f = prog.n, int(prog.params.get("f", 1))
+        dm = dist_matrix(self.trace.scalars_for(s)["dist"], n)
+        remaining, tied = list(range(n)), set()
+        for _ in range(n - 2 * f):
+            scores = krum_scores(dm, remaining, f)
+            low = min(scores)
+            group = [remaining[p] for p, sc in enumerate(scores) if sc == low]
+            if len(group) > 1:
+                tied.update(group)
+            remaining.pop(self.order(scores, remaining)[0])
+        everyone = list(range(n))
+        return tuple(sorted(sorted(tied), key=self.order.key(everyone)))
