@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from agents.fl.training import FLConfig
@@ -282,3 +283,120 @@ def alie_krum_verdict(summary: pd.DataFrame) -> dict[str, Any]:
         "selects_grid": selects(arms[0]), "selects": {a: selects(a) for a in arms},
         "seeds": sorted({int(s) for ss in summary.seeds for s in ss}),
     }
+
+
+# -- the shipped table of the controlled experiments -----------------------------------------
+
+#: The controlled experiments' runs as measured on the default grid's setting (package
+#: data, written by ``orfl report --remeasure``; :func:`findings_table`).
+SHIPPED_FINDINGS: Final = Path(__file__).resolve().parents[2] / "mechanism" / "data" / "findings_controlled.json"
+#: Where ``orfl report --remeasure`` writes the regenerated table (``results/`` is not versioned).
+FINDINGS_TABLE_PATH: Final = Path(__file__).resolve().parents[2] / "results" / "tolerance" / "findings_controlled.json"
+#: The columns of a run kept in the table (no timings and no curves: the content is deterministic).
+RUN_COLUMNS: Final = ("key", "model", "rounds", "norm_predicate", "rule", "attack", "alpha", "fraction", "seed",
+                      "n_trainers", "n_malicious", "applicable", "accuracy", "loss", "rejected",
+                      "malicious_selected", "config")
+#: Bump when the table's layout changes.
+FINDINGS_SCHEMA: Final = 1
+
+
+def controlled_setup(grid: Any) -> dict[str, Any]:
+    """The setting both controlled experiments run in, from a tolerance grid
+    (:class:`agents.fl.tolerance.Grid`): its first model at its rounds, its most IID alpha
+    (the papers' setting), its seeds and trainers."""
+    model, rounds = grid.models[0]
+    return {"model": model, "rounds": rounds, "alpha": float(max(grid.alphas)), "seeds": grid.seeds,
+            "seed": grid.seed, "trainers": grid.base.n_trainers, "local_steps": grid.base.local_steps}
+
+
+def controlled_configs(grid: Any) -> tuple[list[FLConfig], list[FLConfig]]:
+    """Every run of the norm-bound and of the ALIE-vs-Krum experiment on ``grid``'s setting."""
+    s = controlled_setup(grid)
+    args = (grid.base, s["model"], s["rounds"], s["alpha"], s["seeds"], s["seed"])
+    return norm_bound_configs(*args), alie_krum_configs(*args)
+
+
+def run_rows(runs: pd.DataFrame, configs: list[FLConfig]) -> list[dict[str, Any]]:
+    """The table's rows of ``runs`` (one per config, in order, with its cache key)."""
+    from agents.fl.tolerance import run_key
+    from mechanism.serialization import json_safe
+
+    rows = []
+    for cfg, row in zip(configs, runs.to_dict(orient="records"), strict=True):
+        rows.append(json_safe({k: (run_key(cfg) if k == "key" else row.get(k)) for k in RUN_COLUMNS}))
+    return rows
+
+
+def findings_table(grid: Any, cache_dir: Any, workers: int = 1, progress: Any = None,
+                   grid_compute_seconds: float | None = None) -> dict[str, Any]:
+    """Run (or load from the run cache) both controlled experiments on ``grid``'s setting
+    and return their table: ``{"schema", "setup", "arms", "norm_bound": [rows],
+    "alie_krum": [rows], "provenance": {git commit, seeds, command, compute seconds (and
+    ``grid_compute_seconds``, the tolerance grid's, when given), content_sha256}}``. The
+    content (everything but the provenance) is deterministic."""
+    import json
+
+    from agents.fl.tolerance import content_sha256, git_provenance, run_configs
+
+    norm_cfgs, ak_cfgs = controlled_configs(grid)
+    norm = run_configs(norm_cfgs, cache_dir, progress, workers=workers)
+    ak = run_configs(ak_cfgs, cache_dir, progress, workers=workers)
+    setup = controlled_setup(grid)
+    table: dict[str, Any] = {
+        "schema": FINDINGS_SCHEMA, "setup": setup, "grid": grid.describe(),
+        "arms": [c.label for c in ALIE_KRUM_CONDITIONS],
+        "norm_bound": run_rows(norm, norm_cfgs), "alie_krum": run_rows(ak, ak_cfgs),
+    }
+    table = json.loads(json.dumps(table, default=str, allow_nan=False))
+    table["provenance"] = {
+        **git_provenance(), "seeds": list(range(setup["seed"], setup["seed"] + setup["seeds"])),
+        "command": "orfl report --remeasure",
+        "compute_seconds": round(float(norm.seconds.sum()) + float(ak.seconds.sum()), 1),
+        **({} if grid_compute_seconds is None else {"grid_compute_seconds": grid_compute_seconds}),
+        "content_sha256": content_sha256(table),
+    }
+    return table
+
+
+def write_findings_table(table: dict[str, Any], path: Path | str) -> str:
+    """Write ``table`` as JSON with a ``.sha256`` file of its bytes beside it; return that SHA-256."""
+    import hashlib
+    import json
+
+    from agents.fl.tolerance import _atomic_write
+
+    path = Path(path)
+    text = json.dumps(table, indent=1, allow_nan=False) + "\n"
+    _atomic_write(path, text)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    _atomic_write(path.with_name(path.name + ".sha256"), f"{digest}  {path.name}\n")
+    return digest
+
+
+def load_findings_table(path: Path | str | None = None) -> dict[str, Any]:
+    """Read a controlled-experiment table (default :data:`SHIPPED_FINDINGS`), adding
+    ``path`` and ``sha256`` (of the file's bytes)."""
+    import hashlib
+    import json
+
+    from mechanism.errors import ParameterError
+
+    p = Path(path) if path is not None else SHIPPED_FINDINGS
+    if not p.is_file():
+        raise ParameterError.bad("findings_table", str(p), "an existing file written by orfl report --remeasure")
+    raw = p.read_bytes()
+    table = json.loads(raw)
+    if not isinstance(table, dict) or table.get("schema") != FINDINGS_SCHEMA:
+        raise ParameterError.bad("findings_table", str(p), f"a controlled-experiment table of schema {FINDINGS_SCHEMA}")
+    return {**table, "path": str(p), "sha256": hashlib.sha256(raw).hexdigest()}
+
+
+def runs_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The table's rows as the run frame :func:`norm_bound_summary` and :func:`alie_krum_summary` read."""
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    for col in ("accuracy", "loss", "malicious_selected", "alpha", "fraction"):
+        if col in df:
+            df[col] = pd.to_numeric(df[col].replace({"inf": math.inf}), errors="coerce")
+    return df
