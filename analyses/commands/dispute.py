@@ -36,6 +36,8 @@ PANELS = {"rule": PROTOCOL, "chunk_size": PROTOCOL, "arity": PROTOCOL, "commitme
 #: the transactions of a stage's one-step (Bulyan's tie witnesses are their own transactions)
 ONESTEP_MOVES = ("onestep", "prove_lex")
 RULES = ("mean", "median", "trimmed_mean", "krum", "multi_krum", "geometric_median", "centered_clipping", "bulyan")
+#: rules traced out of core (coordinate rules; the Krum family)
+OUTOFCORE_RULES = ("mean", "median", "trimmed_mean", "krum", "multi_krum", "bulyan")
 
 
 def _pow2(name: str, v: int, lo: int) -> None:
@@ -143,10 +145,15 @@ def run_outofcore(rule: str, n: int, d: int, liar: str, strategy: str, chunk: in
     from mechanism.dispute import build_program
     from mechanism.dispute.gas import full_reexecution, worst_case
     from mechanism.outofcore.dispute import outofcore_trace, play_file
+    from mechanism.outofcore.krum_dispute import (
+        SELECTION_RULES,
+        play_selection_file,
+        selection_trace,
+    )
     from mechanism.outofcore.store import create_updates, random_fill
 
-    params: dict[str, Any] = {"f": 1} if rule == "trimmed_mean" else {}
-    build_program(rule, n, d, **params)  # imports torch: not part of the challenger's response time
+    params: dict[str, Any] = {"f": 1} if rule in ("trimmed_mean", *SELECTION_RULES) else {}
+    prog = build_program(rule, n, d, **params)  # imports torch: not part of the challenger's response time
     block = block_coords(n, budget_gb, chunk, arity)
     tmp = tempfile.mkdtemp(prefix="orfl-dispute-", dir=workdir)
     client = None
@@ -159,9 +166,15 @@ def run_outofcore(rule: str, n: int, d: int, liar: str, strategy: str, chunk: in
 
             client = connect(scheduler)
         t0 = time.perf_counter()
-        ft = outofcore_trace(uf, rule, chunk, arity, f"{tmp}/trace", block, client, **params)
-        t_trace = time.perf_counter() - t0
-        res, game = play_file(ft, liar, None if liar == "none" else strategy, np.random.default_rng(seed), block=block)
+        lying = None if liar == "none" else strategy
+        if rule in SELECTION_RULES:
+            ft = selection_trace(uf, rule, chunk, arity, f"{tmp}/trace", block, client, **params)
+            t_trace = time.perf_counter() - t0
+            res, game = play_selection_file(ft, liar, lying, np.random.default_rng(seed))
+        else:
+            ft = outofcore_trace(uf, rule, chunk, arity, f"{tmp}/trace", block, client, **params)
+            t_trace = time.perf_counter() - t0
+            res, game = play_file(ft, liar, lying, np.random.default_rng(seed), block=block)
         seconds = time.perf_counter() - t0
         tr = ft.trace
         roots = [r.hex() for r in tr.roots]
@@ -188,8 +201,15 @@ def run_outofcore(rule: str, n: int, d: int, liar: str, strategy: str, chunk: in
         "stage_roots": roots, "input_roots_sha256": inputs,
         "inputs": f"random_fill(seed={seed}): uniform int64 in [-2^24, 2^24), block [lo, hi) from default_rng([seed, lo])",
     }
-    out["gas_full_reexecution"] = full_reexecution(rule, n, d)
-    if game is not None:
+    base = rule if rule in ("mean", "median", "trimmed_mean") else "trimmed_mean"  # as the in-memory path
+    out["gas_full_reexecution"] = full_reexecution(base, n, d)
+    if game is not None and rule != base:
+        from mechanism.dispute.gas_fold import program_worst_case
+
+        cost, _ = program_worst_case(prog, chunk, arity)
+        out.update(gas_source="model (EVM-calibrated one-steps, worst stage)", calldata_bytes=res.calldata_bytes,
+                   gas_per_move=[{"move": k, "total": g} for k, g in cost.gas_per_move], gas_total=cost.gas_total)
+    elif game is not None:
         cost = worst_case(rule, n, d, chunk, arity)
         out.update(gas_source="model (worst case)", calldata_bytes=res.calldata_bytes,
                    gas_per_move=[{"move": k, "total": g} for k, g in cost.gas_per_move], gas_total=cost.gas_total)
@@ -298,7 +318,7 @@ def register(app: typer.Typer) -> None:
                                                       "trace-root (one root; the dispute locates the stage first)"),
         memory_budget_gb: float = typer.Option(
             4.0, help="inputs larger than this (n x d x 8 bytes) are traced out of core, block by block "
-                      "(mean, median, trimmed_mean)"),
+                      "(mean, median, trimmed_mean, krum, multi_krum, bulyan)"),
         scheduler: str = typer.Option("", help="out of core on Dask: 'local' (2 worker processes) or tcp://host:port"),
     ) -> None:
         """Run a whole dispute game on synthetic updates: winner, moves, gas, time."""
@@ -324,8 +344,8 @@ def register(app: typer.Typer) -> None:
         if scheduler and scheduler != "local" and not scheduler.startswith("tcp://"):
             bad_input("scheduler", scheduler, "'local' or a tcp://host:port address")
         ooc = bool(scheduler) or needs_outofcore(trainers, params, memory_budget_gb)
-        if ooc and rule not in ("mean", "median", "trimmed_mean"):
-            bad_input("rule", rule, "mean, median or trimmed_mean when the inputs exceed --memory-budget-gb")
+        if ooc and rule not in OUTOFCORE_RULES:
+            bad_input("rule", rule, f"{', '.join(OUTOFCORE_RULES)} when the inputs exceed --memory-budget-gb")
         if not 1 <= params <= (1_000_000_000 if ooc else 20_000_000):
             bad_input("params", params, "an integer in [1, 1e9] out of core, [1, 2e7] in memory")
         _pow2("chunk-size", chunk_size, 1)
