@@ -20,7 +20,9 @@ Paths:
   (:mod:`mechanism.privacy.hiding_game`) when only commitments are published: counted
   from every move of played games (:func:`mechanism.privacy.hiding_game.revealed`), the
   values and salts of the opened chunks, and any unopened leaf's salt that appeared.
-  :func:`designs` sets these against publication, plain leaves and local DP.
+  :func:`designs` sets these against publication, plain leaves and local DP, and, given
+  a measured cost (:mod:`mechanism.privacy.committee_cost`), against updates encrypted to
+  a threshold committee (docs/privacy_committee.md).
 
 The counts do not depend on d beyond the chunk (a proof opens at most a fixed number of
 chunks), so they are measured on a small instance with the same chunk size and arity
@@ -30,11 +32,14 @@ and reported per dispute; fractions are per trainer of its d-value update.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mechanism.errors import ParameterError
+
+if TYPE_CHECKING:
+    from mechanism.privacy.committee_cost import CommitteeCost
 
 
 @dataclass(frozen=True)
@@ -233,9 +238,16 @@ class DesignDisclosure:
     dispute_salts: int
     unopened: str  # what an observer holds about the values no one opened
     fraud_proofs: str
+    # set for the committee design only (from :mod:`mechanism.privacy.committee_cost`);
+    # None where the caller measures the gas itself (salted leaves: mechanism.evm.hiding_leaf)
+    extra_gas_over_salted: float | None = None  # per dispute, on top of the salted one-step of (a)
+    extra_calldata_bytes_over_salted: float | None = None
+    offchain: str = ""  # extra off-chain work per trainer and per dispute
+    data_availability: str = ""  # what the published bytes let whom do
 
 
-def designs(d: int, plain: Disclosure, hiding: HidingDisclosure) -> tuple[DesignDisclosure, ...]:
+def designs(d: int, plain: Disclosure, hiding: HidingDisclosure,
+            committee: CommitteeCost | None = None) -> tuple[DesignDisclosure, ...]:
     """The designs compared, from a measured plain dispute (:func:`aggregation_dispute`)
     and a measured hiding one (:func:`hiding_dispute`) of the same rule:
 
@@ -244,10 +256,18 @@ def designs(d: int, plain: Disclosure, hiding: HidingDisclosure) -> tuple[Design
       leaf hashes, and a plain leaf of low-entropy values is found by trying them;
     * commitments only, salted leaves: a dispute reveals the opened chunk and its salt;
       every other leaf is hidden by its salt;
-    * local DP: the noisy update is public (the fraud proofs run on it unchanged)."""
+    * local DP: the noisy update is public (the fraud proofs run on it unchanged);
+    * with ``committee`` (:func:`mechanism.privacy.committee_cost.cost`, from measured
+      points), commitments only with each leaf encrypted to a (t, m) committee
+      (docs/privacy_committee.md): the salted leaves of (a) whose salts the committee
+      reveals leaf by leaf, so a dispute opens what (a) opens; its extra gas is the n
+      leaf reveals of the one-step, over (a)'s salted one-step."""
     if isinstance(d, bool) or not isinstance(d, int) or d < 1:
         raise ParameterError.bad("d", d, "an integer >= 1")
+    if committee is not None and committee.d != d:
+        raise ParameterError.bad("committee.d", committee.d, f"the compared model size d = {d}")
     own = plain.own_values_per_dispute
+    extra = () if committee is None else (_committee_design(committee, hiding),)
     return (
         DesignDisclosure("publication", d, 0, 0, "public (the whole update)", "unchanged"),
         DesignDisclosure("commitments, plain leaves", 0, own, 0,
@@ -258,4 +278,25 @@ def designs(d: int, plain: Disclosure, hiding: HidingDisclosure) -> tuple[Design
                          "salted openings (one-step + n salts)"),
         DesignDisclosure("local DP (published, noisy)", d, 0, 0, "public with Gaussian noise (epsilon, delta)",
                          "unchanged (on the noisy update)"),
+        *extra,
+    )
+
+
+def _committee_design(c: CommitteeCost, hiding: HidingDisclosure) -> DesignDisclosure:
+    """The committee row (docs/privacy_committee.md): every number from ``c``."""
+    t, m = c.threshold, c.members
+    return DesignDisclosure(
+        f"commitments, encrypted to a committee (t={t} of m={m})", 0, hiding.own_values_per_dispute,
+        hiding.salts_per_dispute,
+        f"ciphertext: hidden unless {t} of the {m} members collude",
+        (f"only readers holding the update keys (sequencer, registered watchers) can recompute and "
+         f"challenge; a dispute's openings need {t} honest members online; "
+         f"{c.trainers_per_tx_cap} leaf reveals fit one transaction"),
+        c.extra_gas_per_dispute, c.extra_calldata_bytes_per_dispute,
+        (f"trainer: {c.encrypt_seconds_per_update:.3g} CPU s to encrypt d = {c.d} "
+         f"(salted commitment of (a): {c.hiding_commit_seconds_per_update:.3g} s); per opened leaf: "
+         f"{c.member_seconds_per_leaf * 1e3:.3g} ms per member, {c.combine_seconds_per_leaf * 1e3:.3g} ms "
+         f"to verify and combine {t} shares"),
+        (f"ciphertext published: {c.ciphertext_bytes_per_update} bytes per update "
+         f"(x{c.expansion:.3f} the plaintext); availability is checked, decryptability is not"),
     )

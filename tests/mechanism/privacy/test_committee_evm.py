@@ -1,0 +1,76 @@
+"""CommitteeReveal.vy agrees with the Python reference on valid and forged shares, and the
+shipped gas points are what the contract measures today."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mechanism.errors import CommitmentError
+from mechanism.privacy import committee as cm
+
+pytestmark = pytest.mark.evm
+
+
+def _python_accepts(inst: object, shares: list[cm.DecryptionShare], values: np.ndarray) -> bool:
+    from mechanism.evm.committee import Instance
+
+    assert isinstance(inst, Instance)
+    try:
+        shared = cm.reveal(inst.committee, inst.header, shares)
+    except CommitmentError:
+        return False
+    return len(shares) == inst.committee.threshold and cm.leaf_salt(inst.j, shared) is not None and (
+        cm.salted_leaf(inst.j, cm.leaf_salt(inst.j, shared), values) == inst.enc.leaves[inst.j])
+
+
+def test_contract_agrees_with_the_reference_on_valid_and_forged_shares() -> None:
+    import boa
+
+    from mechanism.evm.committee import accepts, deploy, instance, open_leaf, share_args
+
+    inst = instance(3, 5, chunk=16, seed=4)
+    s0, s1, s2 = inst.shares
+    forged = {
+        "valid": list(inst.shares),
+        "share moved": [cm.DecryptionShare(s0.index, cm.add(s0.share, cm.G), s0.c, s0.z), s1, s2],
+        "wrong response": [cm.DecryptionShare(s0.index, s0.share, s0.c, (s0.z + 1) % cm.Q), s1, s2],
+        "wrong challenge": [s0, cm.DecryptionShare(s1.index, s1.share, (s1.c + 7) % cm.Q, s1.z), s2],
+        "claimed by another member": [cm.DecryptionShare(6 - s0.index if s0.index != 3 else 1, s0.share, s0.c, s0.z),
+                                      s1, s2],
+        "duplicate member": [s0, s0, s2],
+        "t - 1 shares": [s0, s1],
+    }
+    with boa.swap_env(boa.Env()):
+        c = deploy(inst.committee)
+        for name, shares in forged.items():
+            py = _python_accepts(inst, shares, inst.values)
+            args = None
+            if name == "duplicate member":  # the inverses of a duplicated set do not exist: send 1s
+                args = [(s.index, list(s.share), s.c, s.z, 1) for s in shares]  # type: ignore[arg-type]
+            evm = accepts(c, inst.j, inst.header, shares, inst.values, inst.enc.leaves[inst.j], args)
+            assert evm == py, name
+            assert evm == (name == "valid"), name
+        salt, _ = open_leaf(c, inst.j, inst.header, inst.shares, inst.values, inst.enc.leaves[inst.j])
+        assert salt == cm.leaf_salt(inst.j, cm.reveal(inst.committee, inst.header, list(inst.shares)))
+        wrong_values = inst.values.copy()
+        wrong_values[0] += 1
+        assert not accepts(c, inst.j, inst.header, inst.shares, wrong_values, inst.enc.leaves[inst.j])
+        bad_inv = share_args(inst.shares)
+        bad_inv[1] = (*bad_inv[1][:4], (bad_inv[1][4] + 1) % cm.Q)
+        assert not accepts(c, inst.j, inst.header, inst.shares, inst.values, inst.enc.leaves[inst.j], bad_inv)
+        other = cm.decompress(inst.enc.headers[0])  # the shares of leaf 1 do not open leaf 0's header
+        assert not accepts(c, inst.j, other, inst.shares, inst.values, inst.enc.leaves[inst.j])
+
+
+def test_shipped_gas_points_are_reproduced_by_the_contract() -> None:
+    from mechanism.evm.committee import measure
+    from mechanism.privacy.committee_cost import load
+
+    m = load()
+    rows = {int(r["threshold"]): r for r in m.gas_rows}
+    prov = m.provenance
+    for t in (1, max(rows)):
+        g = measure((t,), int(prov["members"]), int(prov["chunk"]), int(prov["seed"]))[0]
+        assert (g.exec_gas, g.total_gas, g.calldata_bytes) == (
+            rows[t]["exec_gas"], rows[t]["total_gas"], rows[t]["calldata_bytes"])
