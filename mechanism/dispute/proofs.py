@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mechanism.commitment import MerkleTree, Opening, commit, commit_rows
+from mechanism.commitment import MerkleTree, Opening, SumTree, commit, commit_rows, commit_sums
 from mechanism.dispute.onestep import ChunkOpening, ColumnWitness, LexWitness, StepProof
-from mechanism.dispute.trace import OrderFn, Trace
+from mechanism.dispute.trace import OrderFn, Trace, item_deltas
 from mechanism.errors import CommitmentError
 
 
@@ -61,6 +61,10 @@ class Prover:
         true = [t.levels[0][j] for t in self.input_trees]
         t = next((i for i, (a, b) in enumerate(zip(true, revealed, strict=True)) if a != b), 0)
         return StepProof(j=j, column=ColumnWitness(t, true[t], self.input_trees[t].opening(j)))
+
+    def sum_tree(self, s: int, p: int) -> SumTree:
+        """The per-chunk sum tree of item p of sum stage s (committed by ``reveal_item``)."""
+        return commit_sums(item_deltas(self.trace, self.x, s, p), self.trace.arity)
 
     def map_proof(self, s: int, j: int) -> StepProof:
         return self._base(s, j)

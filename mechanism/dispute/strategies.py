@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from mechanism.commitment import SumTree, commit_columns, commit_sums
+from mechanism.commitment import SumTree, commit_columns
 from mechanism.dispute.game import CHALLENGER, PROPOSER, DisputeGame
 from mechanism.dispute.onestep import VerifierContext
 from mechanism.dispute.proofs import Prover, tamper
@@ -111,8 +111,7 @@ class Party:
     def _sum_tree(self, s: int, p: int) -> SumTree:
         key = (s, p)
         if key not in self.sum_trees:
-            tr = self.prover.trace
-            self.sum_trees[key] = commit_sums(item_deltas(tr, self.prover.x, s, p), tr.arity)
+            self.sum_trees[key] = self.prover.sum_tree(s, p)
         return self.sum_trees[key]
 
     def _children(self, g: DisputeGame, prover: Prover) -> list[Any]:
