@@ -347,7 +347,9 @@ def findings_table(grid: Any, cache_dir: Any, workers: int = 1, progress: Any = 
         "arms": [c.label for c in ALIE_KRUM_CONDITIONS],
         "norm_bound": run_rows(norm, norm_cfgs), "alie_krum": run_rows(ak, ak_cfgs),
     }
-    table = json.loads(json.dumps(table, default=str, allow_nan=False))
+    from mechanism.serialization import json_safe
+
+    table = json.loads(json.dumps(json_safe(table), default=str, allow_nan=False))
     table["provenance"] = {
         **git_provenance(), "seeds": list(range(setup["seed"], setup["seed"] + setup["seeds"])),
         "command": "orfl report --remeasure",
