@@ -14,6 +14,9 @@
         combines S_j = sum lambda_i D_i with Lagrange coefficients at 0 (the caller
         sends the inverse of each coefficient's denominator, which the contract checks),
         derives salt_j and checks the opened chunk against the committed leaf.
+        A reader who holds the trainer's update key K knows r_j and opens the leaf
+        without the committee: open_leaf_with_scalar computes S_j = r_j PK (one ecMul).
+        Revealing r_j = sha256(0x0b || j || K) mod q reveals leaf j only.
 """
 
 MAX_M: constant(uint256) = 32
@@ -35,13 +38,15 @@ event Revealed:
     salt: bytes32
 
 vk: public(HashMap[uint256, uint256[2]])
+pk: public(uint256[2])
 members: public(uint256)
 threshold: public(uint256)
 
 
 @deploy
-def __init__(vks: DynArray[uint256[2], MAX_M], threshold: uint256):
+def __init__(vks: DynArray[uint256[2], MAX_M], threshold: uint256, pk: uint256[2]):
     assert threshold >= 1 and threshold <= len(vks) and threshold <= MAX_T, "threshold"
+    self.pk = pk
     for i: uint256 in range(MAX_M):
         if i >= len(vks):
             break
@@ -97,10 +102,15 @@ def _combine(r: uint256[2], shares: DynArray[Share, MAX_T]) -> uint256[2]:
 
 
 @internal
+@pure
+def _salt_of(j: uint256, sp: uint256[2]) -> bytes32:
+    return sha256(concat(b"\x0d", convert(j, bytes32), convert(sp[0], bytes32), convert(sp[1], bytes32)))
+
+
+@internal
 @view
 def _salt(j: uint256, r: uint256[2], shares: DynArray[Share, MAX_T]) -> bytes32:
-    sp: uint256[2] = self._combine(r, shares)
-    return sha256(concat(b"\x0d", convert(j, bytes32), convert(sp[0], bytes32), convert(sp[1], bytes32)))
+    return self._salt_of(j, self._combine(r, shares))
 
 
 @external
@@ -121,6 +131,30 @@ def open_leaf(j: uint256, r: uint256[2], shares: DynArray[Share, MAX_T], chunk: 
             committed salted leaf `leaf` (in a one-step, the leaf the column path proves).
     """
     salt: bytes32 = self._salt(j, r, shares)
+    assert sha256(concat(b"\x09", convert(j, bytes32), salt, chunk)) == leaf, "leaf"
+    log Revealed(j=j, salt=salt)
+    return salt
+
+
+@external
+def open_leaf_with_scalar(j: uint256, rj: uint256, chunk: Bytes[MAX_CHUNK_BYTES], leaf: bytes32) -> bytes32:
+    """
+    @notice A reader's opening: leaf j's salt from r_j (S_j = r_j PK), and the chunk checked
+            against the committed leaf; a wrong r_j gives another salt and reverts.
+    """
+    assert rj != 0 and rj < FQ, "scalar"
+    salt: bytes32 = self._salt_of(j, ecmul(self.pk, rj))
+    assert sha256(concat(b"\x09", convert(j, bytes32), salt, chunk)) == leaf, "leaf"
+    log Revealed(j=j, salt=salt)
+    return salt
+
+
+@external
+def open_leaf_with_salt(j: uint256, salt: bytes32, chunk: Bytes[MAX_CHUNK_BYTES], leaf: bytes32) -> bytes32:
+    """
+    @notice The same check with the salt sent in the clear (design (a), the baseline the two
+            openings above are measured against).
+    """
     assert sha256(concat(b"\x09", convert(j, bytes32), salt, chunk)) == leaf, "leaf"
     log Revealed(j=j, salt=salt)
     return salt

@@ -57,7 +57,8 @@ def deploy(committee: cm.Committee) -> Any:
     if committee.members > MAX_MEMBERS or committee.threshold > MAX_THRESHOLD:
         raise ParameterError.bad("committee", (committee.threshold, committee.members),
                                  f"t <= {MAX_THRESHOLD}, m <= {MAX_MEMBERS} (CommitteeReveal.vy)")
-    return _deployer().deploy([list(v) for v in committee.verification_keys], committee.threshold)
+    return _deployer().deploy([list(v) for v in committee.verification_keys], committee.threshold,
+                               list(committee.public_key))
 
 
 def share_args(shares: Sequence[cm.DecryptionShare]) -> list[tuple[Any, ...]]:
@@ -82,6 +83,28 @@ def open_leaf(c: Any, j: int, header: tuple[int, int], shares: Sequence[cm.Decry
     return bytes(salt), RevealGas(len(shares), ex, ex + intrinsic_gas(data), transaction_gas(ex, data), len(data))
 
 
+def _single(c: Any, fn: str, call: tuple[Any, ...]) -> tuple[bytes, RevealGas]:
+    import boa
+
+    method = getattr(c, fn)
+    data = bytes(method.prepare_calldata(*call))
+    begin_transaction(boa.env)
+    salt = method(*call)
+    ex = int(c._computation.get_gas_used())
+    return bytes(salt), RevealGas(0, ex, ex + intrinsic_gas(data), transaction_gas(ex, data), len(data))
+
+
+def open_leaf_with_scalar(c: Any, j: int, r_j: int, values: np.ndarray, leaf: bytes) -> tuple[bytes, RevealGas]:
+    """A reader's opening with the leaf scalar r_j, as its own transaction (threshold 0 in
+    the gas record: no committee share)."""
+    return _single(c, "open_leaf_with_scalar", (j, r_j, chunk_bytes(values), leaf))
+
+
+def open_leaf_with_salt(c: Any, j: int, salt: bytes, values: np.ndarray, leaf: bytes) -> tuple[bytes, RevealGas]:
+    """The baseline: the same leaf check with the salt in the clear (design (a))."""
+    return _single(c, "open_leaf_with_salt", (j, salt, chunk_bytes(values), leaf))
+
+
 def accepts(c: Any, j: int, header: tuple[int, int], shares: Sequence[cm.DecryptionShare], values: np.ndarray,
             leaf: bytes, args: list[tuple[Any, ...]] | None = None) -> bool:
     """True iff the contract accepts the opening (False on a revert)."""
@@ -102,6 +125,7 @@ class Instance:
     j: int
     header: tuple[int, int]
     shares: tuple[cm.DecryptionShare, ...]
+    scalar: int  # r_j, which a reader holding the update key knows
 
 
 def instance(threshold: int, members: int, chunk: int = 16, d: int = 64, seed: int = 0) -> Instance:
@@ -114,12 +138,13 @@ def instance(threshold: int, members: int, chunk: int = 16, d: int = 64, seed: i
     rng = np.random.default_rng([seed, threshold, members])
     com = cm.deal(members, threshold, rng)
     x = rng.integers(-(1 << 30), 1 << 30, size=d, dtype=np.int64)
-    enc = cm.Encryptor(com.public_key).encrypt(x, cm.update_key(seed, 0), chunk)
+    key = cm.update_key(seed, 0)
+    enc = cm.Encryptor(com.public_key).encrypt(x, key, chunk)
     j = 1
     header = cm.decompress(enc.headers[j])
     idx = sorted(int(i) for i in rng.choice(np.arange(1, members + 1), size=threshold, replace=False))
     shares = tuple(cm.decryption_share(com, i, header) for i in idx)
-    return Instance(com, enc, x[j * chunk : (j + 1) * chunk].copy(), j, header, shares)
+    return Instance(com, enc, x[j * chunk : (j + 1) * chunk].copy(), j, header, shares, cm.leaf_scalar(key, j))
 
 
 def measure(thresholds: Sequence[int] = tuple(range(1, 9)), members: int = 16, chunk: int = 16,
@@ -140,3 +165,22 @@ def measure(thresholds: Sequence[int] = tuple(range(1, 9)), members: int = 16, c
             raise CommitmentError(f"t={t}: the contract's salt differs from the reference's")
         out.append(gas)
     return out
+
+
+def measure_baselines(members: int = 16, chunk: int = 16, seed: int = 0) -> tuple[RevealGas, RevealGas]:
+    """Gas of the same leaf opened with its salt in the clear (design (a)) and by a reader
+    with r_j, each its own transaction on a fresh contract."""
+    import boa
+
+    from mechanism.errors import CommitmentError
+
+    inst = instance(1, members, chunk, seed=seed)
+    want = cm.leaf_salt(inst.j, cm.reveal(inst.committee, inst.header, inst.shares))
+    leaf = inst.enc.leaves[inst.j]
+    with boa.swap_env(boa.Env()):
+        s1, salted = open_leaf_with_salt(deploy(inst.committee), inst.j, want, inst.values, leaf)
+    with boa.swap_env(boa.Env()):
+        s2, reader = open_leaf_with_scalar(deploy(inst.committee), inst.j, inst.scalar, inst.values, leaf)
+    if s1 != want or s2 != want:
+        raise CommitmentError("the contract's salt differs from the reference's")
+    return salted, reader

@@ -5,9 +5,10 @@
 what :func:`measure` measured:
 
 * **gas** of opening one leaf in ``CommitteeReveal.vy`` (:mod:`mechanism.evm.committee`)
-  for each threshold t, each call its own transaction (execution from titanoboa;
-  intrinsic and calldata gas per EIP-2028, and the EIP-7623 floor,
-  :func:`mechanism.units.transaction_gas`);
+  with t committee shares, for each threshold t, and of the same opening by a reader
+  with the leaf scalar r_j and with the salt in the clear (design (a), the baseline);
+  each call its own transaction (execution from titanoboa; intrinsic and calldata gas
+  per EIP-2028, and the EIP-7623 floor, :func:`mechanism.units.transaction_gas`);
 * **off-chain CPU seconds on one core** (``time.process_time``): a trainer's encryption
   of one update (:meth:`mechanism.privacy.committee.Encryptor.encrypt`: per-leaf KEM,
   AES-GCM, salted leaves) at each measured d, the salted commitment of design (a)
@@ -19,9 +20,10 @@ what :func:`measure` measured:
 scales the per-leaf encryption time to any d by the number of leaves (the largest
 measured d gives the per-leaf time); :func:`cost` turns them into one deployment's
 figures. A dispute's one-step opens chunk j of all n trainers, so it reveals n leaf keys:
-its extra over the salted one-step of design (a) is n times the per-leaf gas without the
-21,000 intrinsic gas (the reveals ride in the one-step's transaction), upper-bounded by
-keeping the n salts' calldata of (a), which (b) derives on chain instead.
+its extra over the salted one-step of design (a) is n times the difference between a
+leaf opened with shares (or with r_j) and the same leaf opened with its salt, both
+measured as single transactions (so the intrinsic gas, the chunk's calldata and the leaf
+hash cancel).
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class Measured:
     encrypt_rows: tuple[dict[str, Any], ...]
     combine_rows: tuple[dict[str, Any], ...]
     member_share_seconds: float
+    salted_gas: dict[str, Any]  # the same leaf opened with its salt in the clear (design (a))
+    reader_gas: dict[str, Any]  # the same leaf opened by a reader with r_j
     gas: Line  # transaction gas of one opened leaf (EIP-2028)
     exec_gas: Line
     calldata: Line  # bytes
@@ -116,7 +120,11 @@ def load(path: Path | str | None = None) -> Measured:
         ts = [int(r["threshold"]) for r in gas_rows]
         big = max(enc_rows, key=lambda r: int(r["d"]))
         per_leaf = float(big["encrypt_seconds"]) / int(big["leaves"])
-        m = Measured(gas_rows, enc_rows, comb_rows, member,
+        base = raw["baselines"]
+        salted, reader = dict(base["salted"]), dict(base["reader"])
+        for r in (salted, reader):
+            int(r["total_gas"]), int(r["calldata_bytes"])
+        m = Measured(gas_rows, enc_rows, comb_rows, member, salted, reader,
                      fit_line(ts, [float(r["total_gas"]) for r in gas_rows]),
                      fit_line(ts, [float(r["exec_gas"]) for r in gas_rows]),
                      fit_line(ts, [float(r["calldata_bytes"]) for r in gas_rows]),
@@ -137,11 +145,13 @@ class CommitteeCost:
     d: int
     chunk: int
     leaves: int  # per update
-    gas_per_opened_leaf: float  # its own transaction, EIP-2028
+    gas_per_opened_leaf: float  # t shares, its own transaction, EIP-2028
     calldata_bytes_per_opened_leaf: float
-    extra_gas_per_dispute: float  # n leaf reveals inside the one-step, over design (a)
+    extra_gas_per_leaf: float  # over the same leaf opened with its salt (design (a))
+    extra_gas_per_dispute: float  # n leaves (chunk j of every trainer), over design (a)
     extra_calldata_bytes_per_dispute: float
-    trainers_per_tx_cap: int  # reveals that fit the EIP-7825 cap in one transaction
+    reader_extra_gas_per_dispute: float  # a reader opening the n leaves with r_j, over (a)
+    trainers_per_tx_cap: int  # share-opened leaves that fit the EIP-7825 cap in one transaction
     encrypt_seconds_per_update: float  # one trainer, one core
     hiding_commit_seconds_per_update: float  # design (a)'s salted commitment, same d (interpolated)
     ciphertext_bytes_per_update: int
@@ -184,12 +194,15 @@ def cost(threshold: int, members: int, trainers: int, d: int, chunk: int = 16,
     leaves = num_chunks(d, chunk)
     per_leaf = m.gas.at(threshold)
     marginal = per_leaf - TX_INTRINSIC_GAS
+    extra_leaf = per_leaf - float(m.salted_gas["total_gas"])
+    extra_bytes = m.calldata.at(threshold) - float(m.salted_gas["calldata_bytes"])
+    reader_leaf = float(m.reader_gas["total_gas"]) - float(m.salted_gas["total_gas"])
     enc = sorted(m.encrypt_rows, key=lambda r: int(r["d"]))
     xs = [int(r["d"]) for r in enc]
     hs = [float(r["hiding_commit_seconds"]) / int(r["d"]) for r in enc]
     hiding_per_value = float(np.interp(d, xs, hs))
     return CommitteeCost(threshold, members, trainers, d, chunk, leaves, per_leaf, m.calldata.at(threshold),
-                         trainers * marginal, trainers * m.calldata.at(threshold),
+                         extra_leaf, trainers * extra_leaf, trainers * extra_bytes, trainers * reader_leaf,
                          math.floor((MAX_TX_GAS - TX_INTRINSIC_GAS) / marginal),
                          m.encrypt_seconds_per_leaf * leaves, hiding_per_value * d,
                          ciphertext_bytes(d, chunk), 8 * d, m.member_share_seconds,
@@ -228,12 +241,17 @@ def _measure(a: dict[str, Any], seed: int, members: int, chunk: int, out: Path |
     import subprocess
 
     from mechanism.evm.committee import measure as measure_gas
+    from mechanism.evm.committee import measure_baselines
     from mechanism.privacy import committee as cm
     from mechanism.privacy.hiding import commit_hiding, trainer_key
 
-    gas = [{"threshold": g.threshold, "exec_gas": g.exec_gas, "total_gas": g.total_gas,
-            "total_gas_eip7623": g.total_gas_eip7623, "calldata_bytes": g.calldata_bytes}
-           for g in measure_gas(a["thresholds"], members, chunk, seed)]
+    def row(g: Any) -> dict[str, Any]:
+        return {"threshold": g.threshold, "exec_gas": g.exec_gas, "total_gas": g.total_gas,
+                "total_gas_eip7623": g.total_gas_eip7623, "calldata_bytes": g.calldata_bytes}
+
+    gas = [row(g) for g in measure_gas(a["thresholds"], members, chunk, seed)]
+    salted, reader = measure_baselines(members, chunk, seed)
+    baselines = {"salted": row(salted), "reader": row(reader)}
     rng = np.random.default_rng(seed)
     com = cm.deal(members, max(a["thresholds"]), rng)
     t0 = time.process_time()
@@ -266,11 +284,12 @@ def _measure(a: dict[str, Any], seed: int, members: int, chunk: int, out: Path |
                                 cwd=Path(__file__).parent).stdout.strip() or None
     except OSError:
         commit = None
-    body = {"gas": gas, "encrypt": enc_rows, "combine": comb_rows, "member_share_seconds": member_s,
+    body = {"gas": gas, "baselines": baselines, "encrypt": enc_rows, "combine": comb_rows, "member_share_seconds": member_s,
             "pk_table_seconds": table_s}
     doc = {"schema": 1,
            "what": ("design (b), updates encrypted to a (t, m) committee: gas of one opened leaf in "
-                    "CommitteeReveal.vy per threshold; CPU seconds on one core of encryption, design (a)'s "
+                    "CommitteeReveal.vy per threshold, and opened with its salt (design (a)) and by a "
+                    "reader with r_j; CPU seconds on one core of encryption, design (a)'s "
                     "salted commitment, a member's share and the combination of t shares"),
            "provenance": {"git_commit": commit, "command": "python -m mechanism.privacy.committee_cost",
                           "seed": seed, "members": members, "chunk": chunk, "repeats": int(a["repeats"]),
