@@ -71,7 +71,7 @@ from mechanism.outofcore.merkle import (
     hash_block,
     vector_tree,
 )
-from mechanism.outofcore.store import BLOCK_COORDS, blocks
+from mechanism.outofcore.store import BLOCK_COORDS, FileVector, blocks
 
 SELECTION_RULES = ("krum", "multi_krum", "bulyan")
 
@@ -121,11 +121,11 @@ def _out_key(prog: Program, scal: dict[str, np.ndarray]) -> tuple[int, ...]:
 
 def output_stage(uf: Any, prog: Program, scal: dict[str, np.ndarray], rows: list[MerkleTree], chunk_size: int,
                  arity: int, block: int, path: str, scheduler: Any = None) -> tuple[Any, MerkleTree]:
-    """The output stage's value and tree: Krum's is row ``order[0]`` of the file (a read-only
-    map row) with that trainer's tree; otherwise one pass writing ``path``."""
+    """The output stage's value (read from its file on slicing) and tree: Krum's is row
+    ``order[0]`` of the update file with that trainer's tree; otherwise one pass writing ``path``."""
     if prog.rule == "krum":
         o0 = int(scal["order"][0])
-        return uf.memmap()[o0], rows[o0]
+        return FileVector.row(uf, o0), rows[o0]
     st = prog.stages[-1]
     assert st.fn is not None
     upper: list[bytes] = []
@@ -145,7 +145,7 @@ def output_stage(uf: Any, prog: Program, scal: dict[str, np.ndarray], rows: list
                 upper.append(up)
     finally:
         os.close(fd)
-    out_r = np.memmap(path, dtype=np.int64, mode="r", shape=(uf.d,))
+    out_r = FileVector(path, 0, uf.d)
     size = arity ** tree_depth(num_chunks(uf.d, chunk_size), arity)
     return out_r, finish_tree(b"".join(upper), LeafLevel(out_r, uf.d, chunk_size, size), uf.d, chunk_size, arity)
 

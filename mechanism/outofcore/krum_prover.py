@@ -13,10 +13,11 @@ Here each is done block by block from the file, with the same results:
 * :class:`ItemDeltas` -- a trace's per-chunk deltas of every sum item, computed on
   demand from the two rows the item reads (it stands in the trace's ``delta_overrides``,
   which :func:`~mechanism.dispute.trace.item_deltas` consults first), with a lying
-  prover's forged chunk added.
+  prover's forged chunk added; :meth:`FileProver.sum_tree` builds the item's sum tree
+  from them block by block.
 
-Memory: one row block (``8 * block`` bytes) per read, and the ``ceil(d / C)`` per-chunk
-deltas of the one item a game descends into.
+Memory: one row block (``8 * block`` bytes) per read; the sum tree of a disputed item
+keeps its levels >= 2 only (:mod:`.sumtree`).
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from typing import Any
 
 import numpy as np
 
+from mechanism.commitment import SumTree, num_chunks
 from mechanism.dispute.onestep import LexWitness, StepProof
 from mechanism.dispute.proofs import Prover
 from mechanism.dispute.trace import OrderFn, Trace
 from mechanism.outofcore.store import blocks
+from mechanism.outofcore.sumtree import file_sum_tree
 
 
 @dataclass(frozen=True)
@@ -138,24 +141,38 @@ class ItemDeltas(dict[tuple[int, int], list[int]]):
     def __bool__(self) -> bool:
         return bool(self.forged)
 
+    def chunk_deltas(self, s: int, p: int, c0: int, c1: int) -> np.ndarray:
+        """Deltas of item p of sum stage s for chunks ``[c0, c1)``, read a block at a time."""
+        tr = self.trace
+        assert tr is not None
+        st = tr.program.stages[s]
+        assert st.delta is not None
+        scal, c, d = tr.scalars_for(s), tr.chunk_size, self.uf.d
+        parts = []
+        for lo in range(c0 * c, min(d, c1 * c), self.block):
+            hi = min(d, c1 * c, lo + self.block)
+            rows: Any = _Rows(self.uf, lo, hi)  # only rows are indexed: one row block read each
+            contrib = np.asarray(st.delta(scal, {"x": rows}, st.items[p]), dtype=np.int64)
+            parts.append(np.add.reduceat(contrib, np.arange(0, hi - lo, c)))
+        out = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        if (s, p) in self.forged:
+            j, add = self.forged[(s, p)]
+            if c0 <= j < c1:
+                out[j - c0] += add
+        return out
+
     def __missing__(self, key: tuple[int, int]) -> list[int]:
         if not self._is_item(key):
             raise KeyError(key)
-        tr = self.trace
-        assert tr is not None
-        s, p = key
-        st = tr.program.stages[s]
-        assert st.delta is not None
-        scal, c = tr.scalars_for(s), tr.chunk_size
-        out: list[int] = []
-        for lo, hi in blocks(self.uf.d, self.block):
-            rows: Any = _Rows(self.uf, lo, hi)  # only rows are indexed: one row block read each
-            contrib = np.asarray(st.delta(scal, {"x": rows}, st.items[p]), dtype=np.int64)
-            out += np.add.reduceat(contrib, np.arange(0, hi - lo, c)).tolist()
-        if key in self.forged:
-            j, add = self.forged[key]
-            out[j] += add
-        return out
+        assert self.trace is not None
+        return self.chunk_deltas(key[0], key[1], 0, num_chunks(self.uf.d, self.trace.chunk_size)).tolist()
+
+    def sum_tree(self, s: int, p: int) -> SumTree:
+        """The item's per-chunk sum tree, built block by block (:mod:`.sumtree`)."""
+        assert self.trace is not None
+        c = self.trace.chunk_size
+        return file_sum_tree(lambda c0, c1: self.chunk_deltas(s, p, c0, c1), num_chunks(self.uf.d, c),
+                             self.trace.arity, max(1, self.block // c))
 
 
 def with_deltas(tr: Trace, deltas: ItemDeltas) -> Trace:
@@ -177,6 +194,12 @@ class FileProver(Prover):
     def order_fn(self) -> OrderFn:
         assert self.order is not None
         return self.order
+
+    def sum_tree(self, s: int, p: int) -> SumTree:
+        deltas = self.trace.delta_overrides
+        if isinstance(deltas, ItemDeltas):
+            return deltas.sum_tree(s, p)
+        return super().sum_tree(s, p)
 
     def max_proof(self, s: int, j: int | None = None) -> StepProof:
         if j is None:

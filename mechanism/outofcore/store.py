@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.lib import format as npformat
@@ -78,11 +79,32 @@ class UpdateFile:
         """Coordinates ``[lo, hi)`` of row ``t`` (one ``pread``, not through a map)."""
         if not (0 <= t < self.n and 0 <= lo <= hi <= self.d):
             raise ParameterError.bad("row span", (t, lo, hi), f"0 <= t < n = {self.n}, 0 <= lo <= hi <= d = {self.d}")
-        buf = np.empty(hi - lo, dtype=np.int64)
-        view, pos, got = memoryview(buf.data).cast("B"), self.offset_bytes + 8 * (t * self.d + lo), 0
+        return FileVector.row(self, t)._read(lo, hi)
+
+
+@dataclass(frozen=True)
+class FileVector:
+    """A length-``length`` int64 vector stored at ``offset_bytes`` of a file (a row of an
+    update file, a stage output), read with ``pread`` on slicing: nothing stays mapped,
+    so a pass over it keeps only the slice resident."""
+
+    path: str
+    offset_bytes: int
+    length: int
+
+    @classmethod
+    def row(cls, uf: UpdateFile, t: int) -> FileVector:
+        return cls(uf.path, uf.offset_bytes + 8 * t * uf.d, uf.d)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def _read(self, lo: int, hi: int) -> np.ndarray:
+        buf = np.empty(max(0, hi - lo), dtype=np.int64)
+        view, pos, got = memoryview(buf.data).cast("B"), self.offset_bytes + 8 * lo, 0
         fd = os.open(self.path, os.O_RDONLY)
         try:
-            while got < 8 * (hi - lo):
+            while got < 8 * len(buf):
                 k = os.preadv(fd, [view[got:]], pos + got)
                 if k <= 0:
                     raise OSError(f"short read of {self.path} at byte {pos + got}")
@@ -90,6 +112,20 @@ class UpdateFile:
         finally:
             os.close(fd)
         return buf
+
+    def __getitem__(self, i: int | slice) -> np.ndarray | int:
+        if isinstance(i, slice):
+            lo, hi, step = i.indices(self.length)
+            return self._read(lo, max(lo, hi))[::step]
+        k = int(i) + (self.length if int(i) < 0 else 0)
+        if not 0 <= k < self.length:
+            raise IndexError(i)
+        return int(self._read(k, k + 1)[0])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """The whole vector (small vectors and tests only)."""
+        v = self._read(0, self.length)
+        return v if dtype is None else v.astype(dtype)
 
 
 def blocks(d: int, block: int) -> list[tuple[int, int]]:
