@@ -195,6 +195,19 @@ def measure_honest_updates(cfg: Any, rounds: int | None = None) -> HonestUpdateS
     return HonestUpdateStats(int(cfg.seed), tuple(norms), tuple(variances), conf)
 
 
+def cited_vn_constant(rule: str, n_trainers: int, fraction: float) -> float | None:
+    """The published VN constant k of ``rule`` (resilient if sqrt(E||G - g||^2) / ||g|| < k),
+    or None where none is published for the rule as orfl runs it. Median: 1 / sqrt(n - f)
+    (El Mhamdi, Guerraoui and Rouault, "Distributed Momentum for Byzantine-resilient
+    Stochastic Gradient Descent", ICLR 2021, the VN-ratio bounds of the rules; the same
+    formula is the median's ``upper_bound`` of the Krum library of that line of work,
+    calicarpa.github.io/krum, "Median"). The mean has none (not resilient)."""
+    f = math.floor(fraction * n_trainers + 1e-9)
+    if rule == "median" and f < n_trainers:
+        return 1.0 / math.sqrt(n_trainers - f)
+    return None
+
+
 # ------------------------------------------------------------------ input checks
 
 
@@ -392,6 +405,8 @@ class Breakdown:
     vn_ratio_at_break: float  # NaN without measured updates or without a break
     vn_ratio_without_noise: float
     vn_threshold_noise_multiplier: float  # largest z where ratio < vn_constant (0: fails without noise)
+    vn_constant: float
+    vn_constant_source: str  # "cited: ..." or "user"
     status: str
 
 
@@ -542,9 +557,17 @@ def fraction_scaling(s: Any, rule: str, attack: str, low: float, high: float, re
 
 
 def breakdown(s: Any, rule: str, attack: str, fraction: float, geometry: TaskGeometry, delta: float,
-              stats: HonestUpdateStats | None = None, vn_constant: float = 1.0, seed: int = 0,
+              stats: HonestUpdateStats | None = None, vn_constant: float | None = None, seed: int = 0,
               draws: int = DEFAULT_DRAWS) -> Breakdown:
-    """The :class:`Breakdown` of (rule, attack, fraction) over every measured noise level."""
+    """The :class:`Breakdown` of (rule, attack, fraction) over every measured noise level.
+    ``vn_constant`` None: the rule's published constant (:func:`cited_vn_constant`), else 1
+    (noise plus variance no larger than the signal: the weakest form, a user choice)."""
+    if vn_constant is not None:
+        k, source = float(vn_constant), "user"
+    else:
+        cited = cited_vn_constant(rule, geometry.n_trainers, fraction)
+        k, source = ((cited, "cited: El Mhamdi et al., ICLR 2021 (1/sqrt(n-f))") if cited is not None
+                     else (1.0, "user: 1, no published constant for this rule"))
     g = s[s["rule"] == rule]
     clean = g[g["fraction"] == 0.0].set_index("noise_multiplier").sort_index()
     att = g[(g["attack"] == attack) & (g["fraction"] == fraction)].set_index("noise_multiplier")
@@ -553,15 +576,16 @@ def breakdown(s: Any, rule: str, attack: str, fraction: float, geometry: TaskGeo
     broken = [z for z in zs if gaps[z] > delta]
     nan = math.nan
     r0 = stats.best_vn_ratio(0.0) if stats is not None else nan
-    zt = stats.noise_threshold_multiplier(vn_constant, geometry) if stats is not None else nan
+    zt = stats.noise_threshold_multiplier(k, geometry) if stats is not None else nan
     if not broken:
-        return Breakdown(rule, attack, fraction, nan, nan, nan, False, nan, r0, zt, NOT_BROKEN)
+        return Breakdown(rule, attack, fraction, nan, nan, nan, False, nan, r0, zt, k, source, NOT_BROKEN)
     zb = float(broken[0])
     boot = _gap_draws(clean.loc[[zb]], att.loc[[zb]], draws, _rng(seed, "break", rule, attack, fraction))
     sig = bool(_interval(boot[:, 0])[0] > delta)
     rb = stats.best_vn_ratio(geometry.noise_variance_l2sq(zb)) if stats is not None else nan
-    status = INCONCLUSIVE if stats is None else (CONTRADICTS if rb < vn_constant else CONSISTENT)
-    return Breakdown(rule, attack, fraction, zb, float(att.loc[zb, "epsilon"]), gaps[zb], sig, rb, r0, zt, status)
+    status = INCONCLUSIVE if stats is None else (CONTRADICTS if rb < k else CONSISTENT)
+    return Breakdown(rule, attack, fraction, zb, float(att.loc[zb, "epsilon"]), gaps[zb], sig, rb, r0, zt, k, source,
+                     status)
 
 
 # ------------------------------------------------------------------ the comparison
@@ -578,7 +602,7 @@ class TradeoffComparison:
     geometry: TaskGeometry
     stats: HonestUpdateStats | None
     delta: float
-    vn_constant: float
+    vn_constant: float | None
     seed: int
     draws: int
     min_accuracy_share: float
@@ -645,12 +669,13 @@ class TradeoffComparison:
             zs = sorted({z for c in self.clean for z in c.noise_multipliers if z > 0})
             first = zs[0] if zs else math.nan
             r_first = st.best_vn_ratio(self.geometry.noise_variance_l2sq(first)) if zs else math.nan
-            zt = st.noise_threshold_multiplier(self.vn_constant, self.geometry)
+            ks = sorted({(b.vn_constant, b.rule) for b in self.breakdowns})
+            holds = "; ".join(f"{r} k = {k:.3f}: holds up to z = {st.noise_threshold_multiplier(k, self.geometry):.4f}"
+                              for k, r in ks)
             lines.append(f"- VN ratio of the honest updates (best of {len(st.update_norm_l2)} measured rounds, "
                          f"d = {self.geometry.dim}, C = {self.geometry.clip_l2:g}): "
                          f"{st.best_vn_ratio(0.0):.2f} without noise, {r_first:.1f} at the least measured noise "
-                         f"z = {first:.3f}; the condition ratio < {self.vn_constant:g} holds up to z = {zt:.4f}"
-                         + (" (it fails without noise)" if zt == 0 else "") + ".")
+                         f"z = {first:.3f}; the condition ratio < k: {holds} (z = 0: it fails without noise).")
         broken = [b for b in self.breakdowns if b.status != NOT_BROKEN]
         first_noisy = [b for b in broken if b.noise_multiplier_break > 0]
         lines.append(f"- Robustness broke (gap > {self.delta:g}) at some measured noise in {len(broken)} of "
@@ -661,13 +686,12 @@ class TradeoffComparison:
 
 
 def compare_tradeoff(summary: Any, geometry: TaskGeometry, stats: HonestUpdateStats | None = None,
-                     delta: float | None = None, vn_constant: float = 1.0, seed: int = 0,
+                     delta: float | None = None, vn_constant: float | None = None, seed: int = 0,
                      draws: int = DEFAULT_DRAWS,
                      min_accuracy_share: float = DEFAULT_MIN_ACCURACY_SHARE) -> TradeoffComparison:
     """Every shape of ``summary`` (module docstring). ``delta`` defaults to the tolerance
-    grid's margin (:data:`agents.fl.tolerance.DEFAULT_DELTA`); ``vn_constant`` is the
-    rule's VN constant k (user input: 1 means noise-plus-variance no larger than the
-    signal, the weakest form of the condition)."""
+    grid's margin (:data:`agents.fl.tolerance.DEFAULT_DELTA`); ``vn_constant`` overrides
+    every rule's VN constant k (default: :func:`breakdown`'s choice per rule)."""
     if delta is None:
         from agents.fl.tolerance import DEFAULT_DELTA
 
@@ -678,8 +702,8 @@ def compare_tradeoff(summary: Any, geometry: TaskGeometry, stats: HonestUpdateSt
         raise ParameterError.bad("draws", draws, "an integer >= 100")
     if not (0 < min_accuracy_share < 1):
         raise ParameterError.bad("min_accuracy_share", min_accuracy_share, "a number in (0, 1)")
-    if not (math.isfinite(vn_constant) and vn_constant > 0):
-        raise ParameterError.bad("vn_constant", vn_constant, "a finite number > 0")
+    if vn_constant is not None and not (math.isfinite(vn_constant) and vn_constant > 0):
+        raise ParameterError.bad("vn_constant", vn_constant, "a finite number > 0, or None for the cited ones")
     s = check_summary(summary)
     cleans, gaps, scal, brk = [], [], [], []
     for rule in sorted(set(s["rule"])):
@@ -694,4 +718,4 @@ def compare_tradeoff(summary: Any, geometry: TaskGeometry, stats: HonestUpdateSt
             for lo, hi in itertools.pairwise(fr):
                 scal.append(fraction_scaling(s, rule, attack, lo, hi, c.noise_multipliers, geometry, seed, draws))
     return TradeoffComparison(tuple(cleans), tuple(gaps), tuple(scal), tuple(brk), geometry, stats, float(delta),
-                              float(vn_constant), int(seed), int(draws), float(min_accuracy_share))
+                              vn_constant, int(seed), int(draws), float(min_accuracy_share))

@@ -137,17 +137,28 @@ def test_breakdown_is_checked_against_the_vn_condition():
     zs = (0.0, zt / 2, 2 * zt, 4 * zt)
     # the gap jumps past delta at zt / 2, where the VN condition still holds: a contradiction
     s = check_summary(_summary(lambda n: 0.9, {("sign_flip", 0.1): lambda n: 0.0 if n == 0 else 0.3}, zs=zs))
-    b = breakdown(s, "median", "sign_flip", 0.1, GEO, 0.05, st)
+    b = breakdown(s, "median", "sign_flip", 0.1, GEO, 0.05, st, vn_constant=1.0)
     assert b.noise_multiplier_break == pytest.approx(zt / 2)
     assert b.significant and b.status == CONTRADICTS
     # past the threshold only: consistent
     late = GEO.noise_variance_l2sq(2 * zt)
     s = check_summary(_summary(lambda n: 0.9, {("sign_flip", 0.1): lambda n: 0.3 if n >= late else 0.0}, zs=zs))
-    b = breakdown(s, "median", "sign_flip", 0.1, GEO, 0.05, st)
+    b = breakdown(s, "median", "sign_flip", 0.1, GEO, 0.05, st, vn_constant=1.0)
     assert b.noise_multiplier_break == pytest.approx(2 * zt)
     assert b.status == CONSISTENT
     s = check_summary(_summary(lambda n: 0.9, {("sign_flip", 0.1): lambda n: 0.01}, zs=zs))
-    assert breakdown(s, "median", "sign_flip", 0.1, GEO, 0.05, st).status == NOT_BROKEN
+    assert breakdown(s, "median", "sign_flip", 0.1, GEO, 0.05, st, vn_constant=1.0).status == NOT_BROKEN
+
+
+def test_median_uses_its_published_vn_constant():
+    st = _stats(var=0.001)
+    s = check_summary(_summary(lambda n: 0.9, {("sign_flip", 0.1): lambda n: 0.3}))
+    b = breakdown(s, "median", "sign_flip", 0.1, GEO, 0.05, st)
+    assert b.vn_constant == pytest.approx(1 / math.sqrt(45)) and b.vn_constant_source.startswith("cited")
+    assert st.best_vn_ratio(GEO.noise_variance_l2sq(b.vn_threshold_noise_multiplier)) == pytest.approx(b.vn_constant)
+    s = check_summary(_summary(lambda n: 0.9, {("sign_flip", 0.1): lambda n: 0.3}, rule="trimmed_mean"))
+    b = breakdown(s, "trimmed_mean", "sign_flip", 0.1, GEO, 0.05, st)
+    assert b.vn_constant == 1.0 and b.vn_constant_source.startswith("user")
 
 
 def test_same_seed_same_result_other_seed_other_draws():
