@@ -16,12 +16,12 @@ clipping radius). Both analyses put the DP noise into the honest workers' varian
   Up?", PODC 2021 (arXiv:2102.08166): the Gaussian noise adds ``d sigma^2`` to each honest
   gradient's variance, so the variance-to-norm (VN) ratio condition under which a robust
   rule is (alpha, f)-Byzantine resilient holds only if the noise is small against the
-  true gradient's norm (docs/privacy_tradeoff.md, "Guerraoui et al.").
+  true gradient's norm (docs/privacy_tradeoff.md, "What the papers say").
 * Allouah et al., "On the Privacy-Robustness-Utility Trilemma in Distributed Learning",
   ICML 2023 (arXiv:2302.04787): the error of any algorithm that is robust to f of n
   machines and differentially private for the honest ones has a privacy term and a
-  robustness term, both linear in the dimension times the DP noise variance
-  (docs/privacy_tradeoff.md, "Allouah et al.").
+  robustness term, both linear in the dimension times the DP noise variance (order of
+  magnitude; docs/privacy_tradeoff.md, "What the papers say").
 
 What is computed, per rule (all intervals 95%, from a parametric bootstrap over the
 summary's per-cell t-intervals with one explicit, seeded generator per fit):
@@ -95,7 +95,8 @@ class TaskGeometry:
     def noise_variance_l2sq(self, noise_multiplier: float) -> float:
         """N(z) = d (2 C z)^2: the expected squared L2 norm of one trainer's Gaussian noise,
         per-coordinate standard deviation 2 C z (mechanism.privacy.gaussian.noise_std;
-        Guerraoui et al., PODC 2021, Sec. 4: the noise adds d sigma^2 to the variance)."""
+        Guerraoui et al., PODC 2021, the VN-ratio analysis: the noise adds d sigma^2 to the
+        variance)."""
         if not (math.isfinite(noise_multiplier) and noise_multiplier >= 0):
             raise ParameterError.bad("noise_multiplier", noise_multiplier, "a finite number >= 0")
         return self.dim * (2.0 * self.clip_l2 * noise_multiplier) ** 2
@@ -124,7 +125,7 @@ class HonestUpdateStats:
 
     def vn_ratios(self, noise_variance_l2sq: float) -> tuple[float, ...]:
         """Per round, sqrt(E||U - mean||^2 + N) / ||mean||: the variance-to-norm ratio of an
-        honest noisy update (Guerraoui et al., PODC 2021, Sec. 4: the VN condition of
+        honest noisy update (Guerraoui et al., PODC 2021: the VN condition of
         (alpha, f)-Byzantine resilience, with the DP noise's d sigma^2 added to the
         variance)."""
         return tuple(math.sqrt(v + noise_variance_l2sq) / g if g > 0 else math.inf
