@@ -641,8 +641,9 @@ class TradeoffComparison:
         for c in self.clean:
             exp = (f"exponent {c.exponent:.2f} [{c.exponent_ci_low:.2f}, {c.exponent_ci_high:.2f}]"
                    if math.isfinite(c.exponent_ci_low) else "exponent not fitted")
+            k = len(c.noise_multipliers) - 1
             lines.append(f"- **{c.rule}**, clean: accuracy loss against the noise variance d(2Cz)^2 over "
-                         f"{len(c.noise_multipliers) - 1} small-noise levels (z <= {max(c.noise_multipliers):.3g}): "
+                         f"{k} small-noise level{'s' if k != 1 else ''} (z <= {max(c.noise_multipliers):.3g}): "
                          f"slope {c.slope_per_l2sq * 1e4:.2f} [{c.slope_ci_low * 1e4:.2f}, "
                          f"{c.slope_ci_high * 1e4:.2f}] x 1e-4 per unit, {exp} (predicted 1); "
                          f"the linear shape **{c.status}** ({c.reason}).")
@@ -671,12 +672,14 @@ class TradeoffComparison:
             first = zs[0] if zs else math.nan
             r_first = st.best_vn_ratio(self.geometry.noise_variance_l2sq(first)) if zs else math.nan
             ks = sorted({(b.vn_constant, b.rule) for b in self.breakdowns})
-            holds = "; ".join(f"{r} k = {k:.3f}: holds up to z = {st.noise_threshold_multiplier(k, self.geometry):.4f}"
-                              for k, r in ks)
+            thresholds = [(r, k, st.noise_threshold_multiplier(k, self.geometry)) for k, r in ks]
+            holds = "; ".join(f"{r} k = {k:.3f}: holds up to z = {z:.4f}" for r, k, z in thresholds)
+            if any(z == 0 for _, _, z in thresholds):
+                holds += " (z = 0: it fails without noise)"
             lines.append(f"- VN ratio of the honest updates (best of {len(st.update_norm_l2)} measured rounds, "
                          f"d = {self.geometry.dim}, C = {self.geometry.clip_l2:g}): "
                          f"{st.best_vn_ratio(0.0):.2f} without noise, {r_first:.1f} at the least measured noise "
-                         f"z = {first:.3f}; the condition ratio < k: {holds} (z = 0: it fails without noise).")
+                         f"z = {first:.3f}; the condition ratio < k: {holds}.")
         broken = [b for b in self.breakdowns if b.status != NOT_BROKEN]
         first_noisy = [b for b in broken if b.noise_multiplier_break > 0]
         lines.append(f"- Robustness broke (gap > {self.delta:g}) at some measured noise in {len(broken)} of "
