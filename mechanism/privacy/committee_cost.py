@@ -17,8 +17,8 @@ what :func:`measure` measured:
 * the **bytes** an encrypted update publishes at each d.
 
 :func:`load` fits the gas and the combination time as lines in t (least squares) and
-scales the per-leaf encryption time to any d by the number of leaves (the largest
-measured d gives the per-leaf time); :func:`cost` turns them into one deployment's
+scales the per-leaf encryption time to any d by the number of leaves (the per-leaf time
+interpolated linearly in d between the measured d, held constant outside them); :func:`cost` turns them into one deployment's
 figures. A dispute's one-step opens chunk j of all n trainers, so it reveals n leaf keys:
 its extra over the salted one-step of design (a) is n times the difference between a
 leaf opened with shares (or with r_j) and the same leaf opened with its salt, both
@@ -83,7 +83,7 @@ class Measured:
     exec_gas: Line
     calldata: Line  # bytes
     combine_seconds: Line  # verify + combine t shares, CPU s
-    encrypt_seconds_per_leaf: float  # at the largest measured d
+    encrypt_seconds_per_leaf: float  # at the largest measured d (the per-leaf cost of many leaves)
     path: str
     sha256: str
     provenance: dict[str, Any]
@@ -200,11 +200,13 @@ def cost(threshold: int, members: int, trainers: int, d: int, chunk: int = 16,
     enc = sorted(m.encrypt_rows, key=lambda r: int(r["d"]))
     xs = [int(r["d"]) for r in enc]
     hs = [float(r["hiding_commit_seconds"]) / int(r["d"]) for r in enc]
+    es = [float(r["encrypt_seconds"]) / int(r["leaves"]) for r in enc]
     hiding_per_value = float(np.interp(d, xs, hs))
+    encrypt_per_leaf = float(np.interp(d, xs, es))
     return CommitteeCost(threshold, members, trainers, d, chunk, leaves, per_leaf, m.calldata.at(threshold),
                          extra_leaf, trainers * extra_leaf, trainers * extra_bytes, trainers * reader_leaf,
                          math.floor((MAX_TX_GAS - TX_INTRINSIC_GAS) / marginal),
-                         m.encrypt_seconds_per_leaf * leaves, hiding_per_value * d,
+                         encrypt_per_leaf * leaves, hiding_per_value * d,
                          ciphertext_bytes(d, chunk), 8 * d, m.member_share_seconds,
                          m.combine_seconds.at(threshold), m)
 

@@ -20,7 +20,7 @@ def test_shipped_file_matches_its_sha256_and_provenance() -> None:
     side = SHIPPED.with_name(SHIPPED.name + ".sha256").read_text().split()[0]
     assert m.sha256 == side == hashlib.sha256(SHIPPED.read_bytes()).hexdigest()
     raw = json.loads(SHIPPED.read_text())
-    body = {k: raw[k] for k in ("gas", "encrypt", "combine", "member_share_seconds", "pk_table_seconds")}
+    body = {k: raw[k] for k in ("gas", "baselines", "encrypt", "combine", "member_share_seconds", "pk_table_seconds")}
     assert m.provenance["content_sha256"] == hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     assert m.describe()["kind"] == "measured"
 
@@ -60,16 +60,24 @@ def test_cost_is_computed_from_the_measured_points() -> None:
         c = cost(t, 9, n, d, measured=m)
         assert c.gas_per_opened_leaf == pytest.approx(m.gas.at(t))
         assert abs(c.gas_per_opened_leaf - rows[t]["total_gas"]) <= m.gas.max_abs_residual + 1e-6
-        assert c.extra_gas_per_dispute == pytest.approx(n * (m.gas.at(t) - TX_INTRINSIC_GAS))
+        salted, reader = m.salted_gas, m.reader_gas
+        assert c.extra_gas_per_leaf == pytest.approx(m.gas.at(t) - salted["total_gas"])
+        assert c.extra_gas_per_dispute == pytest.approx(n * c.extra_gas_per_leaf)
+        assert c.extra_calldata_bytes_per_dispute == pytest.approx(
+            n * (m.calldata.at(t) - salted["calldata_bytes"]))
+        assert c.reader_extra_gas_per_dispute == pytest.approx(n * (reader["total_gas"] - salted["total_gas"]))
+        # a reader's opening (one ecMul) is cheaper than t shares, and both cost more than a salt
+        assert 0 < c.reader_extra_gas_per_dispute < c.extra_gas_per_dispute
         assert c.trainers_per_tx_cap == int((MAX_TX_GAS - TX_INTRINSIC_GAS) // (m.gas.at(t) - TX_INTRINSIC_GAS))
         enc = next(r for r in m.encrypt_rows if int(r["d"]) == d)
         assert c.ciphertext_bytes_per_update == enc["ciphertext_bytes"] == ciphertext_bytes(d, 16)
         assert c.leaves == enc["leaves"]
-        assert c.encrypt_seconds_per_update == pytest.approx(m.encrypt_seconds_per_leaf * enc["leaves"])
+        assert c.encrypt_seconds_per_update == pytest.approx(enc["encrypt_seconds"])
         assert c.hiding_commit_seconds_per_update == pytest.approx(enc["hiding_commit_seconds"])
         assert c.expansion == pytest.approx(enc["ciphertext_bytes"] / enc["plaintext_bytes"])
     big = max(m.encrypt_rows, key=lambda r: int(r["d"]))
-    assert cost(t, 9, n, int(big["d"]), measured=m).encrypt_seconds_per_update == pytest.approx(big["encrypt_seconds"])
+    beyond = cost(t, 9, n, 4 * int(big["d"]), measured=m)  # past the measured range: per-leaf time held
+    assert beyond.encrypt_seconds_per_update == pytest.approx(4 * big["encrypt_seconds"], rel=1e-3)
     lo, hi = (cost(k, 9, n, 10**6, measured=m) for k in (2, 6))
     assert hi.extra_gas_per_dispute > lo.extra_gas_per_dispute
     assert hi.combine_seconds_per_leaf > lo.combine_seconds_per_leaf

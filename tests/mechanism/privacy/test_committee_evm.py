@@ -64,13 +64,33 @@ def test_contract_agrees_with_the_reference_on_valid_and_forged_shares() -> None
 
 
 def test_shipped_gas_points_are_reproduced_by_the_contract() -> None:
-    from mechanism.evm.committee import measure
+    from mechanism.evm.committee import measure, measure_baselines
     from mechanism.privacy.committee_cost import load
 
     m = load()
     rows = {int(r["threshold"]): r for r in m.gas_rows}
     prov = m.provenance
+    args = (int(prov["members"]), int(prov["chunk"]), int(prov["seed"]))
     for t in (1, max(rows)):
-        g = measure((t,), int(prov["members"]), int(prov["chunk"]), int(prov["seed"]))[0]
+        g = measure((t,), *args)[0]
         assert (g.exec_gas, g.total_gas, g.calldata_bytes) == (
             rows[t]["exec_gas"], rows[t]["total_gas"], rows[t]["calldata_bytes"])
+    salted, reader = measure_baselines(*args)
+    for g, r in ((salted, m.salted_gas), (reader, m.reader_gas)):
+        assert (g.exec_gas, g.total_gas, g.calldata_bytes) == (r["exec_gas"], r["total_gas"], r["calldata_bytes"])
+
+
+def test_a_reader_opens_with_the_leaf_scalar_and_a_wrong_scalar_reverts() -> None:
+    import boa
+
+    from mechanism.evm.committee import accepts, deploy, instance, open_leaf_with_scalar
+
+    inst = instance(2, 4, chunk=8, seed=5)
+    leaf = inst.enc.leaves[inst.j]
+    with boa.swap_env(boa.Env()):
+        c = deploy(inst.committee)
+        salt, _ = open_leaf_with_scalar(c, inst.j, inst.scalar, inst.values, leaf)
+        assert salt == cm.leaf_salt(inst.j, cm.mul(inst.committee.public_key, inst.scalar))  # type: ignore[arg-type]
+        assert accepts(c, inst.j, inst.header, inst.shares, inst.values, leaf)
+        with pytest.raises(Exception, match="leaf"):
+            open_leaf_with_scalar(c, inst.j, inst.scalar + 1, inst.values, leaf)
