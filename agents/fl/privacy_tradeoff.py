@@ -723,3 +723,34 @@ def compare_tradeoff(summary: Any, geometry: TaskGeometry, stats: HonestUpdateSt
                 scal.append(fraction_scaling(s, rule, attack, lo, hi, c.noise_multipliers, geometry, seed, draws))
     return TradeoffComparison(tuple(cleans), tuple(gaps), tuple(scal), tuple(brk), geometry, stats, float(delta),
                               vn_constant, int(seed), int(draws), float(min_accuracy_share))
+
+
+def compare_grid(summary: Any, base: Any, measure: bool = True, **kwargs: Any) -> dict[tuple[str, float], TradeoffComparison]:
+    """:func:`compare_tradeoff` per (model, alpha) of a grid summary (the ``rows`` of the
+    shipped privacy table, or :func:`agents.fl.privacy.run_privacy_grid`'s summary, which
+    carry ``model`` and ``alpha`` columns; a summary without them is one task, ``base``'s).
+    Each task's geometry and honest updates (if ``measure``) come from ``base`` with its
+    model, alpha and converged rounds (:data:`agents.fl.convergence.CONVERGED_ROUNDS`)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from agents.fl.convergence import CONVERGED_ROUNDS
+
+    if not isinstance(summary, pd.DataFrame):
+        raise ParameterError.bad("summary", type(summary).__name__, "a pandas DataFrame")
+    s = summary.copy()
+    if "model" not in s.columns:
+        s["model"] = base.model
+    if "alpha" not in s.columns:
+        s["alpha"] = float(base.alpha)
+    rounds = dict(CONVERGED_ROUNDS)
+    out = {}
+    for (model, alpha), g in s.groupby(["model", "alpha"], sort=True):
+        if model not in rounds:
+            raise ParameterError.bad("model", model, "one of " + ", ".join(rounds))
+        cfg = dataclasses.replace(base, model=str(model), alpha=float(alpha), rounds=int(rounds[model]))
+        geometry = TaskGeometry.from_config(cfg)
+        stats = measure_honest_updates(cfg) if measure else None
+        out[(str(model), float(alpha))] = compare_tradeoff(g.drop(columns=["model", "alpha"]), geometry, stats, **kwargs)
+    return out

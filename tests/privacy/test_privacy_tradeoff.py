@@ -180,6 +180,21 @@ def test_text_and_tables_come_from_the_results():
     assert f"{c.clean[0].exponent:.2f}" in text
 
 
+def test_grid_summary_is_compared_per_alpha():
+    from agents.fl.privacy_tradeoff import compare_grid
+    from agents.fl.training import FLConfig
+
+    a = _summary(lambda n: 0.9 - 1e-4 * n).assign(model="logreg", alpha=100.0)
+    b = _summary(lambda n: 0.9).assign(model="logreg", alpha=0.1)
+    with pytest.raises(ParameterError):  # two tasks in one comparison
+        compare_tradeoff(pd.concat([a, b]).drop(columns=["model", "alpha"]), GEO)
+    out = compare_grid(pd.concat([a, b]), FLConfig(n_trainers=50), measure=False, seed=1)
+    assert set(out) == {("logreg", 100.0), ("logreg", 0.1)}
+    assert out[("logreg", 100.0)].clean[0].status == AGREES
+    assert out[("logreg", 0.1)].clean[0].status == DISAGREES
+    assert out[("logreg", 100.0)].geometry == GEO
+
+
 def _good() -> pd.DataFrame:
     return _summary(lambda n: 0.9 - 1e-4 * n)
 
