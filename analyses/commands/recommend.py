@@ -31,7 +31,8 @@ RANGE_OPTIONS = ("value_at_stake_usd", "gas_price_gwei", "eth_price_usd", "censo
 PANELS = {
     **dict.fromkeys(("config", "model_size", "trainers", "malicious_fraction", "challengers", "value_at_stake_usd",
                      "censor_fraction", "reexec_seconds", "rounds_per_day", "poisoning_gain_share",
-                     "trainer_tenure_days", "non_iid_alpha", "attacker_budget_eth", "threat_model"), SCENARIO),
+                     "trainer_tenure_days", "non_iid_alpha", "attacker_budget_eth", "threat_model",
+                     "privacy_epsilon"), SCENARIO),
     **dict.fromkeys(("gas_price_gwei", "eth_price_usd", "interest_rate"), MARKET),
     **dict.fromkeys(("target_fraud_probability", "dispute_gas", "resource_ratio", "jackpot_eth",
                      "response_buffer_hours", "move_clock_hours", "max_period_hours", "rule", "tolerance_table",
@@ -45,6 +46,8 @@ EXAMPLES = examples(
      "near-IID data; write the design for orfl simulate/abm --design"),
     ("orfl recommend --gas-price-gwei 5,50 --value-at-stake-usd 1000000 --threat-model default",
      "another market and gain, under the documented threat model"),
+    ("orfl recommend --privacy-epsilon 1000 --json",
+     "trainers add local-DP noise (epsilon 1000 over a run): the tolerance measured at that epsilon"),
 )
 
 
@@ -89,6 +92,12 @@ def register(app: typer.Typer) -> None:
             help="ETH the attacker spends on one fraud whatever its gain (stuffing, bribes, lost bonds, "
                  "sub-challenges); the design holds against max(gain, budget). Overrides the threat file's "
                  "[attacker] attacker_budget_eth. (default: none, a gain-bounded attacker)"),
+        privacy_epsilon: float | None = typer.Option(
+            None, "--privacy-epsilon",
+            help="Local differential privacy of each honest trainer: epsilon (dimensionless, over a whole training "
+                 "run, at the privacy table's delta 1e-5) of the Gaussian noise it adds; the tolerance is the one "
+                 "measured at this epsilon (mechanism/data/tolerance_privacy.json; one of its measured epsilons, "
+                 "inf = no noise). Rules that learn nothing at it are not recommended. (default: no local DP)"),
         training_proofs: bool = typer.Option(
             False, "--training-proofs",
             help="Trainers' updates are checked by training fraud proofs: the tolerance is the table's proof_checked "
@@ -109,6 +118,8 @@ def register(app: typer.Typer) -> None:
         if attacker_budget_eth is not None and not (math.isfinite(attacker_budget_eth) and attacker_budget_eth >= 0):
             bad_input("--attacker-budget-eth", attacker_budget_eth,
                       "a finite amount of ETH >= 0 (omit it for a gain-bounded attacker)")
+        if privacy_epsilon is not None and not privacy_epsilon > 0:  # NaN fails too
+            bad_input("--privacy-epsilon", privacy_epsilon, "a local-DP epsilon > 0 (inf = no noise)")
         from mechanism.economics import recommend as rec
         from mechanism.economics.tolerance import load_tolerance_table
         from mechanism.errors import ParameterError
@@ -126,14 +137,15 @@ def register(app: typer.Typer) -> None:
             "max_period_hours": max_period_hours, "rounds_per_day": rounds_per_day, "rule": rule,
             "poisoning_gain_share": poisoning_gain_share, "trainer_tenure_days": trainer_tenure_days,
             "non_iid_alpha": non_iid_alpha, "attacker_budget_eth": attacker_budget_eth,
-            "training_proofs": True if training_proofs else None,
+            "training_proofs": True if training_proofs else None, "privacy_epsilon": privacy_epsilon,
         }
         for name, text in zip(RANGE_OPTIONS, (value_at_stake_usd, gas_price_gwei, eth_price_usd, censor_fraction), strict=True):
             flags[name] = _range(name, text)
         values.update({k: v for k, v in flags.items() if v is not None})
         try:
             inputs = rec.inputs_from_mapping(values, "config" if config is not None else "option")
-            table = load_tolerance_table(table_path, inputs.non_iid_alpha, setting=rec.tolerance_setting(inputs))
+            table = load_tolerance_table(table_path, inputs.non_iid_alpha, setting=rec.tolerance_setting(inputs),
+                                         epsilon=inputs.privacy_epsilon)
             rec.training_dispute_gas(inputs)  # a missing or malformed measured file is an input error
             threats = _threats(threat_model)
         except ParameterError as exc:
@@ -141,6 +153,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=2) from None
         if output is not None and (output.is_dir() or not output.parent.is_dir()):
             bad_input("--output", str(output), "a file path in an existing folder")
+        _usable_at_epsilon(table, rec.rules_with_dispute_gas())
         result = rec.recommend(inputs, table, with_sensitivity=not no_sensitivity, user_inputs=frozenset(values),
                                threats=threats)
         data = result.to_dict()
@@ -152,6 +165,18 @@ def register(app: typer.Typer) -> None:
         _print(data)
 
     arrange(recommend_cmd, PANELS)
+
+
+def _usable_at_epsilon(table: Any, rules: tuple[str, ...]) -> None:
+    """InfeasibleError (exit 1) when a privacy epsilon leaves no rule usable, with each rule's reason."""
+    import math
+
+    from mechanism.errors import InfeasibleError
+
+    if math.isinf(table.epsilon) or any(table.missing_reason(r) is None for r in rules):
+        return
+    raise InfeasibleError(f"no aggregation rule is usable at privacy_epsilon={table.epsilon:g} ("
+                          + "; ".join(f"{r}: {table.missing_reason(r)}" for r in rules) + ")")
 
 
 def _threats(spec: str | None) -> Any:
@@ -214,6 +239,13 @@ def _print(data: dict[str, Any]) -> None:
     if tol.get("non_iid_alpha") is not None:
         where += f", alpha {tol['non_iid_alpha']:g}, worst attack {tol.get('worst_attack')}"
     where += f", setting {tol.get('setting')}"
+    if isinstance(tol.get("privacy_epsilon"), (int, float)) and math.isfinite(tol["privacy_epsilon"]):
+        where += (f", local-DP epsilon {tol['privacy_epsilon']:g} (accountant {tol.get('epsilon_accountant', 0):.4g}, "
+                  f"delta {tol.get('privacy_delta')}, noise multiplier {tol.get('noise_multiplier', 0):.3g})")
+        ca = tol.get("clean_accuracy")
+        if ca and ca.get("at_epsilon") and ca.get("without_noise"):
+            where += (f"; clean accuracy of {ca['rule']} {ca['at_epsilon']['mean']:.3f} at epsilon vs "
+                      f"{ca['without_noise']['mean']:.3f} without noise")
     console.print(f"tolerance: {where}")
     tg = data["inputs"].get("training_dispute_gas")
     if tg is not None:

@@ -32,6 +32,8 @@ EXAMPLES = examples(
     ("orfl tolerance --privacy-epsilon 1,4,inf --rules median,trimmed_mean --attacks sign_flip --json",
      "accuracy and beta* under local differential privacy"),
     ("orfl tolerance --workers 2 --out results/tolerance/mine.json", "the default grid on two processes"),
+    ("orfl tolerance --privacy-epsilon 30,100,300,1000,3000,inf --models logreg --fractions 0,0.1,0.2,0.3 "
+     "--workers 2 --out mechanism/data/tolerance_privacy.json", "regenerate the shipped privacy table"),
 )
 PANELS = {"rules": PROTOCOL, "norm_bound": PROTOCOL, "delta": PROTOCOL,
           "attacks": SCENARIO, "alphas": SCENARIO, "fractions": SCENARIO, "trainers": SCENARIO,
@@ -72,7 +74,9 @@ def register(app: typer.Typer) -> None:
         delta: float = typer.Option(0.05, help="Tolerated accuracy drop (0.05 = 5 pp)."),
         workers: int = typer.Option(1, help="Worker processes for missing runs."),
         cache_dir: Path | None = typer.Option(None, help="Run cache (default results/cache/tolerance)."),
-        out: Path | None = typer.Option(None, help="Table path (default results/tolerance/tolerance.json)."),
+        out: Path | None = typer.Option(
+            None, help="Table path (default results/tolerance/tolerance.json; with --privacy-epsilon the privacy "
+                       "table is written only when given, e.g. mechanism/data/tolerance_privacy.json)."),
         as_json: bool = typer.Option(False, "--json", help="Print rows and tolerances as JSON."),
         privacy_epsilon: str | None = typer.Option(
             None, "--privacy-epsilon",
@@ -128,7 +132,7 @@ def register(app: typer.Typer) -> None:
             if not 0 < privacy_delta < 1:
                 bad_input("privacy-delta", privacy_delta, "a number in (0, 1)")
             _privacy(rule_list, attack_list, eps, privacy_delta, fraction_list, seeds, seed, trainers,
-                     model_rounds, alpha_list, dataset, norm_bound, delta, workers, cache_dir, as_json)
+                     model_rounds, alpha_list, dataset, norm_bound, delta, workers, cache_dir, out, as_json)
             return
         from agents.fl.tolerance import DEFAULT_CACHE_DIR, DEFAULT_TABLE_PATH, Grid
         from agents.fl.training import FLConfig
@@ -174,34 +178,22 @@ def _run(grid, cache_dir, path, delta, workers):  # type: ignore[no-untyped-def]
 
 
 def _privacy(rules, attacks, eps, privacy_delta, fractions, seeds, seed, trainers, model_rounds, alphas,  # type: ignore[no-untyped-def]
-             dataset, norm_bound, delta, workers, cache_dir, as_json) -> None:
+             dataset, norm_bound, delta, workers, cache_dir, out, as_json) -> None:
     """Accuracy per (rule, attack, fraction, epsilon) with 95% intervals, and beta* per
-    (rule, epsilon): :mod:`agents.fl.privacy` on each (model, alpha) of the grid."""
-    import pandas as pd
-
-    from agents.fl.privacy import (
-        privacy_configs,
-        privacy_tolerance,
-        run_privacy_configs,
-        summarise_privacy,
-    )
+    (rule, epsilon): :mod:`agents.fl.privacy` on each (model, alpha) of the grid; with
+    ``out`` the measured privacy table is written there (:func:`agents.fl.privacy.privacy_table`)."""
+    from agents.fl.privacy import privacy_configs, privacy_table
     from agents.fl.training import FLConfig
     from analyses.progress import track
 
-    configs = []
-    for model, rounds in model_rounds:
-        for alpha in alphas:
-            base = FLConfig(model=model, rounds=rounds, alpha=alpha, n_trainers=trainers, dataset=dataset,
-                            norm_bound=norm_bound, seed=seed, ldp_delta=privacy_delta)
-            configs += privacy_configs(rules, attacks, eps, fractions, seeds, base)
-    with track("privacy grid", total=len(configs)) as bar:
-        runs = run_privacy_configs(configs, cache_dir, workers, bar.callback)
-    summaries, tols = [], []
-    for (model, alpha), g in runs.groupby(["model", "alpha"], sort=True):
-        s = summarise_privacy(g).assign(model=model, alpha=alpha)
-        summaries.append(s)
-        tols.append(privacy_tolerance(s, delta).assign(model=model, alpha=alpha))
-    summary, tol = pd.concat(summaries, ignore_index=True), pd.concat(tols, ignore_index=True)
+    base = FLConfig(n_trainers=trainers, dataset=dataset, norm_bound=norm_bound, seed=seed, ldp_delta=privacy_delta)
+    total = len(privacy_configs(rules, attacks, eps, fractions, seeds, base)) * len(model_rounds) * len(alphas)
+    with track("privacy grid", total=total) as bar:
+        _, summary, tol = privacy_table(rules, attacks, eps, fractions, alphas, seeds, model_rounds, base, delta,
+                                        out, cache_dir, workers, bar.callback)
+    tol = tol[tol["setting"] == "predicates"]
+    if out is not None:
+        typer.echo(f"privacy table: {out} (+ .csv, .sha256)", err=True)
     if as_json:
         def num(x: float) -> float | str:
             return "inf" if math.isinf(x) else x
@@ -212,9 +204,12 @@ def _privacy(rules, attacks, eps, privacy_delta, fractions, seeds, seed, trainer
                  "accuracy": r.accuracy, "accuracy_ci95": [r.accuracy_ci_low, r.accuracy_ci_high],
                  "seeds": list(r.seeds)} for r in summary.itertuples(index=False)]
         tolerances = [{"model": r.model, "alpha": num(r.alpha), "rule": r.rule, "epsilon": num(r.epsilon),
-                       "tolerance_ci_low": r.tolerance_ci_low, "clean_accuracy": r.clean_accuracy}
+                       "tolerance_ci_low": r.tolerance_ci_low, "worst_attack": r.worst_attack,
+                       "clean_accuracy": r.clean_accuracy,
+                       "clean_accuracy_ci95": [r.clean_accuracy_ci_low, r.clean_accuracy_ci_high]}
                       for r in tol.itertuples(index=False)]
-        emit_json({"delta": delta, "privacy_delta": privacy_delta, "rows": rows, "tolerances": tolerances})
+        emit_json({"delta": delta, "privacy_delta": privacy_delta, "table_path": None if out is None else str(out),
+                   "rows": rows, "tolerances": tolerances})
         return
     print_table(f"Accuracy under local DP (delta = {privacy_delta:g}; 95% t-interval over seeds)",
                 ["model", "alpha", "rule", "attack", "fraction", "epsilon", "z", "accuracy", "95% CI"],
@@ -222,6 +217,6 @@ def _privacy(rules, attacks, eps, privacy_delta, fractions, seeds, seed, trainer
                   f"{r.accuracy:.3f}", f"[{r.accuracy_ci_low:.3f}, {r.accuracy_ci_high:.3f}]")
                  for r in summary.itertuples(index=False)])
     print_table("Malicious device tolerance beta* per epsilon (lower CI, worst attack)",
-                ["model", "alpha", "rule", "epsilon", "beta*", "clean accuracy"],
-                [(r.model, r.alpha, r.rule, r.epsilon, r.tolerance_ci_low, f"{r.clean_accuracy:.3f}")
+                ["model", "alpha", "rule", "epsilon", "beta*", "worst attack", "clean accuracy"],
+                [(r.model, r.alpha, r.rule, r.epsilon, r.tolerance_ci_low, r.worst_attack, f"{r.clean_accuracy:.3f}")
                  for r in tol.itertuples(index=False)])

@@ -341,6 +341,8 @@ class Recommendation:
             elif name == "attacker_budget_eth":
                 entry.update(source="assumed", reference="none: a gain-bounded attacker spends at most its gain "
                                                          "(docs/economics.md, 'Attacker budget')")
+            elif name == "privacy_epsilon" and value is None:
+                entry.update(source="assumed", reference="no local differential privacy (no noise, epsilon = inf)")
             elif name == "non_iid_alpha" and self.rule.table is not None and self.rule.table.alpha is not None:
                 entry.update(value=self.rule.table.alpha, source="measured",
                              reference="most heterogeneous alpha of the measured tolerance table")
@@ -349,7 +351,7 @@ class Recommendation:
             out[name] = entry
         table = self.rule.table
         tol: dict[str, Any] = {"value": self.rule.tolerance, "unit": "malicious fraction", "rule": self.rule.name}
-        tol.update(table.describe() if table is not None else {"source": "user"})
+        tol.update(table.describe(self.rule.name) if table is not None else {"source": "user"})
         tol["setting"] = table.setting if table is not None else tolerance_setting(self.inputs)
         if table is not None and table.source == "measured":
             e = table.rules[self.rule.name]
@@ -554,7 +556,7 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
 
     setting = tolerance_setting(inputs)
     if tolerance_table is None:
-        table = load_tolerance_table(None, inputs.non_iid_alpha, setting=setting)
+        table = load_tolerance_table(None, inputs.non_iid_alpha, setting=setting, epsilon=inputs.privacy_epsilon)
     elif isinstance(tolerance_table, ToleranceTable):
         table = tolerance_table
     else:
@@ -562,6 +564,11 @@ def recommend(inputs: DesignInputs, tolerance_table: ToleranceTable | Mapping[st
     if table.setting != setting:
         raise ParameterError.bad("tolerance_setting", table.setting,
                                  f"{setting} (training_proofs={inputs.training_proofs}; load the table with setting={setting})")
+    wanted = math.inf if inputs.privacy_epsilon is None else float(inputs.privacy_epsilon)
+    if table.source == "measured" and table.epsilon != wanted:
+        raise ParameterError.bad("privacy_epsilon", inputs.privacy_epsilon,
+                                 f"the epsilon the tolerance table was loaded at ({table.epsilon:g}; load it with "
+                                 f"epsilon={inputs.privacy_epsilon})")
     if inputs.attacker_budget_eth is None and threats is not None and threats.attacker_budget_eth is not None:
         inputs = with_threat_budget(inputs, threats)
         user_inputs = frozenset(user_inputs) | {"attacker_budget_eth"}  # given in the threat file

@@ -108,6 +108,10 @@ class DesignInputs:
     #: proof-checked tolerance and the training dispute's gas apply (docs/economics.md,
     #: 'Training proofs').
     training_proofs: bool = False
+    #: Local differential privacy of every honest trainer's update over a training run
+    #: (epsilon at the privacy table's delta); None: no local DP. The tolerance is the
+    #: one measured at this epsilon (docs/privacy.md, 'The measured privacy table').
+    privacy_epsilon: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("value_at_stake_usd", "gas_price_gwei", "eth_price_usd", "censor_fraction"):
@@ -155,6 +159,10 @@ class DesignInputs:
             _check("attacker_budget_eth", b, isinstance(b, (int, float)) and not isinstance(b, bool)
                    and math.isfinite(b) and b >= 0, "a finite amount of ETH >= 0 (omit it for a gain-bounded attacker)")
         _check("training_proofs", self.training_proofs, isinstance(self.training_proofs, bool), "true or false")
+        if self.privacy_epsilon is not None:
+            e = self.privacy_epsilon
+            _check("privacy_epsilon", e, isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0,
+                   "a local-DP epsilon > 0 (inf = no noise) measured in the privacy tolerance table")
         if self.dispute_gas_per_side is not None:
             _check("dispute_gas_per_side", self.dispute_gas_per_side,
                    math.isfinite(self.dispute_gas_per_side) and self.dispute_gas_per_side > 0, "gas > 0")
@@ -184,6 +192,7 @@ INPUT_UNITS = {
     "rounds_per_day": "1/day", "compute_usd_per_hour": "USD/h", "bandwidth_usd_per_gb": "USD/GB",
     "download_gbit_per_s": "Gbit/s", "block_gas_limit": "gas", "tolerance_margin": "1", "rule": "-",
     "non_iid_alpha": "Dirichlet concentration", "attacker_budget_eth": "ETH", "training_proofs": "-",
+    "privacy_epsilon": "1 (local-DP epsilon over a training run)",
 }
 #: Defaults that are dated market values or L1 constants with their source in ``mechanism/units.py``.
 CITED_DEFAULTS = frozenset({"gas_price_gwei", "eth_price_usd", "interest_rate_per_year", "compute_usd_per_hour",
