@@ -661,11 +661,14 @@ class TradeoffComparison:
                          f"{infl}.")
         if self.scaling:
             lines.append(f"- The gap grows more at the larger fraction in {by['fraction'].get(AGREES, 0)} of "
-                         f"{len(self.scaling)} (rule, attack) pairs (kappa >= f/(n-2f): ratio of order "
-                         f"{self.scaling[0].kappa_bound_ratio:.2f}); differences of the increases: "
-                         + "; ".join(f"{f.rule}/{f.attack} {f.increase_difference * 100:+.1f} pp "
+                         f"{len(self.scaling)} (rule, attack, fraction pair) cells; increase at the larger minus "
+                         f"the smaller fraction, and the ratio of the increases against the ratio of "
+                         f"kappa >= f/(n-2f) (an order of magnitude): "
+                         + "; ".join(f"{f.rule}/{f.attack} {f.fraction_low:g}->{f.fraction_high:g} "
+                                     f"{f.increase_difference * 100:+.1f} pp "
                                      f"[{f.increase_difference_ci_low * 100:+.1f}, "
-                                     f"{f.increase_difference_ci_high * 100:+.1f}]" for f in self.scaling) + ".")
+                                     f"{f.increase_difference_ci_high * 100:+.1f}], ratio {f.increase_ratio:.2f} "
+                                     f"vs {f.kappa_bound_ratio:.2f}" for f in self.scaling) + ".")
         if self.stats is not None:
             st = self.stats
             zs = sorted({z for c in self.clean for z in c.noise_multipliers if z > 0})
