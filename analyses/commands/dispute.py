@@ -167,9 +167,11 @@ def run_outofcore(rule: str, n: int, d: int, liar: str, strategy: str, chunk: in
             client = connect(scheduler)
         t0 = time.perf_counter()
         lying = None if liar == "none" else strategy
+        passes: dict[str, float] | None = None
         if rule in SELECTION_RULES:
             ft = selection_trace(uf, rule, chunk, arity, f"{tmp}/trace", block, client, **params)
             t_trace = time.perf_counter() - t0
+            passes = dict(zip(("commit_and_max", "gram", "select_and_output"), ft.seconds_passes, strict=True))
             res, game = play_selection_file(ft, liar, lying, np.random.default_rng(seed))
         else:
             ft = outofcore_trace(uf, rule, chunk, arity, f"{tmp}/trace", block, client, **params)
@@ -196,7 +198,8 @@ def run_outofcore(rule: str, n: int, d: int, liar: str, strategy: str, chunk: in
         "stage": tr.program.stages[game.stage].name if game is not None and game.stage >= 0 else None,
         "outofcore": True, "scheduler": scheduler or "in-process", "memory_budget_gb": budget_gb,
         "block_coords": block, "input_gb": 8 * n * d / 1e9, "generate_seconds": gen,
-        "trace_seconds": t_trace, "game_seconds": seconds - t_trace, "peak_rss_gb": peak_rss_gb(),
+        "trace_seconds": t_trace, "trace_pass_seconds": passes, "game_seconds": seconds - t_trace,
+        "peak_rss_gb": peak_rss_gb(),
         "worker_peak_rss_gb": workers_gb,
         "stage_roots": roots, "input_roots_sha256": inputs,
         "inputs": f"random_fill(seed={seed}): uniform int64 in [-2^24, 2^24), block [lo, hi) from default_rng([seed, lo])",

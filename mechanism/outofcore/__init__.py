@@ -9,14 +9,19 @@ d (issue 18, item 5). Results and Merkle roots equal the in-memory path bit for 
 * :mod:`.aggregate` -- coordinate-wise rules (mean, median, trimmed mean) block by block;
 * :mod:`.dispute`   -- the trace of a coordinate rule's program and a whole game, opening
   only the paths the game visits;
+* :mod:`.krum_dispute` -- the same for the Krum family (krum, multi_krum, bulyan): trace
+  in three passes (trees and max, exact Gram sums, output), the game with file-backed
+  provers (:mod:`.krum_prover`: block-wise tie-breaks, max witness, item deltas; a disputed
+  item's sum tree built block by block, :mod:`.sumtree`);
 * :mod:`.cluster`   -- the same per-block work as Dask tasks (dask is imported only there,
   and only when called).
 """
 
 from mechanism.outofcore.aggregate import aggregate_file
 from mechanism.outofcore.dispute import outofcore_trace, play_file
+from mechanism.outofcore.krum_dispute import play_selection_file, selection_trace
 from mechanism.outofcore.merkle import commit_file
 from mechanism.outofcore.store import UpdateFile, create_updates, write_updates
 
 __all__ = ["UpdateFile", "aggregate_file", "commit_file", "create_updates", "outofcore_trace", "play_file",
-           "write_updates"]
+           "play_selection_file", "selection_trace", "write_updates"]

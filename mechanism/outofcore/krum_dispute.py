@@ -25,11 +25,19 @@ numbers in the same order (stage, delta, position, then one chunk per forged sum
 one trainer per forged column leaf) and recomputing the stages after the lie, so with the
 same generator the game has the same moves, winner and roots as the in-memory one.
 
-Peak memory (``B`` coordinates a block, ``C`` a chunk, ``k`` the arity, n rows):
-about ``3 * 8 n B`` bytes for the block, its ``|x|`` and leaf hashes, plus the kept
-upper tree levels ``32 (n + 2) d / (C k^2)`` and, when a game descends into a distance
-item, that item's ``ceil(d / C)`` per-chunk deltas and sum tree (the in-memory
-:class:`~mechanism.commitment.SumTree`, about 200 bytes a chunk).
+Peak memory (``B`` coordinates a block, ``C`` a chunk, ``k`` the arity, n rows), none of
+it growing with d except the kept upper tree levels:
+
+* the block and its hashes: ``8 n B`` bytes for the (n, B) int64 block, ``32 n B / C`` for
+  its leaf hashes (the Gram kernel converts tiles in place);
+* kept levels: ``32 (n + 1) d / (C k^2)`` bytes of row and output trees (levels >= 2;
+  the column leaves, ``32 d / C`` bytes, stay in a file);
+* the game: single chunks, two row blocks (``16 B`` bytes) to compare rows or to compute a
+  distance item's chunk deltas, and that item's sum tree with levels >= 2 only
+  (``~100 d / (C k^2)`` bytes, :mod:`.sumtree`).
+
+At n = 50, B = 2**19, C = k = 16: 210 MB + 52 MB for the block, and about 0.4 MB of
+kept levels per million coordinates.
 """
 
 from __future__ import annotations

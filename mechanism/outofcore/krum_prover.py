@@ -52,9 +52,10 @@ class MaxAt:
 
 def block_max_at(vals: np.ndarray, lo: int) -> MaxAt:
     """:class:`MaxAt` of one (n, w) block whose first column is coordinate ``lo``."""
-    mx = max(int(vals.max()), -int(vals.min()))
-    rows, cols = np.nonzero(np.abs(vals) == mx)  # row-major: the first row, then its first column
-    return MaxAt(mx, int(rows[0]), lo + int(cols[0]))
+    rmax, rmin = vals.max(axis=1), vals.min(axis=1)  # per row: no block-sized temporary
+    mx = max(int(rmax.max()), -int(rmin.min()))
+    t = int(np.flatnonzero((rmax == mx) | (rmin == -mx))[0])  # row-major: the first row, then its first column
+    return MaxAt(mx, t, lo + int(np.flatnonzero(np.abs(vals[t]) == mx)[0]))
 
 
 class FileOrder:

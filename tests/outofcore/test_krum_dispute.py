@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mechanism.aggregation.registry import aggregate
 from mechanism.commitment import commit_rows
@@ -61,7 +63,7 @@ def test_game_equals_in_memory_for_every_lie(tmp_path: Path, rule: str, params: 
     for strategy in STRATEGIES:
         for seed in SEEDS:
             a, ga = play(prog, x, tr, liar, strategy, np.random.default_rng(seed), input_trees=trees)
-            b, gb = play_file_same(ft, liar, strategy, seed)
+            b, gb = play_selection_file(ft, liar, strategy, np.random.default_rng(seed))
             assert a == b, (strategy, seed)
             assert ga is not None and gb is not None
             assert ga.ctx.stage_roots == gb.ctx.stage_roots, (strategy, seed)
@@ -73,12 +75,8 @@ def test_game_equals_in_memory_for_every_lie(tmp_path: Path, rule: str, params: 
         assert stages == set(range(len(prog.stages)))  # every stage was lied about and disputed
 
 
-def play_file_same(ft: Any, liar: str, strategy: str, seed: int) -> Any:
-    return play_selection_file(ft, liar, strategy, np.random.default_rng(seed))
-
-
 def test_nobody_lies(tmp_path: Path) -> None:
-    _x_, prog, _trees, _tr, ft = _both(tmp_path, "krum", {"f": 1}, 6, 5_000, 16, 4, 1024, 3)
+    *_, ft = _both(tmp_path, "krum", {"f": 1}, 6, 5_000, 16, 4, 1024, 3)
     res, game = play_selection_file(ft, "none", None, np.random.default_rng(0))
     assert game is None and res.moves == 0 and res.honest_won
 
@@ -87,3 +85,19 @@ def test_coordinate_rule_is_refused(tmp_path: Path) -> None:
     uf = write_updates(tmp_path / "x.npy", _x(5, 5_000, 0, False))
     with pytest.raises(ParameterError, match="rule"):
         selection_trace(uf, "median", 16, 4, tmp_path / "w", 1024)
+
+
+@settings(max_examples=6, deadline=None)
+@given(rule=st.sampled_from(["krum", "multi_krum", "bulyan"]), n=st.integers(7, 9), d=st.integers(300, 2_000),
+       chunk=st.sampled_from([4, 16]), arity=st.sampled_from([2, 4]), seed=st.integers(0, 10_000),
+       liar=st.sampled_from(["proposer", "challenger"]), strategy=st.sampled_from(STRATEGIES))
+def test_any_shape_same_game(tmp_path_factory: pytest.TempPathFactory, rule: str, n: int, d: int, chunk: int,
+                             arity: int, seed: int, liar: str, strategy: str) -> None:
+    tmp = tmp_path_factory.mktemp("h")
+    block = chunk * arity * arity * 2
+    x, prog, trees, tr, ft = _both(tmp, rule, {"f": 1}, n, d, chunk, arity, block, seed, ties=seed % 2 == 0)
+    assert ft.trace.roots == tr.roots
+    a, ga = play(prog, x, tr, liar, strategy, np.random.default_rng(seed), input_trees=trees)
+    b, gb = play_selection_file(ft, liar, strategy, np.random.default_rng(seed))
+    assert a == b and a.honest_won
+    assert ga is not None and gb is not None and ga.ctx.stage_roots == gb.ctx.stage_roots
