@@ -359,6 +359,10 @@ class EncryptedUpdate:
         return 8 * self.d
 
 
+#: Fixed-base tables of recent public keys (a table takes ~0.2 s to build).
+_PK_TABLES: dict[tuple[int, int], FixedBase] = {}
+
+
 class Encryptor:
     """A trainer's encryption to one committee public key (fixed-base tables of G and PK)."""
 
@@ -367,7 +371,11 @@ class Encryptor:
             raise ParameterError.bad("public_key", public_key, "a point of alt_bn128 G1")
         self.public_key = public_key
         self.g = g_table()
-        self.pk = FixedBase(public_key)
+        if public_key not in _PK_TABLES:
+            if len(_PK_TABLES) >= 8:
+                _PK_TABLES.pop(next(iter(_PK_TABLES)))
+            _PK_TABLES[public_key] = FixedBase(public_key)
+        self.pk = _PK_TABLES[public_key]
 
     def shared_points(self, key: bytes, leaves: Sequence[int]) -> tuple[list[Point], list[Point]]:
         """Headers ``R_j`` and shared points ``S_j`` of ``leaves`` (batch-normalised)."""
