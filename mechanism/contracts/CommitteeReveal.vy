@@ -17,11 +17,20 @@
         A reader who holds the trainer's update key K knows r_j and opens the leaf
         without the committee: open_leaf_with_scalar computes S_j = r_j PK (one ecMul).
         Revealing r_j = sha256(0x0b || j || K) mod q reveals leaf j only.
+        open_column / open_column_by_readers are the input check of a dispute's one-step
+        (as HidingLeaf.vy open_salted): chunk j of all n trainers under one column leaf
+        col_j = sha256(0x04 || uint256(j) || leaf_1j || ... || leaf_nj), every salt
+        revealed on chain instead of sent.
 """
 
+import merkle_lib
+
 MAX_M: constant(uint256) = 32
-MAX_T: constant(uint256) = 16
+MAX_T: constant(uint256) = 8
 MAX_CHUNK_BYTES: constant(uint256) = 256
+MAX_N: constant(uint256) = 64
+MAX_DATA: constant(uint256) = 16384  # MAX_N * MAX_CHUNK_BYTES
+MAX_PATH: constant(uint256) = 160
 # alt_bn128 base field modulus and group order (EIP-196)
 FP: constant(uint256) = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 FQ: constant(uint256) = 21888242871839275222246405745257275088548364400416034343698204186575808495617
@@ -41,12 +50,28 @@ vk: public(HashMap[uint256, uint256[2]])
 pk: public(uint256[2])
 members: public(uint256)
 threshold: public(uint256)
+# the column tree of a round's salted leaves (the one-step's input check)
+cols_root: public(bytes32)
+n: public(uint256)
+d: public(uint256)
+chunk: public(uint256)
+arity: public(uint256)
+depth: public(uint256)
 
 
 @deploy
-def __init__(vks: DynArray[uint256[2], MAX_M], threshold: uint256, pk: uint256[2]):
+def __init__(vks: DynArray[uint256[2], MAX_M], threshold: uint256, pk: uint256[2], cols_root: bytes32,
+             n: uint256, d: uint256, chunk: uint256, arity: uint256, depth: uint256):
     assert threshold >= 1 and threshold <= len(vks) and threshold <= MAX_T, "threshold"
+    assert n <= MAX_N and 8 * chunk <= MAX_CHUNK_BYTES, "n, chunk"
+    assert arity == 2 or arity == 4 or arity == 8 or arity == 16, "arity"
     self.pk = pk
+    self.cols_root = cols_root
+    self.n = n
+    self.d = d
+    self.chunk = chunk
+    self.arity = arity
+    self.depth = depth
     for i: uint256 in range(MAX_M):
         if i >= len(vks):
             break
@@ -158,3 +183,58 @@ def open_leaf_with_salt(j: uint256, salt: bytes32, chunk: Bytes[MAX_CHUNK_BYTES]
     assert sha256(concat(b"\x09", convert(j, bytes32), salt, chunk)) == leaf, "leaf"
     log Revealed(j=j, salt=salt)
     return salt
+
+
+@internal
+@view
+def _width(j: uint256) -> uint256:
+    L: uint256 = (self.d + self.chunk - 1) // self.chunk
+    assert j < L, "range"
+    return min(self.chunk, self.d - j * self.chunk)
+
+
+@internal
+@view
+def _check_column(j: uint256, hs: bytes32[MAX_N], sibs: DynArray[bytes32, MAX_PATH]):
+    assert len(sibs) == self.depth * (self.arity - 1), "path"
+    col: bytes32 = sha256(concat(b"\x04", convert(j, bytes32), slice(abi_encode(hs), 0, 32 * self.n)))
+    assert merkle_lib._climb(col, j, sibs, 0, self.arity, self.depth) == self.cols_root, "column"
+
+
+@external
+def open_column(j: uint256, headers: DynArray[uint256[2], MAX_N], shares: DynArray[DynArray[Share, MAX_T], MAX_N],
+                chunks: Bytes[MAX_DATA], col_siblings: DynArray[bytes32, MAX_PATH]):
+    """
+    @notice Prove chunk j of all n trainers under the column root, each trainer's salt
+            revealed from t committee shares of its leaf header.
+    """
+    nb: uint256 = 8 * self._width(j)
+    n: uint256 = self.n
+    assert len(chunks) == n * nb and len(headers) == n and len(shares) == n, "inputs"
+    jb: bytes32 = convert(j, bytes32)
+    hs: bytes32[MAX_N] = empty(bytes32[MAX_N])
+    for t: uint256 in range(MAX_N):
+        if t >= n:
+            break
+        hs[t] = sha256(concat(b"\x09", jb, self._salt(j, headers[t], shares[t]), slice(chunks, t * nb, nb)))
+    self._check_column(j, hs, col_siblings)
+
+
+@external
+def open_column_by_readers(j: uint256, scalars: DynArray[uint256, MAX_N], chunks: Bytes[MAX_DATA],
+                           col_siblings: DynArray[bytes32, MAX_PATH]):
+    """
+    @notice The same with each trainer's leaf scalar r_j sent by a reader (S_j = r_j PK).
+    """
+    nb: uint256 = 8 * self._width(j)
+    n: uint256 = self.n
+    assert len(chunks) == n * nb and len(scalars) == n, "inputs"
+    jb: bytes32 = convert(j, bytes32)
+    pk: uint256[2] = self.pk
+    hs: bytes32[MAX_N] = empty(bytes32[MAX_N])
+    for t: uint256 in range(MAX_N):
+        if t >= n:
+            break
+        assert scalars[t] != 0 and scalars[t] < FQ, "scalar"
+        hs[t] = sha256(concat(b"\x09", jb, self._salt_of(j, ecmul(pk, scalars[t])), slice(chunks, t * nb, nb)))
+    self._check_column(j, hs, col_siblings)

@@ -18,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from mechanism.commitment import chunk_bytes
+from mechanism.commitment import (
+    Opening,
+    chunk_bytes,
+    col_leaf,
+    num_chunks,
+    root_from_path,
+    tree_depth,
+)
 from mechanism.errors import ParameterError
 from mechanism.evm import CONTRACTS_DIR
 from mechanism.evm.tx import begin_transaction
@@ -28,8 +35,9 @@ from mechanism.units import intrinsic_gas, transaction_gas
 CONTRACT = CONTRACTS_DIR / "CommitteeReveal.vy"
 #: Bounds of the contract (``MAX_M``, ``MAX_T``, ``MAX_CHUNK_BYTES``).
 MAX_MEMBERS = 32
-MAX_THRESHOLD = 16
+MAX_THRESHOLD = 8
 MAX_CHUNK = 32
+MAX_TRAINERS = 64
 _COMPILED: dict[str, Any] = {}
 
 
@@ -52,13 +60,19 @@ def _deployer() -> Any:
     return _COMPILED["c"]
 
 
-def deploy(committee: cm.Committee) -> Any:
-    """A CommitteeReveal contract holding the committee's verification keys."""
+def deploy(committee: cm.Committee, cols_root: bytes = bytes(32), n: int = 1, d: int = 16, chunk: int = 16,
+           arity: int = 2) -> Any:
+    """A CommitteeReveal contract holding the committee's verification keys and public key,
+    and the column root of a round's salted leaves (for :func:`open_column`)."""
     if committee.members > MAX_MEMBERS or committee.threshold > MAX_THRESHOLD:
         raise ParameterError.bad("committee", (committee.threshold, committee.members),
                                  f"t <= {MAX_THRESHOLD}, m <= {MAX_MEMBERS} (CommitteeReveal.vy)")
+    if not 1 <= n <= MAX_TRAINERS or not 1 <= chunk <= MAX_CHUNK or arity not in (2, 4, 8, 16):
+        raise ParameterError.bad("n, chunk, arity", (n, chunk, arity),
+                                 f"n <= {MAX_TRAINERS}, chunk <= {MAX_CHUNK}, arity 2/4/8/16 (CommitteeReveal.vy)")
     return _deployer().deploy([list(v) for v in committee.verification_keys], committee.threshold,
-                               list(committee.public_key))
+                               list(committee.public_key), cols_root, n, d, chunk, arity,
+                               tree_depth(num_chunks(d, chunk), arity))
 
 
 def share_args(shares: Sequence[cm.DecryptionShare]) -> list[tuple[Any, ...]]:
@@ -184,3 +198,96 @@ def measure_baselines(members: int = 16, chunk: int = 16, seed: int = 0) -> tupl
     if s1 != want or s2 != want:
         raise CommitmentError("the contract's salt differs from the reference's")
     return salted, reader
+
+
+# ------------------------------------------------------------ the one-step's input check
+
+
+@dataclass(frozen=True)
+class ColumnInstance:
+    """Chunk j of n trainers under one column leaf at the dispute geometry, each trainer's
+    leaf committed as design (b) commits it, with t members' shares of its header and the
+    leaf scalar a reader would send. The column path is built from seeded pseudo-random
+    siblings as in :func:`mechanism.evm.hiding_leaf.instance`."""
+
+    committee: cm.Committee
+    n: int
+    d: int
+    chunk: int
+    arity: int
+    j: int
+    headers: tuple[tuple[int, int], ...]
+    shares: tuple[tuple[cm.DecryptionShare, ...], ...]
+    scalars: tuple[int, ...]
+    chunks: bytes
+    siblings: tuple[bytes, ...]
+    root: bytes
+
+
+def column_instance(n: int, threshold: int, members: int, d: int = 1_000_000, chunk: int = 16, arity: int = 16,
+                    seed: int = 0) -> ColumnInstance:
+    """Build the opened column leaf (class docstring); trainer t's update key is
+    ``update_key(seed, t)``, its t answering members drawn at random (seeded)."""
+    from mechanism.privacy.hiding import salted_leaf
+
+    for name, v, lo in (("n", n, 1), ("d", d, 1), ("chunk", chunk, 1), ("arity", arity, 2)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+            raise ParameterError.bad(name, v, f"an integer >= {lo}")
+    rng = np.random.default_rng([seed, n, threshold, members])
+    com = cm.deal(members, threshold, rng)
+    enc = cm.Encryptor(com.public_key)
+    m = num_chunks(d, chunk)
+    depth = tree_depth(m, arity)
+    j = m // 2
+    width = min(chunk, d - j * chunk)
+    vals = rng.integers(-(1 << 30), 1 << 30, size=(n, width), dtype=np.int64)
+    heads, shares, scalars, leaves = [], [], [], []
+    for t in range(n):
+        r = cm.leaf_scalar(cm.update_key(seed, t), j)
+        hdr, shared = enc.g.mul(r), enc.pk.mul(r)
+        assert hdr is not None and shared is not None
+        idx = sorted(int(i) for i in rng.choice(np.arange(1, members + 1), size=threshold, replace=False))
+        heads.append(hdr)
+        shares.append(tuple(cm.decryption_share(com, i, hdr) for i in idx))
+        scalars.append(r)
+        leaves.append(salted_leaf(j, cm.leaf_salt(j, shared), vals[t]))
+    sibs = tuple(rng.bytes(32) for _ in range(depth * (arity - 1)))
+    op = Opening(j, tuple(tuple(sibs[lv * (arity - 1) : (lv + 1) * (arity - 1)]) for lv in range(depth)))
+    root = root_from_path(col_leaf(j, leaves), op, arity)
+    return ColumnInstance(com, n, d, chunk, arity, j, tuple(heads), tuple(shares), tuple(scalars),
+                          b"".join(chunk_bytes(v) for v in vals), sibs, root)
+
+
+def open_column(c: Any, inst: ColumnInstance, by_readers: bool = False) -> RevealGas:
+    """Send the one-step's input check as one transaction: with the committee's shares, or
+    with the readers' leaf scalars (reverts propagate as boa errors)."""
+    import boa
+
+    call: tuple[Any, ...]
+    if by_readers:
+        fn, call = "open_column_by_readers", (inst.j, list(inst.scalars), inst.chunks, list(inst.siblings))
+    else:
+        fn, call = "open_column", (inst.j, [list(h) for h in inst.headers], [share_args(s) for s in inst.shares],
+                                   inst.chunks, list(inst.siblings))
+    method = getattr(c, fn)
+    data = bytes(method.prepare_calldata(*call))
+    begin_transaction(boa.env)
+    method(*call)
+    ex = int(c._computation.get_gas_used())
+    t = 0 if by_readers else inst.committee.threshold
+    return RevealGas(t, ex, ex + intrinsic_gas(data), transaction_gas(ex, data), len(data))
+
+
+def measure_column(n: int, threshold: int, members: int, d: int = 1_000_000, chunk: int = 16, arity: int = 16,
+                   seed: int = 0) -> tuple[RevealGas, RevealGas]:
+    """Gas of the one-step's input check with committee shares and with reader scalars,
+    each its own transaction on a fresh contract."""
+    import boa
+
+    inst = column_instance(n, threshold, members, d, chunk, arity, seed)
+    out = []
+    for readers in (False, True):
+        with boa.swap_env(boa.Env()):
+            c = deploy(inst.committee, inst.root, n, d, chunk, arity)
+            out.append(open_column(c, inst, readers))
+    return out[0], out[1]

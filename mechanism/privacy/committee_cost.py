@@ -7,7 +7,12 @@ what :func:`measure` measured:
 * **gas** of opening one leaf in ``CommitteeReveal.vy`` (:mod:`mechanism.evm.committee`)
   with t committee shares, for each threshold t, and of the same opening by a reader
   with the leaf scalar r_j and with the salt in the clear (design (a), the baseline);
-  each call its own transaction (execution from titanoboa; intrinsic and calldata gas
+* **gas of a dispute's one-step input check**: chunk j of all n trainers under one
+  column leaf at the reference geometry (d = 10^6, chunk 16, arity 16), every salt
+  revealed on chain from t shares (``open_column``) or from readers' leaf scalars
+  (``open_column_by_readers``), for a grid of (n, t), beside ``HidingLeaf.vy``'s salted
+  opening of the same geometry (:mod:`mechanism.evm.hiding_leaf`, design (a));
+* each call is its own transaction (execution from titanoboa; intrinsic and calldata gas
   per EIP-2028, and the EIP-7623 floor, :func:`mechanism.units.transaction_gas`);
 * **off-chain CPU seconds on one core** (``time.process_time``): a trainer's encryption
   of one update (:meth:`mechanism.privacy.committee.Encryptor.encrypt`: per-leaf KEM,
@@ -19,11 +24,11 @@ what :func:`measure` measured:
 :func:`load` fits the gas and the combination time as lines in t (least squares) and
 scales the per-leaf encryption time to any d by the number of leaves (the per-leaf time
 interpolated linearly in d between the measured d, held constant outside them); :func:`cost` turns them into one deployment's
-figures. A dispute's one-step opens chunk j of all n trainers, so it reveals n leaf keys:
-its extra over the salted one-step of design (a) is n times the difference between a
-leaf opened with shares (or with r_j) and the same leaf opened with its salt, both
-measured as single transactions (so the intrinsic gas, the chunk's calldata and the leaf
-hash cancel).
+figures. A dispute's one-step over the inputs opens chunk j of all n trainers, so it
+reveals n leaf keys. Its gas is fitted as ``a + b n + c n t`` over the measured grid
+(least squares; the committee's verification keys turn warm after their first read in
+the transaction, so the per-share cost falls slightly with n), the reader path and the
+salted baseline as lines in n; the extra of (b) over (a) is their difference.
 """
 
 from __future__ import annotations
@@ -40,11 +45,13 @@ from typing import Any, Final
 import numpy as np
 
 from mechanism.errors import ParameterError
-from mechanism.units import MAX_TX_GAS, TX_INTRINSIC_GAS
+from mechanism.units import MAX_TX_GAS
 
 SHIPPED: Final = Path(__file__).resolve().parents[1] / "data" / "committee_costs.json"
 MEASURE_DEFAULTS: Final = {"seed": 0, "members": 16, "chunk": 16, "thresholds": list(range(1, 9)),
-                           "ds": [100_000, 1_000_000], "repeats": 3}
+                           "ds": [100_000, 1_000_000], "repeats": 3, "column_trainers": [8, 50],
+                           "column_thresholds": [1, 2, 4, 8], "column_members": 16, "column_d": 1_000_000,
+                           "column_arity": 16}
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,29 @@ def fit_line(ts: Sequence[float], ys: Sequence[float]) -> Line:
 
 
 @dataclass(frozen=True)
+class Plane:
+    """``a + b n + c n t`` fitted by least squares over measured (n, t)."""
+
+    a: float
+    b: float
+    c: float
+    max_abs_residual: float
+
+    def at(self, n: float, t: float) -> float:
+        return self.a + self.b * n + self.c * n * t
+
+
+def fit_plane(ns: Sequence[float], ts: Sequence[float], ys: Sequence[float]) -> Plane:
+    """Least-squares ``a + b n + c n t`` (at least two n and two t)."""
+    if len(set(ns)) < 2 or len(set(ts)) < 2 or not len(ns) == len(ts) == len(ys):
+        raise ParameterError.bad("grid", list(zip(ns, ts, strict=False)), "at least two distinct n and two distinct t")
+    n, t, y = (np.asarray(v, dtype=float) for v in (ns, ts, ys))
+    a = np.vstack([np.ones(len(n)), n, n * t]).T
+    coef, *_ = np.linalg.lstsq(a, y, rcond=None)
+    return Plane(float(coef[0]), float(coef[1]), float(coef[2]), float(np.max(np.abs(a @ coef - y))))
+
+
+@dataclass(frozen=True)
 class Measured:
     """The shipped measurements, with the fits the cost model uses."""
 
@@ -87,6 +117,13 @@ class Measured:
     path: str
     sha256: str
     provenance: dict[str, Any]
+    column_rows: tuple[dict[str, Any], ...]
+    column: Plane  # one-step input check with t shares per trainer, transaction gas
+    column_calldata: Plane
+    column_reader: Line  # the same by readers' leaf scalars, in n
+    column_salted: Line  # HidingLeaf.vy open_salted (design (a)), in n
+    column_salted_calldata: Line
+    column_reader_calldata: Line
 
     def describe(self) -> dict[str, Any]:
         """Provenance block (``measured``: file + SHA-256)."""
@@ -124,12 +161,24 @@ def load(path: Path | str | None = None) -> Measured:
         salted, reader = dict(base["salted"]), dict(base["reader"])
         for r in (salted, reader):
             int(r["total_gas"]), int(r["calldata_bytes"])
+        col = tuple(dict(r) for r in raw["column"])
+        share_rows = [r for r in col if r["path"] == "committee"]
+        by_n = {int(r["n"]): r for r in col if r["path"] == "reader"}
+        sal_n = {int(r["n"]): r for r in col if r["path"] == "salted"}
+        cn, ct = [int(r["n"]) for r in share_rows], [int(r["threshold"]) for r in share_rows]
+        rn, sn = sorted(by_n), sorted(sal_n)
         m = Measured(gas_rows, enc_rows, comb_rows, member, salted, reader,
                      fit_line(ts, [float(r["total_gas"]) for r in gas_rows]),
                      fit_line(ts, [float(r["exec_gas"]) for r in gas_rows]),
                      fit_line(ts, [float(r["calldata_bytes"]) for r in gas_rows]),
                      fit_line([int(r["threshold"]) for r in comb_rows], [float(r["seconds"]) for r in comb_rows]),
-                     per_leaf, str(p), digest, dict(raw.get("provenance") or {}))
+                     per_leaf, str(p), digest, dict(raw.get("provenance") or {}), col,
+                     fit_plane(cn, ct, [float(r["total_gas"]) for r in share_rows]),
+                     fit_plane(cn, ct, [float(r["calldata_bytes"]) for r in share_rows]),
+                     fit_line(rn, [float(by_n[n]["total_gas"]) for n in rn]),
+                     fit_line(sn, [float(sal_n[n]["total_gas"]) for n in sn]),
+                     fit_line(sn, [float(sal_n[n]["calldata_bytes"]) for n in sn]),
+                     fit_line(rn, [float(by_n[n]["calldata_bytes"]) for n in rn]))
     except (ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
         raise ParameterError.bad("committee_costs", str(p), f"a file written by measure() ({exc})") from None
     return m
@@ -148,10 +197,11 @@ class CommitteeCost:
     gas_per_opened_leaf: float  # t shares, its own transaction, EIP-2028
     calldata_bytes_per_opened_leaf: float
     extra_gas_per_leaf: float  # over the same leaf opened with its salt (design (a))
-    extra_gas_per_dispute: float  # n leaves (chunk j of every trainer), over design (a)
+    onestep_gas: float  # the one-step's input check, n trainers' leaf j revealed by t shares each
+    extra_gas_per_dispute: float  # that, over design (a)'s salted input check
     extra_calldata_bytes_per_dispute: float
-    reader_extra_gas_per_dispute: float  # a reader opening the n leaves with r_j, over (a)
-    trainers_per_tx_cap: int  # share-opened leaves that fit the EIP-7825 cap in one transaction
+    reader_extra_gas_per_dispute: float  # readers opening the n leaves with r_j, over (a)
+    trainers_per_tx_cap: int  # most n whose input check with t shares fits the EIP-7825 cap
     encrypt_seconds_per_update: float  # one trainer, one core
     hiding_commit_seconds_per_update: float  # design (a)'s salted commitment, same d (interpolated)
     ciphertext_bytes_per_update: int
@@ -193,10 +243,12 @@ def cost(threshold: int, members: int, trainers: int, d: int, chunk: int = 16,
         raise ParameterError.bad("chunk", chunk, f"the measured chunk ({chunk_measured})")
     leaves = num_chunks(d, chunk)
     per_leaf = m.gas.at(threshold)
-    marginal = per_leaf - TX_INTRINSIC_GAS
     extra_leaf = per_leaf - float(m.salted_gas["total_gas"])
-    extra_bytes = m.calldata.at(threshold) - float(m.salted_gas["calldata_bytes"])
-    reader_leaf = float(m.reader_gas["total_gas"]) - float(m.salted_gas["total_gas"])
+    onestep = m.column.at(trainers, threshold)
+    salted = m.column_salted.at(trainers)
+    extra_bytes = m.column_calldata.at(trainers, threshold) - m.column_salted_calldata.at(trainers)
+    reader = m.column_reader.at(trainers) - salted
+    cap = math.floor((MAX_TX_GAS - m.column.a) / (m.column.b + m.column.c * threshold))
     enc = sorted(m.encrypt_rows, key=lambda r: int(r["d"]))
     xs = [int(r["d"]) for r in enc]
     hs = [float(r["hiding_commit_seconds"]) / int(r["d"]) for r in enc]
@@ -204,8 +256,7 @@ def cost(threshold: int, members: int, trainers: int, d: int, chunk: int = 16,
     hiding_per_value = float(np.interp(d, xs, hs))
     encrypt_per_leaf = float(np.interp(d, xs, es))
     return CommitteeCost(threshold, members, trainers, d, chunk, leaves, per_leaf, m.calldata.at(threshold),
-                         extra_leaf, trainers * extra_leaf, trainers * extra_bytes, trainers * reader_leaf,
-                         math.floor((MAX_TX_GAS - TX_INTRINSIC_GAS) / marginal),
+                         extra_leaf, onestep, onestep - salted, extra_bytes, reader, cap,
                          encrypt_per_leaf * leaves, hiding_per_value * d,
                          ciphertext_bytes(d, chunk), 8 * d, m.member_share_seconds,
                          m.combine_seconds.at(threshold), m)
@@ -243,7 +294,8 @@ def _measure(a: dict[str, Any], seed: int, members: int, chunk: int, out: Path |
     import subprocess
 
     from mechanism.evm.committee import measure as measure_gas
-    from mechanism.evm.committee import measure_baselines
+    from mechanism.evm.committee import measure_baselines, measure_column
+    from mechanism.evm.hiding_leaf import measure as measure_hiding
     from mechanism.privacy import committee as cm
     from mechanism.privacy.hiding import commit_hiding, trainer_key
 
@@ -254,6 +306,18 @@ def _measure(a: dict[str, Any], seed: int, members: int, chunk: int, out: Path |
     gas = [row(g) for g in measure_gas(a["thresholds"], members, chunk, seed)]
     salted, reader = measure_baselines(members, chunk, seed)
     baselines = {"salted": row(salted), "reader": row(reader)}
+    column = []
+    cd, ca, cmem = int(a["column_d"]), int(a["column_arity"]), int(a["column_members"])
+    for n in a["column_trainers"]:
+        h = measure_hiding(int(n), cd, chunk, ca, seed).salted
+        column.append({"path": "salted", "n": int(n), "threshold": 0, "exec_gas": h.exec_gas,
+                       "total_gas": h.total_gas, "total_gas_eip7623": h.total_gas_eip7623,
+                       "calldata_bytes": h.calldata_bytes})
+        for t in a["column_thresholds"]:
+            shares, readers = measure_column(int(n), int(t), cmem, cd, chunk, ca, seed)
+            column.append({"path": "committee", "n": int(n), **row(shares)})
+            if t == a["column_thresholds"][0]:
+                column.append({"path": "reader", "n": int(n), **row(readers)})
     rng = np.random.default_rng(seed)
     com = cm.deal(members, max(a["thresholds"]), rng)
     t0 = time.process_time()
@@ -286,7 +350,8 @@ def _measure(a: dict[str, Any], seed: int, members: int, chunk: int, out: Path |
                                 cwd=Path(__file__).parent).stdout.strip() or None
     except OSError:
         commit = None
-    body = {"gas": gas, "baselines": baselines, "encrypt": enc_rows, "combine": comb_rows, "member_share_seconds": member_s,
+    body = {"gas": gas, "baselines": baselines, "column": column, "column_geometry": {
+        "d": cd, "chunk": chunk, "arity": ca, "members": cmem}, "encrypt": enc_rows, "combine": comb_rows, "member_share_seconds": member_s,
             "pk_table_seconds": table_s}
     doc = {"schema": 1,
            "what": ("design (b), updates encrypted to a (t, m) committee: gas of one opened leaf in "
