@@ -292,7 +292,8 @@ def _committee_design(c: CommitteeCost, hiding: HidingDisclosure) -> DesignDiscl
         (f"only readers holding the update keys (sequencer, registered watchers) can recompute and "
          f"challenge; a reader opens with the leaf scalars (+{c.reader_extra_gas_per_dispute:,.0f} gas "
          f"over salted leaves), the committee's public opening needs {t} honest members online "
-         f"(+{c.extra_gas_per_dispute:,.0f} gas; {c.trainers_per_tx_cap} leaves fit one transaction)"),
+         f"(+{c.extra_gas_per_dispute:,.0f} gas; its one-step fits one transaction up to "
+         f"n = {c.trainers_per_tx_cap})"),
         c.extra_gas_per_dispute, c.extra_calldata_bytes_per_dispute,
         (f"trainer: {c.encrypt_seconds_per_update:.3g} CPU s to encrypt d = {c.d} "
          f"(salted commitment of (a): {c.hiding_commit_seconds_per_update:.3g} s); per opened leaf: "

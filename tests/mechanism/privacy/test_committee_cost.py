@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 
 from mechanism.errors import ParameterError
-from mechanism.privacy.committee_cost import SHIPPED, ciphertext_bytes, cost, fit_line, load
-from mechanism.units import MAX_TX_GAS, TX_INTRINSIC_GAS
+from mechanism.privacy.committee_cost import (
+    SHIPPED,
+    ciphertext_bytes,
+    cost,
+    fit_line,
+    fit_plane,
+    load,
+)
+from mechanism.units import MAX_TX_GAS
 
 
 def test_shipped_file_matches_its_sha256_and_provenance() -> None:
@@ -20,7 +27,7 @@ def test_shipped_file_matches_its_sha256_and_provenance() -> None:
     side = SHIPPED.with_name(SHIPPED.name + ".sha256").read_text().split()[0]
     assert m.sha256 == side == hashlib.sha256(SHIPPED.read_bytes()).hexdigest()
     raw = json.loads(SHIPPED.read_text())
-    body = {k: raw[k] for k in ("gas", "baselines", "encrypt", "combine", "member_share_seconds", "pk_table_seconds")}
+    body = {k: v for k, v in raw.items() if k not in ("schema", "what", "provenance")}
     assert m.provenance["content_sha256"] == hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     assert m.describe()["kind"] == "measured"
 
@@ -36,6 +43,23 @@ def test_a_tampered_file_is_rejected(tmp_path: Path) -> None:
         load(p)
     with pytest.raises(ParameterError, match="committee_costs"):
         load(tmp_path / "missing.json")
+
+
+def test_the_one_step_fit_matches_the_measured_grid() -> None:
+    m = load()
+    share_rows = [r for r in m.column_rows if r["path"] == "committee"]
+    assert len({r["n"] for r in share_rows}) >= 2 and len({r["threshold"] for r in share_rows}) >= 2
+    for r in share_rows:
+        assert abs(m.column.at(r["n"], r["threshold"]) - r["total_gas"]) <= m.column.max_abs_residual + 1e-6
+        assert m.column_calldata.at(r["n"], r["threshold"]) == pytest.approx(r["calldata_bytes"], abs=1e-6)
+    assert m.column.max_abs_residual < 0.05 * max(r["total_gas"] for r in share_rows)
+    for path, line in (("reader", m.column_reader), ("salted", m.column_salted)):
+        for r in (r for r in m.column_rows if r["path"] == path):
+            assert line.at(r["n"]) == pytest.approx(r["total_gas"])  # two points: exact
+    # a share inside the one-step costs about what it costs alone (five ecMul and change)
+    assert 0.8 * m.exec_gas.slope <= m.column.c <= 1.1 * m.exec_gas.slope
+    plane = fit_plane([1, 1, 2, 2], [1, 2, 1, 2], [10.0, 13.0, 15.0, 21.0])
+    assert (plane.a, plane.b, plane.c) == pytest.approx((5.0, 2.0, 3.0))
 
 
 def test_the_gas_line_fits_the_measured_points() -> None:
@@ -60,15 +84,15 @@ def test_cost_is_computed_from_the_measured_points() -> None:
         c = cost(t, 9, n, d, measured=m)
         assert c.gas_per_opened_leaf == pytest.approx(m.gas.at(t))
         assert abs(c.gas_per_opened_leaf - rows[t]["total_gas"]) <= m.gas.max_abs_residual + 1e-6
-        salted, reader = m.salted_gas, m.reader_gas
-        assert c.extra_gas_per_leaf == pytest.approx(m.gas.at(t) - salted["total_gas"])
-        assert c.extra_gas_per_dispute == pytest.approx(n * c.extra_gas_per_leaf)
+        assert c.extra_gas_per_leaf == pytest.approx(m.gas.at(t) - m.salted_gas["total_gas"])
+        assert c.onestep_gas == pytest.approx(m.column.at(n, t))
+        assert c.extra_gas_per_dispute == pytest.approx(m.column.at(n, t) - m.column_salted.at(n))
         assert c.extra_calldata_bytes_per_dispute == pytest.approx(
-            n * (m.calldata.at(t) - salted["calldata_bytes"]))
-        assert c.reader_extra_gas_per_dispute == pytest.approx(n * (reader["total_gas"] - salted["total_gas"]))
-        # a reader's opening (one ecMul) is cheaper than t shares, and both cost more than a salt
+            m.column_calldata.at(n, t) - m.column_salted_calldata.at(n))
+        assert c.reader_extra_gas_per_dispute == pytest.approx(m.column_reader.at(n) - m.column_salted.at(n))
+        # readers' openings (one ecMul per trainer) are cheaper than t shares, both dearer than salts
         assert 0 < c.reader_extra_gas_per_dispute < c.extra_gas_per_dispute
-        assert c.trainers_per_tx_cap == int((MAX_TX_GAS - TX_INTRINSIC_GAS) // (m.gas.at(t) - TX_INTRINSIC_GAS))
+        assert m.column.at(c.trainers_per_tx_cap, t) <= MAX_TX_GAS < m.column.at(c.trainers_per_tx_cap + 1, t)
         enc = next(r for r in m.encrypt_rows if int(r["d"]) == d)
         assert c.ciphertext_bytes_per_update == enc["ciphertext_bytes"] == ciphertext_bytes(d, 16)
         assert c.leaves == enc["leaves"]

@@ -63,8 +63,18 @@ def test_contract_agrees_with_the_reference_on_valid_and_forged_shares() -> None
         assert not accepts(c, inst.j, other, inst.shares, inst.values, inst.enc.leaves[inst.j])
 
 
+def _column_args() -> tuple[int, int, int, int, int]:
+    import json
+
+    from mechanism.privacy.committee_cost import SHIPPED
+
+    raw = json.loads(SHIPPED.read_text())
+    g = raw["column_geometry"]
+    return int(g["members"]), int(g["d"]), int(g["chunk"]), int(g["arity"]), int(raw["provenance"]["seed"])
+
+
 def test_shipped_gas_points_are_reproduced_by_the_contract() -> None:
-    from mechanism.evm.committee import measure, measure_baselines
+    from mechanism.evm.committee import measure, measure_baselines, measure_column
     from mechanism.privacy.committee_cost import load
 
     m = load()
@@ -76,6 +86,10 @@ def test_shipped_gas_points_are_reproduced_by_the_contract() -> None:
         assert (g.exec_gas, g.total_gas, g.calldata_bytes) == (
             rows[t]["exec_gas"], rows[t]["total_gas"], rows[t]["calldata_bytes"])
     salted, reader = measure_baselines(*args)
+    first = min((r for r in m.column_rows if r["path"] == "committee"), key=lambda r: (r["n"], r["threshold"]))
+    shares, _ = measure_column(int(first["n"]), int(first["threshold"]), *_column_args())
+    assert (shares.exec_gas, shares.total_gas, shares.calldata_bytes) == (
+        first["exec_gas"], first["total_gas"], first["calldata_bytes"])
     for g, r in ((salted, m.salted_gas), (reader, m.reader_gas)):
         assert (g.exec_gas, g.total_gas, g.calldata_bytes) == (r["exec_gas"], r["total_gas"], r["calldata_bytes"])
 
@@ -94,3 +108,30 @@ def test_a_reader_opens_with_the_leaf_scalar_and_a_wrong_scalar_reverts() -> Non
         assert accepts(c, inst.j, inst.header, inst.shares, inst.values, leaf)
         with pytest.raises(Exception, match="leaf"):
             open_leaf_with_scalar(c, inst.j, inst.scalar + 1, inst.values, leaf)
+
+
+def test_one_step_input_check_with_shares_and_with_reader_scalars() -> None:
+    import boa
+
+    from mechanism.evm.committee import column_instance, deploy, open_column, share_args
+
+    inst = column_instance(3, 2, 4, d=200, chunk=8, arity=4, seed=6)
+    with boa.swap_env(boa.Env()):
+        c = deploy(inst.committee, inst.root, 3, 200, 8, 4)
+        assert open_column(c, inst).exec_gas > 0
+        assert open_column(c, inst, by_readers=True).exec_gas > 0
+        from dataclasses import replace
+
+        s0 = inst.shares[1][0]
+        bad = replace(inst, shares=(inst.shares[0], (cm.DecryptionShare(s0.index, cm.add(s0.share, cm.G), s0.c, s0.z),
+                                                     inst.shares[1][1]), inst.shares[2]))
+        assert not cm.verify_share(inst.committee.verification_keys[s0.index - 1], inst.headers[1], bad.shares[1][0])
+        with pytest.raises(Exception, match="dleq"):
+            open_column(c, bad)
+        swapped = replace(inst, headers=(inst.headers[1], inst.headers[0], inst.headers[2]),
+                          shares=(inst.shares[1], inst.shares[0], inst.shares[2]))
+        with pytest.raises(Exception, match="column"):  # valid shares of the wrong trainers' leaves
+            open_column(c, swapped)
+        with pytest.raises(Exception, match="column"):
+            open_column(c, replace(inst, scalars=(inst.scalars[0], inst.scalars[1] + 1, inst.scalars[2])), True)
+        assert len(share_args(inst.shares[0])) == 2
