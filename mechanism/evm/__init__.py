@@ -17,6 +17,8 @@ differential tests and ``--evm`` runs send the same transactions to both:
   big-endian/int32 encodings, arity 32) replayed against their Python games (docs/cost.md);
 * :mod:`~mechanism.evm.hiding_leaf` -- ``HidingLeaf.vy`` (plain vs salted openings of a
   column leaf: the gas of hiding commitments);
+* :mod:`~mechanism.evm.committee` -- ``CommitteeReveal.vy`` (a leaf or a column of leaves
+  opened by t committee decryption shares, by readers' scalars, or by salts in the clear);
 * :mod:`~mechanism.evm.rollup` -- ``Rollup.vy`` (mirror: :mod:`mechanism.rollup.state`);
 * :mod:`~mechanism.evm.arbiter` -- ``Arbiter.vy`` + ``DisputeGame.vy`` + ``Rollup.vy``;
 * :mod:`~mechanism.evm.trainer_validity` -- ``TrainerValidity.vy`` + ``FoldVerifier.vy``;

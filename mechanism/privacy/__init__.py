@@ -9,7 +9,13 @@ One concept per module:
 * ``disclosure``: which values of which trainer each protocol path makes public,
   measured from the proofs the dispute games actually submit, for each design;
 * ``hiding``: salted (hiding) leaf commitments of a trainer's update;
-* ``hiding_game``: the aggregation dispute over salted leaves.
+* ``hiding_game``: the aggregation dispute over salted leaves;
+* ``committee``: updates encrypted leaf by leaf to a threshold committee (threshold
+  ElGamal on alt_bn128 G1, Chaum-Pedersen decryption shares; docs/privacy_committee.md);
+* ``committee_game``: the salted-leaf dispute with every opened salt revealed by t checked
+  committee shares;
+* ``committee_cost``: the committee design's cost model from EVM- and CPU-measured points
+  (``mechanism/data/committee_costs.json``).
 """
 
 from __future__ import annotations
