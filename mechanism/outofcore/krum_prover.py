@@ -128,6 +128,7 @@ class ItemDeltas(dict[tuple[int, int], list[int]]):
         super().__init__()
         self.uf, self.block, self.forged = uf, block, dict(forged or {})
         self.trace: Trace | None = None
+        self._trees: dict[tuple[int, int], SumTree] = {}  # a party rebuilds its opponent's tree per move
 
     def _is_item(self, key: object) -> bool:
         if self.trace is None or not isinstance(key, tuple) or len(key) != 2:
@@ -169,11 +170,14 @@ class ItemDeltas(dict[tuple[int, int], list[int]]):
         return self.chunk_deltas(key[0], key[1], 0, num_chunks(self.uf.d, self.trace.chunk_size)).tolist()
 
     def sum_tree(self, s: int, p: int) -> SumTree:
-        """The item's per-chunk sum tree, built block by block (:mod:`.sumtree`)."""
+        """The item's per-chunk sum tree, built block by block (:mod:`.sumtree`) once per
+        trace (its kept levels are ``~100 d / (C k^2)`` bytes)."""
         assert self.trace is not None
-        c = self.trace.chunk_size
-        return file_sum_tree(lambda c0, c1: self.chunk_deltas(s, p, c0, c1), num_chunks(self.uf.d, c),
-                             self.trace.arity, max(1, self.block // c))
+        if (s, p) not in self._trees:
+            c = self.trace.chunk_size
+            self._trees[(s, p)] = file_sum_tree(lambda c0, c1: self.chunk_deltas(s, p, c0, c1),
+                                                num_chunks(self.uf.d, c), self.trace.arity, max(1, self.block // c))
+        return self._trees[(s, p)]
 
 
 def with_deltas(tr: Trace, deltas: ItemDeltas) -> Trace:
