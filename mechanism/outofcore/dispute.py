@@ -12,12 +12,11 @@ A dishonest proposer's trace is built exactly as
 :func:`~mechanism.dispute.strategies.corrupted_trace` builds it, drawing the same random
 numbers in the same order, so with the same generator the game has the same moves,
 winner and roots as the in-memory one; the lie's tree is rebuilt by one pass over the
-lied vector (or, for a forged column leaf, over the column leaves).
+lied vector (or, for forged column leaves, :mod:`.forged_columns`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from mechanism.commitment import MerkleTree, num_chunks, tree_depth
+from mechanism.commitment import num_chunks, tree_depth
 from mechanism.dispute.game import DisputeGame
 from mechanism.dispute.proofs import Prover
 from mechanism.dispute.strategies import (
@@ -37,9 +36,9 @@ from mechanism.dispute.strategies import (
 from mechanism.dispute.trace import Program, Trace
 from mechanism.errors import ParameterError
 from mechanism.outofcore.aggregate import COORDINATE_RULES, BlockRule
+from mechanism.outofcore.forged_columns import draw_forged, forged_column_tree
 from mechanism.outofcore.merkle import (
     Committed,
-    StoredLevel,
     assemble,
     check_block,
     finish_tree,
@@ -47,7 +46,7 @@ from mechanism.outofcore.merkle import (
     reduce_levels,
     vector_tree,
 )
-from mechanism.outofcore.store import BLOCK_COORDS, blocks
+from mechanism.outofcore.store import BLOCK_COORDS, UpdateFile, blocks
 
 
 class ShiftedVector:
@@ -102,6 +101,10 @@ class FileTrace:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def update_file(self) -> UpdateFile:
+        """The update file ``x`` maps."""
+        return UpdateFile.open(self.x.filename)  # type: ignore[attr-defined]
 
 
 def _program(rule: str, n: int, d: int, params: dict[str, Any]) -> Program:
@@ -169,28 +172,6 @@ def _vector_upper(v: np.ndarray, lo: int, chunk_size: int, arity: int) -> bytes:
     return reduce_levels(block_leaves(v[None, :], chunk_size, lo // chunk_size), 1, arity)
 
 
-def _lied_columns(ft: FileTrace, overrides: dict[int, list[bytes]], block: int) -> MerkleTree:
-    """The column tree with forged leaves (a copy of the leaf file, patched, rehashed)."""
-    from mechanism.commitment import col_leaf
-
-    tr = ft.trace
-    src = os.path.join(ft.workdir, "cols.bin")
-    dst = os.path.join(ft.workdir, "cols_lie.bin")
-    shutil.copyfile(src, dst)
-    m = num_chunks(tr.program.d, tr.chunk_size)
-    raw = np.memmap(dst, dtype=np.uint8, mode="r+")
-    for j, hashes in overrides.items():
-        if 0 <= j < m:
-            raw[32 * j : 32 * j + 32] = np.frombuffer(col_leaf(j, hashes), dtype=np.uint8)
-    raw.flush()
-    per = block // tr.chunk_size
-    upper = b"".join(reduce_levels(bytes(raw[32 * lo : 32 * min(m, lo + per)]), 1, tr.arity)
-                     for lo in range(0, m, per))
-    size = tr.arity ** tree_depth(m, tr.arity)
-    ro = np.memmap(dst, dtype=np.uint8, mode="r")
-    return finish_tree(upper, StoredLevel(ro, m, size), tr.program.d, tr.chunk_size, tr.arity)
-
-
 def corrupted_file_trace(ft: FileTrace, rng: np.random.Generator, strategy: str, block: int = 0
                          ) -> tuple[Trace, int]:
     """:func:`mechanism.dispute.strategies.corrupted_trace` for a coordinate program over
@@ -206,16 +187,11 @@ def corrupted_file_trace(ft: FileTrace, rng: np.random.Generator, strategy: str,
     lie = Trace(prog, list(honest.values), list(honest.trees), honest.chunk_size, honest.arity,
                 input_trees=honest.input_trees)
     if kind == "column":
-        fp = honest.values[s]
-        m = len(fp)
-        changed = range(p, m) if after else [p]
-        for q in changed:
-            hashes = honest.column_hashes(q)
-            t = int(rng.integers(len(hashes)))
-            hashes[t] = hashlib.sha256(b"forged" + hashes[t]).digest()
-            lie.column_overrides[q] = hashes
-        lie.values[s] = ShiftedVector(fp, p, delta, after)  # type: ignore[call-overload]
-        lie.trees[s] = _lied_columns(ft, lie.column_overrides, check_block(block, honest.chunk_size, honest.arity))
+        forged = draw_forged(honest, rng, p, after)
+        lie.column_overrides = forged
+        lie.values[s] = ShiftedVector(honest.values[s], p, delta, after)  # type: ignore[call-overload]
+        lie.trees[s] = forged_column_tree(ft.update_file(), ft.workdir, forged,
+                                          check_block(block, honest.chunk_size, honest.arity))
     else:
         v = ShiftedVector(honest.values[s], p, delta, after)
         lie.values[s] = v  # type: ignore[call-overload]

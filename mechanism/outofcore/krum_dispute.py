@@ -59,9 +59,9 @@ from mechanism.outofcore.dispute import (
     FileTrace,
     Fingerprints,
     ShiftedVector,
-    _lied_columns,
     _vector_upper,
 )
+from mechanism.outofcore.forged_columns import draw_forged, forged_column_tree
 from mechanism.outofcore.krum_prover import (
     FileOrder,
     FileProver,
@@ -224,8 +224,6 @@ def corrupted_selection_trace(ft: SelectionFileTrace, rng: np.random.Generator, 
     the file: the same draws in the same order; the stages after the lie recomputed as
     ``execute`` recomputes them (the distances' totals do not read ``M``, so a lied max
     changes only its own stage)."""
-    import hashlib
-
     honest = ft.trace
     prog = honest.program
     c, k = honest.chunk_size, honest.arity
@@ -237,14 +235,10 @@ def corrupted_selection_trace(ft: SelectionFileTrace, rng: np.random.Generator, 
     lie = Trace(prog, list(honest.values), list(honest.trees), c, k, input_trees=honest.input_trees)
     forged: dict[tuple[int, int], tuple[int, int]] = {}
     if st.kind == "column":
-        m = len(honest.values[s])
-        for q in (range(p, m) if after else [p]):
-            hashes = honest.column_hashes(q)
-            t = int(rng.integers(len(hashes)))
-            hashes[t] = hashlib.sha256(b"forged" + hashes[t]).digest()
-            lie.column_overrides[q] = hashes
+        cols = draw_forged(honest, rng, p, after)
+        lie.column_overrides = cols
         lie.values[s] = ShiftedVector(honest.values[s], p, delta, after)  # type: ignore[call-overload]
-        lie.trees[s] = _lied_columns(ft, lie.column_overrides, ft.block)
+        lie.trees[s] = forged_column_tree(ft.uf, ft.workdir, cols, ft.block)
     elif st.kind == "map":
         sv = ShiftedVector(honest.values[s], p, delta, after)
         lie.values[s] = sv  # type: ignore[call-overload]
