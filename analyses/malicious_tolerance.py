@@ -1,13 +1,23 @@
 """Report section: the measured Malicious Device Tolerance of each aggregation rule.
 
-Runs the tolerance grid of :mod:`agents.fl.tolerance` (cached; the default grid in full
-mode, :func:`quick_grid` with ``ctx.quick``), regenerates the machine-readable table and
-compares its content SHA-256 with the shipped one (:data:`SHIPPED_TABLE`), quotes the
-tolerance the design uses through the one reader
+The tolerance grid of :mod:`agents.fl.tolerance` (3,444 federated runs) and the two
+controlled experiments of :mod:`agents.fl.findings` are measurement campaigns of their
+own: their results are shipped as package data with provenance (commit, seeds, content
+SHA-256): ``mechanism/data/tolerance_default.json`` (``orfl tolerance``) and
+``mechanism/data/findings_controlled.json``. Every build reads those tables and re-measures
+a bounded deterministic sample of them afresh, without the run cache (:func:`sample_cells`:
+every rule, both models, both alphas, the attacks in turn, all seeds of each cell;
+:func:`controlled_sample`), and states whether the shipped numbers reproduce on this
+machine (largest difference at most :data:`REPRODUCE_PP`). ``orfl report --remeasure``
+(``ctx.remeasure``) re-runs both campaigns in full through the run cache, writes their
+tables to ``results/tolerance/`` and compares their content SHA-256 with the shipped ones.
+``--quick`` re-measures a smaller sample.
+
+From the tables the section quotes the tolerance the design uses through the one reader
 (:func:`mechanism.economics.tolerance.load_tolerance_table`), checks the published
 findings of :mod:`agents.fl.findings` (ALIE vs Krum and trimmed mean, Baruch et al. 2019;
-IPM vs median and Krum, Xie et al. 2019), runs the norm-bound experiment (predicate on
-vs off; unbounded attacks vs the mean) and the ALIE-vs-Krum experiment (the paper's
+IPM vs median and Krum, Xie et al. 2019), summarises the norm-bound experiment (predicate
+on vs off; unbounded attacks vs the mean) and the ALIE-vs-Krum experiment (the paper's
 setting switched on one factor at a time), and compares each rule's design tolerance in
 the two settings of the table: ``predicates`` (every attack) and ``proof_checked``
 (training fraud proofs leave only data poisoning). The literature tolerances the economics used
@@ -21,6 +31,7 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from analyses.report import Figure, Measurement, ReportContext, SectionResults, Verdict
@@ -43,24 +54,91 @@ LITERATURE_TOLERANCE = {
 }
 
 
-def quick_grid(seed: int) -> Any:
-    """Reduced grid for ``ctx.quick`` (logistic regression; its cells are cells of the
-    default grid, so with the default grid cached it costs nothing). The tolerance grid's
-    seeds are part of the measured table's definition, so the report seed is not used."""
-    from agents.fl.convergence import CONVERGED_ROUNDS
-    from agents.fl.tolerance import Grid
+#: The shipped tolerance table the section reads (None: mechanism/data/tolerance_default.json).
+TABLE_PATH: Any = None
+#: The shipped table of the controlled experiments (None: mechanism/data/findings_controlled.json).
+FINDINGS_PATH: Any = None
+#: Largest difference [pp] between a re-measured cell's mean accuracy (or a re-measured
+#: run's accuracy) and the shipped value that still counts as reproduced: below one test
+#: sample of the digits split (1/540 = 0.19 pp) it would flag only float rounding.
+REPRODUCE_PP = 0.5
 
-    return Grid(
-        rules=("mean", "median", "trimmed_mean", "krum"), attacks=("sign_flip", "ipm", "alie", "adaptive"),
-        alphas=(100.0,), fractions=(0.0, 0.1, 0.2), seeds=2, models=(CONVERGED_ROUNDS[0],),
+
+def grid_from_description(d: dict[str, Any]) -> Any:
+    """The :class:`agents.fl.tolerance.Grid` a table's ``grid`` entry describes (:meth:`Grid.describe`)."""
+    from agents.fl.tolerance import Grid
+    from agents.fl.training import FLConfig
+
+    base = dict(d["base"])
+    base["alpha"] = float(base["alpha"])
+    base["attack_params"] = tuple(tuple(p) for p in base.get("attack_params", ()))
+    return Grid(rules=tuple(d["rules"]), attacks=tuple(d["attacks"]), alphas=tuple(float(a) for a in d["alphas"]),
+                fractions=tuple(float(f) for f in d["fractions"]), seeds=int(d["seeds"]), seed=int(d["seed"]),
+                models=tuple((str(m), int(r)) for m, r in d["models"]), settings=tuple(d["settings"]),
+                base=FLConfig(**base))
+
+
+Cell = tuple[str, str, str, float, float]  # (model, rule, attack, alpha, fraction)
+
+
+def sample_cells(grid: Any, quick: bool) -> list[Cell]:
+    """The cells of ``grid`` a build re-measures (every seed of each), deterministic: per
+    model and alpha (with ``quick`` the first model at the most IID alpha only) the clean
+    FedAvg cell (the reference of every drop and the convergence check) and, for every
+    rule, one attacked cell, the attacks taken in turn (so every attack is sampled) at the
+    grid's two smallest positive fractions in turn."""
+    fracs = sorted(f for f in grid.fractions if f > 0)[:2]
+    models = grid.model_names[:1] if quick else grid.model_names
+    alphas = [max(grid.alphas)] if quick else sorted(grid.alphas)
+    cells: list[Cell] = []
+    k = 0
+    for model in models:
+        for alpha in alphas:
+            cells.append((model, "mean", "none", float(alpha), 0.0))
+            for rule in grid.rules:
+                cells.append((model, rule, grid.attacks[k % len(grid.attacks)], float(alpha), fracs[k % len(fracs)]))
+                k += 1
+    return cells
+
+
+def sample_configs(grid: Any, cells: list[Cell]) -> list[Any]:
+    """Every run of ``grid`` (all seeds) that belongs to one of ``cells``."""
+    want = set(cells)
+    return [c for c in grid.configs() if (c.model, c.rule, c.attack, float(c.alpha), float(c.fraction)) in want]
+
+
+def controlled_sample(table: dict[str, Any], quick: bool) -> list[Any]:
+    """The runs of the controlled experiments a build re-measures (every seed of each):
+    the norm-bound experiment's mean at its smallest fraction (clean, and each unbounded
+    attack -- with ``quick`` the first -- with the predicate on and off), and the
+    ALIE-vs-Krum experiment at its smallest fraction in the grid's setting and (not with
+    ``quick``) in the paper's setting (all three factors together)."""
+    from agents.fl.findings import (
+        ALIE_KRUM_CONDITIONS,
+        ALIE_KRUM_FRACTIONS,
+        NORM_FRACTIONS,
+        UNBOUNDED_ATTACKS,
+        alie_krum_configs,
+        norm_bound_configs,
     )
 
+    grid = grid_from_description(table["grid"])
+    s = table["setup"]
+    args = (grid.base, s["model"], int(s["rounds"]), float(s["alpha"]), int(s["seeds"]), int(s["seed"]))
+    attacks = {a for _, a, _ in UNBOUNDED_ATTACKS[: 1 if quick else None]}
+    norm = [c for c in norm_bound_configs(*args) if c.rule == "mean" and c.fraction in (0.0, min(NORM_FRACTIONS))
+            and (c.attack == "none" or c.attack in attacks)]
+    arms = ALIE_KRUM_CONDITIONS[:1] if quick else (ALIE_KRUM_CONDITIONS[0], ALIE_KRUM_CONDITIONS[4])
+    return norm + alie_krum_configs(*args, conditions=arms, fractions=(min(ALIE_KRUM_FRACTIONS),))
 
-def full_grid(seed: int) -> Any:
-    """The default grid, the one the shipped table was measured on (its own seeds 0-2)."""
-    from agents.fl.tolerance import Grid
 
-    return Grid()
+def _diff_pp(a: Any, b: Any) -> float:
+    """|a - b| in percentage points; 0 when both are undefined (a rule not applicable), inf when one is."""
+    a = math.nan if a is None else float(a)
+    b = math.nan if b is None else float(b)
+    if a != a or b != b:
+        return 0.0 if (a != a and b != b) else math.inf
+    return abs(100 * (a - b))
 
 
 def _alpha_labels(alphas: tuple[float, ...]) -> dict[float, str]:
@@ -154,9 +232,15 @@ class MaliciousToleranceResults(SectionResults):
     alie_krum_verdict: dict[str, Any]
     settings: Any  # DataFrame: design beta* per rule and alpha in each setting of the shipped table
     shipped: Any  # mechanism.economics.tolerance.ToleranceTable (the design's table)
-    regenerated_sha256: str  # content SHA-256 of the table regenerated from this run's grid
+    findings_source: dict[str, Any]  # the controlled-experiment table read: path, sha256, git_commit, content_sha256
+    remeasured: bool  # this build re-ran both campaigns in full (orfl report --remeasure)
+    regenerated_sha256: str  # with remeasured: content SHA-256 of the regenerated tolerance table ("" otherwise)
     regenerated_path: str
-    full_grid: bool  # this run's grid is the default grid (the shipped table's)
+    findings_regenerated_sha256: str  # with remeasured: the same for the controlled experiments
+    sample: Any  # DataFrame: each re-measured cell, shipped vs re-measured mean accuracy (empty with remeasured)
+    controlled_sample: Any  # DataFrame: each re-measured controlled run, shipped vs re-measured accuracy
+    sample_runs: int  # runs this build trained afresh (no run cache) to check the shipped tables
+    sample_seconds: float  # their single-threaded compute [s]
     chosen_rule: str  # the recommendation's rule ("" if the default scenario has no design)
     chosen_beta: float  # the tolerance the recommendation used for it (NaN without a design)
     infeasible: str = ""  # why the default scenario has no design, if it has none
@@ -168,6 +252,20 @@ class MaliciousToleranceResults(SectionResults):
     @property
     def table_matches(self) -> bool:
         return self.regenerated_sha256 == self.shipped_sha256
+
+    @property
+    def findings_match(self) -> bool:
+        return self.findings_regenerated_sha256 == str(self.findings_source.get("content_sha256", ""))
+
+    @property
+    def sample_max_pp(self) -> float:
+        """Largest difference [pp] between a re-measured cell's mean accuracy and the shipped one."""
+        return float(self.sample["difference [pp]"].max()) if len(self.sample) else math.nan
+
+    @property
+    def controlled_max_pp(self) -> float:
+        """Largest difference [pp] between a re-measured controlled run's accuracy and the shipped one."""
+        return float(self.controlled_sample["difference [pp]"].max()) if len(self.controlled_sample) else math.nan
 
     @property
     def design_table(self) -> Any:
@@ -200,6 +298,10 @@ class MaliciousToleranceResults(SectionResults):
 
     def tables(self) -> dict[str, Any]:
         out = {"tolerance_design": self.design_table, "tolerance_worst_case": self.worst}
+        if len(self.sample):
+            out["tolerance_remeasured"] = self.sample.round(4)
+        if len(self.controlled_sample):
+            out["tolerance_controlled_remeasured"] = self.controlled_sample.round(4)
         if len(self.settings):
             out["tolerance_settings"] = self.settings
         if len(self.norm):
@@ -213,6 +315,9 @@ class MaliciousToleranceResults(SectionResults):
         numbers["chosen_beta"] = self.chosen_beta
         numbers["grid_runs"] = self.total_runs
         numbers["grid_compute_seconds"] = self.compute_seconds
+        numbers["sample_runs"] = self.sample_runs
+        if len(self.sample):
+            numbers["sample_max_diff_pp"] = self.sample_max_pp
         numbers["findings_reproduced"] = sum(1 for v in self.finding_summary().values() if v["reproduced"])
         return numbers
 
@@ -247,9 +352,20 @@ class MaliciousToleranceResults(SectionResults):
 
     def verdicts(self) -> list[Verdict]:
         out = []
-        if self.full_grid:
+        if self.remeasured:
             out.append(Verdict("shipped tolerance table regenerated", self.table_matches,
                                f"content SHA-256 {self.regenerated_sha256[:12]} vs shipped {self.shipped_sha256[:12]}"))
+            out.append(Verdict("shipped controlled experiments regenerated", self.findings_match,
+                               f"content SHA-256 {self.findings_regenerated_sha256[:12]} vs shipped "
+                               f"{str(self.findings_source.get('content_sha256', ''))[:12]}"))
+        else:
+            for name, frame, what in (("the shipped tolerance table reproduces on this machine", self.sample, "cells"),
+                                      ("the shipped controlled experiments reproduce on this machine",
+                                       self.controlled_sample, "runs")):
+                worst = float(frame["difference [pp]"].max()) if len(frame) else math.nan
+                out.append(Verdict(name, bool(len(frame)) and worst <= REPRODUCE_PP,
+                                   f"largest difference {worst:.2f} pp over {len(frame)} re-measured {what} "
+                                   f"(criterion <= {REPRODUCE_PP:g} pp)"))
         design = self.shipped.rules.get(self.chosen_rule)
         if self.chosen_rule:
             out.append(Verdict("design tolerance = measured worst case",
@@ -282,17 +398,74 @@ class MaliciousToleranceResults(SectionResults):
                             f"{self.shipped.path}; SHA-256 {self.shipped.sha256[:12]}; alpha {self.shipped.alpha}")]
 
 
+def _frame(rows: list[dict[str, Any]], numeric: tuple[str, ...]) -> Any:
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    for col in numeric:
+        if col in df:
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+    return df
+
+
+def compare_cells(summary: Any, shipped_rows: Any, cells: list[Cell]) -> Any:
+    """Per re-measured cell: the shipped and the re-measured mean accuracy over its seeds
+    (both in %) and their difference [pp]; ``applicable`` must agree too (else the
+    difference is infinite)."""
+    import pandas as pd
+
+    key = ["model", "rule", "attack", "alpha", "fraction"]
+    new = {tuple(r[k] for k in key): r for r in summary.to_dict(orient="records")}
+    old = {tuple(r[k] for k in key): r for r in shipped_rows.to_dict(orient="records")}
+    rows = []
+    for cell in cells:
+        n, o = new.get(cell), old.get(cell)
+        a, b = (None if o is None else o["accuracy_mean"]), (None if n is None else n["accuracy_mean"])
+        same = o is not None and n is not None and bool(o["applicable"]) == bool(n["applicable"])
+        rows.append({**dict(zip(key, cell, strict=True)), "seeds": len(n["seeds"]) if n is not None else 0,
+                     "shipped accuracy [%]": None if a is None or a != a else 100 * a,
+                     "re-measured accuracy [%]": None if b is None or b != b else 100 * b,
+                     "difference [pp]": _diff_pp(a, b) if same else math.inf})
+    return pd.DataFrame(rows)
+
+
+def compare_runs(runs: Any, rows: list[dict[str, Any]], configs: list[Any]) -> Any:
+    """Per re-measured controlled run: the shipped and the re-measured accuracy and their difference [pp]."""
+    import pandas as pd
+
+    from agents.fl.tolerance import run_key
+
+    shipped = {r["key"]: r for r in rows}
+    out = []
+    for cfg, new in zip(configs, runs.to_dict(orient="records"), strict=True):
+        old = shipped.get(run_key(cfg))
+        a = None if old is None else old["accuracy"]
+        out.append({"rule": cfg.rule, "attack": cfg.attack, "fraction": cfg.fraction, "alpha": cfg.alpha,
+                    "local steps": cfg.local_steps, "norm predicate": cfg.norm_predicate, "seed": cfg.seed,
+                    "shipped accuracy [%]": None if a is None else 100 * float(a),
+                    "re-measured accuracy [%]": 100 * float(new["accuracy"]),
+                    "difference [pp]": math.inf if old is None else _diff_pp(a, new["accuracy"])})
+    return pd.DataFrame(out)
+
+
 def run(ctx: ReportContext) -> MaliciousToleranceResults:
+    from pathlib import Path
+
+    import pandas as pd
+
     from agents.fl.convergence import converged_round
     from agents.fl.findings import (
-        ALIE_KRUM_CONDITIONS,
-        alie_krum_configs,
+        FINDINGS_TABLE_PATH,
         alie_krum_summary,
         alie_krum_verdict,
+        controlled_setup,
         finding_verdicts,
-        norm_bound_configs,
+        findings_table,
+        load_findings_table,
         norm_bound_summary,
+        runs_frame,
         unbounded_mean_verdict,
+        write_findings_table,
     )
     from agents.fl.tolerance import (
         DEFAULT_CACHE_DIR,
@@ -306,27 +479,55 @@ def run(ctx: ReportContext) -> MaliciousToleranceResults:
         write_table,
     )
     from analyses.report import recommendation
-    from mechanism.economics.tolerance import load_tolerance_table
+    from mechanism.economics.tolerance import SHIPPED_TABLE, load_tolerance_table
 
-    grid = quick_grid(ctx.seed) if ctx.quick else full_grid(ctx.seed)
+    table_path = Path(TABLE_PATH or SHIPPED_TABLE)
+    shipped_raw = json.loads(table_path.read_text())
+    grid = grid_from_description(shipped_raw["grid"])
+    ftable = load_findings_table(FINDINGS_PATH)
     total = len(grid.configs())
-    step = max(total // 10, 1)
+    private = TABLE_PATH is not None or CACHE_DIR is not None  # tests: never overwrite results/tolerance
+    numeric = ("alpha", "fraction", "accuracy_mean", "accuracy_ci_low", "accuracy_ci_high", "loss_mean", "backdoor_mean")
 
-    def progress(done: int, n: int) -> None:
-        if done % step == 0 or done == n:
-            ctx.progress(f"tolerance grid {done}/{n}")
+    def progress(label: str) -> Any:
+        def report(done: int, n: int) -> None:
+            if done % max(n // 10, 1) == 0 or done == n:
+                ctx.progress(f"{label} {done}/{n}")
+        return report
 
-    cache = CACHE_DIR or DEFAULT_CACHE_DIR
-    runs = run_grid(grid, cache, progress)
-    summary = summarise(runs)
+    if ctx.remeasure:
+        cache = CACHE_DIR or DEFAULT_CACHE_DIR
+        runs = run_grid(grid, cache, progress("tolerance grid"), workers=max(1, ctx.jobs))
+        table = build_table(grid, runs, DEFAULT_DELTA)
+        path = ctx.out_dir / "tables" / "tolerance_table.json" if private else DEFAULT_TABLE_PATH
+        write_table(table, path)
+        found = findings_table(grid, cache, workers=max(1, ctx.jobs), progress=progress("controlled experiments"),
+                               grid_compute_seconds=round(float(runs.seconds.sum()), 1))
+        fpath = ctx.out_dir / "tables" / "findings_controlled.json" if private else FINDINGS_TABLE_PATH
+        write_findings_table(found, fpath)
+        summary = summarise(runs)
+        compute = round(float(runs.seconds.sum()), 1)
+        sample = controlled = pd.DataFrame()
+        clean_runs, n_fresh, sample_seconds = runs, 0, 0.0
+        regen, regen_path, fregen = table["provenance"]["content_sha256"], str(path), found["provenance"]["content_sha256"]
+        controlled_rows = found
+    else:
+        summary = _frame(shipped_raw["rows"], numeric)
+        cells = sample_cells(grid, ctx.quick)
+        grid_cfgs = sample_configs(grid, cells)
+        ctl_cfgs = controlled_sample(ftable, ctx.quick)
+        fresh = run_configs(grid_cfgs + ctl_cfgs, None, progress("re-measuring the shipped tables"))
+        sample = compare_cells(summarise(fresh.iloc[: len(grid_cfgs)]), summary, cells)
+        rows = ftable["norm_bound"] + ftable["alie_krum"]
+        controlled = compare_runs(fresh.iloc[len(grid_cfgs):], rows, ctl_cfgs)
+        compute = float(ftable["provenance"].get("grid_compute_seconds", math.nan))
+        clean_runs, n_fresh, sample_seconds = fresh.iloc[: len(grid_cfgs)], len(fresh), round(float(fresh.seconds.sum()), 1)
+        regen, regen_path, fregen = "", "", ""
+        controlled_rows = ftable
     tol = tolerances(summary, grid, DEFAULT_DELTA)
     tol_pred = tol[tol.setting == "predicates"]
-    table = build_table(grid, runs, DEFAULT_DELTA)
-    full = grid == full_grid(ctx.seed)
-    path = DEFAULT_TABLE_PATH if full and CACHE_DIR is None else ctx.out_dir / "tables" / "tolerance_table.json"
-    write_table(table, path)
 
-    clean = runs[(runs.rule == "mean") & (runs.attack == "none") & (runs.fraction == 0.0)]
+    clean = clean_runs[(clean_runs.rule == "mean") & (clean_runs.attack == "none") & (clean_runs.fraction == 0.0)]
     import numpy as np
 
     converged: dict[str, int | None] = {}
@@ -334,14 +535,10 @@ def run(ctx: ReportContext) -> MaliciousToleranceResults:
         curves = np.asarray([json.loads(c) for c in g.curve], dtype=float)
         converged[f"{model}@{alpha:g}"] = converged_round(list(curves.mean(axis=0))) if curves.size else None
 
-    model, rounds = grid.models[0]
-    hi = max(grid.alphas)
-    seeds = 2 if ctx.quick else grid.seeds
-    norm_runs = run_configs(norm_bound_configs(grid.base, model, rounds, hi, seeds, grid.seed), cache)
-    norm = norm_bound_summary(norm_runs, DEFAULT_DELTA)
-    arms = (ALIE_KRUM_CONDITIONS[0], ALIE_KRUM_CONDITIONS[4]) if ctx.quick else ALIE_KRUM_CONDITIONS
-    ak_runs = run_configs(alie_krum_configs(grid.base, model, rounds, hi, seeds, grid.seed, arms), cache)
-    ak = alie_krum_summary(ak_runs, grid.base, model, rounds, hi, DEFAULT_DELTA, arms)
+    setup = controlled_setup(grid)
+    model, rounds, hi = setup["model"], setup["rounds"], setup["alpha"]
+    norm = norm_bound_summary(runs_frame(controlled_rows["norm_bound"]), DEFAULT_DELTA)
+    ak = alie_krum_summary(runs_frame(controlled_rows["alie_krum"]), grid.base, model, rounds, hi, DEFAULT_DELTA)
     from mechanism.errors import InfeasibleError
 
     design_alpha = None  # the non-IID level the report's design declares (analyses.report.report_scenario)
@@ -351,18 +548,25 @@ def run(ctx: ReportContext) -> MaliciousToleranceResults:
         design_alpha = rec.inputs.non_iid_alpha
     except InfeasibleError as exc:
         chosen, beta, why = "", math.nan, str(exc)
+    prov = ftable.get("provenance", {})
     return MaliciousToleranceResults(
         grid=grid, base=dataclasses.asdict(grid.base), total_runs=total,
-        compute_seconds=round(float(runs.seconds.sum()), 1), delta=DEFAULT_DELTA, confidence=0.95,
+        compute_seconds=compute, delta=DEFAULT_DELTA, confidence=0.95,
         summary=summary, tolerance=tol, labels=_alpha_labels(grid.alphas), clean_converged=converged,
         findings=tuple(finding_verdicts(tol_pred)), norm=norm,
-        norm_setup={"model": model, "rounds": rounds, "alpha": hi, "seeds": seeds, "trainers": grid.base.n_trainers},
+        norm_setup={"model": model, "rounds": rounds, "alpha": hi, "seeds": setup["seeds"], "trainers": setup["trainers"]},
         mean_verdict=unbounded_mean_verdict(norm), alie_krum=ak,
-        alie_krum_setup={"model": model, "rounds": rounds, "alpha": hi, "seeds": seeds, "trainers": grid.base.n_trainers,
-                         "local_steps": grid.base.local_steps},
-        alie_krum_verdict=alie_krum_verdict(ak), settings=settings_comparison(),
-        shipped=load_tolerance_table(None, design_alpha),
-        regenerated_sha256=table["provenance"]["content_sha256"], regenerated_path=str(path), full_grid=full,
+        alie_krum_setup={"model": model, "rounds": rounds, "alpha": hi, "seeds": setup["seeds"],
+                         "trainers": setup["trainers"], "local_steps": setup["local_steps"]},
+        alie_krum_verdict=alie_krum_verdict(ak), settings=settings_comparison(TABLE_PATH),
+        shipped=load_tolerance_table(TABLE_PATH, design_alpha),
+        findings_source={"path": ftable["path"], "sha256": ftable["sha256"],
+                         "git_commit": prov.get("git_commit", "unknown"),
+                         "content_sha256": prov.get("content_sha256", ""),
+                         "compute_seconds": prov.get("compute_seconds")},
+        remeasured=ctx.remeasure, regenerated_sha256=regen, regenerated_path=regen_path,
+        findings_regenerated_sha256=fregen, sample=sample, controlled_sample=controlled,
+        sample_runs=n_fresh, sample_seconds=sample_seconds,
         chosen_rule=chosen, chosen_beta=beta, infeasible=why,
     )
 
@@ -511,6 +715,44 @@ def _settings_text(r: MaliciousToleranceResults) -> str:
     return "\n".join(lines)
 
 
+def _cells_text(sample: Any) -> str:
+    return "; ".join(f"{row.model} {row.rule}/{row.attack} at {row.fraction:g}, alpha {row.alpha:g}"
+                     for row in sample.itertuples(index=False))
+
+
+def _provenance_text(r: MaliciousToleranceResults) -> str:
+    """Where the section's numbers come from: the campaigns re-run in full, or the shipped
+    tables with the sample this build re-measured and how far it is from them."""
+    f = r.findings_source
+    if r.remeasured:
+        return (f"This build re-ran both campaigns in full (`orfl report --remeasure`). The regenerated tolerance "
+                f"table ({r.regenerated_path}) has content SHA-256 `{r.regenerated_sha256[:16]}`, which "
+                + ("matches" if r.table_matches else "**differs from**") + f" the shipped table's "
+                f"`{r.shipped_sha256[:16]}`; the regenerated controlled experiments have `"
+                f"{r.findings_regenerated_sha256[:16]}`, which "
+                + ("matches" if r.findings_match else "**differs from**")
+                + f" the shipped `{str(f.get('content_sha256', ''))[:16]}`"
+                + ("." if r.table_matches and r.findings_match else
+                   ": a shipped table is stale and should be replaced by the regenerated one."))
+    cells, ctl = r.sample, r.controlled_sample
+    v = {x.name: x for x in r.verdicts()}
+    grid_ok = v["the shipped tolerance table reproduces on this machine"]
+    ctl_ok = v["the shipped controlled experiments reproduce on this machine"]
+    return (f"The grid and the controlled experiments below are read from the shipped tables, not re-run on every "
+            f"build (`orfl report --remeasure` re-runs both in full and compares their SHA-256). To check that the "
+            f"shipped numbers hold on this machine, this build re-measured {len(cells)} cells of the grid with all "
+            f"their seeds ({_cells_text(cells)}) and {len(ctl)} runs of the controlled experiments, "
+            f"{r.sample_runs} runs in all ({r.sample_seconds:g} s of single-threaded compute, no run cache): the "
+            f"largest difference of a cell's mean accuracy from the shipped one is {r.sample_max_pp:.2f} pp and of "
+            f"a controlled run's accuracy {r.controlled_max_pp:.2f} pp, so the shipped tables "
+            + (grid_ok.said("reproduce", "**do not reproduce**") if grid_ok.passed == ctl_ok.passed
+               else ("reproduce only in part" if grid_ok.passed or ctl_ok.passed else "**do not reproduce**"))
+            + f" on this machine (criterion: at most {REPRODUCE_PP:g} pp; every cell in "
+            f"`tables/tolerance_remeasured.csv`). The controlled experiments' table `{Path(f['path']).name}` has "
+            f"SHA-256 `{str(f['sha256'])[:16]}`, content SHA-256 `{str(f.get('content_sha256', ''))[:16]}`, git "
+            f"commit `{str(f.get('git_commit', 'unknown'))[:12]}`.")
+
+
 def text(results: MaliciousToleranceResults) -> str:
     r = results
     base = r.base
@@ -529,14 +771,7 @@ def text(results: MaliciousToleranceResults) -> str:
                 + ").")
     else:
         used = f"**no rule covers the default scenario**: {r.infeasible}."
-    if r.full_grid:
-        regen = (f"This run regenerated the table from the default grid ({r.regenerated_path}); its content SHA-256 "
-                 f"`{r.regenerated_sha256[:16]}` " + ("matches" if r.table_matches else "**differs from**")
-                 + f" the shipped table's `{r.shipped_sha256[:16]}`"
-                 + ("." if r.table_matches else ": the shipped table is stale and should be replaced by this one."))
-    else:
-        regen = ("This run used a reduced grid, so it cannot regenerate the shipped table; the tolerance the design "
-                 "uses below is the shipped table's.")
+    regen = _provenance_text(r)
     lines = [f"""
 How many malicious trainers can the learning itself absorb? Every grid cell is a real
 federated run ({base['n_trainers']} trainers, {base['local_steps']} local SGD steps per round, on sklearn
@@ -551,9 +786,9 @@ attack); the design uses the conservative version, in which the *lower end* of t
 interval must stay within that margin, and its worst case over attacks and models. Rules are given f = the
 true number of malicious trainers (their best case); a rule whose breakdown condition fails (Krum
 n > 2f + 2, Bulyan n >= 4f + 3, ...) is not applicable and counts as not tolerated. Grid:
-{r.total_runs} runs, {r.compute_seconds:g} s of single-threaded compute (cached in `results/cache/tolerance`;
-every cell's accuracy, CI, loss and backdoor success is in
-[`tables/tolerance_accuracy.csv`](tables/tolerance_accuracy.csv)).
+{r.total_runs} runs, {r.compute_seconds:g} s of single-threaded compute when measured (a campaign of its own,
+`orfl tolerance` or `orfl report --remeasure`, cached in `results/cache/tolerance`; every cell's accuracy, CI, loss
+and backdoor success is in [`tables/tolerance_accuracy.csv`](tables/tolerance_accuracy.csv)).
 
 ### The tolerance the design uses
 

@@ -92,6 +92,11 @@ class ReportContext:
     seed: int = 20261125
     quick: bool = False
     progress: Callable[[str], None] = lambda msg: None
+    #: Re-run the measurement campaigns in full instead of checking a sample of their
+    #: shipped tables (``orfl report --remeasure``; :mod:`analyses.malicious_tolerance`).
+    remeasure: bool = False
+    #: Processes a section may use for its own campaigns (the report's ``--jobs``).
+    jobs: int = 1
     #: Results of the sections built so far, by section key (the summary reads them).
     results: dict[str, Any] = field(default_factory=dict)
     #: Cache key of each section built so far, and the sections restored from the cache.
@@ -362,7 +367,7 @@ def build_section(module: ModuleType, ctx: ReportContext, cache: Any = None) -> 
         from analyses.report_cache import section_key_hash
 
         depends = dict(ctx.cache_keys) if getattr(module, "RUN_AFTER_OTHERS", False) else None
-        ctx.cache_keys[key] = section_key_hash(module.__name__, ctx.seed, ctx.quick, depends)
+        ctx.cache_keys[key] = section_key_hash(module.__name__, ctx.seed, ctx.quick, depends, ctx.remeasure)
         hit = cache.load(key, ctx.cache_keys[key], ctx.figures_dir)
     if hit is not None:
         results, figures = hit
@@ -399,6 +404,8 @@ def write_report(
     on_section: Callable[[int, int, str], None] = lambda done, total, key: None,
     cache_dir: Path | bool | None = True,
     log: Callable[[str], None] = lambda msg: None,
+    jobs: int = 1,
+    remeasure: bool = False,
 ) -> Path:
     """Run every section and write ``root/name`` atomically; return its path.
 
@@ -407,7 +414,13 @@ def write_report(
     where sections cache their runs (:mod:`analyses.report_cache`); True is the default
     folder ``results/cache/report``, None or False runs every section afresh. ``log`` gets
     one line per finished section with its wall and CPU seconds and whether the cache had
-    it (the same numbers go to ``manifest.json`` and ``provenance.json``)."""
+    it (the same numbers go to ``manifest.json`` and ``provenance.json``).
+
+    ``jobs`` > 1 builds the independent sections that miss the cache on that many
+    processes (:mod:`analyses.report_parallel`; the written report is the same), then the
+    cache hits and the sections that read the others' results in this process;
+    ``on_section`` is then called as each section finishes. ``remeasure`` re-runs the
+    measurement campaigns in full instead of checking a sample of their shipped tables."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name.startswith("."):
         from mechanism.errors import ParameterError
 
@@ -415,8 +428,10 @@ def write_report(
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
     try:
-        ctx = ReportContext(out_dir=tmp, seed=seed, quick=quick, progress=progress)
-        from analyses.report_cache import CACHE_DIR, SectionCache
+        ctx = ReportContext(out_dir=tmp, seed=seed, quick=quick, progress=progress, remeasure=remeasure,
+                            jobs=max(1, jobs))
+        from analyses.report_cache import CACHE_DIR, SectionCache, section_key_hash
+        from analyses.report_parallel import build_parallel, record_seconds
 
         cache = SectionCache(CACHE_DIR if cache_dir is True else (cache_dir or None))
         (tmp / "figures").mkdir()
@@ -426,12 +441,34 @@ def write_report(
         last = [m for m in order if getattr(modules[m], "RUN_AFTER_OTHERS", False)]
         by_name: dict[str, Section] = {}
         timings: dict[str, SectionTiming] = {}
-        for i, mod_name in enumerate([m for m in order if m not in last] + last):
-            on_section(i, len(order), mod_name)
+
+        def finished(mod_name: str, timing: SectionTiming) -> None:
+            timings[mod_name] = timing
+            log(timing.line(section_key(modules[mod_name])))
+
+        parallel: list[str] = []
+        if jobs > 1:  # the independent sections the cache does not have
+            parallel = [m for m in order if m not in last and not cache.has(
+                section_key(modules[m]), section_key_hash(m, seed, quick, None, remeasure))]
+            if len(parallel) < 2:
+                parallel = []
+        if parallel:
+            progress(f"{len(parallel)} sections on {min(jobs, len(parallel))} processes")
+            built = build_parallel(parallel, ctx, cache.root, min(jobs, len(parallel)),
+                                   lambda m, t: (finished(m, t), on_section(len(timings), len(order), m)))
+            by_name.update({m: sec for m, (sec, _) in built.items()})
+        keys = [section_key(modules[m]) for m in order]
+        ctx.results = {k: ctx.results[k] for k in keys if k in ctx.results}  # section order, as sequentially
+        rest = [m for m in order if m not in last and m not in parallel] + last
+        for mod_name in rest:
+            on_section(len(timings), len(order), mod_name)
             progress(f"section {mod_name}")
-            by_name[mod_name], timings[mod_name] = timed_build(modules[mod_name], ctx, cache)
-            log(timings[mod_name].line(section_key(modules[mod_name])))
+            by_name[mod_name], timing = timed_build(modules[mod_name], ctx, cache)
+            finished(mod_name, timing)
         on_section(len(order), len(order), "")
+        ctx.cached.sort(key=keys.index)
+        ctx.cache_keys = {k: ctx.cache_keys[k] for k in keys if k in ctx.cache_keys}
+        record_seconds(cache.root, {section_key(modules[m]): t.wall_seconds for m, t in timings.items() if not t.cached})
         from analyses.report_output import write_outputs
 
         write_outputs(tmp, name, [by_name[m] for m in order], ctx, timings)

@@ -3,7 +3,7 @@ inputs and of the code it runs.
 
 A section's key (:func:`section_key_hash`) is the SHA-256 of
 
-* the section module, the report seed and the quick flag;
+* the section module, the report seed, the quick flag and the remeasure flag;
 * the source of every project module the section can reach: its module, and
   transitively every ``mechanism``/``agents``/``analyses`` module it imports (any
   ``import`` statement in the file, also inside functions, plus the lazy exports a
@@ -43,7 +43,8 @@ CACHE_DIR = ROOT / "results" / "cache" / "report"
 #: Top-level packages whose sources are hashed.
 PROJECT_PACKAGES = ("mechanism", "agents", "analyses")
 #: Modules that only write the report's outputs (page, paper, cache): not part of any key.
-OUTPUT_ONLY = frozenset({"analyses.report_cache", "analyses.report_output", "analyses.paper"})
+OUTPUT_ONLY = frozenset({"analyses.report_cache", "analyses.report_output", "analyses.report_parallel",
+                         "analyses.paper"})
 #: Libraries whose versions enter every key.
 LIBRARIES = ("numpy", "pandas", "scipy", "torch", "mesa", "cvxpy", "matplotlib", "seaborn")
 #: Bump when the layout of an entry changes.
@@ -151,7 +152,8 @@ def code_digest(module_name: str) -> str:
 UNCACHEABLE = ""
 
 
-def section_key_hash(module_name: str, seed: int, quick: bool, depends_on: dict[str, str] | None = None) -> str:
+def section_key_hash(module_name: str, seed: int, quick: bool, depends_on: dict[str, str] | None = None,
+                     remeasure: bool = False) -> str:
     """The cache key of one section run (see the module docstring), or :data:`UNCACHEABLE`."""
     try:
         code = code_digest(module_name)
@@ -159,7 +161,7 @@ def section_key_hash(module_name: str, seed: int, quick: bool, depends_on: dict[
         return UNCACHEABLE
     if depends_on and UNCACHEABLE in depends_on.values():
         return UNCACHEABLE
-    payload = {"format": FORMAT, "module": module_name, "seed": seed, "quick": quick,
+    payload = {"format": FORMAT, "module": module_name, "seed": seed, "quick": quick, "remeasure": remeasure,
                "code": code, "environment": _environment(),
                "depends_on": dict(sorted((depends_on or {}).items()))}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
@@ -174,6 +176,10 @@ class SectionCache:
     def _entry(self, section: str, key: str) -> Path:
         assert self.root is not None
         return self.root / section / key[:32]
+
+    def has(self, section: str, key: str) -> bool:
+        """Whether a run with this key is stored (a cheap check; :meth:`load` may still miss)."""
+        return self.root is not None and key != UNCACHEABLE and (self._entry(section, key) / "results.pkl").is_file()
 
     def load(self, section: str, key: str, figures_dir: Path) -> tuple[Any, list[tuple[str, str]]] | None:
         """``(results, figures)`` of a stored run, its figure files copied into

@@ -16,6 +16,13 @@ def report_cmd(
     seed: int = typer.Option(20261125, "--seed", help="Master seed of every analysis."),
     sections: str = typer.Option("", "--sections", help="Comma-separated section modules (default: all)."),
     json_out: bool = typer.Option(False, "--json", help="Print the written paths as JSON."),
+    jobs: int = typer.Option(0, "--jobs", help="Processes that build sections in parallel (default: 2, or 1 on a "
+                                               "one-core machine; the report is the same for any number)."),
+    remeasure: bool = typer.Option(False, "--remeasure",
+                                   help="Re-run the measurement campaigns in full (the tolerance grid and the "
+                                        "controlled experiments, about 1,500 CPU-s cold) and write their tables to "
+                                        "results/tolerance/; by default the report reads the shipped tables and "
+                                        "re-measures a sample of them."),
     no_cache: bool = typer.Option(False, "--no-cache",
                                   help="Rerun every section (default: reuse results/cache/report when the "
                                        "section's inputs and code are unchanged)."),
@@ -35,11 +42,17 @@ def report_cmd(
                 bad_input("--sections", s, f"one of {', '.join(x.split('.')[-1] for x in SECTIONS)}")
         chosen = [s if s.startswith("analyses.") else f"analyses.{s}" for s in chosen]
     from analyses.progress import track
+    from analyses.report_parallel import default_jobs
+
+    if jobs < 0:
+        from analyses.commands._common import bad_input
+
+        bad_input("--jobs", jobs, "0 (the default) or a positive number of processes")
 
     console = Console(stderr=True)
     with track(f"report {name}") as bar:
         path = write_report(name, root=root, quick=quick, seed=seed, sections=chosen, progress=bar.set_note,
-                            cache_dir=not no_cache, log=bar.log,
+                            cache_dir=not no_cache, log=bar.log, jobs=jobs or default_jobs(), remeasure=remeasure,
                             on_section=lambda done, total, key: bar.update(done, total, key.split(".")[-1]))
     if json_out:
         emit_json({"report": str(path), "index_md": str(path / "index.md"), "index_html": str(path / "index.html")})
