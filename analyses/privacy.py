@@ -6,12 +6,17 @@ Disclosure is counted from the proofs the games submit
 (:mod:`mechanism.privacy.accounting`, RDP and PLD), checked against the closed-form
 zCDP bound of Bun and Steinke (2016). Hiding (salted) leaves are measured by playing
 their disputes (:func:`mechanism.privacy.disclosure.hiding_dispute`) and their one-step
-gas in the EVM (``HidingLeaf.vy``, :mod:`mechanism.evm.hiding_leaf`).
+gas in the EVM (``HidingLeaf.vy``, :mod:`mechanism.evm.hiding_leaf`). Local DP against
+robustness is read from the shipped measured privacy table
+(``mechanism/data/tolerance_privacy.json``, :func:`mechanism.economics.tolerance.read_privacy_table`),
+not retrained: the accuracy rows for the figure and beta* per (rule, alpha, epsilon) exactly
+as ``orfl recommend --privacy-epsilon`` reads it (docs/privacy.md, 'The measured privacy table').
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from analyses.report import Figure, Measurement, ReportContext, SectionResults, Verdict
@@ -43,15 +48,20 @@ class PrivacyResults(SectionResults):
     hiding: Any = None  # DataFrame: one row per rule, what its disputes over salted leaves revealed
     designs: Any = None  # DataFrame: one row per design, what is revealed and its extra gas
     hiding_gas: Any = None  # dict: the EVM opening of n chunks, plain vs salted (mechanism.evm.hiding_leaf)
-    ldp_accuracy: Any = None  # DataFrame: accuracy per (rule, attack, fraction, epsilon) with 95% CI (agents.fl.privacy)
-    ldp_tolerance: Any = None  # DataFrame: beta* per (rule, epsilon), worst case over the attacks
-    ldp_params: Any = None  # dict: the privacy grid's axes
+    #: DataFrame: accuracy per (model, alpha, rule, attack, fraction, epsilon) with 95% CI, the
+    #: rows of the shipped privacy table (mechanism/data/tolerance_privacy.json)
+    ldp_accuracy: Any = None
+    #: DataFrame: beta* per (rule, alpha, epsilon) as ``orfl recommend --privacy-epsilon`` reads it
+    #: (worst case over the attacks, lower CI end; NaN when the rule learns nothing there)
+    ldp_tolerance: Any = None
+    ldp_params: Any = None  # dict: the privacy table's file, SHA-256, provenance and grid
 
     @property
     def ldp_costs_accuracy(self) -> Verdict:
         """Does local DP lower clean accuracy at the smallest measured epsilon (the direction
         of Guerraoui et al., PODC 2021; Allouah et al., ICML 2023)?"""
         a = self.ldp_accuracy
+        a = a[a["alpha"] == self.ldp_alphas[0]] if "alpha" in a and self.ldp_alphas else a
         clean = a[(a["attack"] == "none") & (a["fraction"] == 0.0)]
         lo, inf = clean["epsilon"].min(), clean[clean["epsilon"] == float("inf")]
         drops = []
@@ -124,7 +134,26 @@ class PrivacyResults(SectionResults):
         if self.ldp_accuracy is not None:
             out["privacy_ldp_accuracy"] = self.ldp_accuracy
             out["privacy_ldp_tolerance"] = self.ldp_tolerance
+            if self.ldp_tolerance is not None and "alpha" in self.ldp_tolerance:
+                out["privacy_ldp_beta"] = self.ldp_beta_table()
         return out
+
+    @property
+    def ldp_alphas(self) -> tuple[float, ...]:
+        """The alphas of :data:`LDP_ALPHAS` the privacy table measured."""
+        have = set(self.ldp_tolerance["alpha"]) if self.ldp_tolerance is not None else set()
+        return tuple(a for a in LDP_ALPHAS if a in have)
+
+    def ldp_beta_table(self) -> Any:
+        """beta* per (alpha, rule) and epsilon: the design's value, or "-" where the rule learns nothing."""
+        import pandas as pd
+
+        t = self.ldp_tolerance
+        rows: dict[tuple[float, str], dict[str, Any]] = {}
+        for r in t.itertuples(index=False):
+            row = rows.setdefault((r.alpha, r.rule), {"alpha": r.alpha, "rule": r.rule})
+            row[f"epsilon {r.epsilon:g}"] = f"{r.tolerance_ci_low:g}" if r.usable else "-"
+        return pd.DataFrame(list(rows.values()))
 
     def numbers(self) -> dict[str, Any]:
         out: dict[str, Any] = {"max_dispute_values": self.max_dispute_values, "rounds": self.rounds,
@@ -196,27 +225,50 @@ def run(ctx: ReportContext) -> PrivacyResults:
                           ldp_acc, ldp_tol, ldp_params)
 
 
-#: The privacy grid of the report: rules, attacks and malicious fractions.
-LDP_RULES = ("mean", "median", "trimmed_mean")
-LDP_ATTACKS = ("sign_flip", "alie")
-LDP_FRACTIONS = (0.1, 0.2)
+#: Alphas of the section's beta* table (near-IID first, then the most heterogeneous measured).
+LDP_ALPHAS = (100.0, 0.1)
+#: Malicious fraction of the attacked curves of the accuracy-epsilon figure.
+LDP_FIGURE_FRACTION = 0.2
 
 
-def _ldp(ctx: ReportContext) -> tuple[Any, Any, dict[str, Any]]:
-    """Accuracy against epsilon per rule, clean and attacked (agents.fl.privacy), cached
-    with the tolerance grid's runs."""
+def _ldp(ctx: ReportContext, path: Any = None) -> tuple[Any, Any, dict[str, Any]]:
+    """Accuracy against epsilon per rule, clean and attacked, and beta* per (rule, alpha,
+    epsilon), read from the shipped measured privacy table (no retraining; the table is
+    written by ``orfl tolerance --privacy-epsilon ... --out``). beta* is what ``orfl recommend
+    --privacy-epsilon`` uses (:func:`mechanism.economics.tolerance.load_tolerance_table`)."""
     import math
 
-    from agents.fl.privacy import DEFAULT_EPSILONS, run_privacy
+    import pandas as pd
 
-    eps = (100.0, math.inf) if ctx.quick else DEFAULT_EPSILONS
-    seeds = 2 if ctx.quick else 3
-    ctx.progress(f"privacy: local DP grid, {len(LDP_RULES)} rules x {len(eps)} epsilons x {seeds} seeds")
-    _, summary, tol = run_privacy(LDP_RULES, LDP_ATTACKS, eps, LDP_FRACTIONS, seeds, workers=1)
-    params = {"rules": list(LDP_RULES), "attacks": list(LDP_ATTACKS), "fractions": list(LDP_FRACTIONS),
-              "epsilons": [str(e) for e in eps], "seeds": seeds, "model": "logreg", "alpha": 100.0,
-              "trainers": 50}
-    return summary, tol, params
+    from mechanism.economics.tolerance import load_tolerance_table, read_privacy_table
+
+    raw, digest, path = read_privacy_table(path)
+    ctx.progress(f"privacy: the measured privacy table {path.name}")
+    acc = pd.DataFrame(raw["rows"])
+    for col in ("epsilon", "epsilon_accountant", "accuracy", "accuracy_ci_low", "accuracy_ci_high"):
+        acc[col] = [math.nan if v is None else float(v) for v in acc[col]]
+    grid = raw["grid"]
+    eps = sorted(float(e) for e in grid["epsilons"])
+    rows = []
+    for alpha in (a for a in LDP_ALPHAS if a in {float(x) for x in grid["alphas"]}):
+        for e in eps:
+            t = load_tolerance_table(path, alpha, epsilon=e)
+            for entry in t.entries:
+                clean = t.clean_accuracy.get(entry.rule, {}).get("at_epsilon") or {"mean": math.nan,
+                                                                                    "ci95": [math.nan, math.nan]}
+                rows.append({"rule": entry.rule, "alpha": t.alpha, "epsilon": e,
+                             "noise_multiplier": t.privacy.get("noise_multiplier"),
+                             "tolerance_ci_low": math.nan if entry.beta is None else entry.beta,
+                             "worst_attack": entry.worst_attack, "usable": entry.missing is None,
+                             "clean_accuracy": clean["mean"], "clean_accuracy_ci_low": clean["ci95"][0],
+                             "missing": entry.missing or ""})
+    params = {"table": str(path), "sha256": digest, "content_sha256": raw["provenance"].get("content_sha256"),
+              "git_commit": raw["provenance"].get("git_commit"), "rules": grid["rules"], "attacks": grid["attacks"],
+              "alphas": grid["alphas"], "fractions": grid["fractions"], "epsilons": [str(e) for e in eps],
+              "seeds": grid["seeds"], "models": grid["models"], "trainers": grid["trainers"],
+              "dataset": grid.get("dataset", "digits"),
+              "delta": raw["delta"], "privacy_delta": raw["privacy_delta"], "chance_accuracy": raw["chance_accuracy"]}
+    return acc, pd.DataFrame(rows), params
 
 
 def _hiding(ctx: ReportContext, chunk: int, arity: int) -> tuple[Any, Any, dict[str, Any]]:
@@ -274,31 +326,53 @@ def plot(results: PrivacyResults, ctx: ReportContext) -> list[Figure]:
     figs = [("privacy_epsilon", "Epsilon of a trainer's local-DP guarantee against the noise multiplier, "
                                 "after R rounds: RDP and PLD accountants.")]
     if results.ldp_accuracy is not None:
-        import numpy as np
+        figs.append(_plot_ldp(results, ctx))
+    return figs
 
-        a = results.ldp_accuracy
-        fig2, ax2 = new_figure()
-        finite = a[np.isfinite(a["epsilon"])]["epsilon"]
-        inf_x = float(finite.max()) * 3 if len(finite) else 1.0
-        rules = sorted(a["rule"].unique())
+
+def _plot_ldp(results: PrivacyResults, ctx: ReportContext) -> Figure:
+    """Accuracy against epsilon per rule at each alpha of the beta* table: clean, and under
+    the worst attack at :data:`LDP_FIGURE_FRACTION` (lowest mean accuracy at that epsilon)."""
+    import numpy as np
+
+    from analyses.style import colors, new_figure, save_figure
+
+    a = results.ldp_accuracy
+    fig, axes = new_figure(ncols=len(results.ldp_alphas), sharey=True)
+    finite = a[np.isfinite(a["epsilon"])]["epsilon"]
+    inf_x = float(finite.max()) * 3 if len(finite) else 1.0
+    rules = sorted(a["rule"].unique())
+    for ax, alpha in zip(np.atleast_1d(axes), results.ldp_alphas, strict=True):
+        at = a[a["alpha"] == alpha]
         for c, rule in zip(colors(len(rules)), rules, strict=True):
-            for (attack, frac), g in a[a["rule"] == rule].groupby(["attack", "fraction"]):
-                if attack != "none" and frac != max(LDP_FRACTIONS):
+            mine = at[at["rule"] == rule]
+            clean = mine[mine["attack"] == "none"].sort_values("epsilon")
+            hit = mine[(mine["attack"] != "none") & (mine["fraction"] == LDP_FIGURE_FRACTION)].dropna(subset=["accuracy"])
+            worst = hit.loc[hit.groupby("epsilon")["accuracy"].idxmin()].sort_values("epsilon") if len(hit) else hit
+            for g, ls, mk, label in ((clean, "-", "o", f"{rule}: clean"),
+                                     (worst, "--", "x", f"{rule}: worst attack, {LDP_FIGURE_FRACTION:.0%}")):
+                if g.empty:
                     continue
                 x = np.where(np.isfinite(g["epsilon"]), g["epsilon"], inf_x)
                 err = np.vstack([g["accuracy"] - g["accuracy_ci_low"], g["accuracy_ci_high"] - g["accuracy"]])
-                ax2.errorbar(x, g["accuracy"], yerr=np.nan_to_num(err), color=c, capsize=2,
-                             ls="-" if attack == "none" else "--", marker="o" if attack == "none" else "x",
-                             label=f"{rule}: {'clean' if attack == 'none' else f'{attack} {frac:.0%}'}")
-        ax2.set_xscale("log")
-        ax2.set_xlabel(f"local-DP epsilon over the run [1] (rightmost: no noise, plotted at {inf_x:g})")
-        ax2.set_ylabel("test accuracy [1]")
-        ax2.set_title("local DP against robustness (logreg, digits, 50 trainers, 95% CI)")
-        ax2.legend(fontsize=6, ncol=2)
-        save_figure(fig2, ctx.figures_dir, "privacy_accuracy_epsilon")
-        figs.append(("privacy_accuracy_epsilon", "Test accuracy against the local-DP epsilon per rule, clean and "
-                                                 "under attack, with 95% intervals over seeds."))
-    return figs
+                ax.errorbar(x, g["accuracy"], yerr=np.nan_to_num(np.clip(err, 0, None)), color=c, capsize=2, ls=ls,
+                            marker=mk, ms=3, lw=1, label=label)
+        ax.axhline(float(results.ldp_params["chance_accuracy"]), color="grey", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_title(f"alpha = {alpha:g}")
+        ax.set_xlabel(f"local-DP epsilon over the run [1] (no noise at {inf_x:g})")
+    first = np.atleast_1d(axes)[0]
+    first.set_ylabel("test accuracy [1]")
+    handles, labels = first.get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=6, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 0.0))
+    fig.subplots_adjust(bottom=0.38)
+    save_figure(fig, ctx.figures_dir, "privacy_accuracy_epsilon")
+    p = results.ldp_params
+    return ("privacy_accuracy_epsilon",
+            f"Test accuracy against the local-DP epsilon per rule ({', '.join(m for m, _ in p['models'])} on "
+            f"{p['dataset']}, {p['trainers']} trainers), "
+            f"clean (solid) and under the worst attack at a malicious fraction of {LDP_FIGURE_FRACTION:.0%} (dashed), "
+            "with 95% intervals over seeds, read from the shipped measured privacy table; dotted: chance.")
 
 
 def text(results: PrivacyResults) -> str:
@@ -331,25 +405,77 @@ accountants {ordered} ({r.ordered.detail}).
 def _ldp_text(r: PrivacyResults) -> str:
     if r.ldp_accuracy is None:
         return ""
-    v = r.ldp_costs_accuracy
-    t = r.ldp_tolerance
-    finite = t[t["epsilon"] != float("inf")]
-    lines = []
-    for rule, g in t.groupby("rule"):
-        no_noise = g[g["epsilon"] == float("inf")]["tolerance_ci_low"]
-        best = finite[finite["rule"] == rule]
-        tol_inf = float(no_noise.iloc[0]) if len(no_noise) else float("nan")
-        tol_eps = ", ".join(f"{e:g}: {b:.1f}" for e, b in zip(best["epsilon"], best["tolerance_ci_low"], strict=True))
-        lines.append(f"{rule} beta* {tol_inf:.1f} without noise, at epsilon {tol_eps}")
+    import math
+
+    v, t, p = r.ldp_costs_accuracy, r.ldp_tolerance, r.ldp_params
     said = v.said("Local DP costs accuracy, as the published analyses find",
                   "**Local DP did not lower accuracy everywhere** in this grid")
+    eps = sorted(set(t["epsilon"]))
+    n_rules = len(set(t["rule"]))
+    usable = "; ".join(f"at alpha {a:g}: " + ", ".join(
+        f"{int(t[(t['alpha'] == a) & (t['epsilon'] == e)]['usable'].sum())} "
+        + (f"at epsilon {e:g}" if math.isfinite(e) else "without noise") for e in eps) for a in r.ldp_alphas)
+    table = r.ldp_beta_table()
+    cols = [c for c in table.columns if c.startswith("epsilon ")]
+    md = []
+    for a in r.ldp_alphas:
+        md.append(f"\n*beta\\* at alpha {a:g}* (\"-\": the rule learns nothing there)\n\n| rule | "
+                  + " | ".join(c.removeprefix("epsilon ") for c in cols) + " |\n|---|" + "---|" * len(cols))
+        md += ["| " + " | ".join([str(rec["rule"]), *(str(rec[c]) for c in cols)]) + " |"
+               for rec in table[table["alpha"] == a].to_dict(orient="records")]
+    shape = _ldp_shape(t, r.ldp_alphas[0])
+    usable_t = t[t["usable"]]
+    best = "; ".join(
+        f"at alpha {a:g}, {_max(usable_t[(usable_t['alpha'] == a) & (usable_t['epsilon'] != math.inf)])} over the "
+        f"finite epsilons and {_max(usable_t[(usable_t['alpha'] == a) & (usable_t['epsilon'] == math.inf)])} without noise"
+        for a in r.ldp_alphas)
+    finite = [e for e in eps if math.isfinite(e)]
     return f"""
 **Local DP against robustness** (measured: the Gaussian mechanism at every honest trainer, epsilon
 from the accountant, the norm predicate widened so noisy honest updates pass; attackers use the
-same larger ball). {said} ({v.detail}). The malicious device tolerance (worst case over
-{", ".join(LDP_ATTACKS)}, lower end of the 95% interval): {"; ".join(lines)} (tables
-`privacy_ldp_accuracy`, `privacy_ldp_tolerance`).
+same larger ball). The numbers are read from the shipped measured privacy table
+`{Path(p["table"]).name}` (file SHA-256 {p["sha256"][:12]}..., content SHA-256 {str(p["content_sha256"])[:12]}...,
+runs at commit {str(p["git_commit"])[:8]}): {n_rules} rules, attacks {", ".join(p["attacks"])}, alphas
+{", ".join(f"{a:g}" for a in p["alphas"])}, malicious fractions {", ".join(f"{f:g}" for f in p["fractions"] if f > 0)},
+{p["seeds"]} seeds, models {", ".join(f"{m} ({n} rounds)" for m, n in p["models"])}, {p["trainers"]} trainers,
+epsilons {", ".join(f"{e:g}" for e in finite)} and no noise, at delta = {p["privacy_delta"]:g}. {said} ({v.detail}).
+
+`orfl recommend --privacy-epsilon E` reads this table: beta* at E is the largest malicious fraction
+whose attacked accuracy (lower end of its 95% interval, worst attack) stays within {p["delta"]:g}
+of the rule's own clean accuracy at E, and a rule whose clean accuracy at E does not learn (lower
+end of its interval within {p["delta"]:g} of chance, {p["chance_accuracy"]:g}) is excluded. Rules
+that learn, of {n_rules}, per epsilon: {usable} (table `privacy_ldp_beta`).
+{chr(10).join(md)}
+
+The largest beta\\* of any rule that learns: {best}. {shape} Guerraoui et al. (PODC 2021) and Allouah et al. (ICML 2023) find that local DP and
+Byzantine robustness compound: the noise adds error that grows as epsilon falls, and robust
+aggregation under noise costs more accuracy than either alone.
 """
+
+
+def _max(frame: Any) -> str:
+    return f"{float(frame['tolerance_ci_low'].max()):g}" if len(frame) else "none (no rule learns)"
+
+
+def _ldp_shape(t: Any, alpha: float) -> str:
+    """How beta* at the smallest epsilon where each rule still learns compares with no noise."""
+    import math
+
+    lower, same, higher = [], [], []
+    for rule, g in t[t["alpha"] == alpha].groupby("rule"):
+        ok = g[g["usable"]].sort_values("epsilon")
+        ref = ok[ok["epsilon"] == math.inf]["tolerance_ci_low"]
+        noisy = ok[ok["epsilon"] != math.inf]
+        if ref.empty or noisy.empty:
+            continue
+        b0, b = float(ref.iloc[0]), float(noisy["tolerance_ci_low"].iloc[0])
+        e = float(noisy["epsilon"].iloc[0])
+        (lower if b < b0 else higher if b > b0 else same).append(f"{rule} ({b0:g} -> {b:g} at epsilon {e:g})")
+    parts = [f"{label}: {', '.join(x)}" for label, x in (("lower", lower), ("unchanged", same), ("higher", higher))
+             if x]
+    return (f"At alpha {alpha:g}, beta* at the smallest epsilon where the rule still learns, against no noise, is "
+            + "; ".join(parts) + " (beta* is relative to the rule's own clean accuracy at that epsilon, itself lower)."
+            if parts else f"At alpha {alpha:g} no rule learns at any finite measured epsilon.")
 
 
 def _hiding_text(r: PrivacyResults) -> str:
