@@ -123,7 +123,7 @@ def choose_rule(inputs: DesignInputs, table: ToleranceTable | Mapping[str, float
         table = from_mapping(table, source or "user table")
     if source is None:
         source = (f"{table.source} table {table.path}" + (f" at non-IID alpha {table.alpha:g}" if table.alpha is not None else "")
-                  + f", setting {table.setting}")
+                  + (f", local-DP epsilon {table.epsilon:g}" if table.privacy else "") + f", setting {table.setting}")
     f, need = inputs.malicious_fraction, inputs.malicious_fraction * (1.0 + inputs.tolerance_margin)
     cands, missing = [], []
     for rule in rules_with_dispute_gas():
