@@ -34,6 +34,9 @@ EPSILONS = (1.0, 4.0, 16.0)
 HIDING_RULES = ("mean", "median", "trimmed_mean")
 #: Hiding disputes played per rule (every strategy, both liars).
 HIDING_GAMES = 24
+#: The committee of design (b) priced in the designs table: an assumed majority threshold,
+#: t of m members (docs/privacy_committee.md); t and m are inputs of its cost model.
+COMMITTEE_THRESHOLD, COMMITTEE_MEMBERS = 5, 9
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,10 @@ class PrivacyResults(SectionResults):
     #: (worst case over the attacks, lower CI end; NaN when the rule learns nothing there)
     ldp_tolerance: Any = None
     ldp_params: Any = None  # dict: the privacy table's file, SHA-256, provenance and grid
+    #: {alpha: agents.fl.privacy_tradeoff.TradeoffComparison}: the measured trade-off's shape
+    #: against the published analyses (docs/privacy_tradeoff.md)
+    ldp_tradeoff: Any = None
+    committee: Any = None  # mechanism.privacy.committee_cost.CommitteeCost of design (b)
 
     @property
     def ldp_costs_accuracy(self) -> Verdict:
@@ -100,9 +107,44 @@ class PrivacyResults(SectionResults):
         d = self.disclosure
         return int(d[d["path"] == "aggregation_dispute"]["own_values"].max())
 
+    @property
+    def ldp_shape(self) -> Verdict:
+        """Clean accuracy loss against the noise variance d(2Cz)^2: do the (alpha, rule) fits
+        contradict the linear shape of Allouah et al., ICML 2023
+        (:class:`agents.fl.privacy_tradeoff.CleanShape`) more often than chance would?
+
+        Each fit is a 95% test, so with k fits about 5% of them reject a true linear shape by
+        chance; the check fails when the number that disagree is improbable under that null
+        (binomial tail P(X >= disagreeing | k, 0.05) <= 0.05), a family-wise reading of the
+        individual intervals rather than a failure on the first rejection."""
+        from scipy.stats import binom
+
+        shapes = [(a, c) for a, t in sorted(self.ldp_tradeoff.items()) for c in t.clean]
+        bad = [(a, c) for a, c in shapes if c.status == "disagrees"]
+        agree = sum(c.status == "agrees" for _, c in shapes)
+        tail = float(binom.sf(len(bad) - 1, len(shapes), 0.05)) if bad else 1.0
+        return Verdict("local DP: clean accuracy loss linear in the noise variance (Allouah et al., ICML 2023)",
+                       bool(shapes) and tail > 0.05,
+                       f"{agree} of {len(shapes)} (alpha, rule) fits agree, {len(bad)} disagree"
+                       + ("" if not bad else ": " + ", ".join(
+                           f"{c.rule} at alpha {a:g} (exponent {c.exponent:.2f} [{c.exponent_ci_low:.2f}, "
+                           f"{c.exponent_ci_high:.2f}])" for a, c in bad)
+                          + f"; P(at least {len(bad)} of {len(shapes)} 95% fits reject a true linear shape) = "
+                            f"{tail:.2f}"))
+
+    @property
+    def ldp_vn(self) -> Verdict:
+        """No robustness break where the VN condition of Guerraoui et al. (PODC 2021) holds."""
+        cells = [b for t in self.ldp_tradeoff.values() for b in t.breakdowns]
+        bad = [b for b in cells if b.status == "contradicts"]
+        return Verdict("local DP: no robustness break where the VN condition holds (Guerraoui et al., PODC 2021)",
+                       not bad, f"{len(bad)} of {len(cells)} (alpha, rule, attack, fraction) cells broke below "
+                                "their VN threshold")
+
     def verdicts(self) -> list[Verdict]:
         return ([self.ordered] + ([self.hides] if self.hiding is not None else [])
-                + ([self.ldp_costs_accuracy] if self.ldp_accuracy is not None else []))
+                + ([self.ldp_costs_accuracy] if self.ldp_accuracy is not None else [])
+                + ([self.ldp_shape, self.ldp_vn] if self.ldp_tradeoff else []))
 
     def measurements(self) -> list[Measurement]:
         row = self.calibrated[(self.calibrated["epsilon_target"] == 4.0) & (self.calibrated["rounds"] == self.rounds)]
@@ -111,7 +153,31 @@ class PrivacyResults(SectionResults):
                             self.max_dispute_values, "values", "measured",
                             f"proofs of every stage, chunk {self.chunk}, arity {self.arity}"),
                 Measurement(f"noise multiplier for epsilon 4 over {self.rounds} rounds", z, "x 2C", "measured",
-                            f"dp-accounting RDP, delta {self.delta:g}"), *self._hiding_measurements()]
+                            f"dp-accounting RDP, delta {self.delta:g}"), *self._hiding_measurements(),
+                *self._committee_measurements(), *self._tradeoff_measurements()]
+
+    def _committee_measurements(self) -> list[Measurement]:
+        c = self.committee
+        if c is None:
+            return []
+        src = c.measured.describe()
+        where = f"{Path(src['file']).name}; SHA-256 {src['sha256'][:12]}; CommitteeReveal.vy in the EVM"
+        return [Measurement(f"extra one-step gas of committee openings over salted leaves (t={c.threshold}, "
+                            f"n={c.trainers})", c.extra_gas_per_dispute, "gas", "measured", where),
+                Measurement(f"encryption of one update to the committee, d={c.d:,}, one core",
+                            c.encrypt_seconds_per_update, "s", "measured", where)]
+
+    def _tradeoff_measurements(self) -> list[Measurement]:
+        if not self.ldp_tradeoff:
+            return []
+        out = []
+        for alpha, t in sorted(self.ldp_tradeoff.items()):
+            if t.stats is not None:
+                out.append(Measurement(f"VN ratio of honest logreg updates without noise (best round, alpha {alpha:g})",
+                                       t.stats.best_vn_ratio(0.0), "1", "measured",
+                                       f"agents.fl.privacy_tradeoff.measure_honest_updates, seed 0, "
+                                       f"{len(t.stats.update_norm_l2)} rounds"))
+        return out
 
     def _hiding_measurements(self) -> list[Measurement]:
         g = self.hiding_gas
@@ -136,6 +202,9 @@ class PrivacyResults(SectionResults):
             out["privacy_ldp_tolerance"] = self.ldp_tolerance
             if self.ldp_tolerance is not None and "alpha" in self.ldp_tolerance:
                 out["privacy_ldp_beta"] = self.ldp_beta_table()
+        for alpha, t in sorted((self.ldp_tradeoff or {}).items()):
+            for name, frame in t.tables().items():
+                out[f"privacy_{name}_alpha{alpha:g}"] = frame
         return out
 
     @property
@@ -164,6 +233,12 @@ class PrivacyResults(SectionResults):
                     "hiding_extra_calldata": g["salted_calldata"] - g["plain_calldata"],
                     "hiding_extra_percent": round(100 * (g["salted_gas"] - g["plain_gas"]) / g["plain_gas"], 1),
                     "hiding_leaves_hide": "yes" if self.hides.passed else "no"}
+        c = self.committee
+        if c is not None:
+            out |= {"committee_threshold": c.threshold, "committee_members": c.members,
+                    "committee_extra_gas": round(c.extra_gas_per_dispute),
+                    "committee_encrypt_seconds": round(c.encrypt_seconds_per_update, 1),
+                    "committee_expansion": round(c.expansion, 3)}
         return out
 
     def params(self) -> dict[str, Any]:
@@ -219,10 +294,23 @@ def run(ctx: ReportContext) -> PrivacyResults:
     cal = pd.DataFrame([{"epsilon_target": e, "rounds": r, "noise_multiplier": noise_multiplier_for(e, DELTA, r),
                          "epsilon_rdp": ldp_epsilon(noise_multiplier_for(e, DELTA, r), r, DELTA)}
                         for e in EPSILONS for r in (rounds,)])
-    hiding, designs, gas = _hiding(ctx, chunk, arity)
+    hiding, designs, gas, committee = _hiding(ctx, chunk, arity)
     ldp_acc, ldp_tol, ldp_params = _ldp(ctx)
     return PrivacyResults(disclosure, acc, cal, rounds, DELTA, chunk, arity, hiding, designs, gas,
-                          ldp_acc, ldp_tol, ldp_params)
+                          ldp_acc, ldp_tol, ldp_params, _ldp_tradeoff(ctx, ldp_acc, ldp_params), committee)
+
+
+def _ldp_tradeoff(ctx: ReportContext, acc: Any, params: dict[str, Any]) -> dict[float, Any]:
+    """The measured trade-off's shape against the published analyses, per alpha of the
+    privacy table (:func:`agents.fl.privacy_tradeoff.compare_grid`; docs/privacy_tradeoff.md).
+    Cells a rule cannot run (Bulyan needs n >= 4f + 3) have no accuracy and are left out."""
+    from agents.fl.privacy_tradeoff import compare_grid
+    from agents.fl.training import FLConfig
+
+    ctx.progress("privacy: the trade-off's shape against the published analyses")
+    base = FLConfig(model="logreg", n_trainers=int(params["trainers"]), alpha=LDP_ALPHAS[0])
+    measured = acc.dropna(subset=["accuracy"])
+    return {alpha: t for (_, alpha), t in compare_grid(measured, base, measure=True, seed=0).items()}
 
 
 #: Alphas of the section's beta* table (near-IID first, then the most heterogeneous measured).
@@ -277,6 +365,7 @@ def _hiding(ctx: ReportContext, chunk: int, arity: int) -> tuple[Any, Any, dict[
     import pandas as pd
 
     from mechanism.evm.hiding_leaf import measure
+    from mechanism.privacy.committee_cost import cost as committee_cost
     from mechanism.privacy.disclosure import aggregation_dispute, designs, hiding_dispute
 
     rows = []
@@ -296,14 +385,21 @@ def _hiding(ctx: ReportContext, chunk: int, arity: int) -> tuple[Any, Any, dict[
            "plain_gas_eip7623": g.plain.total_gas_eip7623, "salted_gas_eip7623": g.salted.total_gas_eip7623}
     plain = aggregation_dispute("median", 12, MODEL_SIZE, chunk_size=chunk, arity=arity)
     med = hiding_dispute("median", 12, MODEL_SIZE, chunk_size=chunk, arity=arity, games=HIDING_GAMES)
+    com = committee_cost(COMMITTEE_THRESHOLD, COMMITTEE_MEMBERS, TRAINERS, MODEL_SIZE, chunk)
+    compared = designs(MODEL_SIZE, plain, med, committee=com)
     extra = {"commitments, salted leaves": (g.extra_gas, g.extra_calldata_bytes)}
+    for r in compared:  # the committee's extra is over the salted one-step: add the salted one's over plain
+        if r.extra_gas_over_salted is not None:
+            extra[r.design] = (g.extra_gas + r.extra_gas_over_salted,
+                               g.extra_calldata_bytes + (r.extra_calldata_bytes_over_salted or 0))
     table = pd.DataFrame([{"design": r.design, "published_values": r.published_values,
                            "dispute_values": r.dispute_values, "dispute_salts": r.dispute_salts,
                            "unopened": r.unopened, "fraud_proofs": r.fraud_proofs,
-                           "extra_onestep_gas": extra.get(r.design, (0, 0))[0],
-                           "extra_calldata_bytes": extra.get(r.design, (0, 0))[1]}
-                          for r in designs(MODEL_SIZE, plain, med)])
-    return pd.DataFrame(rows), table, gas
+                           "extra_onestep_gas": round(extra.get(r.design, (0, 0))[0]),
+                           "extra_calldata_bytes": round(extra.get(r.design, (0, 0))[1]),
+                           "offchain": r.offchain, "data_availability": r.data_availability}
+                          for r in compared])
+    return pd.DataFrame(rows), table, gas, com
 
 
 def plot(results: PrivacyResults, ctx: ReportContext) -> list[Figure]:
@@ -399,7 +495,7 @@ availability, only local differential privacy protects the data.
 Local DP with the Gaussian mechanism on clipped updates, over the {r.rounds} rounds of a
 training run at delta = {r.delta:g}, needs noise multipliers {zline} (std = z x 2C). The
 accountants {ordered} ({r.ordered.detail}).
-{_hiding_text(r)}{_ldp_text(r)}"""
+{_hiding_text(r)}{_committee_text(r)}{_ldp_text(r)}{_tradeoff_text(r)}"""
 
 
 def _ldp_text(r: PrivacyResults) -> str:
@@ -503,4 +599,47 @@ run unchanged on the noisy update, which is public. With hiding leaves the updat
 so a watcher can re-execute only if it holds the salted bytes: each trainer must deliver its
 update and its salt key to the watchers (for example encrypted to them) and data availability
 rests on that delivery (table `privacy_designs`).
+"""
+
+
+def _committee_text(r: PrivacyResults) -> str:
+    """Design (b), every number from its cost model's measured points (docs/privacy_committee.md)."""
+    c = r.committee
+    if c is None:
+        return ""
+    src = c.measured.describe()
+    return f"""
+**Encryption to a committee** (design (b), docs/privacy_committee.md; measured points in
+`{Path(src["file"]).name}`, SHA-256 {src["sha256"][:12]}...). Each leaf is encrypted under a key only a
+committee of t of m members can release (threshold ElGamal on alt_bn128, Chaum-Pedersen decryption
+shares checked on chain with ecAdd/ecMul in `CommitteeReveal.vy`). For an assumed t = {c.threshold} of
+m = {c.members}, n = {c.trainers} trainers and d = {c.d:,}: the one-step's input check costs
+{c.onestep_gas:,.0f} gas, **{c.extra_gas_per_dispute:,.0f} gas** ({c.extra_calldata_bytes_per_dispute:,.0f}
+calldata bytes) more than with salted leaves, and at most {c.trainers_per_tx_cap} trainers' openings fit
+one transaction under the EIP-7825 cap at this t; readers who hold the update key open the same leaves
+for {c.reader_extra_gas_per_dispute:,.0f} gas more than salted leaves. Off chain, a trainer spends
+{c.encrypt_seconds_per_update:.1f} s of one core encrypting its update (against
+{c.hiding_commit_seconds_per_update:.3f} s for design (a)'s salted commitment) and publishes
+{c.expansion:.3f}x the plaintext bytes; a member's share of one leaf takes {c.member_seconds_per_leaf * 1e3:.1f} ms
+and checking and combining t shares {c.combine_seconds_per_leaf * 1e3:.1f} ms. The trust assumption
+changes the fraud proof: fewer than t colluding members keep updates private, at least t honest members
+must be online for any dispute or data-availability opening, and only readers holding the key can
+re-execute, so the 1-of-N honest watcher must be among them (table `privacy_designs`).
+"""
+
+
+def _tradeoff_text(r: PrivacyResults) -> str:
+    """The trade-off's shape against the published analyses, per alpha (every sentence from
+    :meth:`agents.fl.privacy_tradeoff.TradeoffComparison.text`)."""
+    if not r.ldp_tradeoff:
+        return ""
+    shape, vn = r.ldp_shape, r.ldp_vn
+    parts = [f"\n*Alpha {alpha:g}* (tables `privacy_tradeoff_*_alpha{alpha:g}`):\n\n{t.text()}"
+             for alpha, t in sorted(r.ldp_tradeoff.items(), reverse=True)]
+    return f"""
+**The trade-off's shape against the published analyses** (docs/privacy_tradeoff.md: what each
+analysis states, how the measured quantities map onto it, and the assumptions that differ: our
+noise protects a trainer's whole update, the task is not convex, attacks are specific rather than
+worst case). Verdicts: {shape.mark} {shape.name} ({shape.detail}); {vn.mark} {vn.name} ({vn.detail}).
+{chr(10).join(parts)}
 """

@@ -660,15 +660,23 @@ class TradeoffComparison:
                          f"{best.increase_ci_high * 100:.1f}] ({best.rule}, {best.attack}, {best.fraction:g})"
                          f"{infl}.")
         if self.scaling:
+            fin = [f for f in self.scaling if math.isfinite(f.increase_difference)]
+            top = max(fin, key=lambda f: f.increase_difference) if fin else None
+            ratios = [f.increase_ratio for f in self.scaling if f.status == AGREES and math.isfinite(f.increase_ratio)
+                      and f.increase_ratio > 0]
             lines.append(f"- The gap grows more at the larger fraction in {by['fraction'].get(AGREES, 0)} of "
-                         f"{len(self.scaling)} (rule, attack, fraction pair) cells; increase at the larger minus "
-                         f"the smaller fraction, and the ratio of the increases against the ratio of "
-                         f"kappa >= f/(n-2f) (an order of magnitude): "
-                         + "; ".join(f"{f.rule}/{f.attack} {f.fraction_low:g}->{f.fraction_high:g} "
-                                     f"{f.increase_difference * 100:+.1f} pp "
-                                     f"[{f.increase_difference_ci_low * 100:+.1f}, "
-                                     f"{f.increase_difference_ci_high * 100:+.1f}], ratio {f.increase_ratio:.2f} "
-                                     f"vs {f.kappa_bound_ratio:.2f}" for f in self.scaling) + ".")
+                         f"{len(self.scaling)} (rule, attack, fraction pair) cells ("
+                         + ", ".join(f"{k}: {v}" for k, v in sorted(by["fraction"].items())) + ")"
+                         + (f"; largest: {top.rule}/{top.attack} {top.fraction_low:g}->{top.fraction_high:g} "
+                            f"{top.increase_difference * 100:+.1f} pp [{top.increase_difference_ci_low * 100:+.1f}, "
+                            f"{top.increase_difference_ci_high * 100:+.1f}]" if top is not None else "")
+                         + ((f"; where it does, the ratio of the increases ranges {min(ratios):.2f} to "
+                             f"{max(ratios):.2f}" if len(ratios) > 1 else
+                             f"; where it does, the ratio of the increases is {ratios[0]:.2f}")
+                            + " against the ratio of kappa >= f/(n-2f), "
+                            f"{min(f.kappa_bound_ratio for f in self.scaling):.2f} to "
+                            f"{max(f.kappa_bound_ratio for f in self.scaling):.2f} (an order of magnitude only)"
+                            if ratios else "") + ".")
         if self.stats is not None:
             st = self.stats
             zs = sorted({z for c in self.clean for z in c.noise_multipliers if z > 0})
@@ -676,9 +684,10 @@ class TradeoffComparison:
             r_first = st.best_vn_ratio(self.geometry.noise_variance_l2sq(first)) if zs else math.nan
             ks = sorted({(b.vn_constant, b.rule) for b in self.breakdowns})
             thresholds = [(r, k, st.noise_threshold_multiplier(k, self.geometry)) for k, r in ks]
-            holds = "; ".join(f"{r} k = {k:.3f}: holds up to z = {z:.4f}" for r, k, z in thresholds)
-            if any(z == 0 for _, _, z in thresholds):
-                holds += " (z = 0: it fails without noise)"
+            fails = [f"{r} (k = {k:.3f})" for r, k, z in thresholds if z == 0]
+            held = [f"{r} k = {k:.3f}: holds up to z = {z:.4f}" for r, k, z in thresholds if z != 0]
+            holds = "; ".join(held + ([f"it fails without noise for {len(fails)} of {len(thresholds)} (rule, k): "
+                                       + ", ".join(dict.fromkeys(fails))] if fails else []))
             lines.append(f"- VN ratio of the honest updates (best of {len(st.update_norm_l2)} measured rounds, "
                          f"d = {self.geometry.dim}, C = {self.geometry.clip_l2:g}): "
                          f"{st.best_vn_ratio(0.0):.2f} without noise, {r_first:.1f} at the least measured noise "

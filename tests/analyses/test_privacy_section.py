@@ -98,3 +98,65 @@ def test_section_builds_with_measured_hiding_rows(tmp_path: Path) -> None:
     assert 0 < extra == sec.numbers["hiding_extra_gas"]
     assert f"**{extra:,} gas**" in sec.markdown
     assert sec.numbers["hiding_leaves_hide"] == "yes"
+
+
+def _tradeoff_results(clean) -> PrivacyResults:  # type: ignore[no-untyped-def]
+    """A section whose trade-off comparison ran on a planted clean-loss shape."""
+    import dataclasses
+
+    from agents.fl.privacy_tradeoff import TaskGeometry, compare_tradeoff
+
+    geo = TaskGeometry(dim=650, clip_l2=2.0, n_trainers=50)
+    rows = []
+    for z in (0.0, 0.1, 0.2, 0.3, 0.4):
+        acc = clean(geo.noise_variance_l2sq(z))
+        rows.append({"rule": "median", "attack": "none", "fraction": 0.0, "epsilon": 1 / z if z else float("inf"),
+                     "epsilon_accountant": 1 / z if z else float("inf"), "delta": 1e-5, "noise_multiplier": z,
+                     "accuracy": acc, "accuracy_ci_low": acc - 0.017, "accuracy_ci_high": acc + 0.017,
+                     "seeds": [0, 1, 2]})
+    t = compare_tradeoff(pd.DataFrame(rows), geo, seed=1)
+    return dataclasses.replace(_results(pld=9.0), ldp_tradeoff={100.0: t})
+
+
+def test_tradeoff_verdict_and_prose_follow_the_fitted_shape() -> None:
+    linear = _tradeoff_results(lambda n: 0.9 - 1e-4 * n)
+    assert linear.ldp_shape.passed and linear.ldp_shape in linear.verdicts()
+    assert "1 of 1 (alpha, rule) fits agree, 0 disagree" in linear.ldp_shape.detail
+    t = " ".join(text(linear).split())
+    assert "The trade-off's shape against the published analyses" in t and "**agrees**" in t
+    quadratic = _tradeoff_results(lambda n: 0.9 - 2e-7 * n * n)
+    assert not quadratic.ldp_shape.passed
+    assert "✗ FAIL" in text(quadratic) and "**disagrees**" in text(quadratic)
+    assert "privacy_tradeoff_clean_alpha100" in quadratic.tables()
+
+
+def test_committee_text_is_computed_from_its_cost_model() -> None:
+    import dataclasses
+
+    from mechanism.privacy.committee_cost import cost
+
+    c = cost(5, 9, 50, 1_000_000, 16)
+    r = dataclasses.replace(_results(pld=9.0), committee=c)
+    t = " ".join(text(r).split())
+    assert f"**{c.extra_gas_per_dispute:,.0f} gas**" in t and f"t = {c.threshold} of m = {c.members}" in t
+    assert r.numbers()["committee_extra_gas"] == round(c.extra_gas_per_dispute)
+    c3 = cost(3, 9, 50, 1_000_000, 16)
+    assert c3.extra_gas_per_dispute < c.extra_gas_per_dispute  # fewer shares per opened leaf
+    assert f"**{c3.extra_gas_per_dispute:,.0f} gas**" in " ".join(text(dataclasses.replace(r, committee=c3)).split())
+
+
+def test_one_disagreeing_fit_among_many_is_chance_three_are_not() -> None:
+    """The shape check reads the fits family-wise: 1 of 14 95% fits rejecting is what chance
+    gives (P = 0.51), 3 of 14 is not (P = 0.03)."""
+    import dataclasses
+
+    lin = _tradeoff_results(lambda n: 0.9 - 1e-4 * n).ldp_tradeoff[100.0]
+    quad = _tradeoff_results(lambda n: 0.9 - 2e-7 * n * n).ldp_tradeoff[100.0]
+    base = _results(pld=9.0)
+
+    def section(bad: int) -> PrivacyResults:
+        fits = {float(a): dataclasses.replace(quad if a < bad else lin) for a in range(14)}
+        return dataclasses.replace(base, ldp_tradeoff=fits)
+
+    assert section(1).ldp_shape.passed and "= 0.51" in section(1).ldp_shape.detail
+    assert not section(3).ldp_shape.passed and "= 0.03" in section(3).ldp_shape.detail
