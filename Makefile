@@ -47,6 +47,7 @@ bench: setup
 	$(PY) benchmarks/commitment.py --chunks 16,32,1024 --arity 16
 	$(PY) benchmarks/dispute.py
 	$(PY) benchmarks/abm.py
+	$(PY) benchmarks/outofcore.py --d 1000000 10000000 --krum-d 1000000 10000000
 
 clean:
 	rm -rf $(VENV) reports/default paper build mechanism/_native/*.so

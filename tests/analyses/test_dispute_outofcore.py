@@ -51,7 +51,7 @@ def test_cli_refuses_non_coordinate_rule_past_budget(capsys: pytest.CaptureFixtu
     from analyses.cli import main
 
     with pytest.raises(SystemExit) as exc:
-        main(["dispute", "--rule", "krum", "--trainers", "10", "--params", "100000", "--memory-budget-gb", "0.001",
+        main(["dispute", "--rule", "geometric_median", "--trainers", "10", "--params", "100000", "--memory-budget-gb", "0.001",
               "--no-evm", "--json"])
     assert exc.value.code == 2
     assert "rule" in capsys.readouterr().err
