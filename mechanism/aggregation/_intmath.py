@@ -238,10 +238,15 @@ def order_by_score(scores: Sequence[int], x: torch.Tensor, members: Sequence[int
 
     ``scores[p]`` belongs to row ``x[members[p]]`` (``members`` defaults to all rows).
     """
+    return order_by_key(scores, lexicographic_key(x, members))
+
+
+def order_by_key(scores: Sequence[int], key: Any) -> list[int]:
+    """Positions sorted by score, each group of equal scores ordered by ``key`` (a sort
+    key over positions: :func:`lexicographic_key`, or a file-backed one out of core)."""
     idx = sorted(range(len(scores)), key=lambda i: scores[i])
     out: list[int] = []
     k = 0
-    key = lexicographic_key(x, members)
     while k < len(idx):
         j = k
         while j + 1 < len(idx) and scores[idx[j + 1]] == scores[idx[k]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -99,7 +100,7 @@ class Prover:
         st = self.trace.program.stages[s]
         assert st.select is not None
         pairs: set[tuple[int, int]] = set()
-        xs = self.x
+        order = self.order_fn()
 
         def recording(scores: list[int], members: list[int]) -> list[int]:
             by: dict[int, list[int]] = {}
@@ -107,9 +108,7 @@ class Prover:
                 by.setdefault(sc, []).append(members[p])
             for group in by.values():
                 pairs.update((a, b) for a in group for b in group if a < b)
-            from mechanism.dispute.programs import honest_order_fn
-
-            return honest_order_fn(xs)(scores, members)
+            return order(scores, members)
 
         base = self._base(s, -1)
         if st.name == "chosen":  # Bulyan: one content ranking of the tied rows
@@ -125,14 +124,13 @@ class Prover:
     def bulyan_rank(self, s: int) -> tuple[int, ...]:
         """The rows tied at the least score in some round of Bulyan's selection, in
         increasing content order (identical rows by index)."""
-        from mechanism.aggregation._intmath import lexicographic_key
         from mechanism.aggregation.krum import krum_scores
-        from mechanism.dispute.programs import dist_matrix, honest_order_fn
+        from mechanism.dispute.programs import dist_matrix
 
         prog = self.trace.program
         n, f = prog.n, int(prog.params.get("f", 1))
         dm = dist_matrix(self.trace.scalars_for(s)["dist"], n)
-        order_fn = honest_order_fn(self.x)
+        order_fn = self.order_fn()
         remaining, tied = list(range(n)), set()
         for _ in range(n - 2 * f):
             scores = krum_scores(dm, remaining, f)
@@ -141,15 +139,22 @@ class Prover:
             if len(group) > 1:
                 tied.update(group)
             remaining.pop(order_fn(scores, remaining)[0])
-        import torch
-
-        key = lexicographic_key(torch.from_numpy(np.ascontiguousarray(self.x)))
-        return tuple(sorted(sorted(tied), key=key))
+        return tuple(sorted(sorted(tied), key=self.content_key()))
 
     def order_fn(self) -> OrderFn:
+        """The selection's tie-break: by score, ties by row content."""
         from mechanism.dispute.programs import honest_order_fn
 
         return honest_order_fn(self.x)
+
+    def content_key(self) -> Any:
+        """A sort key over all rows by content (lexicographic; a file-backed prover compares
+        the rows block by block instead)."""
+        import torch
+
+        from mechanism.aggregation._intmath import lexicographic_key
+
+        return lexicographic_key(torch.from_numpy(np.ascontiguousarray(self.x)))
 
 
 def tamper(proof: StepProof) -> StepProof:

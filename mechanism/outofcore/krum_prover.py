@@ -23,7 +23,6 @@ keeps its levels >= 2 only (:mod:`.sumtree`).
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,18 +91,9 @@ class FileOrder:
 
     def __call__(self, scores: list[int], members: list[int]) -> list[int]:
         """:func:`mechanism.aggregation._intmath.order_by_score` over the file's rows."""
-        idx = sorted(range(len(scores)), key=lambda i: scores[i])
-        out: list[int] = []
-        k = 0
-        key = self.key(members)
-        while k < len(idx):
-            j = k
-            while j + 1 < len(idx) and scores[idx[j + 1]] == scores[idx[k]]:
-                j += 1
-            group = idx[k : j + 1]
-            out.extend(sorted(group, key=key) if len(group) > 1 else group)
-            k = j + 1
-        return out
+        from mechanism.aggregation._intmath import order_by_key
+
+        return order_by_key(scores, self.key(members))
 
 
 class _Rows:
@@ -220,48 +210,7 @@ class FileProver(Prover):
         c = k // self.trace.chunk_size
         return LexWitness(self._chunk(self.x[i], self.input_trees[i], c), self._chunk(self.x[j], self.input_trees[j], c))
 
-    def select_proof(self, s: int) -> StepProof:
-        """:meth:`Prover.select_proof` with the file's tie-break."""
-        st = self.trace.program.stages[s]
-        assert st.select is not None and self.order is not None
-        pairs: set[tuple[int, int]] = set()
-        order = self.order
-
-        def recording(scores: list[int], members: list[int]) -> list[int]:
-            by: dict[int, list[int]] = {}
-            for p, sc in enumerate(scores):
-                by.setdefault(sc, []).append(members[p])
-            for group in by.values():
-                pairs.update((a, b) for a in group for b in group if a < b)
-            return order(scores, members)
-
-        base = self._base(s, -1)
-        if st.name == "chosen":
-            rank = self.bulyan_rank(s)
-            lex = {(min(a, b), max(a, b)): self.lex_witness(min(a, b), max(a, b))
-                   for a, b in itertools.pairwise(rank)}
-            return StepProof(j=-1, scalars=base.scalars, lex=lex, rank=rank)
-        if st.lex:
-            st.select(self.trace.scalars_for(s), recording)
-        lex = {p: self.lex_witness(*p) for p in sorted(pairs)}
-        return StepProof(j=-1, scalars=base.scalars, lex=lex)
-
-    def bulyan_rank(self, s: int) -> tuple[int, ...]:
-        """:meth:`Prover.bulyan_rank` with the file's tie-break."""
-        from mechanism.aggregation.krum import krum_scores
-        from mechanism.dispute.programs import dist_matrix
-
+    def content_key(self) -> Any:
+        """:meth:`Prover.content_key` over the file's rows."""
         assert self.order is not None
-        prog = self.trace.program
-        n, f = prog.n, int(prog.params.get("f", 1))
-        dm = dist_matrix(self.trace.scalars_for(s)["dist"], n)
-        remaining, tied = list(range(n)), set()
-        for _ in range(n - 2 * f):
-            scores = krum_scores(dm, remaining, f)
-            low = min(scores)
-            group = [remaining[p] for p, sc in enumerate(scores) if sc == low]
-            if len(group) > 1:
-                tied.update(group)
-            remaining.pop(self.order(scores, remaining)[0])
-        everyone = list(range(n))
-        return tuple(sorted(sorted(tied), key=self.order.key(everyone)))
+        return self.order.key(list(range(self.trace.program.n)))
