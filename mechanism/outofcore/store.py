@@ -64,13 +64,7 @@ class UpdateFile:
         fd = os.open(self.path, os.O_RDONLY)
         try:
             for t in range(self.n):
-                view = memoryview(buf[t]).cast("B")
-                pos, got = self.offset_bytes + 8 * (t * self.d + lo), 0
-                while got < 8 * w:
-                    k = os.preadv(fd, [view[got:]], pos + got)
-                    if k <= 0:
-                        raise OSError(f"short read of {self.path} at byte {pos + got}")
-                    got += k
+                _pread_into(fd, self.path, buf[t], self.offset_bytes + 8 * (t * self.d + lo))
         finally:
             os.close(fd)
         return buf
@@ -101,14 +95,9 @@ class FileVector:
 
     def _read(self, lo: int, hi: int) -> np.ndarray:
         buf = np.empty(max(0, hi - lo), dtype=np.int64)
-        view, pos, got = memoryview(buf.data).cast("B"), self.offset_bytes + 8 * lo, 0
         fd = os.open(self.path, os.O_RDONLY)
         try:
-            while got < 8 * len(buf):
-                k = os.preadv(fd, [view[got:]], pos + got)
-                if k <= 0:
-                    raise OSError(f"short read of {self.path} at byte {pos + got}")
-                got += k
+            _pread_into(fd, self.path, buf, self.offset_bytes + 8 * lo)
         finally:
             os.close(fd)
         return buf
@@ -169,3 +158,14 @@ def random_fill(n: int, seed: int, lo_value: int = -(1 << 24), hi_value: int = 1
     def fill(lo: int, hi: int) -> np.ndarray:
         return np.random.default_rng([seed, lo]).integers(lo_value, hi_value, size=(n, hi - lo), dtype=np.int64)
     return fill
+
+
+def _pread_into(fd: int, path: str, buf: np.ndarray, pos: int) -> None:
+    """Fill the contiguous array ``buf`` from byte ``pos`` of the open file ``fd`` (``preadv``
+    until every byte arrived; a short file is an OSError naming ``path``)."""
+    view, got, want = memoryview(buf.data).cast("B"), 0, buf.nbytes
+    while got < want:
+        k = os.preadv(fd, [view[got:]], pos + got)
+        if k <= 0:
+            raise OSError(f"short read of {path} at byte {pos + got}")
+        got += k
