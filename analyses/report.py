@@ -323,10 +323,42 @@ def section_key(module: ModuleType) -> str:
     return module.__name__.rsplit(".", 1)[-1]
 
 
+def _descendants_cpu_seconds() -> float:
+    """CPU seconds (user + system, with the children each has reaped) of the processes
+    running below this one, read from ``/proc`` (0 where there is none): a section's
+    worker pool, and a multiprocessing fork server whose workers it reaps itself."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0.0
+    parent: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for d in proc.iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+        parent[int(d.name)] = int(fields[1])
+        ticks[int(d.name)] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    me, total, frontier = os.getpid(), 0, [os.getpid()]
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            if child != me:
+                total += ticks[child]
+                frontier.append(child)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds() -> float:
-    """CPU time of this process and its finished children (user + system) [s]."""
+    """CPU time of this process, its finished children and every process still running
+    below it (user + system) [s]."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return t.user + t.system + t.children_user + t.children_system + _descendants_cpu_seconds()
 
 
 @dataclass(frozen=True)

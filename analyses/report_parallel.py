@@ -8,8 +8,8 @@ back pickled, exactly as the section cache stores them, so the report written fr
 is the one a sequential build writes (same ``numbers.tex``, tables and figure files).
 
 Sections start longest first, by the wall seconds each took when it last ran
-(:func:`expected_seconds`, kept beside the section cache), so that the longest section
-does not start last. Each worker keeps torch's default thread count: the aggregation
+(:func:`expected_seconds`, kept beside the section cache; :data:`HEAVY_FIRST` when none is
+known), so that the longest section does not start last. Each worker keeps torch's default thread count: the aggregation
 section checks that its rules give the same result on one thread as on the default, and
 the federated runs set one thread themselves (:func:`agents.fl.training.run_federated`).
 """
@@ -26,6 +26,10 @@ from typing import Any
 
 #: File beside the section cache holding each section's last computed wall seconds.
 TIMINGS_FILE = "last_seconds.json"
+#: Start order when no timing is known (an empty cache): the sections that took longest
+#: in a cold build (the agent-based validation, the aggregation benchmark, the tolerance
+#: section's re-measured sample, the privacy grid, the threat model), longest first.
+HEAVY_FIRST = ("abm_validation", "aggregation_core", "malicious_tolerance", "privacy", "threat_model", "dispute_cost")
 
 
 def default_jobs() -> int:
@@ -94,7 +98,8 @@ def build_parallel(names: list[str], ctx: Any, cache_root: Path | None, jobs: in
 
     work = ctx.out_dir / ".sections"
     hint = expected_seconds(cache_root)
-    ordered = sorted(names, key=lambda m: -hint.get(m.rsplit(".", 1)[-1], 0.0))
+    heavy = {k: len(HEAVY_FIRST) - i for i, k in enumerate(HEAVY_FIRST)}
+    ordered = sorted(names, key=lambda m: (-hint.get(m.rsplit(".", 1)[-1], 0.0), -heavy.get(m.rsplit(".", 1)[-1], 0)))
     built: dict[str, tuple[Any, Any]] = {}
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
     try:

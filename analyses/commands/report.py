@@ -16,7 +16,7 @@ def report_cmd(
     seed: int = typer.Option(20261125, "--seed", help="Master seed of every analysis."),
     sections: str = typer.Option("", "--sections", help="Comma-separated section modules (default: all)."),
     json_out: bool = typer.Option(False, "--json", help="Print the written paths as JSON."),
-    jobs: int = typer.Option(0, "--jobs", help="Processes that build sections in parallel (default: 2, or 1 on a "
+    jobs: int | None = typer.Option(None, "--jobs", show_default=False, help="Processes that build sections in parallel (default: 2, or 1 on a "
                                                "one-core machine; the report is the same for any number)."),
     remeasure: bool = typer.Option(False, "--remeasure",
                                    help="Re-run the measurement campaigns in full (the tolerance grid and the "
@@ -44,10 +44,10 @@ def report_cmd(
     from analyses.progress import track
     from analyses.report_parallel import default_jobs
 
-    if jobs < 0:
+    if jobs is not None and jobs < 1:
         from analyses.commands._common import bad_input
 
-        bad_input("--jobs", jobs, "0 (the default) or a positive number of processes")
+        bad_input("--jobs", jobs, "a positive number of processes")
 
     console = Console(stderr=True)
     with track(f"report {name}") as bar:
