@@ -94,7 +94,7 @@ def build_parallel(names: list[str], ctx: Any, cache_root: Path | None, jobs: in
     processes into ``ctx.out_dir``; record their results, cache keys and cache hits in
     ``ctx``; call ``on_done(module, timing)`` as each finishes. Returns module -> (section, timing)."""
     import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     work = ctx.out_dir / ".sections"
     hint = expected_seconds(cache_root)
@@ -107,7 +107,7 @@ def build_parallel(names: list[str], ctx: Any, cache_root: Path | None, jobs: in
                                ctx.jobs, None if cache_root is None else str(cache_root)): m for m in ordered}
         pending = set(futures)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 m = futures[fut]
                 section, timing, results, cache_key = fut.result()  # a section's error stops the build
