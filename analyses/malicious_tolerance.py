@@ -715,9 +715,15 @@ def _settings_text(r: MaliciousToleranceResults) -> str:
     return "\n".join(lines)
 
 
-def _cells_text(sample: Any) -> str:
-    return "; ".join(f"{row.model} {row.rule}/{row.attack} at {row.fraction:g}, alpha {row.alpha:g}"
-                     for row in sample.itertuples(index=False))
+def _cells_text(sample: Any, grid: Any) -> str:
+    """What the sample covers, counted from its cells: rules, models, alphas, attacks, fractions."""
+    attacks = sorted(set(sample.attack) - {"none"})
+    return (f"{sample.rule.nunique()} of {len(grid.rules)} rules, {sample.model.nunique()} of {len(grid.models)} "
+            f"models ({', '.join(sorted(set(sample.model)))}), {sample.alpha.nunique()} of {len(grid.alphas)} alphas "
+            f"({', '.join(f'{a:g}' for a in sorted(set(sample.alpha)))}), {len(attacks)} of {len(grid.attacks)} "
+            f"attacks ({', '.join(attacks)}) at fractions "
+            f"{', '.join(f'{f:g}' for f in sorted(set(sample.fraction) - {0.0}))}, and the clean FedAvg cell of every "
+            "model and alpha")
 
 
 def _provenance_text(r: MaliciousToleranceResults) -> str:
@@ -741,8 +747,9 @@ def _provenance_text(r: MaliciousToleranceResults) -> str:
     return (f"The grid and the controlled experiments below are read from the shipped tables, not re-run on every "
             f"build (`orfl report --remeasure` re-runs both in full and compares their SHA-256). To check that the "
             f"shipped numbers hold on this machine, this build re-measured {len(cells)} cells of the grid with all "
-            f"their seeds ({_cells_text(cells)}) and {len(ctl)} runs of the controlled experiments, "
-            f"{r.sample_runs} runs in all ({r.sample_seconds:g} s of single-threaded compute, no run cache): the "
+            f"their seeds ({_cells_text(cells, r.grid)}; each in the table `tolerance_remeasured`) and {len(ctl)} runs of the "
+            f"controlled experiments, {r.sample_runs} runs in all ({r.sample_seconds:g} s of single-threaded run "
+            "time, without the run cache): the "
             f"largest difference of a cell's mean accuracy from the shipped one is {r.sample_max_pp:.2f} pp and of "
             f"a controlled run's accuracy {r.controlled_max_pp:.2f} pp, so the shipped tables "
             + (grid_ok.said("reproduce", "**do not reproduce**") if grid_ok.passed == ctl_ok.passed
@@ -786,7 +793,7 @@ attack); the design uses the conservative version, in which the *lower end* of t
 interval must stay within that margin, and its worst case over attacks and models. Rules are given f = the
 true number of malicious trainers (their best case); a rule whose breakdown condition fails (Krum
 n > 2f + 2, Bulyan n >= 4f + 3, ...) is not applicable and counts as not tolerated. Grid:
-{r.total_runs} runs, {r.compute_seconds:g} s of single-threaded compute when measured (a campaign of its own,
+{r.total_runs} runs, {r.compute_seconds:g} s of single-threaded run time as recorded when measured (a campaign of its own,
 `orfl tolerance` or `orfl report --remeasure`, cached in `results/cache/tolerance`; every cell's accuracy, CI, loss
 and backdoor success is in [`tables/tolerance_accuracy.csv`](tables/tolerance_accuracy.csv)).
 
@@ -797,8 +804,12 @@ The shipped table `{shipped.path.split('/')[-1]}` (SHA-256 `{shipped.sha256[:16]
 through one function by `orfl recommend`, the ABM and this report. At its most heterogeneous measured alpha
 ({shipped.alpha:g}; measured: {', '.join(f'{a:g}' for a in shipped.alphas)}) the design tolerances (worst case over
 attacks and models, lower 95% CI end) are: {per_rule}. At that alpha {used}
-{regen} The literature column is the cited comparison the economics used before this measurement; it is not
+The literature column is the cited comparison the economics used before this measurement; it is not
 used by any computation.
+
+### Shipped tables and this build's check
+
+{regen}
 """, "### Proof-checked training\n", _settings_text(r), "\n### Published findings\n", _findings_text(r)]
     ak = _alie_krum_text(r)
     if ak:

@@ -59,7 +59,7 @@ def test_shipped_tables_reproduce_and_a_tampered_cell_is_caught(section, tmp_pat
     assert v["the shipped controlled experiments reproduce on this machine"].passed, r.controlled_sample
     assert r.sample_max_pp == 0.0 and r.sample_runs == 2 * len(r.sample) + len(r.controlled_sample)
     text = mt.text(r)
-    assert "so the shipped tables reproduce on this machine" in text and "logreg krum/" in text
+    assert "so the shipped tables reproduce on this machine" in text and "(4 of 4 rules, 1 of 1 models (logreg), 1 of 2 alphas" in text
     assert "Published findings" in text and "alie breaks krum" in text
     # a shipped cell that the sample re-measures, moved by 2 pp: the verdict and the prose flip
     raw = json.loads((tiny / "table.json").read_text())
