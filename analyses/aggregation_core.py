@@ -14,6 +14,9 @@ from typing import Any
 from analyses.report import Figure, ReportContext, SectionResults, Verdict
 
 TITLE = "Aggregation core: rules, breakdown conditions, determinism and speed"
+#: A timing benchmark: the report builds it alone, never beside other sections, so that
+#: their processes neither slow its timings nor compete with its threads.
+RUN_ALONE = True
 
 SOURCES = {
     "mean": "McMahan et al. 2017 (FedAvg)",

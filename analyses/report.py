@@ -31,7 +31,8 @@ name (``analyses.censorship`` -> ``censorship``).
 
 A module that sets ``RUN_AFTER_OTHERS = True`` (the summary) is built after every other
 section, reads their results from :attr:`ReportContext.results`, and is still placed where
-:data:`SECTIONS` lists it. Every section that needs the recommended design reads it from
+:data:`SECTIONS` lists it. A module that sets ``RUN_ALONE = True`` (a timing benchmark)
+is never built beside other sections. Every section that needs the recommended design reads it from
 :func:`recommendation` (one ``recommend`` call per process).
 
 The report runner builds each section in order and writes, atomically (into a temporary
@@ -450,7 +451,8 @@ def write_report(
 
     ``jobs`` > 1 builds the independent sections that miss the cache on that many
     processes (:mod:`analyses.report_parallel`; the written report is the same), then the
-    cache hits and the sections that read the others' results in this process;
+    cache hits and the sections that read the others' results in this process; a module
+    that sets ``RUN_ALONE = True`` (a timing benchmark) is built first, alone, in this process;
     ``on_section`` is then called as each section finishes. ``remeasure`` re-runs the
     measurement campaigns in full instead of checking a sample of their shipped tables."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name.startswith("."):
@@ -479,11 +481,17 @@ def write_report(
             log(timing.line(section_key(modules[mod_name])))
 
         parallel: list[str] = []
+        alone = [m for m in order if m not in last and getattr(modules[m], "RUN_ALONE", False)]
         if jobs > 1:  # the independent sections the cache does not have
-            parallel = [m for m in order if m not in last and not cache.has(
+            parallel = [m for m in order if m not in last and m not in alone and not cache.has(
                 section_key(modules[m]), section_key_hash(m, seed, quick, None, remeasure))]
             if len(parallel) < 2:
                 parallel = []
+        for mod_name in alone if parallel else []:  # benchmarks: built alone, before the others
+            on_section(len(timings), len(order), mod_name)
+            progress(f"section {mod_name}")
+            by_name[mod_name], timing = timed_build(modules[mod_name], ctx, cache)
+            finished(mod_name, timing)
         if parallel:
             progress(f"{len(parallel)} sections on {min(jobs, len(parallel))} processes")
             built = build_parallel(parallel, ctx, cache.root, min(jobs, len(parallel)),
@@ -491,7 +499,7 @@ def write_report(
             by_name.update({m: sec for m, (sec, _) in built.items()})
         keys = [section_key(modules[m]) for m in order]
         ctx.results = {k: ctx.results[k] for k in keys if k in ctx.results}  # section order, as sequentially
-        rest = [m for m in order if m not in last and m not in parallel] + last
+        rest = [m for m in order if m not in last and m not in parallel and m not in by_name] + last
         for mod_name in rest:
             on_section(len(timings), len(order), mod_name)
             progress(f"section {mod_name}")

@@ -27,9 +27,9 @@ from typing import Any
 #: File beside the section cache holding each section's last computed wall seconds.
 TIMINGS_FILE = "last_seconds.json"
 #: Start order when no timing is known (an empty cache): the sections that took longest
-#: in a cold build (the agent-based validation, the aggregation benchmark, the tolerance
-#: section's re-measured sample, the privacy grid, the threat model), longest first.
-HEAVY_FIRST = ("abm_validation", "aggregation_core", "malicious_tolerance", "privacy", "threat_model", "dispute_cost")
+#: in a cold build (the agent-based validation, the tolerance section's re-measured
+#: sample, the privacy grid, the threat model), longest first.
+HEAVY_FIRST = ("abm_validation", "malicious_tolerance", "privacy", "threat_model", "dispute_cost")
 
 
 def default_jobs() -> int:
