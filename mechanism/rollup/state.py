@@ -73,6 +73,8 @@ class RollupState:
     last_path: str = ""
     last_storage_gas: int = 0
     _meter: GasMeter | None = None
+    #: Undo log of the open transaction: (key, was it set, old value) per storage write.
+    _journal: list[tuple[tuple[Any, ...], bool, Any]] | None = None
 
     def __post_init__(self) -> None:
         self.slots[("round_open_block",)] = self.block  # set by the constructor
@@ -104,6 +106,8 @@ class RollupState:
         old = self.get(*key)
         if self._meter is not None:
             self._meter.sstore(key, old, value)
+        if self._journal is not None:
+            self._journal.append((key, key in self.slots, self.slots.get(key)))
         self.slots[key] = value
 
     def assertion(self, aid: int) -> dict[str, Any]:
@@ -161,8 +165,11 @@ class RollupState:
         not added to :attr:`gas_spent` (the caller's transaction pays it)."""
         if self.wallets_wei.get(sender, 0) < value_wei:
             raise RollupRevert("insufficient funds")
-        snapshot = (dict(self.slots), self.eth_wei, dict(self.wallets_wei), len(self.events))
-        self._meter = GasMeter()
+        # storage is rolled back from an undo log of this transaction's writes (copying every
+        # slot per transaction dominated long simulations); balances and events from a snapshot
+        snapshot = (self.eth_wei, dict(self.wallets_wei), len(self.events))
+        outer, self._journal = self._journal, []
+        outer_meter, self._meter = self._meter, GasMeter()
         try:
             method = getattr(self, "_tx_" + fn)
             self.wallets_wei[sender] = self.wallets_wei.get(sender, 0) - value_wei
@@ -174,11 +181,20 @@ class RollupState:
             refund = max(meter.refund, 0) if internal else 0
             self.last_path, self.last_storage_gas = path, meter.storage_gas
         except RollupRevert:
-            self.slots, self.eth_wei, self.wallets_wei = snapshot[0], snapshot[1], snapshot[2]
-            del self.events[snapshot[3]:]
+            for key, was_set, value in reversed(self._journal):
+                if was_set:
+                    self.slots[key] = value
+                else:
+                    self.slots.pop(key, None)
+            self.eth_wei, self.wallets_wei = snapshot[0], snapshot[1]
+            del self.events[snapshot[2]:]
             raise
+        else:
+            if outer is not None:  # a call inside another transaction: its writes join the caller's log
+                outer.extend(self._journal)
         finally:
-            self._meter = None
+            self._meter = outer_meter
+            self._journal = outer
         if not internal:
             self.gas_spent += gas
         return Receipt(ret, self.events[n0:], gas, refund)
