@@ -24,7 +24,6 @@ challenger's share, whichever side sends the one-step.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from mechanism.errors import ParameterError
+from mechanism.measured import content_sha256, git_commit, read_measured, write_measured
 
 SHIPPED_GAS: Final = Path(__file__).resolve().parents[1] / "data" / "training_dispute_gas.json"
 #: What :func:`measure` runs (recorded in the file's provenance).
@@ -68,19 +68,11 @@ class TrainingDisputeGas:
                 "reference": "docs/economics.md, 'Training proofs'; docs/training_proof.md, 'Cost'"}
 
 
-def _content_sha256(rows: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
-
-
 def load_training_dispute_gas(model_size: int, path: Path | str | None = None) -> TrainingDisputeGas:
     """The training dispute's gas at ``model_size`` from the measured file (default
     :data:`SHIPPED_GAS`); ParameterError if the file is missing or malformed."""
     p = Path(path) if path is not None else SHIPPED_GAS
-    if not p.is_file():
-        raise ParameterError.bad("training_dispute_gas", str(p),
-                                 "an existing measured file (python -m mechanism.economics.training_dispute)")
-    data = p.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    data, digest = read_measured(p, "training_dispute_gas", "python -m mechanism.economics.training_dispute")
     try:
         raw = json.loads(data)
         rows = [{**r, "d": int(r["d"]), "gas_total": float(r["gas_total"]), "moves": int(r["moves"]),
@@ -116,8 +108,6 @@ def load_training_dispute_gas(model_size: int, path: Path | str | None = None) -
 def measure(features: tuple[int, ...] = MEASURE_FEATURES, out: Path | str | None = None) -> dict[str, Any]:
     """Measure every stage kind's full game in the EVM and write the shipped file (slow:
     one contract compilation per width)."""
-    import subprocess
-
     from mechanism.evm.training_step import replay
     from mechanism.training_proof.game import forced_game
     from mechanism.training_proof.setup import digits_setting
@@ -133,20 +123,14 @@ def measure(features: tuple[int, ...] = MEASURE_FEATURES, out: Path | str | None
             rows.append({"model": MEASURE_MODEL, "features": int(f), "d": int(st.spec.d), "stage": kind,
                          "moves": len(g.moves), "gas_total": int(ev.gas_total),
                          "largest_tx_gas": int(max(t for _, _, t in ev.gas))})
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False,
-                                cwd=Path(__file__).parent).stdout.strip() or None
-    except OSError:
-        commit = None
+    commit = git_commit()
     doc = {"schema": 1,
            "what": "gas of one training dispute (whole game, both sides), measured in the EVM against TrainingStep.vy",
            "provenance": {"git_commit": commit, "command": "python -m mechanism.economics.training_dispute",
                           "seed": a["seed"], "steps": a["steps"], "batch": a["batch"], "chunk": a["chunk"],
-                          "arity": a["arity"], "model": MEASURE_MODEL, "content_sha256": _content_sha256(rows)},
+                          "arity": a["arity"], "model": MEASURE_MODEL, "content_sha256": content_sha256(rows)},
            "rows": rows}
-    p = Path(out) if out is not None else SHIPPED_GAS
-    p.write_text(json.dumps(doc, indent=1) + "\n")
-    p.with_name(p.name + ".sha256").write_text(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n")
+    write_measured(doc, out if out is not None else SHIPPED_GAS)
     return doc
 
 

@@ -16,12 +16,12 @@ cite it as ``measured`` (file + SHA-256).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from mechanism.errors import ParameterError
+from mechanism.measured import read_measured
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "reexecution.json"
 
@@ -62,15 +62,7 @@ def load(path: Path | str | None = None) -> MeasuredReexecution:
     """The measured line (ParameterError if the file is missing, malformed or does not
     match its ``.sha256``)."""
     p = Path(path) if path is not None else SHIPPED
-    try:
-        raw = p.read_bytes()
-        want = p.with_name(p.name + ".sha256").read_text().split()[0]
-    except OSError:
-        raise ParameterError.bad("reexecution file", str(p), "an existing measured file with its .sha256 "
-                                 "(python benchmarks/outofcore.py --write)") from None
-    got = hashlib.sha256(raw).hexdigest()
-    if got != want:
-        raise ParameterError.bad("reexecution file sha256", got, f"the recorded {want}")
+    raw, got = read_measured(p, "reexecution file", "python benchmarks/outofcore.py --write", require_sidecar=True)
     rows = json.loads(raw)["rows"]
     ns = {int(r["trainers"]) for r in rows}
     if len(ns) != 1:

@@ -33,7 +33,6 @@ salted baseline as lines in n; the extra of (b) over (a) is their difference.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -45,6 +44,7 @@ from typing import Any, Final
 import numpy as np
 
 from mechanism.errors import ParameterError
+from mechanism.measured import content_sha256, git_commit, read_measured, write_measured
 from mechanism.units import MAX_TX_GAS
 
 SHIPPED: Final = Path(__file__).resolve().parents[1] / "data" / "committee_costs.json"
@@ -132,22 +132,11 @@ class Measured:
                 "git_commit": self.provenance.get("git_commit"), "command": self.provenance.get("command")}
 
 
-def _content_sha256(doc: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-
-
 def load(path: Path | str | None = None) -> Measured:
     """The measured file (default :data:`SHIPPED`); ParameterError if it is missing,
     malformed, or its bytes disagree with the SHA-256 file beside it."""
     p = Path(path) if path is not None else SHIPPED
-    if not p.is_file():
-        raise ParameterError.bad("committee_costs", str(p),
-                                 "an existing measured file (python -m mechanism.privacy.committee_cost)")
-    data = p.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    side = p.with_name(p.name + ".sha256")
-    if side.is_file() and side.read_text().split()[0] != digest:
-        raise ParameterError.bad("committee_costs", str(p), f"bytes matching {side.name} (file SHA-256 {digest[:8]})")
+    data, digest = read_measured(p, "committee_costs", "python -m mechanism.privacy.committee_cost")
     try:
         raw = json.loads(data)
         gas_rows = tuple(dict(r) for r in raw["gas"])
@@ -291,7 +280,6 @@ def measure(out: Path | str | None = None, **overrides: Any) -> dict[str, Any]:
 
 def _measure(a: dict[str, Any], seed: int, members: int, chunk: int, out: Path | str | None) -> dict[str, Any]:
     import platform
-    import subprocess
 
     from mechanism.evm.committee import measure as measure_gas
     from mechanism.evm.committee import measure_baselines, measure_column
@@ -345,11 +333,7 @@ def _measure(a: dict[str, Any], seed: int, members: int, chunk: int, out: Path |
         shs = [cm.decryption_share(sub, i, r) for i in range(1, int(t) + 1)]
         comb_rows.append({"threshold": int(t), "seconds": _cpu(lambda sub=sub, r=r, shs=shs: cm.reveal(sub, r, shs),
                                                                  int(a["repeats"]))})
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False,
-                                cwd=Path(__file__).parent).stdout.strip() or None
-    except OSError:
-        commit = None
+    commit = git_commit()
     body = {"gas": gas, "baselines": baselines, "column": column, "column_geometry": {
         "d": cd, "chunk": chunk, "arity": ca, "members": cmem}, "encrypt": enc_rows, "combine": comb_rows, "member_share_seconds": member_s,
             "pk_table_seconds": table_s}
@@ -362,11 +346,9 @@ def _measure(a: dict[str, Any], seed: int, members: int, chunk: int, out: Path |
                           "seed": seed, "members": members, "chunk": chunk, "repeats": int(a["repeats"]),
                           "python": platform.python_version(), "machine": platform.machine(),
                           "processor": platform.processor() or None, "clock": "time.process_time (CPU s), pinned to one core",
-                          "content_sha256": _content_sha256(body)},
+                          "content_sha256": content_sha256(body)},
            **body}
-    p = Path(out) if out is not None else SHIPPED
-    p.write_text(json.dumps(doc, indent=1) + "\n")
-    p.with_name(p.name + ".sha256").write_text(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n")
+    write_measured(doc, out if out is not None else SHIPPED)
     return doc
 
 

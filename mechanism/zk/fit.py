@@ -31,7 +31,6 @@ extrapolated cost of a whole round is a lower bound.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from mechanism.errors import ParameterError
+from mechanism.measured import read_measured
 from mechanism.zk.circuits import OneStepCircuit
 
 #: The measured proofs (written by ``benchmarks/zk.py``; a ``.sha256`` lies beside it).
@@ -68,12 +68,8 @@ def load_measurements(path: Path | str = MEASURED) -> Measurements | None:
     p = Path(path)
     if not p.exists():
         return None
-    text = p.read_text()
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    side = p.with_suffix(p.suffix + ".sha256")
-    if side.exists() and side.read_text().split()[0] != digest:
-        raise ParameterError.bad("measurements", str(p), f"a file whose SHA-256 matches {side.name}")
-    doc = json.loads(text)
+    raw, digest = read_measured(p, "measurements", "python benchmarks/zk.py")
+    doc = json.loads(raw)
     rows = tuple(r for r in doc["rows"] if r.get("verified") and r.get("exact"))
     return Measurements(rows=rows, path=str(p), sha256=digest,
                         backend=str(doc.get("backend", "")))
