@@ -60,7 +60,7 @@ def read_measured(path: Path | str, parameter: str, how: str, require_sidecar: b
         if require_sidecar:
             raise ParameterError.bad(parameter, str(p), f"a measured file with its {side.name} ({how})")
         return data, digest
-    want = side.read_text().split()[0] if side.read_text().split() else ""
+    want = next(iter(side.read_text().split()), "")
     if want != digest:
         raise ParameterError.bad(f"{parameter} sha256", digest[:16], f"the recorded {want[:16]} of {side.name}")
     return data, digest

@@ -37,11 +37,11 @@ from mechanism.commitment import (
     num_chunks,
     tree_depth,
 )
+from mechanism.dispute.game import RULE_IDS
 from mechanism.dispute.strategies import LIE_DELTAS, STRATEGIES
 from mechanism.errors import ParameterError
 
 HASHES = ("sha256", "keccak256")
-RULE_IDS = {"mean": 0, "median": 1, "trimmed_mean": 2}
 
 
 @dataclass(frozen=True)
